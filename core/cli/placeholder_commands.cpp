@@ -1,0 +1,17 @@
+// Temporary: commands not written yet answer with a clear message.
+// Each is replaced by its own *_command.cpp.
+#include <cstdio>
+
+#include "cli/commands.h"
+
+namespace fd::cli {
+#define FD_NOT_YET(fn, name)                                              \
+  int fn(const Args&) {                                                   \
+    std::fprintf(stderr, "fluxdesk-cli %s: not available yet\n", name); \
+    return 3;                                                             \
+  }
+FD_NOT_YET(runInspect, "inspect")
+FD_NOT_YET(runGenerate, "generate")
+FD_NOT_YET(runBench, "bench")
+FD_NOT_YET(runMakeDemoModel, "make-demo-model")
+}  // namespace fd::cli

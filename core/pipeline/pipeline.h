@@ -1,0 +1,158 @@
+#pragma once
+// The one engine call that the GUI, the HTTP API and the CLI all use.
+// Torch-free and Qt-free on purpose: ui/ and service/ include this header,
+// the implementation (pipeline.cpp) hides LibTorch behind a pimpl.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace fd {
+
+enum class DevicePreference { Auto, Cpu, Cuda };
+enum class DtypePreference { Auto, Float32, BFloat16, Float16 };
+enum class MemoryMode {
+  Resident,       // every model stays on the device
+  OffloadText,    // text encoders go back to the CPU after encoding
+  StreamBlocks,   // transformer blocks are moved to the GPU one at a time
+};
+
+const char* memoryModeName(MemoryMode mode);
+std::optional<MemoryMode> memoryModeFromName(const std::string& name);
+std::optional<DevicePreference> devicePreferenceFromName(const std::string& name);
+std::optional<DtypePreference> dtypePreferenceFromName(const std::string& name);
+
+struct EngineOptions {
+  DevicePreference device = DevicePreference::Auto;
+  DtypePreference dtype = DtypePreference::Auto;
+  MemoryMode memory = MemoryMode::Resident;
+  int cpuThreads = 0;  // 0: one per core
+};
+
+// Where the weights are: one folder (HF snapshot, or a folder of single
+// files), or explicit single files overriding what the folder gives.
+struct ModelLocation {
+  std::string folder;
+  std::string transformerFile;
+  std::string autoencoderFile;
+  std::string clipFile;
+  std::string t5File;
+  std::string tokenizerFolder;  // holds vocab.json, merges.txt, spiece.model (or tokenizer/, tokenizer_2/)
+};
+
+struct GenerationRequest {
+  std::string prompt;
+  int width = 1024;
+  int height = 1024;
+  int count = 1;                   // 1-4, run as one batch
+  std::optional<uint64_t> seed;    // image i uses seed + i; none: random, reported
+  int steps = 0;                   // 0: the model's default (schnell 4)
+  std::optional<double> guidance;  // guidance-distilled (dev) models only
+};
+
+enum class Stage { Loading, EncodingText, Denoising, Decoding, Done };
+const char* stageName(Stage stage);
+
+struct LatentPreview {
+  int width = 0, height = 0;  // in pixels
+  std::vector<uint8_t> rgb;   // width*height*3, one image (the first of the batch)
+};
+
+struct Progress {
+  Stage stage = Stage::Loading;
+  int step = 0;             // 1-based during Denoising
+  int totalSteps = 0;
+  double stepSeconds = 0;   // time of the step just finished
+  double fraction = 0;      // 0..1 for loading
+  std::string message;      // e.g. "loading transformer (bf16, cuda)"
+  std::shared_ptr<const LatentPreview> preview;  // Denoising only, may be null
+};
+
+using ProgressCallback = std::function<void(const Progress&)>;
+using CancelCheck = std::function<bool()>;  // true: stop as soon as possible
+
+struct PromptReport {
+  int clipTokens = 0;        // including start/end tokens, before truncation
+  int clipLimit = 77;
+  bool clipTruncated = false;
+  int t5Tokens = 0;
+  int t5Limit = 256;
+  bool t5Truncated = false;
+};
+
+struct GeneratedImage {
+  int width = 0, height = 0;
+  std::vector<uint8_t> rgb;  // row-major, width*height*3
+  uint64_t seed = 0;
+};
+
+struct StageTimes {
+  double textSeconds = 0;
+  std::vector<double> stepSeconds;
+  double decodeSeconds = 0;
+  double totalSeconds = 0;
+};
+
+struct GenerationResult {
+  std::vector<GeneratedImage> images;
+  GenerationRequest request;  // as run: seed and steps filled in
+  PromptReport prompt;
+  StageTimes times;
+  std::string modelName;
+  bool textCacheHit = false;
+};
+
+struct ComponentReport {
+  std::string name;     // transformer, autoencoder, clip, t5
+  std::string files;    // where it was loaded from
+  std::string device;   // cpu, cuda:0
+  std::string dtype;    // float32, bfloat16, float16
+  int64_t parameters = 0;
+};
+
+struct ModelInfo {
+  std::string name;         // e.g. "FLUX.1-schnell" or "FluxDesk demo"
+  std::string id;           // API id, e.g. "black-forest-labs/FLUX.1-schnell"
+  bool isDemo = false;
+  bool guidanceDistilled = false;  // FLUX.1-dev style
+  int defaultSteps = 4;
+  int maxSteps = 4;
+  std::string device;
+  std::string dtype;
+  std::vector<ComponentReport> components;
+};
+
+class Pipeline {
+ public:
+  // Loads every component once (progress reported with Stage::Loading).
+  static Result<std::unique_ptr<Pipeline>> load(const ModelLocation& location,
+                                                const EngineOptions& options,
+                                                const ProgressCallback& progress = {});
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  const ModelInfo& info() const;
+
+  // Checks a request against the model without running it (size multiples
+  // of 16 in 256..2048, count 1..4, steps in range, non-empty prompt).
+  Status validate(const GenerationRequest& request) const;
+
+  // Runs one request. Not reentrant: callers serialise (the job queue does).
+  Result<GenerationResult> generate(const GenerationRequest& request,
+                                    const ProgressCallback& progress = {},
+                                    const CancelCheck& cancel = {});
+
+  struct Impl;
+
+ private:
+  explicit Pipeline(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fd
