@@ -18,6 +18,11 @@ if(TORCH_CXX_FLAGS)
   separate_arguments(_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
   target_compile_options(fluxdesk_torch INTERFACE ${_torch_flags})
 endif()
+# CUDA builds of LibTorch: code that needs CUDA-only headers (allocator
+# statistics for `bench`, freeing cached GPU memory) checks this define.
+if(TORCH_CUDA_LIBRARIES)
+  target_compile_definitions(fluxdesk_torch INTERFACE FLUXDESK_TORCH_CUDA=1)
+endif()
 
 add_library(fluxdesk_json INTERFACE)
 if(nlohmann_json_FOUND)
@@ -49,6 +54,18 @@ if(FLUXDESK_WITH_QT)
   add_library(fluxdesk_httplib INTERFACE)
   target_include_directories(fluxdesk_httplib SYSTEM INTERFACE ${FLUXDESK_HTTPLIB_INCLUDE})
   target_link_libraries(fluxdesk_httplib INTERFACE Threads::Threads)
+  # Debian's libcpp-httplib-dev ships a split build: httplib.h holds only the
+  # declarations, the code is in libcpp-httplib.so, compiled with OpenSSL,
+  # zlib and Brotli. Link it and define the same macros, or class layouts
+  # (e.g. Request::ssl) differ between our code and the library.
+  file(STRINGS ${FLUXDESK_HTTPLIB_INCLUDE}/httplib.h _fd_httplib_inline_impl
+       REGEX "inline bool Server::listen_internal" LIMIT_COUNT 1)
+  if(NOT _fd_httplib_inline_impl)
+    find_library(FLUXDESK_HTTPLIB_LIB cpp-httplib REQUIRED)
+    target_link_libraries(fluxdesk_httplib INTERFACE ${FLUXDESK_HTTPLIB_LIB})
+    target_compile_definitions(fluxdesk_httplib INTERFACE CPPHTTPLIB_OPENSSL_SUPPORT
+                               CPPHTTPLIB_ZLIB_SUPPORT CPPHTTPLIB_BROTLI_SUPPORT)
+  endif()
 endif()
 
 if(FLUXDESK_BUILD_TESTS)

@@ -1,13 +1,35 @@
 #include "fluxdesk_app.h"
 
 #include <QApplication>
-#include <QLabel>
+#include <QMessageBox>
+
+#include "app_services.h"
+#include "app_settings.h"
+#include "main_window.h"
 
 namespace fd::ui {
+
 int runApplication(int argc, char** argv) {
   QApplication app(argc, argv);
-  QLabel label("FluxDesk");
-  label.show();
+  QApplication::setOrganizationName(QStringLiteral("FluxDesk"));
+  QApplication::setApplicationName(QStringLiteral("FluxDesk"));
+  QApplication::setApplicationVersion(QStringLiteral(FLUXDESK_VERSION));
+
+  AppSettings settings;
+  ServicePaths paths;
+  paths.libraryFolder = settings.libraryFolder();
+  paths.modelFolder = settings.modelFolder();
+  paths.demoModelFolder = settings.demoModelFolder();
+  AppServices services(paths, settings.engineOptions());
+  Status ready = services.init();
+  if (!ready.ok()) {
+    QMessageBox::critical(nullptr, QObject::tr("FluxDesk cannot start"),
+                          QString::fromStdString(ready.error().message));
+    return 1;
+  }
+  MainWindow window(settings, services);
+  window.show();
   return app.exec();
 }
+
 }  // namespace fd::ui

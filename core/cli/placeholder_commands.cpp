@@ -10,8 +10,6 @@ namespace fd::cli {
     std::fprintf(stderr, "fluxdesk-cli %s: not available yet\n", name); \
     return 3;                                                             \
   }
-FD_NOT_YET(runInspect, "inspect")
 FD_NOT_YET(runGenerate, "generate")
 FD_NOT_YET(runBench, "bench")
-FD_NOT_YET(runMakeDemoModel, "make-demo-model")
 }  // namespace fd::cli

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "weights/model_location.h"  // ModelLocation
 
 namespace fd {
 
@@ -32,17 +33,6 @@ struct EngineOptions {
   DtypePreference dtype = DtypePreference::Auto;
   MemoryMode memory = MemoryMode::Resident;
   int cpuThreads = 0;  // 0: one per core
-};
-
-// Where the weights are: one folder (HF snapshot, or a folder of single
-// files), or explicit single files overriding what the folder gives.
-struct ModelLocation {
-  std::string folder;
-  std::string transformerFile;
-  std::string autoencoderFile;
-  std::string clipFile;
-  std::string t5File;
-  std::string tokenizerFolder;  // holds vocab.json, merges.txt, spiece.model (or tokenizer/, tokenizer_2/)
 };
 
 struct GenerationRequest {

@@ -1,0 +1,324 @@
+// fluxdesk-cli inspect PATH [--json] [--tokenizers DIR]
+// PATH: a model folder (HF snapshot or a folder of single files), or one
+// .safetensors / .sft / .safetensors.index.json file. Prints the detected
+// layout, each component's files, dtypes, parameter counts, naming and the
+// architecture read from the weights, and what is missing. The text and the
+// JSON output come from one report object. Exit code 0: everything found
+// and understood; 1: something missing or invalid; 2: bad usage.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "cli/commands.h"
+#include "weights/architecture.h"
+#include "weights/checkpoint.h"
+#include "weights/component_kind.h"
+#include "weights/model_files.h"
+#include "weights/weight_map.h"
+
+namespace fd::cli {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+
+json toJson(const FluxParams& p) {
+  return {{"in_channels", p.in_channels}, {"out_channels", p.out_channels},
+          {"vec_in_dim", p.vec_in_dim},   {"context_in_dim", p.context_in_dim},
+          {"hidden_size", p.hidden_size}, {"mlp_ratio", p.mlp_ratio},
+          {"num_heads", p.num_heads},     {"depth", p.depth},
+          {"depth_single_blocks", p.depth_single_blocks}, {"axes_dim", p.axes_dim},
+          {"theta", p.theta},             {"qkv_bias", p.qkv_bias},
+          {"guidance_embed", p.guidance_embed}};
+}
+
+json toJson(const AutoEncoderParams& p) {
+  return {{"resolution", p.resolution}, {"in_channels", p.in_channels}, {"ch", p.ch},
+          {"out_ch", p.out_ch},         {"ch_mult", p.ch_mult},         {"num_res_blocks", p.num_res_blocks},
+          {"z_channels", p.z_channels}, {"scale_factor", p.scale_factor}, {"shift_factor", p.shift_factor},
+          {"has_encoder", p.has_encoder}};
+}
+
+json toJson(const ClipTextParams& p) {
+  return {{"vocab_size", p.vocab_size},
+          {"hidden_size", p.hidden_size},
+          {"intermediate_size", p.intermediate_size},
+          {"num_attention_heads", p.num_attention_heads},
+          {"num_hidden_layers", p.num_hidden_layers},
+          {"max_position_embeddings", p.max_position_embeddings},
+          {"layer_norm_eps", p.layer_norm_eps},
+          {"hidden_act", p.hidden_act},
+          {"eos_token_id", p.eos_token_id}};
+}
+
+json toJson(const T5Params& p) {
+  return {{"vocab_size", p.vocab_size},
+          {"d_model", p.d_model},
+          {"d_kv", p.d_kv},
+          {"d_ff", p.d_ff},
+          {"num_heads", p.num_heads},
+          {"num_layers", p.num_layers},
+          {"relative_attention_num_buckets", p.relative_attention_num_buckets},
+          {"relative_attention_max_distance", p.relative_attention_max_distance},
+          {"layer_norm_epsilon", p.layer_norm_epsilon},
+          {"is_gated_act", p.is_gated_act},
+          {"dense_act_fn", p.dense_act_fn}};
+}
+
+template <typename Params>
+void putArchitecture(json& report, const Result<Params>& params) {
+  if (params) report["architecture"] = toJson(params.value());
+  else report["error"] = params.error().message;
+}
+
+// Maps the checkpoint as `kind` and reads its architecture; problems go to
+// report["error"].
+void describeComponent(json& report, const Checkpoint& checkpoint, ComponentKind kind,
+                       const std::string& configText) {
+  Result<WeightMap> weights = makeError(ErrorKind::Internal, "unknown component");
+  switch (kind) {
+    case ComponentKind::Transformer: weights = mapFluxTransformer(checkpoint); break;
+    case ComponentKind::Autoencoder: weights = mapAutoencoder(checkpoint); break;
+    case ComponentKind::ClipText: weights = mapClipText(checkpoint); break;
+    case ComponentKind::T5Encoder: weights = mapT5Encoder(checkpoint); break;
+  }
+  if (!weights) {
+    report["error"] = weights.error().message;
+    return;
+  }
+  const WeightMap& map = weights.value();
+  report["naming"] = weightNamingName(map.naming);
+  report["parameters"] = map.parameterCount();
+  report["canonical_tensors"] = map.recipes().size();
+  report["ignored"] = map.ignored;
+  switch (kind) {
+    case ComponentKind::Transformer: putArchitecture(report, detectFluxParams(map, configText)); break;
+    case ComponentKind::Autoencoder: putArchitecture(report, detectAutoencoderParams(map, configText)); break;
+    case ComponentKind::ClipText: putArchitecture(report, detectClipTextParams(map, configText)); break;
+    case ComponentKind::T5Encoder: putArchitecture(report, detectT5Params(map, configText)); break;
+  }
+}
+
+// What every component report shares: files, stored tensor count, dtypes.
+json fileSummary(const Checkpoint& checkpoint) {
+  json dtypes = json::object();
+  for (const auto& entry : checkpoint.entries()) {
+    std::string name = safetensorsName(entry.second.info->dtype);
+    dtypes[name] = dtypes.value(name, 0) + 1;
+  }
+  return {{"files", checkpoint.files()},
+          {"bytes", checkpoint.totalBytes()},
+          {"tensors", checkpoint.entries().size()},
+          {"dtypes", dtypes}};
+}
+
+std::string readConfig(const std::string& path, json& problems) {
+  if (path.empty()) return {};
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) problems.push_back("cannot read " + path);
+  return text.str();
+}
+
+void collectProblem(json& problems, const json& component) {
+  if (component.contains("error"))
+    problems.push_back(component.value("component", std::string("?")) + ": " +
+                       component["error"].get<std::string>());
+}
+
+json inspectFile(const std::string& path) {
+  json report = {{"path", path}, {"kind", "file"}, {"components", json::array()}, {"problems", json::array()}};
+  auto checkpoint = Checkpoint::open(path);
+  if (!checkpoint) {
+    report["problems"].push_back(checkpoint.error().message);
+    return report;
+  }
+  std::string configPath;
+  fs::path beside = fs::path(path).parent_path() / "config.json";
+  std::error_code ec;
+  if (fs::is_regular_file(beside, ec)) configPath = beside.string();
+  report["config"] = configPath.empty() ? json(nullptr) : json(configPath);
+  std::string configText = readConfig(configPath, report["problems"]);
+  report["file"] = fileSummary(checkpoint.value());
+
+  auto kinds = componentsInCheckpoint(checkpoint.value());
+  if (kinds.empty())
+    report["problems"].push_back(path + ": its keys match no known component (FLUX transformer, autoencoder, "
+                                        "CLIP text encoder, T5 encoder)");
+  for (ComponentKind kind : kinds) {
+    json component = {{"component", componentKindName(kind)}, {"path", path}};
+    describeComponent(component, checkpoint.value(), kind, configText);
+    collectProblem(report["problems"], component);
+    report["components"].push_back(component);
+  }
+  return report;
+}
+
+std::optional<ComponentKind> weightsKind(const std::string& name) {
+  if (name == "transformer") return ComponentKind::Transformer;
+  if (name == "autoencoder") return ComponentKind::Autoencoder;
+  if (name == "clip") return ComponentKind::ClipText;
+  if (name == "t5") return ComponentKind::T5Encoder;
+  return std::nullopt;  // a tokenizer
+}
+
+json inspectFolder(const ModelLocation& location) {
+  ModelFiles files = scanModelFiles(location);
+  json report = {{"path", location.folder}, {"kind", "folder"},          {"layout", files.layout},
+                 {"components", json::array()}, {"missing", json::array()}, {"problems", json::array()}};
+  report["model_index"] = files.modelIndexPath.empty() ? json(nullptr) : json(files.modelIndexPath);
+  for (const ComponentFiles* c : files.components()) {
+    json component = {{"component", c->name}, {"found", c->found}};
+    if (!c->found) {
+      component["looked_in"] = c->lookedIn;
+      component["notes"] = c->notes;
+      report["missing"].push_back(c->name);
+      report["components"].push_back(component);
+      continue;
+    }
+    component["path"] = c->path;
+    component["source"] = c->source;
+    component["files"] = c->files;
+    component["config"] = c->configPath.empty() ? json(nullptr) : json(c->configPath);
+    if (auto kind = weightsKind(c->name)) {
+      auto checkpoint = Checkpoint::open(c->path);
+      if (!checkpoint) {
+        component["error"] = checkpoint.error().message;
+      } else {
+        component.update(fileSummary(checkpoint.value()));
+        describeComponent(component, checkpoint.value(), *kind, readConfig(c->configPath, report["problems"]));
+      }
+    }
+    collectProblem(report["problems"], component);
+    report["components"].push_back(component);
+  }
+  if (!files.complete()) {
+    std::string list;
+    for (const auto& m : report["missing"]) list += (list.empty() ? "" : ", ") + m.get<std::string>();
+    report["problems"].push_back("not found: " + list);
+  }
+  return report;
+}
+
+std::string valueText(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
+}
+
+std::string bytesText(uint64_t bytes) {
+  char buf[64];
+  if (bytes >= (1ull << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / double(1ull << 30));
+  else if (bytes >= (1ull << 20)) std::snprintf(buf, sizeof buf, "%.2f MiB", bytes / double(1ull << 20));
+  else std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(bytes));
+  return buf;
+}
+
+void printComponent(const json& c, const json* file) {
+  std::printf("%s:", c["component"].get<std::string>().c_str());
+  if (c.contains("found") && !c["found"].get<bool>()) {
+    std::printf(" MISSING\n");
+    for (const auto& place : c["looked_in"]) std::printf("  looked in: %s\n", valueText(place).c_str());
+    for (const auto& note : c["notes"]) std::printf("  found: %s\n", valueText(note).c_str());
+    return;
+  }
+  std::printf(" %s", c.value("path", std::string()).c_str());
+  if (c.contains("source")) std::printf(" [%s]", c["source"].get<std::string>().c_str());
+  std::printf("\n");
+  const json& summary = file ? *file : c;
+  if (summary.contains("files") && summary["files"].size() > 1)
+    for (const auto& f : summary["files"]) std::printf("  file: %s\n", valueText(f).c_str());
+  if (c.contains("config") && !c["config"].is_null()) std::printf("  config: %s\n", valueText(c["config"]).c_str());
+  if (summary.contains("tensors")) {
+    std::printf("  stored tensors: %s (%s;", valueText(summary["tensors"]).c_str(),
+                bytesText(summary["bytes"].get<uint64_t>()).c_str());
+    for (const auto& [dtype, count] : summary["dtypes"].items())
+      std::printf(" %s: %s", dtype.c_str(), valueText(count).c_str());
+    std::printf(")\n");
+  }
+  if (c.contains("naming")) std::printf("  naming: %s\n", valueText(c["naming"]).c_str());
+  if (c.contains("parameters")) std::printf("  parameters: %s\n", valueText(c["parameters"]).c_str());
+  if (c.contains("ignored") && !c["ignored"].empty())
+    std::printf("  ignored keys: %zu (e.g. %s)\n", c["ignored"].size(), valueText(c["ignored"][0]).c_str());
+  if (c.contains("architecture")) {
+    std::printf("  architecture:");
+    for (const auto& [key, value] : c["architecture"].items())
+      std::printf(" %s=%s", key.c_str(), valueText(value).c_str());
+    std::printf("\n");
+  }
+  if (c.contains("error")) std::printf("  ERROR: %s\n", valueText(c["error"]).c_str());
+}
+
+void printReport(const json& report) {
+  std::printf("path: %s\n", valueText(report["path"]).c_str());
+  if (report.contains("layout")) std::printf("layout: %s\n", valueText(report["layout"]).c_str());
+  if (report.contains("model_index") && !report["model_index"].is_null())
+    std::printf("model_index.json: %s\n", valueText(report["model_index"]).c_str());
+  const json* file = report.contains("file") ? &report["file"] : nullptr;
+  if (file && report["components"].empty()) printComponent({{"component", "file"}, {"path", report["path"]}}, file);
+  for (const auto& c : report["components"]) printComponent(c, file);
+  if (report["problems"].empty()) std::printf("status: ok\n");
+  for (const auto& p : report["problems"]) std::printf("problem: %s\n", valueText(p).c_str());
+}
+
+void printUsage(std::FILE* out) {
+  std::fprintf(out,
+               "usage: fluxdesk-cli inspect PATH [--json] [--tokenizers DIR]\n"
+               "  PATH            a model folder (Hugging Face FLUX.1 snapshot or a folder of single\n"
+               "                  files) or one .safetensors / .sft / .safetensors.index.json file\n"
+               "  --json          print the report as JSON\n"
+               "  --tokenizers    folder with vocab.json, merges.txt, spiece.model (or subfolders)\n");
+}
+
+}  // namespace
+
+int runInspect(const Args& args) {
+  std::string path, tokenizers;
+  bool asJson = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-h" || a == "--help") {
+      printUsage(stdout);
+      return 0;
+    }
+    if (a == "--json") asJson = true;
+    else if (a == "--tokenizers" && i + 1 < args.size()) tokenizers = args[++i];
+    else if (!a.empty() && a[0] != '-' && path.empty()) path = a;
+    else {
+      std::fprintf(stderr, "fluxdesk-cli inspect: unexpected argument '%s'\n", a.c_str());
+      printUsage(stderr);
+      return 2;
+    }
+  }
+  if (path.empty()) {
+    printUsage(stderr);
+    return 2;
+  }
+  std::error_code ec;
+  json report;
+  if (fs::is_directory(path, ec)) {
+    ModelLocation location;
+    location.folder = path;
+    location.tokenizerFolder = tokenizers;
+    report = inspectFolder(location);
+  } else if (fs::exists(path, ec)) {
+    report = inspectFile(path);
+  } else {
+    report = {{"path", path}, {"kind", "missing"}, {"components", json::array()},
+              {"problems", json::array({path + " does not exist"})}};
+  }
+  if (asJson) {
+    std::printf("%s\n", report.dump(2).c_str());
+  } else {
+    printReport(report);
+  }
+  return report["problems"].empty() ? 0 : 1;
+}
+
+}  // namespace fd::cli

@@ -1,0 +1,182 @@
+#include "models/autoencoder_blocks.h"
+
+#include <torch/version.h>
+
+#include "tensor/attention.h"
+
+namespace fd {
+
+void CaptureTarget::record(const std::string& name, const torch::Tensor& value) const {
+  if (tensors) (*tensors)[prefix + name] = value.detach().clone();
+}
+
+namespace {
+
+namespace F = torch::nn::functional;
+
+torch::nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding) {
+  return makeAutoencoderConv(in, out, kernel, stride, padding);
+}
+
+bool useFusedAttention(const torch::Tensor& q) {
+#if TORCH_VERSION_MAJOR >= 2
+  // Before 2.2 the CPU kernel of scaled_dot_product_attention is the plain
+  // math one, which builds the whole (L, L) matrix: 1 GiB per image for the
+  // 16384 tokens of a 1024x1024 decode. Chunk there instead.
+  if (q.is_cuda()) return true;
+  return TORCH_VERSION_MAJOR > 2 || TORCH_VERSION_MINOR >= 2;
+#else
+  (void)q;
+  return false;
+#endif
+}
+
+}  // namespace
+
+torch::nn::Conv2d makeAutoencoderConv(int64_t in, int64_t out, int64_t kernel, int64_t stride,
+                                      int64_t padding) {
+  return torch::nn::Conv2d(
+      torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(true));
+}
+
+torch::nn::GroupNorm makeAutoencoderNorm(int64_t channels) {
+  return torch::nn::GroupNorm(torch::nn::GroupNormOptions(32, channels).eps(1e-6).affine(true));
+}
+
+torch::Tensor& swishInPlace(torch::Tensor& x) {
+  // silu(x) = x * sigmoid(x) without a second full-size tensor.
+  return torch::silu_(x);
+}
+
+torch::Tensor singleHeadAttention(const torch::Tensor& q, const torch::Tensor& k,
+                                  const torch::Tensor& v) {
+  // One head: (B, 1, L, C), scale 1/sqrt(C).
+  const torch::Tensor q4 = q.unsqueeze(1), k4 = k.unsqueeze(1), v4 = v.unsqueeze(1);
+  torch::Tensor out = useFusedAttention(q) ? scaledDotProductAttention(q4, k4, v4)
+                                           : chunkedAttention(q4, k4, v4);  // (B, 1, L, C)
+  return out.squeeze(1);  // (B, L, C)
+}
+
+// --- ResnetBlock ------------------------------------------------------------
+
+ResnetBlockImpl::ResnetBlockImpl(int64_t inChannels, int64_t outChannels) {
+  norm1_ = register_module("norm1", makeAutoencoderNorm(inChannels));
+  conv1_ = register_module("conv1", conv(inChannels, outChannels, 3, 1, 1));
+  norm2_ = register_module("norm2", makeAutoencoderNorm(outChannels));
+  conv2_ = register_module("conv2", conv(outChannels, outChannels, 3, 1, 1));
+  if (inChannels != outChannels) {
+    ninShortcut_ = register_module("nin_shortcut", conv(inChannels, outChannels, 1, 1, 0));
+  }
+}
+
+torch::Tensor ResnetBlockImpl::forward(const torch::Tensor& x) {
+  torch::Tensor h = norm1_(x);  // (B, Cin, H, W)
+  swishInPlace(h);
+  h = conv1_(h);  // (B, Cout, H, W); the normalised copy is released here
+  h = norm2_(h);
+  swishInPlace(h);
+  h = conv2_(h);  // (B, Cout, H, W)
+  // Reference: x + h (the sum is the same in either order).
+  if (ninShortcut_) return h.add_(ninShortcut_(x));
+  return h.add_(x);
+}
+
+// --- AttnBlock --------------------------------------------------------------
+
+AttnBlockImpl::AttnBlockImpl(int64_t channels) {
+  norm_ = register_module("norm", makeAutoencoderNorm(channels));
+  q_ = register_module("q", conv(channels, channels, 1, 1, 0));
+  k_ = register_module("k", conv(channels, channels, 1, 1, 0));
+  v_ = register_module("v", conv(channels, channels, 1, 1, 0));
+  projOut_ = register_module("proj_out", conv(channels, channels, 1, 1, 0));
+}
+
+torch::Tensor AttnBlockImpl::forward(const torch::Tensor& x) {
+  const int64_t batch = x.size(0), channels = x.size(1), height = x.size(2), width = x.size(3);
+  torch::Tensor h = norm_(x);  // (B, C, H, W)
+  // 'b c h w -> b (h w) c'
+  auto tokens = [](const torch::Tensor& t) { return t.flatten(2).transpose(1, 2).contiguous(); };
+  torch::Tensor q = tokens(q_(h));  // (B, HW, C)
+  torch::Tensor k = tokens(k_(h));  // (B, HW, C)
+  torch::Tensor v = tokens(v_(h));  // (B, HW, C)
+  h = torch::Tensor();
+  torch::Tensor attended = singleHeadAttention(q, k, v);  // (B, HW, C)
+  q = k = v = torch::Tensor();
+  // 'b (h w) c -> b c h w'
+  attended = attended.transpose(1, 2).reshape({batch, channels, height, width});
+  return projOut_(attended).add_(x);  // x + proj_out(attention)
+}
+
+// --- Downsample / Upsample --------------------------------------------------
+
+DownsampleImpl::DownsampleImpl(int64_t channels) {
+  conv_ = register_module("conv", conv(channels, channels, 3, 2, 0));
+}
+
+torch::Tensor DownsampleImpl::forward(const torch::Tensor& x) {
+  // F.pad order is (left, right, top, bottom): one zero column right, one row below.
+  torch::Tensor padded = torch::constant_pad_nd(x, {0, 1, 0, 1}, 0);  // (B, C, H+1, W+1)
+  return conv_(padded);                                               // (B, C, H/2, W/2)
+}
+
+UpsampleImpl::UpsampleImpl(int64_t channels) {
+  conv_ = register_module("conv", conv(channels, channels, 3, 1, 1));
+}
+
+torch::Tensor UpsampleImpl::forward(torch::Tensor x) {
+  torch::Tensor up = F::interpolate(x, F::InterpolateFuncOptions()
+                                           .scale_factor(std::vector<double>{2.0, 2.0})
+                                           .mode(torch::kNearest));  // (B, C, 2H, 2W)
+  x = torch::Tensor();  // a caller that moved its tensor in frees it now
+  return conv_(up);
+}
+
+// --- MidBlock / ResolutionLevel --------------------------------------------
+
+MidBlockImpl::MidBlockImpl(int64_t channels) {
+  block1_ = register_module("block_1", ResnetBlock(channels, channels));
+  attn1_ = register_module("attn_1", AttnBlock(channels));
+  block2_ = register_module("block_2", ResnetBlock(channels, channels));
+}
+
+torch::Tensor MidBlockImpl::forward(const torch::Tensor& x, const CaptureTarget& capture) {
+  torch::Tensor h = block1_(x);  // (B, C, h, w)
+  capture.record("mid.block_1", h);
+  h = attn1_(h);
+  capture.record("mid.attn_1", h);
+  h = block2_(h);
+  capture.record("mid.block_2", h);
+  return h;
+}
+
+ResolutionLevelImpl::ResolutionLevelImpl(int64_t inChannels, int64_t outChannels,
+                                         int64_t numBlocks, Resample resample) {
+  // A ModuleList names its children "0", "1", ...: with this module around it
+  // the keys read "down.L.block.J.*" like the reference's nn.Module per level.
+  auto list = register_module("block", torch::nn::ModuleList());
+  for (int64_t j = 0; j < numBlocks; ++j) {
+    blocks_.push_back(ResnetBlock(j == 0 ? inChannels : outChannels, outChannels));
+    list->push_back(blocks_.back());
+  }
+  if (resample == Resample::Down) downsample_ = register_module("downsample", Downsample(outChannels));
+  if (resample == Resample::Up) upsample_ = register_module("upsample", Upsample(outChannels));
+}
+
+torch::Tensor ResolutionLevelImpl::forward(torch::Tensor x, const CaptureTarget& capture,
+                                           const std::string& name) {
+  for (size_t j = 0; j < blocks_.size(); ++j) {
+    x = blocks_[j](x);  // the previous activation is released on assignment
+    capture.record(name + ".block." + std::to_string(j), x);
+  }
+  if (downsample_) {
+    x = downsample_(x);
+    capture.record(name + ".downsample", x);
+  }
+  if (upsample_) {
+    x = upsample_->forward(std::move(x));
+    capture.record(name + ".upsample", x);
+  }
+  return x;
+}
+
+}  // namespace fd

@@ -1,0 +1,120 @@
+#pragma once
+// Building blocks of the FLUX autoencoder (flux.modules.autoencoder), with the
+// reference's submodule names so the official state dict loads strictly:
+// ResnetBlock {norm1, conv1, norm2, conv2, [nin_shortcut]}, AttnBlock {norm, q,
+// k, v, proj_out}, Downsample {conv}, Upsample {conv}.
+//
+// Forward passes are written for inference on large images: in-place ops are
+// used only on tensors created inside the block (never on the caller's input),
+// so a caller may keep or capture any tensor it passed in.
+
+#include <torch/torch.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace fd {
+
+// Where a forward pass leaves copies of its intermediates (golden runs and
+// debugging); `tensors == nullptr` keeps nothing and costs nothing.
+struct CaptureTarget {
+  std::map<std::string, torch::Tensor>* tensors = nullptr;
+  std::string prefix;  // e.g. "encoder."
+  void record(const std::string& name, const torch::Tensor& value) const;
+};
+
+// Conv2d with bias, square kernel, symmetric padding.
+torch::nn::Conv2d makeAutoencoderConv(int64_t in, int64_t out, int64_t kernel, int64_t stride,
+                                      int64_t padding);
+
+// GroupNorm(32 groups, eps 1e-6, affine): parameters "weight" and "bias".
+torch::nn::GroupNorm makeAutoencoderNorm(int64_t channels);
+
+// swish(x) = x * sigmoid(x), in place on a tensor the caller owns.
+torch::Tensor& swishInPlace(torch::Tensor& x);
+
+// Single-head attention over (B, L, C) tokens, scale 1/sqrt(C), without ever
+// holding the whole (L, L) score matrix: the fused scaled_dot_product_attention
+// where LibTorch has a memory-efficient kernel for the device, else
+// tensor/attention.h's chunkedAttention (float32 scores, query chunks).
+torch::Tensor singleHeadAttention(const torch::Tensor& q, const torch::Tensor& k,
+                                  const torch::Tensor& v);  // (B, L, C) each -> (B, L, C)
+
+class ResnetBlockImpl : public torch::nn::Module {
+ public:
+  ResnetBlockImpl(int64_t inChannels, int64_t outChannels);
+  torch::Tensor forward(const torch::Tensor& x);  // (B, Cin, H, W) -> (B, Cout, H, W)
+
+ private:
+  torch::nn::GroupNorm norm1_{nullptr}, norm2_{nullptr};
+  torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
+  torch::nn::Conv2d ninShortcut_{nullptr};  // 1x1, only when Cin != Cout
+};
+TORCH_MODULE(ResnetBlock);
+
+class AttnBlockImpl : public torch::nn::Module {
+ public:
+  explicit AttnBlockImpl(int64_t channels);
+  torch::Tensor forward(const torch::Tensor& x);  // (B, C, H, W) -> (B, C, H, W)
+
+ private:
+  torch::nn::GroupNorm norm_{nullptr};
+  torch::nn::Conv2d q_{nullptr}, k_{nullptr}, v_{nullptr}, projOut_{nullptr};  // 1x1 convs
+};
+TORCH_MODULE(AttnBlock);
+
+// Pads (left 0, right 1, top 0, bottom 1) with zeros, then a 3x3 stride-2
+// conv without padding: (B, C, H, W) -> (B, C, H/2, W/2) for even H, W.
+class DownsampleImpl : public torch::nn::Module {
+ public:
+  explicit DownsampleImpl(int64_t channels);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  torch::nn::Conv2d conv_{nullptr};
+};
+TORCH_MODULE(Downsample);
+
+// Nearest-neighbour x2 then a 3x3 conv (padding 1): (B, C, H, W) -> (B, C, 2H, 2W).
+class UpsampleImpl : public torch::nn::Module {
+ public:
+  explicit UpsampleImpl(int64_t channels);
+  torch::Tensor forward(torch::Tensor x);  // by value: the input is released before the conv
+
+ private:
+  torch::nn::Conv2d conv_{nullptr};
+};
+TORCH_MODULE(Upsample);
+
+// encoder.mid / decoder.mid: block_1, attn_1, block_2 at the lowest resolution.
+class MidBlockImpl : public torch::nn::Module {
+ public:
+  explicit MidBlockImpl(int64_t channels);
+  torch::Tensor forward(const torch::Tensor& x, const CaptureTarget& capture);  // "mid.*"
+
+ private:
+  ResnetBlock block1_{nullptr};
+  AttnBlock attn1_{nullptr};
+  ResnetBlock block2_{nullptr};
+};
+TORCH_MODULE(MidBlock);
+
+// One resolution level: ResnetBlocks under "block.J" and, except at the last
+// level, a resampler ("downsample" in the encoder, "upsample" in the decoder).
+class ResolutionLevelImpl : public torch::nn::Module {
+ public:
+  enum class Resample { None, Down, Up };
+  ResolutionLevelImpl(int64_t inChannels, int64_t outChannels, int64_t numBlocks,
+                      Resample resample);
+  // `name`: "down.L" or "up.L", for the captured intermediates.
+  torch::Tensor forward(torch::Tensor x, const CaptureTarget& capture, const std::string& name);
+
+ private:
+  std::vector<ResnetBlock> blocks_;
+  Downsample downsample_{nullptr};
+  Upsample upsample_{nullptr};
+};
+TORCH_MODULE(ResolutionLevel);
+
+}  // namespace fd

@@ -1,0 +1,237 @@
+#include "pipeline/demo_model.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+
+#include "pipeline/atomic_file.h"
+#include "pipeline/demo_corpus.h"
+#include "pipeline/demo_tokenizers.h"
+#include "pipeline/demo_weights.h"
+#include "weights/safetensors_writer.h"
+
+namespace fd {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+constexpr int kClipMerges = 400;
+constexpr int kT5Pieces = 400;
+const std::map<std::string, std::string> kSafetensorsMetadata{{"format", "pt"}};
+
+Status writeJson(const fs::path& path, const Json& json) {
+  return writeFileAtomically(path.string(), json.dump(2) + "\n");
+}
+
+// Two shards and an index.json, as the Hugging Face snapshot stores its
+// transformer and T5: exercises sharded loading with the demo.
+Status writeSharded(const fs::path& folder, const std::string& stem, std::vector<TensorToWrite> tensors) {
+  const size_t half = tensors.size() / 2;
+  std::vector<TensorToWrite> shards[2];
+  shards[0].assign(std::make_move_iterator(tensors.begin()), std::make_move_iterator(tensors.begin() + long(half)));
+  shards[1].assign(std::make_move_iterator(tensors.begin() + long(half)), std::make_move_iterator(tensors.end()));
+  std::map<std::string, std::string> weightMap;  // sorted, like the real index files
+  uint64_t totalSize = 0;
+  for (int s = 0; s < 2; ++s) {
+    const std::string file = stem + "-0000" + std::to_string(s + 1) + "-of-00002.safetensors";
+    for (const auto& t : shards[s]) {
+      weightMap[t.name] = file;
+      totalSize += t.byteCount();
+    }
+    if (auto status = writeSafetensors((folder / file).string(), shards[s], kSafetensorsMetadata); !status)
+      return status;
+  }
+  Json index;
+  index["metadata"] = {{"total_size", totalSize}};
+  index["weight_map"] = Json(weightMap);
+  return writeJson(folder / (stem + ".safetensors.index.json"), index);
+}
+
+Json modelIndex() {
+  return Json{{"_class_name", "FluxPipeline"},
+              {"_diffusers_version", "0.30.0"},
+              {kDemoModelMarker, true},
+              {"_fluxdesk_note", "FluxDesk demo model: tiny random weights that draw abstract patterns, not FLUX.1 images"},
+              {"scheduler", {"diffusers", "FlowMatchEulerDiscreteScheduler"}},
+              {"text_encoder", {"transformers", "CLIPTextModel"}},
+              {"text_encoder_2", {"transformers", "T5EncoderModel"}},
+              {"tokenizer", {"transformers", "CLIPTokenizer"}},
+              {"tokenizer_2", {"transformers", "T5TokenizerFast"}},
+              {"transformer", {"diffusers", "FluxTransformer2DModel"}},
+              {"vae", {"diffusers", "AutoencoderKL"}}};
+}
+
+Json transformerConfig(const FluxParams& p) {
+  return Json{{"_class_name", "FluxTransformer2DModel"},
+              {"_diffusers_version", "0.30.0"},
+              {"attention_head_dim", p.hidden_size / p.num_heads},
+              {"axes_dims_rope", p.axes_dim},
+              {"guidance_embeds", p.guidance_embed},
+              {"in_channels", p.in_channels},
+              {"joint_attention_dim", p.context_in_dim},
+              {"num_attention_heads", p.num_heads},
+              {"num_layers", p.depth},
+              {"num_single_layers", p.depth_single_blocks},
+              {"out_channels", p.out_channels},
+              {"patch_size", 1},
+              {"pooled_projection_dim", p.vec_in_dim}};
+}
+
+Json vaeConfig(const AutoEncoderParams& p) {
+  Json channels = Json::array();
+  Json down = Json::array();
+  Json up = Json::array();
+  for (int64_t m : p.ch_mult) {
+    channels.push_back(p.ch * m);
+    down.push_back("DownEncoderBlock2D");
+    up.push_back("UpDecoderBlock2D");
+  }
+  return Json{{"_class_name", "AutoencoderKL"},
+              {"_diffusers_version", "0.30.0"},
+              {"act_fn", "silu"},
+              {"block_out_channels", channels},
+              {"down_block_types", down},
+              {"force_upcast", true},
+              {"in_channels", p.in_channels},
+              {"latent_channels", p.z_channels},
+              {"latents_mean", nullptr},
+              {"latents_std", nullptr},
+              {"layers_per_block", p.num_res_blocks},
+              {"mid_block_add_attention", true},
+              {"norm_num_groups", 32},
+              {"out_channels", p.out_ch},
+              {"sample_size", p.resolution},
+              {"scaling_factor", p.scale_factor},
+              {"shift_factor", p.shift_factor},
+              {"up_block_types", up},
+              {"use_post_quant_conv", false},
+              {"use_quant_conv", false}};
+}
+
+Json clipConfig(const ClipTextParams& p) {
+  return Json{{"architectures", {"CLIPTextModel"}},
+              {"attention_dropout", 0.0},
+              {"bos_token_id", p.vocab_size - 2},
+              {"eos_token_id", p.eos_token_id},  // FLUX's legacy 2: pool at argmax(ids)
+              {"hidden_act", p.hidden_act},
+              {"hidden_size", p.hidden_size},
+              {"intermediate_size", p.intermediate_size},
+              {"layer_norm_eps", p.layer_norm_eps},
+              {"max_position_embeddings", p.max_position_embeddings},
+              {"model_type", "clip_text_model"},
+              {"num_attention_heads", p.num_attention_heads},
+              {"num_hidden_layers", p.num_hidden_layers},
+              {"pad_token_id", 1},
+              {"projection_dim", p.hidden_size},
+              {"torch_dtype", "float16"},
+              {"vocab_size", p.vocab_size}};
+}
+
+Json t5Config(const T5Params& p) {
+  return Json{{"architectures", {"T5EncoderModel"}},
+              {"d_ff", p.d_ff},
+              {"d_kv", p.d_kv},
+              {"d_model", p.d_model},
+              {"dense_act_fn", p.dense_act_fn},
+              {"eos_token_id", 1},
+              {"feed_forward_proj", "gated-gelu"},
+              {"is_encoder_decoder", true},
+              {"is_gated_act", p.is_gated_act},
+              {"layer_norm_epsilon", p.layer_norm_epsilon},
+              {"model_type", "t5"},
+              {"num_heads", p.num_heads},
+              {"num_layers", p.num_layers},
+              {"pad_token_id", 0},
+              {"relative_attention_max_distance", p.relative_attention_max_distance},
+              {"relative_attention_num_buckets", p.relative_attention_num_buckets},
+              {"tie_word_embeddings", false},
+              {"torch_dtype", "bfloat16"},
+              {"vocab_size", p.vocab_size}};
+}
+
+Status writeTokenizers(const fs::path& root, const BpeVocabulary& clip, const std::string& spiece) {
+  const fs::path clipDir = root / "tokenizer";
+  const fs::path t5Dir = root / "tokenizer_2";
+  if (auto s = writeFileAtomically((clipDir / "vocab.json").string(), clipVocabJson(clip)); !s) return s;
+  if (auto s = writeFileAtomically((clipDir / "merges.txt").string(), clipMergesText(clip)); !s) return s;
+  Json clipSpecial{{"bos_token", "<|startoftext|>"}, {"eos_token", "<|endoftext|>"},
+                   {"pad_token", "<|endoftext|>"}, {"unk_token", "<|endoftext|>"}};
+  if (auto s = writeJson(clipDir / "special_tokens_map.json", clipSpecial); !s) return s;
+  Json clipConfigJson = clipSpecial;
+  clipConfigJson["model_max_length"] = 77;
+  clipConfigJson["do_lower_case"] = true;
+  clipConfigJson["tokenizer_class"] = "CLIPTokenizer";
+  if (auto s = writeJson(clipDir / "tokenizer_config.json", clipConfigJson); !s) return s;
+
+  if (auto s = writeFileAtomically((t5Dir / "spiece.model").string(), spiece); !s) return s;
+  Json t5Special{{"eos_token", "</s>"}, {"pad_token", "<pad>"}, {"unk_token", "<unk>"}};
+  if (auto s = writeJson(t5Dir / "special_tokens_map.json", t5Special); !s) return s;
+  Json t5ConfigJson = t5Special;
+  t5ConfigJson["model_max_length"] = 512;
+  t5ConfigJson["extra_ids"] = 0;
+  t5ConfigJson["tokenizer_class"] = "T5Tokenizer";
+  return writeJson(t5Dir / "tokenizer_config.json", t5ConfigJson);
+}
+
+const char* kReadme =
+    "FluxDesk demo model\n"
+    "===================\n\n"
+    "Written by `fluxdesk-cli make-demo-model`. It has the layout of the Hugging Face\n"
+    "black-forest-labs/FLUX.1-schnell snapshot, but tiny random weights: it draws\n"
+    "colourful abstract patterns, not pictures of the prompt. Use it to try FluxDesk\n"
+    "without downloading FLUX.1 weights; point FluxDesk at a real snapshot for images.\n";
+
+}  // namespace
+
+bool isDemoModelIndex(const std::string& modelIndexJson) {
+  auto j = nlohmann::json::parse(modelIndexJson, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return false;
+  auto it = j.find(kDemoModelMarker);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
+Status writeDemoModel(const std::string& folder) {
+  const fs::path root(folder);
+  std::error_code ec;
+  for (const char* sub : {"transformer", "vae", "text_encoder", "text_encoder_2", "tokenizer", "tokenizer_2", "scheduler"}) {
+    fs::create_directories(root / sub, ec);
+    if (ec) return makeError(ErrorKind::Io, "cannot create folder '" + (root / sub).string() + "': " + ec.message());
+  }
+
+  const BpeVocabulary clipVocabulary = learnClipStyleBpe(demoCorpusText(), kClipMerges);
+  auto spiece = trainDemoSentencePiece(demoCorpusText(), kT5Pieces);
+  if (!spiece) return spiece.error();
+  auto pieces = sentencePieceSize(*spiece);
+  if (!pieces) return pieces.error();
+  const DemoArchitecture arch = demoArchitecture(static_cast<int64_t>(clipVocabulary.tokens.size()), *pieces);
+
+  if (auto s = writeJson(root / "model_index.json", modelIndex()); !s) return s;
+  if (auto s = writeFileAtomically((root / "README.md").string(), std::string(kReadme)); !s) return s;
+  Json scheduler{{"_class_name", "FlowMatchEulerDiscreteScheduler"}, {"_diffusers_version", "0.30.0"},
+                 {"base_image_seq_len", 256}, {"base_shift", 0.5}, {"max_image_seq_len", 4096},
+                 {"max_shift", 1.15}, {"num_train_timesteps", 1000}, {"shift", 1.0},
+                 {"use_dynamic_shifting", false}};
+  if (auto s = writeJson(root / "scheduler" / "scheduler_config.json", scheduler); !s) return s;
+
+  if (auto s = writeJson(root / "transformer" / "config.json", transformerConfig(arch.flux)); !s) return s;
+  if (auto s = writeSharded(root / "transformer", "diffusion_pytorch_model", demoTransformerTensors(arch.flux)); !s)
+    return s;
+  if (auto s = writeJson(root / "vae" / "config.json", vaeConfig(arch.autoencoder)); !s) return s;
+  if (auto s = writeSafetensors((root / "vae" / "diffusion_pytorch_model.safetensors").string(),
+                                demoAutoencoderTensors(arch.autoencoder), kSafetensorsMetadata);
+      !s)
+    return s;
+  if (auto s = writeJson(root / "text_encoder" / "config.json", clipConfig(arch.clip)); !s) return s;
+  if (auto s = writeSafetensors((root / "text_encoder" / "model.safetensors").string(), demoClipTensors(arch.clip),
+                                kSafetensorsMetadata);
+      !s)
+    return s;
+  if (auto s = writeJson(root / "text_encoder_2" / "config.json", t5Config(arch.t5)); !s) return s;
+  if (auto s = writeSharded(root / "text_encoder_2", "model", demoT5Tensors(arch.t5)); !s) return s;
+  return writeTokenizers(root, clipVocabulary, *spiece);
+}
+
+}  // namespace fd

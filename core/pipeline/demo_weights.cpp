@@ -1,0 +1,290 @@
+#include "pipeline/demo_weights.h"
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+namespace fd {
+
+namespace {
+
+// How a tensor is initialised (like the golden cases' redraw: weights with
+// variance 1/fan_in, small biases, norm scales near 1).
+enum class Init { Weight, Bias, NormScale, Embedding };
+
+uint64_t splitmix64(uint64_t& state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+uint64_t hashName(const std::string& name) {
+  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
+  for (unsigned char c : name) h = (h ^ c) * 0x100000001b3ull;
+  return h;
+}
+
+// float32 -> bfloat16 / float16 bits, round to nearest even (finite inputs).
+uint16_t toBFloat16(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return static_cast<uint16_t>(bits >> 16);
+}
+
+uint16_t toFloat16(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  uint32_t sign = (bits >> 16) & 0x8000u;
+  int32_t exponent = static_cast<int32_t>((bits >> 23) & 0xff) - 127 + 15;
+  uint32_t mantissa = bits & 0x7fffffu;
+  if (exponent >= 31) return static_cast<uint16_t>(sign | 0x7c00u);  // overflow -> inf
+  if (exponent <= 0) {                                              // subnormal or zero
+    if (exponent < -10) return static_cast<uint16_t>(sign);
+    mantissa |= 0x800000u;
+    uint32_t shift = static_cast<uint32_t>(14 - exponent);
+    uint32_t half = mantissa >> shift;
+    uint32_t rest = mantissa & ((1u << shift) - 1);
+    uint32_t halfway = 1u << (shift - 1);
+    if (rest > halfway || (rest == halfway && (half & 1u))) ++half;
+    return static_cast<uint16_t>(sign | half);
+  }
+  uint32_t half = sign | (static_cast<uint32_t>(exponent) << 10) | (mantissa >> 13);
+  uint32_t rest = mantissa & 0x1fffu;
+  if (rest > 0x1000u || (rest == 0x1000u && (half & 1u))) ++half;  // may carry into the exponent: still right
+  return static_cast<uint16_t>(half);
+}
+
+class TensorList {
+ public:
+  explicit TensorList(DType dtype) : dtype_(dtype) {}
+
+  void add(const std::string& name, std::vector<int64_t> shape, Init init, double scale = 1.0) {
+    int64_t numel = 1;
+    for (int64_t d : shape) numel *= d;
+    // Uniform(-a, a) has standard deviation a/sqrt(3): no log/cos needed,
+    // so the values cannot depend on the C library.
+    double stddev = 0.05;
+    double mean = 0.0;
+    switch (init) {
+      case Init::Weight: stddev = 1.0 / std::sqrt(double(numel / shape[0])); break;
+      case Init::Bias: stddev = 0.05; break;
+      case Init::NormScale: stddev = 0.1; mean = 1.0; break;
+      case Init::Embedding: stddev = 1.0; break;
+    }
+    const double a = std::sqrt(3.0) * stddev * scale;
+    uint64_t state = hashName(name) ^ 0x5eed0f1d0d3e3001ull;
+    TensorToWrite t;
+    t.name = name;
+    t.dtype = dtype_;
+    t.shape = shape;
+    t.bytes.resize(size_t(numel) * dtypeSize(dtype_));
+    for (int64_t i = 0; i < numel; ++i) {
+      double u = double(splitmix64(state) >> 11) * (1.0 / 9007199254740992.0);  // [0, 1)
+      float v = static_cast<float>(mean + (2.0 * u - 1.0) * a);
+      store(t.bytes.data(), i, v);
+    }
+    tensors_.push_back(std::move(t));
+  }
+
+  // A linear layer: weight [out, in] and bias [out].
+  void linear(const std::string& prefix, int64_t out, int64_t in, bool bias = true, double scale = 1.0) {
+    add(prefix + ".weight", {out, in}, Init::Weight, scale);
+    if (bias) add(prefix + ".bias", {out}, Init::Bias);
+  }
+  void conv(const std::string& prefix, int64_t out, int64_t in, int64_t k) {
+    add(prefix + ".weight", {out, in, k, k}, Init::Weight);
+    add(prefix + ".bias", {out}, Init::Bias);
+  }
+  void norm(const std::string& prefix, int64_t channels, bool bias = true) {
+    add(prefix + ".weight", {channels}, Init::NormScale);
+    if (bias) add(prefix + ".bias", {channels}, Init::Bias);
+  }
+
+  std::vector<TensorToWrite> take() { return std::move(tensors_); }
+
+ private:
+  void store(uint8_t* out, int64_t i, float v) const {
+    if (dtype_ == DType::F32) {
+      std::memcpy(out + 4 * i, &v, 4);
+      return;
+    }
+    uint16_t h = dtype_ == DType::BF16 ? toBFloat16(v) : toFloat16(v);
+    out[2 * i] = static_cast<uint8_t>(h & 0xff);  // little endian
+    out[2 * i + 1] = static_cast<uint8_t>(h >> 8);
+  }
+
+  DType dtype_;
+  std::vector<TensorToWrite> tensors_;
+};
+
+void vaeResnet(TensorList& t, const std::string& p, int64_t in, int64_t out) {
+  t.norm(p + ".norm1", in);
+  t.conv(p + ".conv1", out, in, 3);
+  t.norm(p + ".norm2", out);
+  t.conv(p + ".conv2", out, out, 3);
+  if (in != out) t.conv(p + ".conv_shortcut", out, in, 1);
+}
+
+void vaeMidBlock(TensorList& t, const std::string& p, int64_t c) {
+  vaeResnet(t, p + ".resnets.0", c, c);
+  t.norm(p + ".attentions.0.group_norm", c);
+  for (const char* proj : {"to_q", "to_k", "to_v", "to_out.0"}) t.linear(p + ".attentions.0." + proj, c, c);
+  vaeResnet(t, p + ".resnets.1", c, c);
+}
+
+}  // namespace
+
+DemoArchitecture demoArchitecture(int64_t clipVocabSize, int64_t t5VocabSize) {
+  DemoArchitecture a;
+  a.clip.vocab_size = clipVocabSize;
+  a.clip.hidden_size = 64;
+  a.clip.intermediate_size = 128;
+  a.clip.num_attention_heads = 4;
+  a.clip.num_hidden_layers = 2;
+  a.clip.max_position_embeddings = 77;
+
+  a.t5.vocab_size = t5VocabSize;
+  a.t5.d_model = 64;
+  a.t5.d_kv = 16;
+  a.t5.d_ff = 128;
+  a.t5.num_heads = 4;
+  a.t5.num_layers = 2;
+
+  a.flux.vec_in_dim = a.clip.hidden_size;
+  a.flux.context_in_dim = a.t5.d_model;
+  a.flux.hidden_size = 64;
+  a.flux.num_heads = 4;
+  a.flux.depth = 2;
+  a.flux.depth_single_blocks = 2;
+  a.flux.axes_dim = {4, 6, 6};
+
+  a.autoencoder.resolution = 256;
+  a.autoencoder.ch = 32;
+  a.autoencoder.ch_mult = {1, 1, 2, 2};
+  a.autoencoder.num_res_blocks = 1;
+  return a;
+}
+
+std::vector<TensorToWrite> demoTransformerTensors(const FluxParams& p) {
+  TensorList t(DType::BF16);
+  const int64_t h = p.hidden_size;
+  const int64_t mlp = static_cast<int64_t>(double(h) * p.mlp_ratio);
+  const int64_t headDim = h / p.num_heads;
+  t.linear("x_embedder", h, p.in_channels);
+  t.linear("context_embedder", h, p.context_in_dim);
+  t.linear("time_text_embed.timestep_embedder.linear_1", h, 256);
+  t.linear("time_text_embed.timestep_embedder.linear_2", h, h);
+  t.linear("time_text_embed.text_embedder.linear_1", h, p.vec_in_dim);
+  t.linear("time_text_embed.text_embedder.linear_2", h, h);
+  if (p.guidance_embed) {
+    t.linear("time_text_embed.guidance_embedder.linear_1", h, 256);
+    t.linear("time_text_embed.guidance_embedder.linear_2", h, h);
+  }
+  for (int64_t n = 0; n < p.depth; ++n) {
+    const std::string b = "transformer_blocks." + std::to_string(n);
+    t.linear(b + ".norm1.linear", 6 * h, h);
+    t.linear(b + ".norm1_context.linear", 6 * h, h);
+    for (const char* proj : {"to_q", "to_k", "to_v", "add_q_proj", "add_k_proj", "add_v_proj"})
+      t.linear(b + ".attn." + proj, h, h, p.qkv_bias);
+    for (const char* norm : {"norm_q", "norm_k", "norm_added_q", "norm_added_k"})
+      t.norm(b + ".attn." + norm, headDim, /*bias=*/false);
+    t.linear(b + ".attn.to_out.0", h, h);
+    t.linear(b + ".attn.to_add_out", h, h);
+    for (const char* ff : {".ff", ".ff_context"}) {
+      t.linear(b + ff + ".net.0.proj", mlp, h);
+      t.linear(b + ff + ".net.2", h, mlp);
+    }
+  }
+  for (int64_t n = 0; n < p.depth_single_blocks; ++n) {
+    const std::string b = "single_transformer_blocks." + std::to_string(n);
+    t.linear(b + ".norm.linear", 3 * h, h);
+    for (const char* proj : {"to_q", "to_k", "to_v"}) t.linear(b + ".attn." + proj, h, h, p.qkv_bias);
+    t.norm(b + ".attn.norm_q", headDim, false);
+    t.norm(b + ".attn.norm_k", headDim, false);
+    t.linear(b + ".proj_mlp", mlp, h);
+    t.linear(b + ".proj_out", h, h + mlp);
+  }
+  t.linear("norm_out.linear", 2 * h, h);
+  t.linear("proj_out", p.out_channels, h);
+  return t.take();
+}
+
+std::vector<TensorToWrite> demoAutoencoderTensors(const AutoEncoderParams& p) {
+  TensorList t(DType::F32);
+  const auto levels = static_cast<int64_t>(p.ch_mult.size());
+  const int64_t top = p.ch * p.ch_mult.back();
+  // Encoder (diffusers: down_blocks.L with num_res_blocks resnets).
+  t.conv("encoder.conv_in", p.ch, p.in_channels, 3);
+  int64_t in = p.ch;
+  for (int64_t l = 0; l < levels; ++l) {
+    const std::string b = "encoder.down_blocks." + std::to_string(l);
+    const int64_t out = p.ch * p.ch_mult[size_t(l)];
+    for (int64_t j = 0; j < p.num_res_blocks; ++j) {
+      vaeResnet(t, b + ".resnets." + std::to_string(j), in, out);
+      in = out;
+    }
+    if (l != levels - 1) t.conv(b + ".downsamplers.0.conv", out, out, 3);
+  }
+  vaeMidBlock(t, "encoder.mid_block", top);
+  t.norm("encoder.conv_norm_out", top);
+  t.conv("encoder.conv_out", 2 * p.z_channels, top, 3);
+  // Decoder (diffusers: up_blocks.(levels-1-L), num_res_blocks+1 resnets).
+  t.conv("decoder.conv_in", top, p.z_channels, 3);
+  vaeMidBlock(t, "decoder.mid_block", top);
+  in = top;
+  for (int64_t u = 0; u < levels; ++u) {
+    const int64_t level = levels - 1 - u;
+    const std::string b = "decoder.up_blocks." + std::to_string(u);
+    const int64_t out = p.ch * p.ch_mult[size_t(level)];
+    for (int64_t j = 0; j <= p.num_res_blocks; ++j) {
+      vaeResnet(t, b + ".resnets." + std::to_string(j), in, out);
+      in = out;
+    }
+    if (level != 0) t.conv(b + ".upsamplers.0.conv", out, out, 3);
+  }
+  t.norm("decoder.conv_norm_out", p.ch * p.ch_mult[0]);
+  t.conv("decoder.conv_out", p.out_ch, p.ch * p.ch_mult[0], 3);
+  return t.take();
+}
+
+std::vector<TensorToWrite> demoClipTensors(const ClipTextParams& p) {
+  TensorList t(DType::F16);
+  const int64_t h = p.hidden_size;
+  t.add("text_model.embeddings.token_embedding.weight", {p.vocab_size, h}, Init::Embedding);
+  t.add("text_model.embeddings.position_embedding.weight", {p.max_position_embeddings, h}, Init::Embedding, 0.5);
+  for (int64_t n = 0; n < p.num_hidden_layers; ++n) {
+    const std::string l = "text_model.encoder.layers." + std::to_string(n);
+    for (const char* proj : {"k_proj", "v_proj", "q_proj", "out_proj"}) t.linear(l + ".self_attn." + proj, h, h);
+    t.norm(l + ".layer_norm1", h);
+    t.linear(l + ".mlp.fc1", p.intermediate_size, h);
+    t.linear(l + ".mlp.fc2", h, p.intermediate_size);
+    t.norm(l + ".layer_norm2", h);
+  }
+  t.norm("text_model.final_layer_norm", h);
+  return t.take();
+}
+
+std::vector<TensorToWrite> demoT5Tensors(const T5Params& p) {
+  TensorList t(DType::BF16);
+  const int64_t inner = p.num_heads * p.d_kv;
+  t.add("shared.weight", {p.vocab_size, p.d_model}, Init::Embedding);
+  for (int64_t n = 0; n < p.num_layers; ++n) {
+    const std::string b = "encoder.block." + std::to_string(n);
+    for (const char* proj : {"q", "k", "v"}) t.linear(b + ".layer.0.SelfAttention." + proj, inner, p.d_model, false);
+    t.linear(b + ".layer.0.SelfAttention.o", p.d_model, inner, false);
+    if (n == 0)
+      t.add(b + ".layer.0.SelfAttention.relative_attention_bias.weight",
+            {p.relative_attention_num_buckets, p.num_heads}, Init::Embedding, 0.5);
+    t.norm(b + ".layer.0.layer_norm", p.d_model, false);
+    t.linear(b + ".layer.1.DenseReluDense.wi_0", p.d_ff, p.d_model, false);
+    t.linear(b + ".layer.1.DenseReluDense.wi_1", p.d_ff, p.d_model, false);
+    t.linear(b + ".layer.1.DenseReluDense.wo", p.d_model, p.d_ff, false);
+    t.norm(b + ".layer.1.layer_norm", p.d_model, false);
+  }
+  t.norm("encoder.final_layer_norm", p.d_model, false);
+  return t.take();
+}
+
+}  // namespace fd

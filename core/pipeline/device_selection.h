@@ -1,0 +1,37 @@
+#pragma once
+// Where and in which dtype each component runs, from EngineOptions and what
+// this LibTorch offers. Engine-internal (torch).
+
+#include <torch/torch.h>
+
+#include <optional>
+#include <string>
+
+#include "common/result.h"
+#include "pipeline/pipeline.h"
+
+namespace fd {
+
+struct Placement {
+  torch::Device device = torch::kCPU;  // compute device
+  torch::ScalarType fluxDtype = torch::kBFloat16;
+  torch::ScalarType autoencoderDtype = torch::kBFloat16;
+  torch::ScalarType clipDtype = torch::kBFloat16;
+  torch::ScalarType t5Dtype = torch::kBFloat16;  // never float16 (t5SafeDtype)
+  MemoryMode memory = MemoryMode::Resident;
+  // Where the text encoders stay between requests: the compute device when
+  // resident, the CPU when they are offloaded after encoding.
+  torch::Device textHome = torch::kCPU;
+  // Set in StreamBlocks mode on a GPU: transformer blocks live on the CPU
+  // and visit this device one at a time.
+  std::optional<torch::Device> streamBlocksTo;
+};
+
+// BadRequest when the options ask for what this build or machine cannot do
+// (cuda without a GPU, float16 on the CPU).
+Result<Placement> choosePlacement(const EngineOptions& options);
+
+std::string deviceName(const torch::Device& device);   // "cpu", "cuda:0"
+std::string dtypeName(torch::ScalarType dtype);        // "float32", "bfloat16", "float16"
+
+}  // namespace fd

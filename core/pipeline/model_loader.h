@@ -1,0 +1,41 @@
+#pragma once
+// Builds every component of a model folder the same way, real weights and
+// the demo alike: discover files -> Checkpoint -> canonical names ->
+// architecture from shapes (+ config.json) -> construct -> strict load in
+// the chosen dtype on the chosen device. Engine-internal (torch).
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/autoencoder.h"
+#include "models/clip_text_model.h"
+#include "models/flux_model.h"
+#include "models/t5_encoder.h"
+#include "pipeline/device_selection.h"
+#include "pipeline/pipeline.h"
+#include "text/clip_tokenizer.h"
+#include "text/t5_tokenizer.h"
+#include "weights/model_files.h"
+
+namespace fd {
+
+struct LoadedModels {
+  ModelFiles files;
+  bool isDemo = false;  // model_index.json carries the demo marker
+  FluxModel flux{nullptr};
+  AutoEncoder autoencoder{nullptr};
+  ClipTextModel clip{nullptr};
+  T5Encoder t5{nullptr};
+  std::optional<ClipTokenizer> clipTokenizer;
+  std::optional<T5Tokenizer> t5Tokenizer;
+  std::vector<ComponentReport> reports;  // transformer, autoencoder, clip, t5
+};
+
+// Errors: ModelMissing (files absent, listed per component), ModelInvalid
+// (malformed files, wrong keys or shapes, parts that do not fit together),
+// OutOfMemory (with memory-mode advice), Internal.
+Result<LoadedModels> loadModels(const ModelLocation& location, const Placement& placement,
+                                const ProgressCallback& progress);
+
+}  // namespace fd

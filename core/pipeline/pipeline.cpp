@@ -1,0 +1,229 @@
+// Pipeline: the one engine call the GUI, the HTTP API and the CLI use. Loads
+// a model once, then turns requests into images: validate -> encode text
+// (cached) -> sample latents (cancellable between steps) -> decode -> RGB8.
+// No exception crosses this file's public functions.
+#include "pipeline/pipeline.h"
+
+#include <chrono>
+#include <random>
+
+#include "models/autoencoder.h"
+#include "pipeline/device_selection.h"
+#include "pipeline/memory_stats.h"
+#include "pipeline/model_loader.h"
+#include "pipeline/pipeline_errors.h"
+#include "pipeline/request_validation.h"
+#include "pipeline/text_conditioner.h"
+#include "sampling/flux_sampler.h"
+#include "sampling/latent_preview.h"
+#include "tensor/torch_setup.h"
+
+namespace fd {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+ModelInfo describeModel(const LoadedModels& m, const Placement& placement) {
+  ModelInfo info;
+  info.isDemo = m.isDemo;
+  info.guidanceDistilled = m.flux->params().guidance_embed;
+  if (info.isDemo) {
+    info.name = "FluxDesk demo";
+    info.id = "fluxdesk-demo";
+  } else if (info.guidanceDistilled) {
+    info.name = "FLUX.1-dev";
+    info.id = "black-forest-labs/FLUX.1-dev";
+  } else {
+    info.name = "FLUX.1-schnell";
+    info.id = "black-forest-labs/FLUX.1-schnell";
+  }
+  // schnell is timestep-distilled for 1-4 steps; dev samples like a
+  // regular flow model (the reference CLI defaults to 50, diffusers to 28).
+  info.defaultSteps = info.guidanceDistilled ? 28 : 4;
+  info.maxSteps = info.guidanceDistilled ? 100 : 4;
+  info.device = deviceName(placement.device);
+  info.dtype = dtypeName(placement.fluxDtype);
+  info.components = m.reports;
+  return info;
+}
+
+// Drops every reference to the just-finished request's tensors before the
+// caller sees an error, so a GPU can hand the memory back.
+void syncIfCuda(const torch::Device& device) {
+  if (device.is_cuda()) torch::cuda::synchronize();
+}
+
+}  // namespace
+
+struct Pipeline::Impl {
+  Placement placement;
+  LoadedModels models;
+  ModelInfo info;
+  std::unique_ptr<TextConditioner> text;
+
+  Result<GenerationResult> run(const GenerationRequest& request, const ProgressCallback& progress,
+                               const CancelCheck& cancel, FailureContext& context);
+};
+
+Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Pipeline::~Pipeline() = default;
+
+const ModelInfo& Pipeline::info() const { return impl_->info; }
+
+Result<std::unique_ptr<Pipeline>> Pipeline::load(const ModelLocation& location, const EngineOptions& options,
+                                                 const ProgressCallback& progress) {
+  try {
+    configureTorchThreads(options.cpuThreads);
+    auto placement = choosePlacement(options);
+    if (!placement) return placement.error();
+    auto models = loadModels(location, *placement, progress);
+    if (!models) return models.error();
+
+    auto impl = std::make_unique<Impl>();
+    impl->placement = *placement;
+    impl->models = std::move(models.value());
+    impl->info = describeModel(impl->models, impl->placement);
+    const int t5MaxLength = impl->info.guidanceDistilled ? 512 : 256;
+    impl->text = std::make_unique<TextConditioner>(impl->models, impl->placement, t5MaxLength);
+    return std::unique_ptr<Pipeline>(new Pipeline(std::move(impl)));
+  } catch (const std::exception& e) {
+    return errorFromException(e, FailureContext{"loading the model", "", options.memory, ""});
+  } catch (...) {
+    return makeError(ErrorKind::Internal, "unknown failure while loading the model");
+  }
+}
+
+Status Pipeline::validate(const GenerationRequest& request) const { return validateRequest(request, impl_->info); }
+
+Result<GenerationResult> Pipeline::generate(const GenerationRequest& request, const ProgressCallback& progress,
+                                            const CancelCheck& cancel) {
+  if (auto s = validate(request); !s) return s.error();
+  FailureContext context;
+  context.device = impl_->info.device;
+  context.memory = impl_->placement.memory;
+  context.request = std::to_string(request.width) + "x" + std::to_string(request.height) + ", " +
+                    std::to_string(request.count) + (request.count == 1 ? " image" : " images");
+  try {
+    return impl_->run(request, progress, cancel, context);
+  } catch (const std::exception& e) {
+    Error error = errorFromException(e, context);
+    if (error.kind == ErrorKind::OutOfMemory) {
+      impl_->text->clearCache();
+      releaseCachedGpuMemory();
+    }
+    return error;
+  } catch (...) {
+    return makeError(ErrorKind::Internal, "unknown engine failure while " + context.stage);
+  }
+}
+
+Result<GenerationResult> Pipeline::Impl::run(const GenerationRequest& request, const ProgressCallback& progress,
+                                             const CancelCheck& cancel, FailureContext& context) {
+  torch::NoGradGuard noGrad;
+  const auto start = Clock::now();
+  auto report = [&](Progress p) {
+    if (progress) progress(p);
+  };
+  auto cancelled = [&] { return cancel && cancel(); };
+  auto cancelledError = [](const std::string& when) {
+    return makeError(ErrorKind::Cancelled, "generation cancelled " + when);
+  };
+
+  GenerationResult result;
+  result.request = request;
+  result.request.steps = effectiveSteps(request, info);
+  if (!result.request.seed) result.request.seed = std::random_device{}();  // reported in the result
+  if (info.guidanceDistilled && !result.request.guidance) result.request.guidance = 3.5;
+  result.modelName = info.name;
+  const uint64_t seed = *result.request.seed;
+  if (cancelled()) return cancelledError("before it started");
+
+  // Text.
+  context.stage = "encoding the prompt";
+  Progress textProgress;
+  textProgress.stage = Stage::EncodingText;
+  textProgress.message = "encoding the prompt";
+  report(textProgress);
+  auto textStart = Clock::now();
+  auto encoded = text->encode(request.prompt);
+  if (!encoded) return encoded.error();
+  syncIfCuda(placement.device);
+  result.times.textSeconds = secondsSince(textStart);
+  result.prompt = encoded->report;
+  result.textCacheHit = encoded->cacheHit;
+  if (cancelled()) return cancelledError("after encoding the prompt");
+
+  // Denoising: the whole batch at once, image i with seed + i.
+  context.stage = "denoising";
+  SamplingOptions sampling;
+  sampling.width = request.width;
+  sampling.height = request.height;
+  for (int i = 0; i < request.count; ++i) sampling.seeds.push_back(seed + uint64_t(i));
+  sampling.steps = result.request.steps;
+  sampling.shift = info.guidanceDistilled;  // dev: resolution-dependent shift; schnell: none
+  sampling.guidance = result.request.guidance.value_or(3.5);
+  sampling.dtype = placement.fluxDtype;
+  // Noise is drawn in the model dtype, as the reference CLI does (bf16).
+  sampling.noiseDtype = placement.fluxDtype;
+  sampling.device = placement.device;
+  auto onStep = [&](const StepInfo& step) {
+    result.times.stepSeconds.push_back(step.seconds);
+    if (progress) {
+      Progress p;
+      p.stage = Stage::Denoising;
+      p.step = step.step;
+      p.totalSteps = step.totalSteps;
+      p.stepSeconds = step.seconds;
+      p.fraction = double(step.step) / double(step.totalSteps);
+      p.message = "step " + std::to_string(step.step) + " of " + std::to_string(step.totalSteps);
+      p.preview = std::make_shared<LatentPreview>(latentPreview(step.packedLatent, step.width, step.height));
+      progress(p);
+    }
+    return !cancelled();
+  };
+  auto latents = sampleLatents(models.flux, encoded->conditioning, sampling, onStep);  // (B, 16, H/8, W/8)
+  if (!latents) {
+    if (latents.error().kind == ErrorKind::OutOfMemory) return outOfMemoryError(context);
+    return latents.error();
+  }
+
+  // Decoding, one image at a time: the decoder's full-size activations are
+  // the largest tensors of the whole request.
+  context.stage = "decoding";
+  const auto decodeStart = Clock::now();
+  for (int i = 0; i < request.count; ++i) {
+    if (cancelled()) return cancelledError("while decoding");
+    Progress p;
+    p.stage = Stage::Decoding;
+    p.step = i + 1;
+    p.totalSteps = request.count;
+    p.fraction = double(i) / double(request.count);
+    p.message = "decoding image " + std::to_string(i + 1) + " of " + std::to_string(request.count);
+    report(p);
+    auto z = latents->slice(0, i, i + 1).to(placement.autoencoderDtype);  // (1, 16, H/8, W/8)
+    auto rgb = imageToRgb8(models.autoencoder->decode(z));                  // (1, H, W, 3) uint8 CPU
+    GeneratedImage image;
+    image.width = int(rgb.size(2));
+    image.height = int(rgb.size(1));
+    image.seed = seed + uint64_t(i);
+    const auto* bytes = rgb.data_ptr<uint8_t>();
+    image.rgb.assign(bytes, bytes + rgb.numel());
+    result.images.push_back(std::move(image));
+  }
+  result.times.decodeSeconds = secondsSince(decodeStart);
+  result.times.totalSeconds = secondsSince(start);
+
+  Progress done;
+  done.stage = Stage::Done;
+  done.fraction = 1.0;
+  done.message = "done";
+  report(done);
+  return result;
+}
+
+}  // namespace fd

@@ -1,0 +1,54 @@
+#include "pipeline/pipeline_errors.h"
+
+#include <algorithm>
+#include <cctype>
+#include <new>
+
+namespace fd {
+
+bool isOutOfMemoryMessage(const std::string& what) {
+  std::string lower(what);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower.find("out of memory") != std::string::npos || lower.find("can't allocate") != std::string::npos ||
+         lower.find("cannot allocate") != std::string::npos || lower.find("bad_alloc") != std::string::npos ||
+         lower.find("cublas_status_alloc_failed") != std::string::npos;
+}
+
+std::string memoryAdvice(MemoryMode mode, const std::string& device) {
+  if (device.rfind("cuda", 0) != 0)
+    return "Free memory on this computer (close other programs), or ask for fewer images or a smaller size.";
+  switch (mode) {
+    case MemoryMode::Resident:
+      return "Try the memory mode 'offload-text' (text encoders leave the GPU after encoding) or "
+             "'stream-blocks' (the transformer visits the GPU one block at a time), or fewer images / a smaller size.";
+    case MemoryMode::OffloadText:
+      return "Try the memory mode 'stream-blocks' (the transformer visits the GPU one block at a time), "
+             "or fewer images / a smaller size.";
+    case MemoryMode::StreamBlocks:
+      return "This is already the leanest memory mode: ask for fewer images or a smaller size, "
+             "use a GPU with more memory, or run on the CPU (device 'cpu').";
+  }
+  return {};
+}
+
+Error outOfMemoryError(const FailureContext& c) {
+  std::string message = "out of memory on " + (c.device.empty() ? std::string("the device") : c.device) +
+                        " while " + c.stage;
+  if (!c.request.empty()) message += " (" + c.request + ")";
+  message += std::string(", memory mode '") + memoryModeName(c.memory) + "'. " + memoryAdvice(c.memory, c.device);
+  return makeError(ErrorKind::OutOfMemory, message);
+}
+
+Error errorFromException(const std::exception& e, const FailureContext& context) {
+  if (dynamic_cast<const std::bad_alloc*>(&e)) return outOfMemoryError(context);
+  std::string what = e.what();
+  if (isOutOfMemoryMessage(what)) return outOfMemoryError(context);
+  // c10::Error messages carry a C++ backtrace after the first line(s).
+  auto cut = what.find("\nException raised from");
+  if (cut != std::string::npos) what = what.substr(0, cut);
+  if (what.size() > 600) what = what.substr(0, 600) + "...";
+  return makeError(ErrorKind::Internal, "engine failure while " + context.stage + ": " + what);
+}
+
+}  // namespace fd

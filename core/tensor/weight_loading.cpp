@@ -1,0 +1,162 @@
+#include "tensor/weight_loading.h"
+
+#include <cstring>
+#include <new>
+#include <set>
+#include <sstream>
+
+#include "weights/float8.h"
+
+namespace fd {
+
+// Tensor bytes are copied as they are: safetensors data is little-endian.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "big-endian hosts need byte swapping");
+
+namespace {
+
+std::string describe(const CheckpointEntry& entry) {
+  return "tensor '" + entry.info->name + "' in " + entry.file->path();
+}
+
+std::string shapeText(c10::IntArrayRef shape) {
+  std::ostringstream out;
+  out << '[';
+  for (size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
+  out << ']';
+  return out.str();
+}
+
+// Turns a LibTorch failure into an Error; allocation failures (host or GPU)
+// become OutOfMemory so the UI can suggest a smaller dtype or offloading.
+Error torchError(const std::string& context, const std::exception& e) {
+  const std::string what = e.what();
+  const bool oom = what.find("out of memory") != std::string::npos ||
+                   what.find("DefaultCPUAllocator: can't allocate") != std::string::npos;
+  // c10 messages carry a long backtrace after the first line.
+  const std::string firstLine = what.substr(0, what.find('\n'));
+  return makeError(oom ? ErrorKind::OutOfMemory : ErrorKind::Internal,
+                   context + ": " + firstLine);
+}
+
+// (numel,) float32 -> stored shape; each byte decoded exactly by table.
+torch::Tensor decodeFloat8(const uint8_t* bytes, const TensorInfo& info,
+                           const std::array<float, 256>& table) {
+  torch::Tensor out = torch::empty(info.shape, torch::kFloat32);  // stored shape
+  float* values = out.data_ptr<float>();
+  const int64_t n = info.numel();
+  for (int64_t i = 0; i < n; ++i) values[i] = table[bytes[i]];
+  return out;
+}
+
+// Bytes other than 0/1 in a BOOL tensor are not valid torch bools; map
+// them the way numpy reads them (nonzero is true).
+torch::Tensor decodeBool(const uint8_t* bytes, const TensorInfo& info) {
+  torch::Tensor out = torch::empty(info.shape, torch::kBool);  // stored shape
+  bool* values = out.data_ptr<bool>();
+  const int64_t n = info.numel();
+  for (int64_t i = 0; i < n; ++i) values[i] = bytes[i] != 0;
+  return out;
+}
+
+torch::Tensor copyRaw(const uint8_t* bytes, const TensorInfo& info, torch::ScalarType type) {
+  torch::Tensor out = torch::empty(info.shape, type);  // stored shape
+  if (info.byteSize() > 0) std::memcpy(out.data_ptr(), bytes, info.byteSize());
+  return out;
+}
+
+}  // namespace
+
+std::optional<torch::ScalarType> torchDtype(DType dtype) {
+  switch (dtype) {
+    case DType::F64: return torch::kFloat64;
+    case DType::F32: return torch::kFloat32;
+    case DType::F16: return torch::kFloat16;
+    case DType::BF16: return torch::kBFloat16;
+    case DType::I64: return torch::kInt64;
+    case DType::I32: return torch::kInt32;
+    case DType::I16: return torch::kInt16;
+    case DType::I8: return torch::kInt8;
+    case DType::U8: return torch::kUInt8;
+    case DType::BOOL: return torch::kBool;
+    case DType::F8_E4M3:
+    case DType::F8_E5M2: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+Result<torch::Tensor> loadTensor(const CheckpointEntry& entry,
+                                 std::optional<torch::ScalarType> dtype) {
+  if (!entry.file || !entry.info)
+    return makeError(ErrorKind::Internal, "loadTensor: empty checkpoint entry");
+  const TensorInfo& info = *entry.info;
+  const uint8_t* bytes = entry.file->data(info);
+  if (!bytes)
+    return makeError(ErrorKind::ModelInvalid, describe(entry) + ": byte range outside the file");
+  try {
+    torch::Tensor tensor;
+    if (info.dtype == DType::F8_E4M3) {
+      tensor = decodeFloat8(bytes, info, float8E4M3Table());
+    } else if (info.dtype == DType::F8_E5M2) {
+      tensor = decodeFloat8(bytes, info, float8E5M2Table());
+    } else if (info.dtype == DType::BOOL) {
+      tensor = decodeBool(bytes, info);
+    } else {
+      tensor = copyRaw(bytes, info, *torchDtype(info.dtype));
+    }
+    if (dtype && tensor.scalar_type() != *dtype) tensor = tensor.to(*dtype);
+    return tensor;
+  } catch (const std::bad_alloc&) {
+    return makeError(ErrorKind::OutOfMemory, describe(entry) + ": out of memory");
+  } catch (const std::exception& e) {
+    return torchError(describe(entry), e);
+  }
+}
+
+Result<torch::Tensor> loadCanonical(const WeightRecipe& recipe,
+                                    std::optional<torch::ScalarType> dtype) {
+  if (recipe.parts.empty()) return makeError(ErrorKind::Internal, "loadCanonical: recipe has no parts");
+  for (const auto& part : recipe.parts)
+    if (!part.file || !part.info)
+      return makeError(ErrorKind::Internal, "loadCanonical: empty checkpoint entry");
+  const std::string context = describe(recipe.parts.front());
+  // Parts of mixed stored dtypes are brought to one dtype before `cat`.
+  const torch::ScalarType target =
+      dtype ? *dtype : torchDtype(recipe.parts.front().info->dtype).value_or(torch::kFloat32);
+  try {
+    std::vector<torch::Tensor> parts;
+    for (const auto& part : recipe.parts) {
+      auto loaded = loadTensor(part, target);
+      if (!loaded.ok()) return loaded.error();
+      if (loaded.value().dim() == 0 ||
+          (!parts.empty() && (loaded.value().dim() != parts.front().dim() ||
+                              loaded.value().sizes().slice(1) != parts.front().sizes().slice(1))))
+        return makeError(ErrorKind::ModelInvalid,
+                         describe(part) + ": shape " + shapeText(loaded.value().sizes()) +
+                             " cannot be concatenated with " + context + " " +
+                             shapeText(parts.empty() ? c10::IntArrayRef{} : parts.front().sizes()));
+      parts.push_back(std::move(loaded.value()));
+    }
+    torch::Tensor tensor = parts.size() == 1 ? parts.front() : torch::cat(parts, 0);
+    if (recipe.swapHalves) {
+      const int64_t rows = tensor.dim() > 0 ? tensor.size(0) : 0;
+      if (rows % 2 != 0 || tensor.dim() == 0)
+        return makeError(ErrorKind::ModelInvalid,
+                         context + ": cannot swap halves of shape " + shapeText(tensor.sizes()));
+      // [a; b] -> [b; a] along dim 0.
+      tensor = torch::cat({tensor.slice(0, rows / 2, rows), tensor.slice(0, 0, rows / 2)}, 0);
+    }
+    int64_t expected = 1;
+    for (int64_t dim : recipe.shape) expected *= dim;
+    if (expected != tensor.numel())
+      return makeError(ErrorKind::ModelInvalid,
+                       context + ": " + std::to_string(tensor.numel()) + " elements cannot form " +
+                           "the expected shape " + shapeText(recipe.shape));
+    return tensor.reshape(recipe.shape).contiguous();
+  } catch (const std::bad_alloc&) {
+    return makeError(ErrorKind::OutOfMemory, context + ": out of memory");
+  } catch (const std::exception& e) {
+    return torchError(context, e);
+  }
+}
+
+}  // namespace fd

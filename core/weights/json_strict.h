@@ -1,0 +1,20 @@
+#pragma once
+// JSON parsing for files we do not trust (safetensors headers, checkpoint
+// indexes): bounded nesting depth and no silently repeated keys.
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+
+namespace fd {
+
+// Errors are ModelInvalid: "<path>: <what> is not valid JSON: ...", or name
+// the repeated key. Real files nest three or four levels; deeper input is
+// refused before parsing so its cost stays proportional to its size.
+Result<nlohmann::json> parseJsonStrict(const std::string& path, std::string_view text,
+                                       const std::string& what, int maxDepth = 16);
+
+}  // namespace fd

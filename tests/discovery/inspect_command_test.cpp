@@ -1,0 +1,209 @@
+// `fluxdesk-cli inspect`: the real binary on every golden weights file
+// (architecture against the case's config.json, and the same check through
+// the library), and on synthetic folders and files (layout, dtypes,
+// parameter counts, what is missing, exit codes).
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <functional>
+#include <numeric>
+#include <set>
+
+#include "discovery/discovery_test_util.h"
+#include "discovery/layout_builders.h"
+#include "support/test_paths.h"
+#include "weights/checkpoint.h"
+#include "weights/component_kind.h"
+#include "weights/weight_map.h"
+
+namespace fd::test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+json inspectJson(const std::vector<std::string>& args, int expectedExit) {
+  CliRun run = runCli(args);
+  EXPECT_EQ(run.exitCode, expectedExit) << run.out << run.err;
+  json report = json::parse(run.out, nullptr, false);
+  if (report.is_discarded()) ADD_FAILURE() << "not JSON: " << run.out << run.err;
+  return report;
+}
+
+// Weights files of the golden cases: *.safetensors named *weights* with a
+// config.json beside them (tensors.safetensors holds inputs and outputs).
+std::vector<fs::path> goldenWeightsFiles() {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(goldenRoot(), ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path& p = it->path();
+    if (p.extension() == ".safetensors" && p.filename().string().find("weights") != std::string::npos &&
+        fs::is_regular_file(p.parent_path() / "config.json"))
+      files.push_back(p);
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// The reference values for one component: the golden section, or the HF
+// config itself. `everyKey`: each reference key must be reproduced.
+json referenceFor(const std::string& component, const json& config, bool& everyKey) {
+  everyKey = true;
+  if (component == "transformer") return config.value("flux_params", json());
+  if (component == "autoencoder") return config.value("autoencoder_params", json());
+  everyKey = false;
+  const std::string modelType = config.value("model_type", "");
+  if (component == "clip" && modelType.find("clip") != std::string::npos) return config;
+  if (component == "t5" && modelType == "t5") return config;
+  return json();
+}
+
+// The library path: what inspect does, called directly.
+json libraryArchitecture(const fs::path& file, const std::string& configText, std::string& component) {
+  auto checkpoint = Checkpoint::open(file.string());
+  if (!checkpoint) throw std::runtime_error(checkpoint.error().message);
+  auto kind = guessComponentKind(checkpoint.value());
+  if (!kind) throw std::runtime_error(file.string() + ": no component");
+  component = componentKindName(*kind);
+  auto check = [](auto result) {
+    if (!result) throw std::runtime_error(result.error().message);
+    return toJson(std::move(result).value());
+  };
+  auto mapped = [&](Result<WeightMap> map) {
+    if (!map) throw std::runtime_error(map.error().message);
+    return std::move(map).value();
+  };
+  switch (*kind) {
+    case ComponentKind::Transformer: return check(detectFluxParams(mapped(mapFluxTransformer(*checkpoint)), configText));
+    case ComponentKind::Autoencoder: return check(detectAutoencoderParams(mapped(mapAutoencoder(*checkpoint)), configText));
+    case ComponentKind::ClipText: return check(detectClipTextParams(mapped(mapClipText(*checkpoint)), configText));
+    case ComponentKind::T5Encoder: return check(detectT5Params(mapped(mapT5Encoder(*checkpoint)), configText));
+  }
+  return json();
+}
+
+TEST(InspectGolden, EveryWeightsFileGivesItsCaseArchitecture) {
+  const auto files = goldenWeightsFiles();
+  ASSERT_FALSE(files.empty()) << "no weights files under " << goldenRoot();
+  std::set<std::string> componentsSeen;
+  for (const fs::path& file : files) {
+    SCOPED_TRACE(file.string());
+    const fs::path configPath = file.parent_path() / "config.json";
+    const json config = readJson(configPath);
+
+    // The real binary.
+    json report = inspectJson({"inspect", file.string(), "--json"}, 0);
+    ASSERT_TRUE(report.is_object());
+    ASSERT_EQ(report["components"].size(), 1u) << report.dump(2);
+    const json& c = report["components"][0];
+    const std::string component = c.value("component", "");
+    EXPECT_EQ(report.value("config", ""), configPath.string());
+    bool everyKey = true;
+    const json reference = referenceFor(component, config, everyKey);
+    ASSERT_TRUE(reference.is_object()) << "config.json has no reference values for " << component;
+    ASSERT_TRUE(c.contains("architecture")) << c.dump(2);
+    for (const auto& problem : architectureMismatches(c["architecture"], reference, everyKey))
+      ADD_FAILURE() << "inspect: " << problem;
+    EXPECT_GT(c.value("parameters", int64_t{0}), 0);
+    EXPECT_EQ(c.value("naming", ""),
+              file.filename().string().find(".diffusers.") != std::string::npos ? "diffusers" : "official");
+
+    // The library.
+    std::string libraryComponent;
+    const json architecture = libraryArchitecture(file, readTextFile(configPath), libraryComponent);
+    EXPECT_EQ(libraryComponent, component);
+    for (const auto& problem : architectureMismatches(architecture, reference, everyKey))
+      ADD_FAILURE() << "library: " << problem;
+    componentsSeen.insert(component);
+  }
+  // The scan reached every kind of model the golden data holds.
+  EXPECT_EQ(componentsSeen, (std::set<std::string>{"transformer", "autoencoder", "clip", "t5"}));
+}
+
+TEST(InspectCommand, SnapshotFolderReport) {
+  TempDir dir("inspect");
+  Expected e = writeSnapshot(dir.path());
+  json report = inspectJson({"inspect", dir.path().string(), "--json"}, 0);
+  EXPECT_EQ(report["layout"], "hf-snapshot");
+  EXPECT_TRUE(report["missing"].empty());
+  EXPECT_TRUE(report["problems"].empty()) << report["problems"].dump(2);
+  std::map<std::string, json> byName;
+  for (const auto& c : report["components"]) byName[c["component"]] = c;
+  ASSERT_EQ(byName.size(), 6u);
+  const json& flux = byName["transformer"];
+  EXPECT_EQ(flux["naming"], "diffusers");
+  EXPECT_EQ(flux["files"].size(), 3u);
+  EXPECT_EQ(flux["architecture"], toJson(e.flux));
+  StateSpec bfl = fluxSpec(e.flux);
+  int64_t elements = 0;
+  for (const auto& t : bfl)
+    elements += std::accumulate(t.shape.begin(), t.shape.end(), int64_t{1}, std::multiplies<>());
+  EXPECT_EQ(flux["parameters"], elements);
+  EXPECT_EQ(flux["dtypes"], json({{"F32", fluxToDiffusers(bfl, e.flux).size()}}));
+  EXPECT_EQ(byName["autoencoder"]["architecture"], toJson(e.ae));
+  EXPECT_EQ(byName["clip"]["architecture"], toJson(e.clip));
+  EXPECT_EQ(byName["clip"]["ignored"], json({"text_model.embeddings.position_ids"}));
+  EXPECT_EQ(byName["t5"]["architecture"], toJson(e.t5));
+  EXPECT_EQ(byName["t5"]["files"].size(), 2u);
+  EXPECT_EQ(byName["t5_tokenizer"]["path"], (dir / "tokenizer_2").string());
+
+  // The text form names the same things.
+  CliRun text = runCli({"inspect", dir.path().string()});
+  EXPECT_EQ(text.exitCode, 0) << text.out << text.err;
+  EXPECT_NE(text.out.find("layout: hf-snapshot"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("naming: diffusers"), std::string::npos);
+  EXPECT_NE(text.out.find("hidden_size=128"), std::string::npos);
+  EXPECT_NE(text.out.find("status: ok"), std::string::npos);
+}
+
+TEST(InspectCommand, IncompleteFolderSaysWhatIsMissing) {
+  TempDir dir("inspect");
+  writeSpec(dir / "ae.safetensors", autoencoderSpec(tinyAutoencoderParams()));
+  writeSpec(dir / "t5xxl_fp8_e4m3fn.safetensors", withDtype(t5Spec(tinyT5Params()), DType::F8_E4M3));
+  json report = inspectJson({"inspect", dir.path().string(), "--json"}, 1);
+  EXPECT_EQ(report["layout"], "single-files");
+  EXPECT_EQ(report["missing"], json({"transformer", "clip", "clip_tokenizer", "t5_tokenizer"}));
+  for (const auto& c : report["components"]) {
+    if (c["component"] == "t5") {
+      EXPECT_EQ(c["dtypes"], json({{"F8_E4M3", t5Spec(tinyT5Params()).size()}}));
+      EXPECT_TRUE(c.contains("architecture"));
+    }
+    if (c["component"] == "transformer") {
+      EXPECT_FALSE(c["found"].get<bool>());
+      EXPECT_FALSE(c["looked_in"].empty());
+    }
+  }
+  CliRun text = runCli({"inspect", dir.path().string()});
+  EXPECT_EQ(text.exitCode, 1);
+  EXPECT_NE(text.out.find("transformer: MISSING"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("ae.safetensors (autoencoder)"), std::string::npos) << text.out;
+}
+
+TEST(InspectCommand, SingleFilesAndBadPaths) {
+  TempDir dir("inspect");
+  // A ComfyUI all-in-one file: every component inside is reported.
+  writeSpec(dir / "aio.safetensors", concat({withPrefix(fluxSpec(tinyFluxParams()), "model.diffusion_model."),
+                                              withPrefix(autoencoderSpec(tinyAutoencoderParams()), "vae.")}));
+  json aio = inspectJson({"inspect", (dir / "aio.safetensors").string(), "--json"}, 0);
+  ASSERT_EQ(aio["components"].size(), 2u);
+  EXPECT_EQ(aio["components"][0]["component"], "transformer");
+  EXPECT_EQ(aio["components"][0]["naming"], "comfy_prefixed");
+  EXPECT_EQ(aio["components"][0]["architecture"], toJson(tinyFluxParams()));
+  EXPECT_EQ(aio["components"][1]["architecture"], toJson(tinyAutoencoderParams()));
+
+  // Keys of no known model, a corrupt file, a path that does not exist.
+  writeSpec(dir / "lora.safetensors", {{"lora_unet_x.alpha", {1}, DType::F32}});
+  json lora = inspectJson({"inspect", (dir / "lora.safetensors").string(), "--json"}, 1);
+  EXPECT_NE(lora["problems"].dump().find("no known component"), std::string::npos) << lora.dump(2);
+  writeFile(dir / "broken.safetensors", "this is not a safetensors file");
+  json broken = inspectJson({"inspect", (dir / "broken.safetensors").string(), "--json"}, 1);
+  EXPECT_NE(broken["problems"].dump().find("broken.safetensors"), std::string::npos) << broken.dump(2);
+  json nowhere = inspectJson({"inspect", (dir / "nowhere").string(), "--json"}, 1);
+  EXPECT_NE(nowhere["problems"].dump().find("does not exist"), std::string::npos);
+  EXPECT_EQ(runCli({"inspect"}).exitCode, 2);
+  EXPECT_EQ(runCli({"inspect", "a", "b"}).exitCode, 2);
+}
+
+}  // namespace
+}  // namespace fd::test

@@ -1,0 +1,59 @@
+#include "gui_fixture.h"
+
+#include <gtest/gtest.h>
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QTest>
+
+#include "gallery_model.h"
+#include "gallery_widget.h"
+#include "pipeline/demo_model.h"
+
+namespace fd::test {
+
+bool waitUntil(const std::function<bool()>& condition, int ms) {
+  QElapsedTimer timer;
+  timer.start();
+  while (!condition()) {
+    if (timer.elapsed() > ms) return false;
+    QTest::qWait(20);
+  }
+  return true;
+}
+
+QString demoModelFolder() {
+  static TempDir dir("gui-demo-model");
+  static bool written = [] {
+    Status s = writeDemoModel(dir.path().string());
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
+    return s.ok();
+  }();
+  (void)written;
+  return QString::fromStdString(dir.path().string());
+}
+
+GuiHarness::GuiHarness(const QString& libraryFolder) {
+  ui::ServicePaths paths;
+  paths.libraryFolder = libraryFolder;
+  // No model folder: the app runs its demo model, pre-written to a
+  // temporary folder so nothing lands in the user's data folder.
+  paths.demoModelFolder = demoModelFolder();
+  EngineOptions options;
+  options.device = DevicePreference::Cpu;
+  services_ = std::make_unique<ui::AppServices>(paths, options);
+  Status ready = services_->init();
+  EXPECT_TRUE(ready.ok()) << (ready.ok() ? "" : ready.error().message);
+  window_ = std::make_unique<ui::MainWindow>(settings_, *services_);
+  window_->show();
+}
+
+GuiHarness::~GuiHarness() {
+  window_->close();
+  window_.reset();
+  services_.reset();
+}
+
+int GuiHarness::galleryCount() const { return window_->gallery()->model()->rowCount(); }
+
+}  // namespace fd::test

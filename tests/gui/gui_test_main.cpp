@@ -1,0 +1,23 @@
+// GUI tests need a QApplication for the whole run (before any widget).
+#include <gtest/gtest.h>
+
+#include <QApplication>
+#include <QSettings>
+#include <QStandardPaths>
+
+#include "support/test_paths.h"
+
+int main(int argc, char** argv) {
+  qputenv("QT_QPA_PLATFORM", qgetenv("QT_QPA_PLATFORM").isEmpty() ? QByteArray("offscreen")
+                                                                   : qgetenv("QT_QPA_PLATFORM"));
+  // Settings and standard paths go to throw-away places, never the user's.
+  QStandardPaths::setTestModeEnabled(true);
+  static fd::test::TempDir settingsDir("gui-settings");
+  QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope,
+                     QString::fromStdString(settingsDir.path().string()));
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName(QStringLiteral("FluxDeskTest"));
+  QApplication::setApplicationName(QStringLiteral("FluxDeskTest"));
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,52 @@
+#pragma once
+// Typed access to the persistent settings (QSettings, organisation
+// "FluxDesk"). Defaults live here and nowhere else.
+
+#include <QSettings>
+#include <QString>
+
+#include "pipeline/pipeline.h"
+
+namespace fd::ui {
+
+class AppSettings {
+ public:
+  AppSettings();
+
+  QString modelFolder() const;  // empty: use the built-in demo model
+  void setModelFolder(const QString& folder);
+  EngineOptions engineOptions() const;
+  void setEngineOptions(const EngineOptions& options);
+
+  QString libraryFolder() const;  // default: Pictures/FluxDesk
+  void setLibraryFolder(const QString& folder);
+  QString demoModelFolder() const;  // where the demo model is written (app data)
+
+  int serverPort() const;
+  void setServerPort(int port);
+  QString serverToken() const;  // empty: no key required
+  void setServerToken(const QString& token);
+  QString allowedOrigins() const;  // comma separated; empty: no CORS
+  void setAllowedOrigins(const QString& origins);
+
+  QString exportFolder() const;
+  void setExportFolder(const QString& folder);
+  QString exportFormat() const;
+  void setExportFormat(const QString& format);
+  int exportQuality() const;
+  void setExportQuality(int quality);
+  QString exportPattern() const;
+  void setExportPattern(const QString& pattern);
+
+  QByteArray windowGeometry() const;
+  void setWindowGeometry(const QByteArray& geometry);
+  QByteArray windowState() const;
+  void setWindowState(const QByteArray& state);
+
+  void sync() { settings_.sync(); }
+
+ private:
+  mutable QSettings settings_;
+};
+
+}  // namespace fd::ui
