@@ -44,9 +44,12 @@ find_path(FLUXDESK_SPM_INCLUDE sentencepiece_processor.h
           HINTS ${FLUXDESK_THIRD_PARTY_INCLUDE} REQUIRED)
 find_library(FLUXDESK_SPM_LIB sentencepiece REQUIRED)
 find_library(FLUXDESK_SPM_TRAIN_LIB sentencepiece_train REQUIRED)
+# Only the shim libfluxdesk_spm.so (core/spm_shim) links sentencepiece: its
+# bundled protobuf-lite clashes with LibTorch's libprotobuf in one symbol
+# scope, so the engine loads the shim with dlopen(RTLD_DEEPBIND) instead.
 add_library(fluxdesk_sentencepiece INTERFACE)
 target_include_directories(fluxdesk_sentencepiece SYSTEM INTERFACE ${FLUXDESK_SPM_INCLUDE})
-target_link_libraries(fluxdesk_sentencepiece INTERFACE ${FLUXDESK_SPM_TRAIN_LIB} ${FLUXDESK_SPM_LIB})
+target_link_libraries(fluxdesk_sentencepiece INTERFACE ${CMAKE_DL_LIBS})
 
 if(FLUXDESK_WITH_QT)
   find_package(Qt6 6.2 REQUIRED COMPONENTS Core Concurrent Gui Widgets Network Test)

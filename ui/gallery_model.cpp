@@ -1,6 +1,7 @@
 #include "gallery_model.h"
 
 #include <QMimeData>
+#include <algorithm>
 #include <QUrl>
 
 #include "service/image_library.h"
@@ -43,7 +44,12 @@ QVariant GalleryModel::data(const QModelIndex& index, int role) const {
   const ImageRecord* r = index.isValid() ? recordAt(index.row()) : nullptr;
   if (!r) return {};
   switch (role) {
-    case Qt::DisplayRole: return r->prompt.left(40);
+    case Qt::DisplayRole: {
+      // Images from the API or the CLI carry their source as a tag.
+      QString text = r->prompt.simplified().left(40);
+      if (r->source != QStringLiteral("gui")) text = QStringLiteral("[%1] ").arg(r->source) + text;
+      return text;
+    }
     case Qt::ToolTipRole:
       return tr("%1\nseed %2 · %3×%4 · %5 steps · %6")
           .arg(r->prompt)

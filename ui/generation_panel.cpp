@@ -11,6 +11,7 @@
 #include <QRegularExpressionValidator>
 #include <QSpinBox>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "prompt_edit.h"
 #include "size_presets.h"
@@ -97,6 +98,7 @@ GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
           &GenerationPanel::onPresetChanged);
   connect(width_, qOverload<int>(&QSpinBox::valueChanged), this, &GenerationPanel::onCustomSizeChanged);
   connect(height_, qOverload<int>(&QSpinBox::valueChanged), this, &GenerationPanel::onCustomSizeChanged);
+  connect(steps_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { stepsChosen_ = true; });
   connect(randomSeed_, &QCheckBox::toggled, this, [this](bool random) {
     seed_->setEnabled(!random);
     if (!random && seed_->text().isEmpty())
@@ -157,7 +159,10 @@ void GenerationPanel::setSettings(const GenerationRequest& request) {
   updatingSize_ = false;
   onCustomSizeChanged();
   count_->setValue(request.count);
-  if (request.steps > 0) steps_->setValue(request.steps);
+  if (request.steps > 0) {
+    steps_->setMaximum(std::max(steps_->maximum(), request.steps));
+    steps_->setValue(request.steps);
+  }
   if (request.seed) setSeed(*request.seed);
 }
 
@@ -167,8 +172,11 @@ void GenerationPanel::setSeed(uint64_t seed) {
 }
 
 void GenerationPanel::setMaxSteps(int maxSteps, int defaultSteps) {
+  // The model's default replaces ours only while the user has not chosen.
+  const bool chosen = stepsChosen_;
   steps_->setRange(1, std::max(1, maxSteps));
-  steps_->setValue(defaultSteps);
+  if (!chosen) steps_->setValue(std::clamp(defaultSteps, 1, std::max(1, maxSteps)));
+  stepsChosen_ = chosen;
 }
 
 void GenerationPanel::setBusy(bool running) { cancel_->setEnabled(running); }

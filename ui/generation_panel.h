@@ -58,6 +58,7 @@ class GenerationPanel : public QWidget {
   QPushButton* generate_;
   QPushButton* cancel_;
   bool updatingSize_ = false;
+  bool stepsChosen_ = false;  // the user set the steps (keep them when the model loads)
 };
 
 }  // namespace fd::ui

@@ -1,5 +1,6 @@
 #include "image_exporter.h"
 
+#include <QBuffer>
 #include <QDir>
 #include <QFileInfo>
 #include <QImage>
@@ -7,6 +8,9 @@
 #include <QImageWriter>
 #include <QRegularExpression>
 #include <QSaveFile>
+
+#include "pipeline/image_io.h"
+#include "pipeline/png_chunks.h"
 
 namespace fd::ui {
 
@@ -37,7 +41,62 @@ QString uniquePath(const QDir& dir, const QString& base, const QString& ext) {
   return candidate;
 }
 
+// Pixels through Qt (any quality), then the comments: each insert goes
+// right after APP0, so the JSON, inserted last, ends up first.
+Result<QByteArray> encodeJpegWithComments(const QImage& image, int quality, const ExportItem& item) {
+  QByteArray bytes;
+  QBuffer buffer(&bytes);
+  buffer.open(QIODevice::WriteOnly);
+  QImageWriter writer(&buffer, "jpeg");
+  writer.setQuality(quality);
+  if (!writer.write(image.convertToFormat(QImage::Format_RGB888)))
+    return makeError(ErrorKind::Io, writer.errorString().toStdString());
+  std::vector<uint8_t> jpeg(bytes.begin(), bytes.end());
+  for (const QString& comment : {item.parametersText, item.settingsJson}) {
+    if (comment.isEmpty()) continue;
+    auto withComment = png::insertJpegComment(jpeg, comment.toStdString());
+    if (!withComment) return withComment.error();
+    jpeg = std::move(withComment.value());
+  }
+  return QByteArray(reinterpret_cast<const char*>(jpeg.data()), static_cast<qsizetype>(jpeg.size()));
+}
+
+Result<QByteArray> encodeForExport(const QImage& image, const QString& format, int quality, const ExportItem& item) {
+  if (format == QStringLiteral("jpeg")) return encodeJpegWithComments(image, quality, item);
+  QByteArray bytes;
+  QBuffer buffer(&bytes);
+  buffer.open(QIODevice::WriteOnly);
+  QImageWriter writer(&buffer, format.toLatin1());
+  if (format == QStringLiteral("png")) {
+    if (!item.parametersText.isEmpty()) writer.setText(QStringLiteral("parameters"), item.parametersText);
+    if (!item.settingsJson.isEmpty()) writer.setText(QStringLiteral("fluxdesk"), item.settingsJson);
+  } else {
+    writer.setQuality(quality);
+  }
+  if (!writer.write(image)) return makeError(ErrorKind::Io, writer.errorString().toStdString());
+  return bytes;
+}
+
 }  // namespace
+
+ExportItem exportItemForRecord(const ImageRecord& record) {
+  ExportItem item;
+  item.sourcePath = record.filePath;
+  item.prompt = record.prompt;
+  item.seed = record.seed;
+  item.created = record.created.toLocalTime();
+  // Exact texts (QImageReader::text() folds their line breaks).
+  auto chunks = readPngTextChunks(record.filePath.toStdString());
+  if (chunks) {
+    auto text = [&](const char* key) {
+      auto it = chunks->find(key);
+      return it == chunks->end() ? QString() : QString::fromStdString(it->second);
+    };
+    item.parametersText = text("parameters");
+    item.settingsJson = text("fluxdesk");
+  }
+  return item;
+}
 
 QStringList availableExportFormats() {
   QStringList formats{QStringLiteral("png"), QStringLiteral("jpeg")};
@@ -84,27 +143,17 @@ ExportReport exportImages(const QList<ExportItem>& items, const ExportOptions& o
     }
     QString base = expandFileNamePattern(options.pattern, item, index, image.width(), image.height());
     QString target = uniquePath(dir, base, ext);
+    auto encoded = encodeForExport(image, format, options.quality, item);
+    if (!encoded) {
+      report.errors << QObject::tr("%1: %2").arg(target, QString::fromStdString(encoded.error().message));
+      continue;
+    }
     // QSaveFile: written to a temporary file and renamed, so a full disk
     // never leaves a half-written export behind.
     QSaveFile file(target);
-    if (!file.open(QIODevice::WriteOnly)) {
+    if (!file.open(QIODevice::WriteOnly) || file.write(encoded.value()) != encoded.value().size() ||
+        !file.commit()) {
       report.errors << QObject::tr("%1: %2").arg(target, file.errorString());
-      continue;
-    }
-    QImageWriter writer(&file, format.toLatin1());
-    if (format != QStringLiteral("png")) writer.setQuality(options.quality);
-    if (format == QStringLiteral("png")) {
-      if (!item.parametersText.isEmpty()) writer.setText(QStringLiteral("parameters"), item.parametersText);
-      if (!item.settingsJson.isEmpty()) writer.setText(QStringLiteral("fluxdesk"), item.settingsJson);
-    } else {
-      // Qt's JPEG writer stores text as a COM segment.
-      writer.setText(QStringLiteral("Description"), item.parametersText);
-    }
-    if (format == QStringLiteral("jpeg")) image = image.convertToFormat(QImage::Format_RGB888);
-    if (!writer.write(image) || !file.commit()) {
-      report.errors << QObject::tr("%1: %2").arg(target, writer.error() != QImageWriter::UnknownError
-                                                             ? writer.errorString()
-                                                             : file.errorString());
       continue;
     }
     report.written << target;

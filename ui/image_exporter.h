@@ -1,13 +1,17 @@
 #pragma once
 // Exports gallery images to a folder as PNG, JPEG (with quality) or WebP
 // (when Qt has the plugin), named by a pattern. Metadata travels along:
-// PNG text chunks, a JPEG comment. Existing files are never overwritten:
-// a " (2)", " (3)"... suffix is added instead.
+// PNG text chunks; in a JPEG, two comments (the settings JSON first, as
+// FluxDesk's own JPEGs have it, then the A1111-style parameters). WebP
+// carries none. Existing files are never overwritten: a " (2)", " (3)"...
+// suffix is added instead.
 
 #include <QDateTime>
 #include <QList>
 #include <QString>
 #include <QStringList>
+
+#include "service/image_record.h"
 
 namespace fd::ui {
 
@@ -31,6 +35,10 @@ struct ExportReport {
   QStringList written;
   QStringList errors;  // one line per failed image, naming the file and why
 };
+
+// The item for a library image; its settings texts are read exactly
+// from the PNG's own text chunks (empty when it has none).
+ExportItem exportItemForRecord(const ImageRecord& record);
 
 QStringList availableExportFormats();  // "png", "jpeg", and "webp" when supported
 // Pattern tokens: {date} yyyyMMdd, {time} HHmmss, {seed}, {prompt} (first

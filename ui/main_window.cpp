@@ -1,75 +1,50 @@
 #include "main_window.h"
 
-#include <QAction>
 #include <QCloseEvent>
-#include <QFileDialog>
-#include <QImageReader>
-#include <QLabel>
-#include <QMessageBox>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QToolBar>
 #include <QVBoxLayout>
 
 #include "app_services.h"
 #include "app_settings.h"
 #include "details_panel.h"
+#include "error_advice.h"
 #include "gallery_widget.h"
 #include "generation_panel.h"
-#include "image_exporter.h"
 #include "message_bar.h"
 #include "progress_panel.h"
 #include "prompt_edit.h"
 #include "queue_panel.h"
 #include "server_panel.h"
 #include "service/api_server.h"
-#include "service/image_library.h"
 #include "service/job_queue.h"
-#include "settings_dialog.h"
+#include "status_line.h"
 
 namespace fd::ui {
-
-namespace {
-
-// What to do about each kind of error, in the user's words.
-QString adviceFor(const Error& error) {
-  switch (error.kind) {
-    case ErrorKind::ModelMissing:
-      return QObject::tr("Choose a complete FLUX.1-schnell folder in Settings.");
-    case ErrorKind::ModelInvalid:
-      return QObject::tr("The model files look damaged or are not FLUX.1 weights; check the folder in Settings.");
-    case ErrorKind::OutOfMemory:
-      return QObject::tr("Try a smaller size, fewer images, or a lower GPU memory mode in Settings.");
-    case ErrorKind::Io:
-      return QObject::tr("Check that the disk has room and the folder is writable.");
-    case ErrorKind::BadRequest:
-      return {};
-    default:
-      return QObject::tr("FluxDesk keeps working; try again.");
-  }
-}
-
-ExportItem exportItemFor(const ImageRecord& r) {
-  ExportItem item;
-  item.sourcePath = r.filePath;
-  item.prompt = r.prompt;
-  item.seed = r.seed;
-  item.created = r.created;
-  QImageReader reader(r.filePath);  // PNG text chunks carry the settings along
-  item.parametersText = reader.text(QStringLiteral("parameters"));
-  item.settingsJson = reader.text(QStringLiteral("fluxdesk"));
-  return item;
-}
-
-}  // namespace
 
 MainWindow::MainWindow(AppSettings& settings, AppServices& services, QWidget* parent)
     : QMainWindow(parent), settings_(settings), services_(services) {
   setWindowTitle(tr("FluxDesk"));
   setObjectName(QStringLiteral("mainWindow"));
   resize(1280, 820);
+  buildLayout();
+  buildActions();
+  status_ = new StatusLine(statusBar());
+  connectServices();
 
+  if (!settings_.windowGeometry().isEmpty()) restoreGeometry(settings_.windowGeometry());
+  showDemoBanner();
+  updateStatus();
+  gallery_->selectFirst();
+  panel_->promptEdit()->setFocus();
+  // Load the model now, on the worker thread, so the first Generate starts at once.
+  services_.queue()->warmUp();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildLayout() {
   auto* central = new QWidget(this);
   auto* layout = new QVBoxLayout(central);
   layout->setContentsMargins(6, 6, 6, 6);
@@ -106,13 +81,12 @@ MainWindow::MainWindow(AppSettings& settings, AppServices& services, QWidget* pa
   splitter->addWidget(right);
   splitter->setStretchFactor(0, 0);
   splitter->setStretchFactor(1, 1);
-  splitter->setSizes({360, 920});
+  splitter->setSizes({380, 900});
   layout->addWidget(splitter, 1);
   setCentralWidget(central);
+}
 
-  buildToolbar();
-  buildStatusBar();
-
+void MainWindow::connectServices() {
   JobQueue* queue = services_.queue();
   connect(panel_, &GenerationPanel::generateRequested, this, &MainWindow::generate);
   connect(panel_, &GenerationPanel::cancelRequested, this, &MainWindow::cancelRunning);
@@ -120,65 +94,19 @@ MainWindow::MainWindow(AppSettings& settings, AppServices& services, QWidget* pa
   connect(queue, &JobQueue::jobProgress, this, &MainWindow::onJobProgress);
   connect(queue, &JobQueue::jobFinished, this, &MainWindow::onJobFinished);
   connect(queue, &JobQueue::engineProgress, this, [this](const Progress& p) {
-    if (!runningJob_) progress_->update(p);
+    if (!runningJob_) progress_->update(p);  // loading ahead of the first job
   });
   connect(queue, &JobQueue::engineReady, this, &MainWindow::onEngineReady);
   connect(queue, &JobQueue::engineFailed, this, &MainWindow::onEngineFailed);
   connect(queue, &JobQueue::queueChanged, this, &MainWindow::updateStatus);
   connect(gallery_, &GalleryWidget::currentChanged, details_, &DetailsPanel::showRecord);
-  connect(details_, &DetailsPanel::reuseSettingsRequested, this, [this](const ImageRecord& r) {
-    GenerationRequest request;
-    request.prompt = r.prompt.toStdString();
-    request.width = r.width;
-    request.height = r.height;
-    request.steps = r.steps;
-    request.seed = r.seed;
-    request.guidance = r.guidance;
-    panel_->setSettings(request);
+  connect(gallery_, &GalleryWidget::currentChanged, this, [this](const std::optional<ImageRecord>& record) {
+    if (record) rightTabs_->setCurrentWidget(details_);
   });
+  connect(details_, &DetailsPanel::reuseSettingsRequested, this, &MainWindow::reuseSettings);
   connect(details_, &DetailsPanel::reuseSeedRequested, panel_, &GenerationPanel::setSeed);
   connect(details_, &DetailsPanel::exportRequested, this, [this] { exportImages(false); });
   connect(details_, &DetailsPanel::deleteRequested, this, [this](const QString& id) { deleteImage(id); });
-
-  if (!settings_.windowGeometry().isEmpty()) restoreGeometry(settings_.windowGeometry());
-  showDemoBanner();
-  updateStatus();
-  gallery_->selectFirst();
-  panel_->promptEdit()->setFocus();
-  // Load the model now, on the worker thread, so the first Generate starts at once.
-  queue->warmUp();
-}
-
-MainWindow::~MainWindow() = default;
-
-void MainWindow::buildToolbar() {
-  QToolBar* bar = addToolBar(tr("Main"));
-  bar->setObjectName(QStringLiteral("mainToolbar"));
-  bar->setMovable(false);
-  QAction* generateAction = bar->addAction(tr("Generate"), this, &MainWindow::generate);
-  generateAction->setToolTip(tr("Queue a generation (Ctrl+Enter in the prompt)"));
-  bar->addAction(tr("Export selected…"), this, [this] { exportImages(false); });
-  bar->addAction(tr("Export all…"), this, [this] { exportImages(true); });
-  bar->addSeparator();
-  serverAction_ = bar->addAction(tr("API server"));
-  serverAction_->setObjectName(QStringLiteral("serverAction"));
-  serverAction_->setCheckable(true);
-  serverAction_->setToolTip(tr("Serve the OpenAI-compatible image API on localhost"));
-  connect(serverAction_, &QAction::toggled, this, [this](bool on) { setServerEnabled(on); });
-  bar->addSeparator();
-  bar->addAction(tr("Settings…"), this, &MainWindow::openSettings);
-}
-
-void MainWindow::buildStatusBar() {
-  modelStatus_ = new QLabel(this);
-  modelStatus_->setObjectName(QStringLiteral("modelStatus"));
-  deviceStatus_ = new QLabel(this);
-  deviceStatus_->setObjectName(QStringLiteral("deviceStatus"));
-  queueStatus_ = new QLabel(this);
-  queueStatus_->setObjectName(QStringLiteral("queueStatus"));
-  statusBar()->addWidget(modelStatus_, 1);
-  statusBar()->addPermanentWidget(deviceStatus_);
-  statusBar()->addPermanentWidget(queueStatus_);
 }
 
 void MainWindow::showDemoBanner() {
@@ -187,25 +115,18 @@ void MainWindow::showDemoBanner() {
     return;
   }
   banner_->showMessage(MessageBar::Level::Info,
-                       tr("FluxDesk is running its built-in demo model: it draws abstract patterns, not "
+                       tr("FluxDesk is running its built-in <b>demo model</b>: it draws abstract patterns, not "
                           "FLUX.1 images. Choose a FLUX.1-schnell folder to make real images."),
-                       tr("Choose model folder…"), [this] { openSettings(); });
+                       tr("Choose model folder…"), [this] { openSettings(true); });
 }
 
-QString MainWindow::statusText() const {
-  return modelStatus_->text() + QStringLiteral(" | ") + deviceStatus_->text() + QStringLiteral(" | ") +
-         queueStatus_->text();
-}
+QString MainWindow::statusText() const { return status_->text(); }
 
 void MainWindow::updateStatus() {
-  const ModelInfo info = modelInfo_ ? *modelInfo_ : services_.queue()->modelInfo();
-  QString model = QString::fromStdString(info.name);
-  if (services_.usingDemoModel()) model += tr(" (demo)");
-  modelStatus_->setText(modelInfo_ ? tr("Model: %1").arg(model) : tr("Model: %1 (not loaded yet)").arg(model));
-  deviceStatus_->setText(info.device.empty() ? tr("Device: —")
-                                             : tr("Device: %1, %2").arg(QString::fromStdString(info.device),
-                                                                        QString::fromStdString(info.dtype)));
-  queueStatus_->setText(tr("Queue: %1").arg(services_.queue()->pendingCount()));
+  JobQueue* queue = services_.queue();
+  status_->setModel(modelInfo_ ? *modelInfo_ : queue->modelInfo(), modelInfo_.has_value(),
+                    services_.usingDemoModel());
+  status_->setQueueLength(queue->pendingCount());
 }
 
 void MainWindow::generate() {
@@ -215,20 +136,31 @@ void MainWindow::generate() {
     return;
   }
   messages_->clearMessage();
-  GenerationRequest request = panel_->currentRequest();
-  JobQueue::Submission submission = services_.queue()->submit(request, job_source::gui());
+  JobQueue::Submission submission = services_.queue()->submit(panel_->currentRequest(), job_source::gui());
   if (!submission.ok()) {
     if (submission.error)
       showError(*submission.error);
     else
       messages_->showMessage(MessageBar::Level::Warning,
-                             tr("The queue is full; wait for a job to finish or cancel one."));
+                             tr("The queue is full (%1 jobs); wait for one to finish or cancel one.")
+                                 .arg(services_.queue()->capacity()));
   }
   updateStatus();
 }
 
 void MainWindow::cancelRunning() {
   if (runningJob_) services_.queue()->cancel(runningJob_);
+}
+
+void MainWindow::reuseSettings(const ImageRecord& r) {
+  GenerationRequest request;
+  request.prompt = r.prompt.toStdString();
+  request.width = r.width;
+  request.height = r.height;
+  request.steps = r.steps;
+  request.seed = r.seed;
+  request.guidance = r.guidance;
+  panel_->setSettings(request);
 }
 
 void MainWindow::onJobStarted(quint64 id) {
@@ -246,19 +178,23 @@ void MainWindow::onJobFinished(quint64 id, const JobOutcome& outcome) {
     runningJob_ = 0;
     panel_->setBusy(false);
   }
+  // A job may have loaded the model itself (after a settings change).
+  if (!modelInfo_ && services_.queue()->engine().isReady()) modelInfo_ = services_.queue()->modelInfo();
   switch (outcome.state) {
     case JobState::Done: {
       const auto& result = outcome.result;
-      progress_->finish(tr("Done: %n image(s) in %1 s", nullptr, result ? int(result->images.size()) : 0)
-                            .arg(outcome.seconds, 0, 'f', 1));
-      if (result) {
+      const int images = result ? int(result->images.size()) : 0;
+      progress_->finish(tr("Done: %n image(s) in %1 s", nullptr, images).arg(outcome.seconds, 0, 'f', 1));
+      if (result && outcome.source == job_source::gui()) {
         const PromptReport& p = result->prompt;
         QStringList notes;
         if (p.clipTruncated)
           notes << tr("CLIP read only the first %1 of %2 tokens.").arg(p.clipLimit).arg(p.clipTokens);
-        if (p.t5Truncated)
-          notes << tr("T5 read only the first %1 of %2 tokens.").arg(p.t5Limit).arg(p.t5Tokens);
-        panel_->setPromptNote(notes.isEmpty() ? QString() : tr("Prompt too long: ") + notes.join(QLatin1Char(' ')));
+        if (p.t5Truncated) notes << tr("T5 read only the first %1 of %2 tokens.").arg(p.t5Limit).arg(p.t5Tokens);
+        panel_->setPromptNote(notes.isEmpty() ? QString()
+                                              : tr("Prompt too long, the end was ignored: %1 Shorten it to keep "
+                                                   "every word.")
+                                                    .arg(notes.join(QLatin1Char(' '))));
       }
       if (outcome.saveError) showError(*outcome.saveError);
       if (!outcome.records.empty() && outcome.source == job_source::gui())
@@ -269,7 +205,7 @@ void MainWindow::onJobFinished(quint64 id, const JobOutcome& outcome) {
       progress_->finish(tr("Cancelled."));
       break;
     case JobState::Failed:
-      progress_->finish(tr("Failed."));
+      progress_->finish(tr("Failed: see the message above."));
       if (outcome.error) showError(*outcome.error);
       break;
     default:
@@ -281,102 +217,23 @@ void MainWindow::onJobFinished(quint64 id, const JobOutcome& outcome) {
 void MainWindow::onEngineReady(const ModelInfo& info) {
   modelInfo_ = info;
   panel_->setMaxSteps(info.maxSteps, info.defaultSteps);
-  progress_->finish(tr("Model loaded: %1 on %2.").arg(QString::fromStdString(info.name),
-                                                      QString::fromStdString(info.device)));
+  if (!runningJob_)
+    progress_->finish(tr("Ready: %1 on %2.").arg(QString::fromStdString(info.name), QString::fromStdString(info.device)));
   updateStatus();
 }
 
 void MainWindow::onEngineFailed(const Error& error) {
   modelInfo_.reset();
+  progress_->finish(tr("The model could not be loaded."));
   showError(error);
   updateStatus();
 }
 
 void MainWindow::showError(const Error& error) {
-  QString text = QString::fromStdString(error.message);
-  QString advice = adviceFor(error);
-  if (!advice.isEmpty()) text += QStringLiteral("\n") + advice;
-  bool model = error.kind == ErrorKind::ModelMissing || error.kind == ErrorKind::ModelInvalid;
-  messages_->showMessage(MessageBar::Level::Error, text, model ? tr("Settings…") : QString(),
+  const bool model = isModelError(error);
+  messages_->showMessage(MessageBar::Level::Error, describeError(error).toHtmlEscaped().replace('\n', "<br>"),
+                         model ? tr("Settings…") : QString(),
                          model ? std::function<void()>([this] { openSettings(); }) : std::function<void()>());
-}
-
-void MainWindow::exportImages(bool all, const QString& folder, const QString& format) {
-  std::vector<ImageRecord> records = all ? gallery_->allRecords() : gallery_->selectedRecords();
-  if (records.empty()) {
-    messages_->showMessage(MessageBar::Level::Info, tr("Select an image to export first."));
-    return;
-  }
-  QString target = folder;
-  if (target.isEmpty()) {
-    target = QFileDialog::getExistingDirectory(this, tr("Export %n image(s) to", nullptr, int(records.size())),
-                                               settings_.exportFolder());
-    if (target.isEmpty()) return;
-    settings_.setExportFolder(target);
-  }
-  ExportOptions options;
-  options.folder = target;
-  options.format = format.isEmpty() ? settings_.exportFormat() : format;
-  options.quality = settings_.exportQuality();
-  options.pattern = settings_.exportPattern();
-  QList<ExportItem> items;
-  for (const ImageRecord& r : records) items << exportItemFor(r);
-  ExportReport report = fd::ui::exportImages(items, options);
-  if (!report.errors.isEmpty())
-    messages_->showMessage(MessageBar::Level::Error, report.errors.join(QLatin1Char('\n')));
-  else
-    messages_->showMessage(MessageBar::Level::Info,
-                           tr("Exported %n image(s) to %1.", nullptr, int(report.written.size())).arg(target));
-}
-
-bool MainWindow::setServerEnabled(bool on) {
-  ApiServer* server = services_.server();
-  bool ok = true;
-  if (on && !server->isRunning()) {
-    ApiServerConfig config;
-    config.port = settings_.serverPort();
-    config.apiKey = settings_.serverToken().toStdString();
-    for (const QString& origin : settings_.allowedOrigins().split(QLatin1Char(','), Qt::SkipEmptyParts))
-      config.allowedOrigins.push_back(origin.trimmed().toStdString());
-    Status started = server->start(config);
-    if (!started.ok()) {
-      showError(started.error());
-      ok = false;
-    } else {
-      rightTabs_->setCurrentWidget(serverPanel_);
-    }
-  } else if (!on && server->isRunning()) {
-    server->stop();
-  }
-  QSignalBlocker block(serverAction_);
-  serverAction_->setChecked(server->isRunning());
-  serverPanel_->refresh();
-  return ok;
-}
-
-void MainWindow::deleteImage(const QString& id, bool confirm) {
-  auto record = services_.library()->record(id);
-  if (!record) return;
-  if (confirm && QMessageBox::question(this, tr("Delete image"),
-                                       tr("Delete this image from the library?\n\n%1").arg(record->prompt)) !=
-                     QMessageBox::Yes)
-    return;
-  Status removed = services_.library()->remove(id, ImageLibrary::RemoveMode::MoveToTrash);
-  if (!removed.ok()) showError(removed.error());
-}
-
-void MainWindow::openSettings() {
-  const QString oldLibrary = settings_.libraryFolder();
-  SettingsDialog dialog(settings_, this);
-  if (dialog.exec() != QDialog::Accepted) return;
-  services_.reconfigure(settings_.modelFolder(), settings_.engineOptions());
-  modelInfo_.reset();
-  showDemoBanner();
-  updateStatus();
-  services_.queue()->warmUp();
-  if (settings_.libraryFolder() != oldLibrary)
-    messages_->showMessage(MessageBar::Level::Info,
-                           tr("The new library folder is used from the next start of FluxDesk."));
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -1,7 +1,10 @@
 #pragma once
 // The FluxDesk window: the generation form, progress and queue on the
-// left; the gallery and the selected image on the right; the API server
-// toggle in the toolbar; model, device and queue length in the status bar.
+// left; the gallery and the selected image (or the local API panel) on
+// the right; menus and a toolbar with the API server toggle; model,
+// device and queue length in the status bar. Split over two files:
+// main_window.cpp (layout, job events) and main_window_actions.cpp
+// (menus, export, server, settings, delete).
 
 #include <QMainWindow>
 #include <optional>
@@ -10,7 +13,6 @@
 #include "service/job_types.h"
 
 class QAction;
-class QLabel;
 class QTabWidget;
 
 namespace fd::ui {
@@ -24,6 +26,7 @@ class MessageBar;
 class ProgressPanel;
 class QueuePanel;
 class ServerPanel;
+class StatusLine;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -34,9 +37,12 @@ class MainWindow : public QMainWindow {
   // Actions, also used by the tests.
   void generate();
   void cancelRunning();
+  // With an empty folder, asks with the export dialog; else exports at
+  // once with `format` (or the last format used).
   void exportImages(bool all, const QString& folder = {}, const QString& format = {});
   bool setServerEnabled(bool on);
   void deleteImage(const QString& id, bool confirm = true);
+  void openSettings(bool browseModelFolder = false);
 
   GenerationPanel* generationPanel() const { return panel_; }
   GalleryWidget* gallery() const { return gallery_; }
@@ -45,6 +51,7 @@ class MainWindow : public QMainWindow {
   QueuePanel* queuePanel() const { return queuePanel_; }
   ServerPanel* serverPanel() const { return serverPanel_; }
   MessageBar* messages() const { return messages_; }
+  MessageBar* demoBanner() const { return banner_; }
   QAction* serverAction() const { return serverAction_; }
   QString statusText() const;
 
@@ -52,35 +59,34 @@ class MainWindow : public QMainWindow {
   void closeEvent(QCloseEvent* event) override;
 
  private:
-  void buildToolbar();
-  void buildStatusBar();
+  void buildLayout();
+  void buildActions();  // menus and toolbar (main_window_actions.cpp)
+  void connectServices();
   void showDemoBanner();
-  void openSettings();
   void onJobStarted(quint64 id);
   void onJobProgress(quint64 id, const fd::Progress& progress);
   void onJobFinished(quint64 id, const fd::JobOutcome& outcome);
   void onEngineReady(const fd::ModelInfo& info);
   void onEngineFailed(const fd::Error& error);
+  void reuseSettings(const fd::ImageRecord& record);
   void updateStatus();
   void showError(const fd::Error& error);
 
   AppSettings& settings_;
   AppServices& services_;
-  GenerationPanel* panel_;
-  ProgressPanel* progress_;
-  QueuePanel* queuePanel_;
-  GalleryWidget* gallery_;
-  DetailsPanel* details_;
-  ServerPanel* serverPanel_;
-  MessageBar* banner_;    // demo-model notice
-  MessageBar* messages_;  // errors and notes
-  QTabWidget* rightTabs_;
+  GenerationPanel* panel_ = nullptr;
+  ProgressPanel* progress_ = nullptr;
+  QueuePanel* queuePanel_ = nullptr;
+  GalleryWidget* gallery_ = nullptr;
+  DetailsPanel* details_ = nullptr;
+  ServerPanel* serverPanel_ = nullptr;
+  MessageBar* banner_ = nullptr;    // demo-model notice
+  MessageBar* messages_ = nullptr;  // errors and notes
+  QTabWidget* rightTabs_ = nullptr;
   QAction* serverAction_ = nullptr;
-  QLabel* modelStatus_;
-  QLabel* deviceStatus_;
-  QLabel* queueStatus_;
+  StatusLine* status_ = nullptr;
   quint64 runningJob_ = 0;
-  std::optional<fd::ModelInfo> modelInfo_;
+  std::optional<fd::ModelInfo> modelInfo_;  // set once the engine has loaded
 };
 
 }  // namespace fd::ui

@@ -12,6 +12,7 @@ MessageBar::MessageBar(QWidget* parent) : QWidget(parent) {
   layout->setContentsMargins(8, 4, 8, 4);
   label_ = new QLabel(this);
   label_->setWordWrap(true);
+  label_->setTextFormat(Qt::RichText);  // callers escape what they did not write
   label_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   action_ = new QPushButton(this);
   close_ = new QPushButton(tr("Dismiss"), this);

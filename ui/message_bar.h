@@ -17,11 +17,13 @@ class MessageBar : public QWidget {
   enum class Level { Info, Warning, Error };
   explicit MessageBar(QWidget* parent = nullptr);
 
+  // `text` is rich text: escape paths and messages (QString::toHtmlEscaped).
   void showMessage(Level level, const QString& text, const QString& actionText = {},
                    std::function<void()> action = {});
   void clearMessage();
-  QString text() const;
+  QString text() const;  // as shown (rich text); empty when hidden
   Level level() const { return level_; }
+  QPushButton* actionButton() const { return action_; }
 
  private:
   QLabel* label_;

@@ -3,7 +3,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
-#include <QPushButton>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include "service/job_queue.h"
@@ -13,70 +13,103 @@ namespace fd::ui {
 QueuePanel::QueuePanel(JobQueue* queue, QWidget* parent) : QWidget(parent), queue_(queue) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
-  auto* header = new QHBoxLayout();
-  header->addWidget(new QLabel(tr("Queue"), this), 1);
-  cancel_ = new QPushButton(tr("Cancel job"), this);
-  cancel_->setObjectName(QStringLiteral("cancelJobButton"));
-  cancel_->setEnabled(false);
-  header->addWidget(cancel_);
-  layout->addLayout(header);
+  header_ = new QLabel(this);
+  header_->setObjectName(QStringLiteral("queueHeader"));
+  layout->addWidget(header_);
   list_ = new QListWidget(this);
   list_->setObjectName(QStringLiteral("queueList"));
-  list_->setMaximumHeight(120);
+  list_->setMinimumHeight(64);
+  list_->setMaximumHeight(150);
+  list_->setSelectionMode(QAbstractItemView::NoSelection);
   layout->addWidget(list_);
 
   connect(queue_, &JobQueue::jobAdded, this, &QueuePanel::onJobAdded);
   connect(queue_, &JobQueue::jobStarted, this, &QueuePanel::onJobStarted);
   connect(queue_, &JobQueue::jobProgress, this, &QueuePanel::onJobProgress);
   connect(queue_, &JobQueue::jobFinished, this, &QueuePanel::onJobFinished);
-  connect(list_, &QListWidget::currentItemChanged, this,
-          [this](QListWidgetItem* current) { cancel_->setEnabled(current != nullptr); });
-  connect(cancel_, &QPushButton::clicked, this, &QueuePanel::cancelSelected);
   for (const JobInfo& job : queue_->jobs()) onJobAdded(job);
+  updateHeader();
 }
 
 int QueuePanel::visibleJobs() const { return list_->count(); }
 
+QToolButton* QueuePanel::cancelButtonFor(quint64 id) const {
+  auto it = rows_.find(id);
+  return it == rows_.end() ? nullptr : it->cancel;
+}
+
+QString QueuePanel::rowText(quint64 id) const {
+  auto it = rows_.find(id);
+  return it == rows_.end() ? QString() : it->label->text();
+}
+
 void QueuePanel::onJobAdded(const JobInfo& job) {
-  if (items_.contains(job.id)) return;
+  if (rows_.contains(job.id)) return;
   const auto& r = job.request;
-  QString prompt = QString::fromStdString(r.prompt);
-  if (prompt.size() > 48) prompt = prompt.left(47) + QChar(0x2026);
-  titles_[job.id] = tr("%1 · %2×%3×%4 · %5").arg(prompt).arg(r.count).arg(r.width).arg(r.height).arg(job.source);
-  auto* item = new QListWidgetItem(list_);
-  item->setData(Qt::UserRole, QVariant::fromValue<quint64>(job.id));
-  items_.insert(job.id, item);
-  updateItem(item, job.state == JobState::Running ? tr("running") : tr("queued"), {});
+  QString prompt = QString::fromStdString(r.prompt).simplified();
+  if (prompt.size() > 40) prompt = prompt.left(39) + QChar(0x2026);
+  Row row;
+  row.title = tr("%1 · %2×%3 ×%4 · from %5").arg(prompt).arg(r.width).arg(r.height).arg(r.count).arg(job.source);
+
+  auto* widget = new QWidget(list_);
+  auto* line = new QHBoxLayout(widget);
+  line->setContentsMargins(4, 1, 4, 1);
+  row.label = new QLabel(widget);
+  row.label->setToolTip(QString::fromStdString(r.prompt));
+  row.cancel = new QToolButton(widget);
+  row.cancel->setText(tr("Cancel"));
+  row.cancel->setToolTip(tr("Cancel this job"));
+  row.cancel->setObjectName(QStringLiteral("cancelJob%1").arg(job.id));
+  line->addWidget(row.label, 1);
+  line->addWidget(row.cancel);
+  const quint64 id = job.id;
+  connect(row.cancel, &QToolButton::clicked, this, [this, id] {
+    if (queue_->cancel(id)) {
+      auto it = rows_.find(id);
+      if (it != rows_.end()) {
+        it->cancel->setEnabled(false);
+        setRowState(*it, tr("cancelling"), {});
+      }
+    }
+  });
+
+  row.item = new QListWidgetItem(list_);
+  row.item->setSizeHint(widget->sizeHint());
+  list_->setItemWidget(row.item, widget);
+  auto& stored = rows_[id] = row;
+  setRowState(stored, job.state == JobState::Running ? tr("running") : tr("waiting"), {});
+  updateHeader();
 }
 
 void QueuePanel::onJobStarted(quint64 id) {
-  if (auto* item = items_.value(id)) updateItem(item, tr("running"), {});
+  auto it = rows_.find(id);
+  if (it != rows_.end()) setRowState(*it, tr("running"), {});
 }
 
 void QueuePanel::onJobProgress(quint64 id, const Progress& p) {
-  auto* item = items_.value(id);
-  if (!item) return;
-  QString detail = p.stage == Stage::Denoising
-                       ? tr("step %1/%2").arg(p.step).arg(p.totalSteps)
-                       : QString::fromLatin1(stageName(p.stage));
-  updateItem(item, tr("running"), detail);
+  auto it = rows_.find(id);
+  if (it == rows_.end() || !it->cancel->isEnabled()) return;
+  QString detail = p.stage == Stage::Denoising ? tr("step %1/%2").arg(p.step).arg(p.totalSteps)
+                                               : QString::fromLatin1(stageName(p.stage));
+  setRowState(*it, tr("running"), detail);
 }
 
 void QueuePanel::onJobFinished(quint64 id, const JobOutcome&) {
-  // Finished jobs leave the queue; their images are in the gallery.
-  titles_.remove(id);
-  delete items_.take(id);
+  auto it = rows_.find(id);
+  if (it == rows_.end()) return;
+  delete it->item;  // also deletes its row widget
+  rows_.erase(it);
+  updateHeader();
 }
 
-void QueuePanel::cancelSelected() {
-  if (auto* item = list_->currentItem()) queue_->cancel(item->data(Qt::UserRole).value<quint64>());
+void QueuePanel::setRowState(Row& row, const QString& state, const QString& detail) {
+  QString text = QStringLiteral("<b>%1</b> %2").arg(state.toHtmlEscaped(), row.title.toHtmlEscaped());
+  if (!detail.isEmpty()) text += QStringLiteral(" — ") + detail.toHtmlEscaped();
+  row.label->setText(text);
 }
 
-void QueuePanel::updateItem(QListWidgetItem* item, const QString& state, const QString& detail) {
-  quint64 id = item->data(Qt::UserRole).value<quint64>();
-  QString text = QStringLiteral("[%1] %2").arg(state, titles_.value(id));
-  if (!detail.isEmpty()) text += QStringLiteral(" — ") + detail;
-  item->setText(text);
+void QueuePanel::updateHeader() {
+  header_->setText(rows_.isEmpty() ? tr("Queue: nothing waiting") : tr("Queue: %n job(s)", nullptr, int(rows_.size())));
 }
 
 }  // namespace fd::ui

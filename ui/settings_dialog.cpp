@@ -3,6 +3,7 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -11,6 +12,7 @@
 #include <QRandomGenerator>
 #include <QSpinBox>
 #include <QThread>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include "app_settings.h"
@@ -63,7 +65,9 @@ SettingsDialog::SettingsDialog(AppSettings& settings, QWidget* parent)
   modelReport_ = new QLabel(this);
   modelReport_->setObjectName(QStringLiteral("modelReport"));
   modelReport_->setWordWrap(true);
+  modelReport_->setTextFormat(Qt::RichText);
   modelReport_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  modelReport_->setMinimumWidth(520);
   form->addRow(QString(), modelReport_);
 
   const EngineOptions engine = settings.engineOptions();
@@ -137,7 +141,12 @@ SettingsDialog::SettingsDialog(AppSettings& settings, QWidget* parent)
     accept();
   });
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-  connect(modelFolder_, &QLineEdit::textChanged, this, &SettingsDialog::checkModelFolder);
+  // Checked a moment after typing stops, not on every key.
+  checkTimer_ = new QTimer(this);
+  checkTimer_->setSingleShot(true);
+  checkTimer_->setInterval(300);
+  connect(checkTimer_, &QTimer::timeout, this, &SettingsDialog::checkModelFolder);
+  connect(modelFolder_, &QLineEdit::textChanged, checkTimer_, qOverload<>(&QTimer::start));
   checkModelFolder();
 }
 
@@ -148,22 +157,38 @@ void SettingsDialog::checkModelFolder() {
                              "patterns. Choose a FLUX.1-schnell folder for real images."));
     return;
   }
+  if (!QFileInfo(folder).isDir()) {
+    modelReport_->setText(tr("✘ %1 is not a folder.").arg(folder.toHtmlEscaped()));
+    return;
+  }
   ModelLocation location;
   location.folder = folder.toStdString();
   // Reads only safetensors headers and folder listings: quick enough to
-  // run as the user types.
-  ModelFiles files = scanModelFiles(location);
+  // run a moment after the user stops typing.
+  const ModelFiles files = scanModelFiles(location);
   QStringList lines;
-  lines << (files.complete() ? tr("✔ Complete FLUX.1 model (%1 layout).").arg(QString::fromStdString(files.layout))
-                             : tr("✘ Incomplete: FluxDesk cannot run this folder yet."));
+  lines << (files.complete() ? tr("<b>✔ Complete FLUX.1 model</b> (%1 layout).")
+                                   .arg(QString::fromStdString(files.layout).toHtmlEscaped())
+                             : tr("<b>✘ Incomplete:</b> FluxDesk cannot run this folder yet."));
+  const auto html = [](const std::string& text) { return QString::fromStdString(text).toHtmlEscaped(); };
   for (const ComponentFiles* c : files.components()) {
-    QString name = QString::fromStdString(c->name);
-    if (c->found)
-      lines << tr("✔ %1: %2").arg(name, QString::fromStdString(c->path));
-    else
-      lines << tr("✘ %1: missing").arg(name);
+    if (c->found) {
+      lines << tr("✔ %1: %2").arg(html(c->name), html(c->path));
+      continue;
+    }
+    QStringList places;
+    for (const std::string& place : c->lookedIn) places << html(place);
+    QString line = tr("✘ %1: missing").arg(html(c->name));
+    if (!places.isEmpty()) line += tr(" — looked in %1").arg(places.join(QStringLiteral(", ")));
+    lines << line;
+    for (const std::string& note : c->notes) lines << QStringLiteral("&nbsp;&nbsp;&nbsp;• ") + html(note);
   }
-  modelReport_->setText(lines.join(QLatin1Char('\n')));
+  modelReport_->setText(lines.join(QStringLiteral("<br>")));
+}
+
+void SettingsDialog::browseModelFolder() {
+  QString dir = QFileDialog::getExistingDirectory(this, tr("Choose a FLUX.1-schnell folder"), modelFolder_->text());
+  if (!dir.isEmpty()) modelFolder_->setText(dir);
 }
 
 QString SettingsDialog::modelReport() const { return modelReport_->text(); }

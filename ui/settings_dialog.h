@@ -9,6 +9,7 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QSpinBox;
+class QTimer;
 
 namespace fd::ui {
 
@@ -21,11 +22,14 @@ class SettingsDialog : public QDialog {
 
   // Writes the form into the settings (called on OK).
   void apply();
-  QString modelReport() const;  // the on-the-spot check's text
+  QString modelReport() const;  // the on-the-spot check's text (HTML)
+  // Checks the folder now (it is also checked 300 ms after each edit).
+  void checkModelFolder();
+  // A folder picker for the model folder (the demo banner's action).
+  void browseModelFolder();
   QLineEdit* modelFolderEdit() const { return modelFolder_; }
 
  private:
-  void checkModelFolder();
   void generateToken();
 
   AppSettings& settings_;
@@ -39,6 +43,7 @@ class SettingsDialog : public QDialog {
   QSpinBox* port_;
   QLineEdit* token_;
   QLineEdit* origins_;
+  QTimer* checkTimer_;
 };
 
 // A random API key: "fd-" and 40 url-safe characters from a strong source.

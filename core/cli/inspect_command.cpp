@@ -1,4 +1,4 @@
-// fluxdesk-cli inspect PATH [--json] [--tokenizers DIR]
+// fluxdesk-cli inspect PATH... [--json] [--tokenizers DIR]
 // PATH: a model folder (HF snapshot or a folder of single files), or one
 // .safetensors / .sft / .safetensors.index.json file. Prints the detected
 // layout, each component's files, dtypes, parameter counts, naming and the
@@ -225,7 +225,7 @@ void printComponent(const json& c, const json* file) {
   if (c.contains("found") && !c["found"].get<bool>()) {
     std::printf(" MISSING\n");
     for (const auto& place : c["looked_in"]) std::printf("  looked in: %s\n", valueText(place).c_str());
-    for (const auto& note : c["notes"]) std::printf("  found: %s\n", valueText(note).c_str());
+    for (const auto& note : c["notes"]) std::printf("  note: %s\n", valueText(note).c_str());
     return;
   }
   std::printf(" %s", c.value("path", std::string()).c_str());
@@ -269,17 +269,31 @@ void printReport(const json& report) {
 
 void printUsage(std::FILE* out) {
   std::fprintf(out,
-               "usage: fluxdesk-cli inspect PATH [--json] [--tokenizers DIR]\n"
+               "usage: fluxdesk-cli inspect PATH... [--json] [--tokenizers DIR]\n"
                "  PATH            a model folder (Hugging Face FLUX.1 snapshot or a folder of single\n"
                "                  files) or one .safetensors / .sft / .safetensors.index.json file\n"
-               "  --json          print the report as JSON\n"
+               "  --json          print the report as JSON (a list of reports for several PATHs)\n"
                "  --tokenizers    folder with vocab.json, merges.txt, spiece.model (or subfolders)\n");
+}
+
+json inspectPath(const std::string& path, const std::string& tokenizers) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    ModelLocation location;
+    location.folder = path;
+    location.tokenizerFolder = tokenizers;
+    return inspectFolder(location);
+  }
+  if (fs::exists(path, ec)) return inspectFile(path);
+  return {{"path", path}, {"kind", "missing"}, {"components", json::array()},
+          {"problems", json::array({path + " does not exist"})}};
 }
 
 }  // namespace
 
 int runInspect(const Args& args) {
-  std::string path, tokenizers;
+  std::vector<std::string> paths;
+  std::string tokenizers;
   bool asJson = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -289,36 +303,33 @@ int runInspect(const Args& args) {
     }
     if (a == "--json") asJson = true;
     else if (a == "--tokenizers" && i + 1 < args.size()) tokenizers = args[++i];
-    else if (!a.empty() && a[0] != '-' && path.empty()) path = a;
+    else if (!a.empty() && a[0] != '-') paths.push_back(a);
     else {
       std::fprintf(stderr, "fluxdesk-cli inspect: unexpected argument '%s'\n", a.c_str());
       printUsage(stderr);
       return 2;
     }
   }
-  if (path.empty()) {
+  if (paths.empty()) {
     printUsage(stderr);
     return 2;
   }
-  std::error_code ec;
-  json report;
-  if (fs::is_directory(path, ec)) {
-    ModelLocation location;
-    location.folder = path;
-    location.tokenizerFolder = tokenizers;
-    report = inspectFolder(location);
-  } else if (fs::exists(path, ec)) {
-    report = inspectFile(path);
-  } else {
-    report = {{"path", path}, {"kind", "missing"}, {"components", json::array()},
-              {"problems", json::array({path + " does not exist"})}};
+  json reports = json::array();
+  bool problems = false;
+  for (const auto& path : paths) {
+    reports.push_back(inspectPath(path, tokenizers));
+    problems |= !reports.back()["problems"].empty();
   }
+  // One path: its report; several: a list of reports, in argument order.
   if (asJson) {
-    std::printf("%s\n", report.dump(2).c_str());
+    std::printf("%s\n", (paths.size() == 1 ? reports[0] : reports).dump(2).c_str());
   } else {
-    printReport(report);
+    for (size_t i = 0; i < reports.size(); ++i) {
+      if (i) std::printf("\n");
+      printReport(reports[i]);
+    }
   }
-  return report["problems"].empty() ? 0 : 1;
+  return problems ? 1 : 0;
 }
 
 }  // namespace fd::cli

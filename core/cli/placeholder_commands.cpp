@@ -10,6 +10,4 @@ namespace fd::cli {
     std::fprintf(stderr, "fluxdesk-cli %s: not available yet\n", name); \
     return 3;                                                             \
   }
-FD_NOT_YET(runGenerate, "generate")
-FD_NOT_YET(runBench, "bench")
 }  // namespace fd::cli

@@ -27,7 +27,7 @@ class EncoderImpl : public torch::nn::Module {
   torch::nn::Conv2d convIn_{nullptr}, convOut_{nullptr};
   std::vector<ResolutionLevel> levels_;
   MidBlock mid_{nullptr};
-  torch::nn::GroupNorm normOut_{nullptr};
+  GroupNorm32 normOut_{nullptr};
 };
 TORCH_MODULE(Encoder);
 
@@ -42,7 +42,7 @@ class DecoderImpl : public torch::nn::Module {
   torch::nn::Conv2d convIn_{nullptr}, convOut_{nullptr};
   MidBlock mid_{nullptr};
   std::vector<ResolutionLevel> levels_;  // index = resolution level
-  torch::nn::GroupNorm normOut_{nullptr};
+  GroupNorm32 normOut_{nullptr};
 };
 TORCH_MODULE(Decoder);
 

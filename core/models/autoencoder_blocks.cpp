@@ -2,6 +2,8 @@
 
 #include <torch/version.h>
 
+#include <algorithm>
+
 #include "tensor/attention.h"
 
 namespace fd {
@@ -39,9 +41,48 @@ torch::nn::Conv2d makeAutoencoderConv(int64_t in, int64_t out, int64_t kernel, i
       torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(true));
 }
 
-torch::nn::GroupNorm makeAutoencoderNorm(int64_t channels) {
-  return torch::nn::GroupNorm(torch::nn::GroupNormOptions(32, channels).eps(1e-6).affine(true));
+// --- GroupNorm32 -------------------------------------------------------------
+
+constexpr int64_t kNormGroups = 32;
+constexpr double kNormEps = 1e-6;
+
+GroupNorm32Impl::GroupNorm32Impl(int64_t channels) {
+  TORCH_CHECK(channels > 0 && channels % kNormGroups == 0, "GroupNorm: ", channels,
+              " channels cannot form ", kNormGroups, " groups");
+  weight_ = register_parameter("weight", torch::ones({channels}));
+  bias_ = register_parameter("bias", torch::zeros({channels}));
 }
+
+torch::Tensor GroupNorm32Impl::forward(const torch::Tensor& x) {
+  if (!x.is_cpu()) return torch::group_norm(x, kNormGroups, weight_, bias_, kNormEps);
+  const bool reduced = x.scalar_type() == torch::kBFloat16 || x.scalar_type() == torch::kHalf;
+  if (!reduced) {
+    // The CPU kernel for channels-last input sums in a way that loses ~1e-3
+    // at 512x512 (LibTorch 1.13); the contiguous one is exact to float32.
+    return torch::group_norm(x.contiguous(), kNormGroups, weight_, bias_, kNormEps);
+  }
+  // Groups are independent: normalise (image, slice of groups) pieces as
+  // contiguous float32 copies of at most ~16M elements.
+  const int64_t channels = x.size(1), perGroup = channels / kNormGroups;
+  const int64_t pixels = x.numel() / std::max<int64_t>(1, x.size(0) * channels);
+  const int64_t groupsPerSlice = std::clamp<int64_t>(
+      (int64_t{1} << 24) / std::max<int64_t>(1, perGroup * pixels), 1, kNormGroups);
+  const torch::Tensor weight = weight_.to(torch::kFloat), bias = bias_.to(torch::kFloat);  // (C)
+  torch::Tensor out = torch::empty_like(x);  // (B, C, H, W)
+  for (int64_t b = 0; b < x.size(0); ++b) {
+    for (int64_t g = 0; g < kNormGroups; g += groupsPerSlice) {
+      const int64_t groups = std::min(groupsPerSlice, kNormGroups - g);
+      const int64_t c0 = g * perGroup, n = groups * perGroup;
+      const torch::Tensor piece = x.narrow(0, b, 1).narrow(1, c0, n).to(
+          torch::kFloat, false, false, torch::MemoryFormat::Contiguous);  // (1, n, H, W)
+      out.narrow(0, b, 1).narrow(1, c0, n).copy_(torch::group_norm(
+          piece, groups, weight.narrow(0, c0, n), bias.narrow(0, c0, n), kNormEps));
+    }
+  }
+  return out;
+}
+
+GroupNorm32 makeAutoencoderNorm(int64_t channels) { return GroupNorm32(channels); }
 
 torch::Tensor& swishInPlace(torch::Tensor& x) {
   // silu(x) = x * sigmoid(x) without a second full-size tensor.

@@ -28,8 +28,25 @@ struct CaptureTarget {
 torch::nn::Conv2d makeAutoencoderConv(int64_t in, int64_t out, int64_t kernel, int64_t stride,
                                       int64_t padding);
 
-// GroupNorm(32 groups, eps 1e-6, affine): parameters "weight" and "bias".
-torch::nn::GroupNorm makeAutoencoderNorm(int64_t channels);
+// GroupNorm(32 groups, eps 1e-6, affine) with parameters "weight" and
+// "bias" like torch.nn.GroupNorm. On the CPU it always normalises contiguous
+// float32 data: bfloat16/float16 inputs are converted a slice of groups at a
+// time. LibTorch 1.13's CPU kernels are wrong in bfloat16 on the channels-last
+// tensors oneDNN's bfloat16 convolutions return (errors as large as the
+// values), several ulps off in bfloat16 on contiguous ones, and ~1e-3 off in
+// float32 on channels-last ones. Later versions are not verified here, so
+// this path is kept for every version. CUDA uses the native kernel.
+class GroupNorm32Impl : public torch::nn::Module {
+ public:
+  explicit GroupNorm32Impl(int64_t channels);
+  torch::Tensor forward(const torch::Tensor& x);  // (B, C, H, W) -> same shape and dtype
+
+ private:
+  torch::Tensor weight_, bias_;  // (C)
+};
+TORCH_MODULE(GroupNorm32);
+
+GroupNorm32 makeAutoencoderNorm(int64_t channels);
 
 // swish(x) = x * sigmoid(x), in place on a tensor the caller owns.
 torch::Tensor& swishInPlace(torch::Tensor& x);
@@ -47,7 +64,7 @@ class ResnetBlockImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);  // (B, Cin, H, W) -> (B, Cout, H, W)
 
  private:
-  torch::nn::GroupNorm norm1_{nullptr}, norm2_{nullptr};
+  GroupNorm32 norm1_{nullptr}, norm2_{nullptr};
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
   torch::nn::Conv2d ninShortcut_{nullptr};  // 1x1, only when Cin != Cout
 };
@@ -59,7 +76,7 @@ class AttnBlockImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);  // (B, C, H, W) -> (B, C, H, W)
 
  private:
-  torch::nn::GroupNorm norm_{nullptr};
+  GroupNorm32 norm_{nullptr};
   torch::nn::Conv2d q_{nullptr}, k_{nullptr}, v_{nullptr}, projOut_{nullptr};  // 1x1 convs
 };
 TORCH_MODULE(AttnBlock);

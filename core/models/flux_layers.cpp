@@ -42,7 +42,7 @@ torch::Tensor timestepEmbedding(const torch::Tensor& t, int64_t dim, double maxP
   auto args = scaled.unsqueeze(1).to(torch::kFloat32) * freqs.unsqueeze(0);  // (N, half)
   auto embedding = torch::cat({torch::cos(args), torch::sin(args)}, -1);     // (N, 2*half)
   if (dim % 2) embedding = torch::cat({embedding, torch::zeros_like(embedding.slice(1, 0, 1))}, -1);
-  if (torch::isFloatingType(t.scalar_type())) embedding = embedding.to(t.scalar_type());
+  if (c10::isFloatingType(t.scalar_type())) embedding = embedding.to(t.scalar_type());
   return embedding;
 }
 

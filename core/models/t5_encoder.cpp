@@ -93,8 +93,8 @@ torch::Tensor T5AttentionImpl::forward(const torch::Tensor& hidden,
   // Explicit attention (no 1/sqrt(d) scaling in T5, softmax in float32 as
   // HF does), over head chunks to bound the float32 score copy.
   const int64_t perHeadBytes = batch * length * length * static_cast<int64_t>(sizeof(float));
-  const int64_t headsPerChunk =
-      std::max<int64_t>(1, std::min<int64_t>(numHeads_, scoreBudgetBytes_ / std::max<int64_t>(1, perHeadBytes)));
+  const int64_t fitting = scoreBudgetBytes_ / std::max<int64_t>(1, perHeadBytes);
+  const int64_t headsPerChunk = std::clamp<int64_t>(fitting, 1, numHeads_);
   std::vector<torch::Tensor> contexts;
   for (int64_t h0 = 0; h0 < numHeads_; h0 += headsPerChunk) {
     const int64_t h1 = std::min(numHeads_, h0 + headsPerChunk);
@@ -168,8 +168,9 @@ T5EncoderImpl::T5EncoderImpl(const T5Params& params) : params_(params) {
   requirePositive(params.relative_attention_max_distance, "relative_attention_max_distance");
   // Half the buckets per direction, half of those exact: needs >= 4 and even.
   if (params.relative_attention_num_buckets < 4 || params.relative_attention_num_buckets % 2 != 0) {
-    throw std::invalid_argument("T5 config: relative_attention_num_buckets must be an even number >= 4, got " +
-                                std::to_string(params.relative_attention_num_buckets));
+    throw std::invalid_argument(
+        "T5 config: relative_attention_num_buckets must be an even number >= 4, got " +
+        std::to_string(params.relative_attention_num_buckets));
   }
   if (!isKnownActivation(params.dense_act_fn)) {
     throw std::invalid_argument("T5 config: unsupported dense_act_fn \"" + params.dense_act_fn +

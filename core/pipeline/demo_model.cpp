@@ -9,6 +9,7 @@
 #include "pipeline/demo_corpus.h"
 #include "pipeline/demo_tokenizers.h"
 #include "pipeline/demo_weights.h"
+#include "text/t5_tokenizer.h"
 #include "weights/safetensors_writer.h"
 
 namespace fd {
@@ -206,7 +207,9 @@ Status writeDemoModel(const std::string& folder) {
   if (!spiece) return spiece.error();
   auto pieces = sentencePieceSize(*spiece);
   if (!pieces) return pieces.error();
-  const DemoArchitecture arch = demoArchitecture(static_cast<int64_t>(clipVocabulary.tokens.size()), *pieces);
+  // T5 embeds the pieces and the <extra_id_N> ids the tokenizer appends.
+  const DemoArchitecture arch = demoArchitecture(static_cast<int64_t>(clipVocabulary.tokens.size()),
+                                                 *pieces + T5Tokenizer::kExtraIdCount);
 
   if (auto s = writeJson(root / "model_index.json", modelIndex()); !s) return s;
   if (auto s = writeFileAtomically((root / "README.md").string(), std::string(kReadme)); !s) return s;

@@ -1,22 +1,12 @@
 #include "pipeline/demo_tokenizers.h"
 
-#include <sentencepiece_processor.h>
-#include <sentencepiece_trainer.h>
-
 #include <nlohmann/json.hpp>
 
 #include <cctype>
 #include <map>
-#include <mutex>
 #include <set>
 
-// Exported by libsentencepiece (src/common.h) but not in its installed
-// headers: silences the trainer's INFO lines, including the one it prints
-// before it reads --minloglevel.
-namespace sentencepiece::logging {
-void SetMinLogLevel(int level);
-int GetMinLogLevel();
-}  // namespace sentencepiece::logging
+#include "text/sentencepiece_library.h"
 
 namespace fd {
 
@@ -101,29 +91,17 @@ std::string lowerCase(std::string_view text) {
   return out;
 }
 
-class CorpusLines : public sentencepiece::SentenceIterator {
- public:
-  explicit CorpusLines(std::string_view corpus) : corpus_(corpus) { Next(); }
-  bool done() const override { return done_; }
-  void Next() override {
-    while (position_ <= corpus_.size()) {
-      size_t end = corpus_.find('\n', position_);
-      if (end == std::string_view::npos) end = corpus_.size();
-      line_ = std::string(corpus_.substr(position_, end - position_));
-      position_ = end + 1;
-      if (!line_.empty()) return;
-    }
-    done_ = true;
+std::vector<std::string> nonEmptyLines(std::string_view corpus) {
+  std::vector<std::string> lines;
+  size_t position = 0;
+  while (position < corpus.size()) {
+    size_t end = corpus.find('\n', position);
+    if (end == std::string_view::npos) end = corpus.size();
+    if (end > position) lines.emplace_back(corpus.substr(position, end - position));
+    position = end + 1;
   }
-  const std::string& value() const override { return line_; }
-  sentencepiece::util::Status status() const override { return {}; }
-
- private:
-  std::string_view corpus_;
-  size_t position_ = 0;
-  std::string line_;
-  bool done_ = false;
-};
+  return lines;
+}
 
 }  // namespace
 
@@ -199,31 +177,20 @@ std::string clipMergesText(const BpeVocabulary& vocabulary) {
 }
 
 Result<std::string> trainDemoSentencePiece(std::string_view corpus, int vocabSize) {
-  // The trainer and its random seed are process-wide: one training at a time.
-  static std::mutex trainingMutex;
-  std::lock_guard<std::mutex> lock(trainingMutex);
-  sentencepiece::SetRandomGeneratorSeed(20240501);
-  const int previousLogLevel = sentencepiece::logging::GetMinLogLevel();
-  sentencepiece::logging::SetMinLogLevel(2);
+  // Single-threaded, no sampling or shuffling of sentences, fixed seed: the
+  // same corpus gives the same model bytes.
   const std::string args =
       "--model_type=unigram --vocab_size=" + std::to_string(vocabSize) +
       " --character_coverage=1.0 --pad_id=0 --eos_id=1 --unk_id=2 --bos_id=-1"
       " --num_threads=1 --input_sentence_size=0 --shuffle_input_sentence=false"
       " --max_sentencepiece_length=12 --minloglevel=2";
-  CorpusLines lines(corpus);
-  std::string model;
-  auto status = sentencepiece::SentencePieceTrainer::Train(args, &lines, &model);
-  sentencepiece::logging::SetMinLogLevel(previousLogLevel);
-  if (!status.ok())
-    return makeError(ErrorKind::Internal, "training the demo SentencePiece model failed: " + status.ToString());
-  return model;
+  return trainSentencePiece(args, nonEmptyLines(corpus), 20240501u);
 }
 
 Result<int> sentencePieceSize(const std::string& serializedModel) {
-  sentencepiece::SentencePieceProcessor processor;
-  auto status = processor.LoadFromSerializedProto(serializedModel);
-  if (!status.ok()) return makeError(ErrorKind::ModelInvalid, "SentencePiece model: " + status.ToString());
-  return processor.GetPieceSize();
+  auto model = SentencePieceModel::fromSerialized(serializedModel);
+  if (!model) return model.error();
+  return (*model)->pieceSize();
 }
 
 }  // namespace fd

@@ -12,6 +12,12 @@ namespace {
 // variance 1/fan_in, small biases, norm scales near 1).
 enum class Init { Weight, Bias, NormScale, Embedding };
 
+// Attention mixes every image token with the others, so its output varies
+// slowly across the picture; weighting it up (and the velocity the model
+// predicts) makes the demo draw larger shapes instead of per-token noise.
+constexpr double kAttentionOutScale = 3.0;
+constexpr double kVelocityScale = 3.0;
+
 uint64_t splitmix64(uint64_t& state) {
   uint64_t z = (state += 0x9e3779b97f4a7c15ull);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -93,9 +99,9 @@ class TensorList {
     add(prefix + ".weight", {out, in}, Init::Weight, scale);
     if (bias) add(prefix + ".bias", {out}, Init::Bias);
   }
-  void conv(const std::string& prefix, int64_t out, int64_t in, int64_t k) {
-    add(prefix + ".weight", {out, in, k, k}, Init::Weight);
-    add(prefix + ".bias", {out}, Init::Bias);
+  void conv(const std::string& prefix, int64_t out, int64_t in, int64_t k, double scale = 1.0) {
+    add(prefix + ".weight", {out, in, k, k}, Init::Weight, scale);
+    add(prefix + ".bias", {out}, Init::Bias, scale);
   }
   void norm(const std::string& prefix, int64_t channels, bool bias = true) {
     add(prefix + ".weight", {channels}, Init::NormScale);
@@ -190,8 +196,8 @@ std::vector<TensorToWrite> demoTransformerTensors(const FluxParams& p) {
       t.linear(b + ".attn." + proj, h, h, p.qkv_bias);
     for (const char* norm : {"norm_q", "norm_k", "norm_added_q", "norm_added_k"})
       t.norm(b + ".attn." + norm, headDim, /*bias=*/false);
-    t.linear(b + ".attn.to_out.0", h, h);
-    t.linear(b + ".attn.to_add_out", h, h);
+    t.linear(b + ".attn.to_out.0", h, h, true, kAttentionOutScale);
+    t.linear(b + ".attn.to_add_out", h, h, true, kAttentionOutScale);
     for (const char* ff : {".ff", ".ff_context"}) {
       t.linear(b + ff + ".net.0.proj", mlp, h);
       t.linear(b + ff + ".net.2", h, mlp);
@@ -204,10 +210,10 @@ std::vector<TensorToWrite> demoTransformerTensors(const FluxParams& p) {
     t.norm(b + ".attn.norm_q", headDim, false);
     t.norm(b + ".attn.norm_k", headDim, false);
     t.linear(b + ".proj_mlp", mlp, h);
-    t.linear(b + ".proj_out", h, h + mlp);
+    t.linear(b + ".proj_out", h, h + mlp, true, kAttentionOutScale);
   }
   t.linear("norm_out.linear", 2 * h, h);
-  t.linear("proj_out", p.out_channels, h);
+  t.linear("proj_out", p.out_channels, h, true, kVelocityScale);
   return t.take();
 }
 

@@ -53,6 +53,13 @@ MemoryUsage readMemoryUsage() {
   return usage;
 }
 
+double processCpuSeconds() {
+  struct rusage r {};
+  if (getrusage(RUSAGE_SELF, &r) != 0) return 0;
+  auto seconds = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) * 1e-6; };
+  return seconds(r.ru_utime) + seconds(r.ru_stime);
+}
+
 void resetCudaPeakMemory() {
 #ifdef FLUXDESK_TORCH_CUDA
   if (torch::cuda::is_available()) c10::cuda::CUDACachingAllocator::resetPeakStats(0);

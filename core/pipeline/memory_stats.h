@@ -1,5 +1,5 @@
 #pragma once
-// Process and GPU memory figures for `bench` and the UI's status line.
+// Process CPU time and memory, and GPU memory figures for `bench` and the UI's status line.
 // Torch-free header; the CUDA part compiles only in CUDA builds of LibTorch.
 
 #include <cstdint>
@@ -16,6 +16,9 @@ struct MemoryUsage {
 };
 
 MemoryUsage readMemoryUsage();
+// User + system CPU time this process has used so far (all threads). On a
+// shared machine, CPU time per request says more than wall time.
+double processCpuSeconds();
 void resetCudaPeakMemory();
 // Hands the CUDA caching allocator's unused blocks back to the driver (after
 // an out-of-memory error, or when switching memory modes). No-op on CPU.

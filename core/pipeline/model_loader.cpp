@@ -182,6 +182,7 @@ Result<LoadedModels> loadAll(const ModelLocation& location, const Placement& pla
     m.flux->eval();
     if (placement.streamBlocksTo) m.flux->setBlockStreaming(*placement.streamBlocksTo);
     m.reports.push_back(reportFor("transformer", m.files.transformer, placement.device, placement.fluxDtype, w->map));
+    if (placement.streamBlocksTo) m.reports.back().device += " (blocks streamed from cpu)";
     progress.advance(bytesOf(m.files.transformer));
   }
   {

@@ -52,8 +52,7 @@ ModelInfo describeModel(const LoadedModels& m, const Placement& placement) {
   return info;
 }
 
-// Drops every reference to the just-finished request's tensors before the
-// caller sees an error, so a GPU can hand the memory back.
+// GPU kernels run asynchronously: wait for them so stage times are real.
 void syncIfCuda(const torch::Device& device) {
   if (device.is_cuda()) torch::cuda::synchronize();
 }
@@ -108,18 +107,21 @@ Result<GenerationResult> Pipeline::generate(const GenerationRequest& request, co
   context.memory = impl_->placement.memory;
   context.request = std::to_string(request.width) + "x" + std::to_string(request.height) + ", " +
                     std::to_string(request.count) + (request.count == 1 ? " image" : " images");
+  Result<GenerationResult> result = makeError(ErrorKind::Internal, "not run");
   try {
-    return impl_->run(request, progress, cancel, context);
+    result = impl_->run(request, progress, cancel, context);
   } catch (const std::exception& e) {
-    Error error = errorFromException(e, context);
-    if (error.kind == ErrorKind::OutOfMemory) {
-      impl_->text->clearCache();
-      releaseCachedGpuMemory();
-    }
-    return error;
+    result = errorFromException(e, context);
   } catch (...) {
-    return makeError(ErrorKind::Internal, "unknown engine failure while " + context.stage);
+    result = makeError(ErrorKind::Internal, "unknown engine failure while " + context.stage);
   }
+  if (!result.ok() && result.error().kind == ErrorKind::OutOfMemory) {
+    // The request's tensors are gone by now: hand the GPU memory back so a
+    // smaller request (or another memory mode) can run.
+    impl_->text->clearCache();
+    releaseCachedGpuMemory();
+  }
+  return result;
 }
 
 Result<GenerationResult> Pipeline::Impl::run(const GenerationRequest& request, const ProgressCallback& progress,
@@ -215,6 +217,7 @@ Result<GenerationResult> Pipeline::Impl::run(const GenerationRequest& request, c
     image.rgb.assign(bytes, bytes + rgb.numel());
     result.images.push_back(std::move(image));
   }
+  syncIfCuda(placement.device);
   result.times.decodeSeconds = secondsSince(decodeStart);
   result.times.totalSeconds = secondsSince(start);
 

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <string>
 
+#include "text/utf8.h"
+
 namespace fd {
 
 namespace {
@@ -39,6 +41,7 @@ int effectiveSteps(const GenerationRequest& request, const ModelInfo& model) {
 
 Status validateRequest(const GenerationRequest& r, const ModelInfo& model) {
   if (isBlank(r.prompt)) return bad("the prompt is empty: describe the image to generate");
+  if (auto utf8 = unicode::validateUtf8(r.prompt); !utf8) return bad(utf8.error().message);
   if (auto s = checkSide("width", r.width); !s) return s;
   if (auto s = checkSide("height", r.height); !s) return s;
   if (r.count < 1 || r.count > kMaxImagesPerRequest)

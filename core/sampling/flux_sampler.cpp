@@ -76,6 +76,13 @@ Result<PreparedInputs> prepareSampling(const TextConditioning& text, const Sampl
 Result<torch::Tensor> sampleLatents(FluxModel& model, const TextConditioning& text,
                                     const SamplingOptions& options, const StepCallback& onStep) {
   if (model.is_empty()) return makeError(ErrorKind::Internal, "sampling: no transformer loaded");
+  if (text.txt.defined() && text.txt.dim() == 3 && text.txt.size(2) != model->params().context_in_dim)
+    return badRequest("text conditioning txt has " + std::to_string(text.txt.size(2)) +
+                      " channels, the transformer expects " +
+                      std::to_string(model->params().context_in_dim));
+  if (text.vec.defined() && text.vec.dim() == 2 && text.vec.size(1) != model->params().vec_in_dim)
+    return badRequest("text conditioning vec has " + std::to_string(text.vec.size(1)) +
+                      " channels, the transformer expects " + std::to_string(model->params().vec_in_dim));
   auto prepared = prepareSampling(text, options);
   if (!prepared) return prepared.error();
   const PreparedInputs& in = prepared.value();

@@ -1,5 +1,7 @@
 #include "service/api_request.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -24,7 +26,7 @@ const std::set<std::string>& knownFields() {
 std::optional<int64_t> wholeNumber(const json& value, int64_t lo, int64_t hi) {
   if (value.is_number_unsigned()) {
     uint64_t u = value.get<uint64_t>();
-    if (u > uint64_t(hi)) return std::nullopt;
+    if (u > uint64_t(hi) || (lo > 0 && u < uint64_t(lo))) return std::nullopt;
     return int64_t(u);
   }
   if (value.is_number_integer()) {
@@ -179,7 +181,11 @@ std::optional<ApiError> parseFields(const json& body, const ModelInfo& model, bo
 
   if (const json* format = field(body, "output_format")) {
     std::optional<ImageFormat> parsed;
-    if (format->is_string()) parsed = imageFormatFromName(format->get<std::string>());
+    if (format->is_string()) {
+      std::string name = format->get<std::string>();
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+      parsed = imageFormatFromName(name);
+    }
     if (!parsed) return badField("output_format", "output_format must be \"png\" or \"jpeg\"");
     out.outputFormat = *parsed;
   }

@@ -77,6 +77,13 @@ Status ApiServer::start(const ApiServerConfig& config) {
   server->set_read_timeout(10);
   server->set_write_timeout(30);
   server->set_tcp_nodelay(true);
+  // httplib's default sets SO_REUSEPORT, which lets a second server (the
+  // GUI and `serve` at once) bind the same port and silently share its
+  // clients. SO_REUSEADDR alone still allows a quick restart.
+  server->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&yes), sizeof(yes));
+  });
   server->set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
     RequestContext& context = currentRequestContext();
     context = RequestContext{};

@@ -18,6 +18,7 @@
 
 #include "common/result.h"
 #include "service/api_log_entry.h"
+#include "service/service_metatypes.h"
 
 namespace fd {
 

@@ -161,13 +161,17 @@ Result<ImageRecord> ImageLibrary::add(const GeneratedImage& image, const ImageSe
   described.width = image.width;
   described.height = image.height;
   described.seed = image.seed;
-  if (described.createdAt.empty()) described.createdAt = currentUtcTimestamp();
 
   ImageRecord record;
   {
     // One writer at a time, so two images never get the same name.
     std::lock_guard<std::mutex> lock(mutex_);
     if (!openStatus_) return openStatus_.error();
+    // Milliseconds, and strictly after the newest image, so the gallery
+    // order after a restart is the order of creation.
+    QDateTime created = QDateTime::currentDateTimeUtc();
+    if (!records_.empty() && created <= records_.back().created) created = records_.back().created.addMSecs(1);
+    described.createdAt = created.toString(Qt::ISODateWithMs).toStdString();
     const std::string stem = imageFileStem(localDateTimeStamp(), described.seed, described.prompt);
     const std::string pngPath = uniqueImagePath(folder_.toStdString(), stem, ImageFormat::Png);
     const QFileInfo png(QString::fromStdString(pngPath));

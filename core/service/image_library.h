@@ -18,6 +18,7 @@
 #include "pipeline/image_metadata.h"
 #include "pipeline/pipeline.h"
 #include "service/image_record.h"
+#include "service/service_metatypes.h"
 
 namespace fd {
 
@@ -37,7 +38,8 @@ class ImageLibrary : public QObject {
   Status openStatus() const;
 
   // Writes image as PNG (with settings' text chunks) and its sidecar, then
-  // lists it. `settings` must describe this image (its seed and size).
+  // lists it. `settings` describes the request; the image's own seed and
+  // size win, and the creation time (UTC, milliseconds) is set here.
   Result<ImageRecord> add(const GeneratedImage& image, const ImageSettings& settings,
                           const QString& source);
 

@@ -40,7 +40,6 @@ struct ByteBpe::Model {
   std::array<int32_t, 256> byteEndSymbol{};             // a byte ending a word ("</w>" appended)
   std::unordered_map<uint64_t, Merge> merges;           // (left, right) -> rank and result
   std::vector<std::string> vocabText;                   // vocabulary id -> text
-  int64_t unknownId = 0;
 
   int32_t intern(const std::string& text) {
     auto [it, inserted] = symbolIds.emplace(text, static_cast<int32_t>(symbolText.size()));
@@ -52,9 +51,8 @@ struct ByteBpe::Model {
 ByteBpe::ByteBpe(std::shared_ptr<const Model> model, std::shared_ptr<BpeWordCache> cache)
     : model_(std::move(model)), cache_(std::move(cache)) {}
 
-Result<ByteBpe> ByteBpe::build(const BpeVocabulary& vocabulary, int64_t unknownId) {
+Result<ByteBpe> ByteBpe::build(const ByteBpeVocabulary& vocabulary, int64_t unknownId) {
   auto model = std::make_shared<Model>();
-  model->unknownId = unknownId;
 
   constexpr int64_t kMaxVocabularyId = 10'000'000;  // far above any real BPE vocabulary
   int64_t maxId = -1;

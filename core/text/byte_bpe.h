@@ -23,7 +23,7 @@ namespace fd {
 // stands for each byte value.
 std::array<std::string, 256> bytesToUnicode();
 
-struct BpeVocabulary {
+struct ByteBpeVocabulary {
   std::unordered_map<std::string, int64_t> tokenIds;           // vocab.json
   std::vector<std::pair<std::string, std::string>> merges;     // in rank order
 };
@@ -34,7 +34,7 @@ class ByteBpe {
  public:
   // `unknownId` is used for symbols that are not in the vocabulary (the
   // reference maps them to its unk token; with CLIP's files none occur).
-  static Result<ByteBpe> build(const BpeVocabulary& vocabulary, int64_t unknownId);
+  static Result<ByteBpe> build(const ByteBpeVocabulary& vocabulary, int64_t unknownId);
 
   // Appends the ids of one pre-token given as raw UTF-8 bytes (non-empty).
   void encodeWord(std::string_view utf8Bytes, std::vector<int64_t>& ids) const;

@@ -20,7 +20,7 @@ ClipTokenizer::ClipTokenizer(ByteBpe bpe, int64_t startId, int64_t endId)
     : bpe_(std::move(bpe)), startId_(startId), endId_(endId), specials_{{kStartText, startId}, {kEndText, endId}} {}
 
 Result<ClipTokenizer> ClipTokenizer::fromFiles(const std::string& vocabJson, const std::string& mergesTxt) {
-  Result<BpeVocabulary> vocabulary = readClipVocabFiles(vocabJson, mergesTxt);
+  Result<ByteBpeVocabulary> vocabulary = readClipVocabFiles(vocabJson, mergesTxt);
   if (!vocabulary) return vocabulary.error();
   const auto start = vocabulary->tokenIds.find(kStartText);
   const auto end = vocabulary->tokenIds.find(kEndText);
@@ -50,15 +50,16 @@ void ClipTokenizer::appendPlainTextIds(const std::u32string& text, std::vector<i
 }
 
 Result<TokenizedText> ClipTokenizer::encode(const std::string& utf8, int maxLength) const {
-  if (maxLength < 2) {
-    return makeError(ErrorKind::BadRequest, "the CLIP token limit must leave room for the start and end tokens (got " +
-                                                std::to_string(maxLength) + ")");
+  if (maxLength < 2 || maxLength > kMaxTokenizerLength) {
+    return makeError(ErrorKind::BadRequest, "the CLIP token limit must be between 2 (the start and end tokens) and " +
+                                                std::to_string(kMaxTokenizerLength) + ", not " +
+                                                std::to_string(maxLength));
   }
   // Validate the whole prompt first so that an error names its offset in the prompt.
   if (Status valid = unicode::validateUtf8(utf8); !valid) return valid.error();
 
   std::vector<int64_t> content;
-  for (const TextChunk& chunk : splitOnSpecialTokens(utf8, specials_)) {
+  for (const SpecialTokenChunk& chunk : splitOnSpecialTokens(utf8, specials_)) {
     if (chunk.specialId >= 0) {
       content.push_back(chunk.specialId);
       continue;

@@ -37,7 +37,7 @@ std::vector<std::string> splitOnWhitespace(const std::string& line) {
   return parts;
 }
 
-Status parseVocab(const std::string& text, const std::string& path, BpeVocabulary& out) {
+Status parseVocab(const std::string& text, const std::string& path, ByteBpeVocabulary& out) {
   const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) {
     return makeError(ErrorKind::ModelInvalid, path + " is not a JSON object of token -> id");
@@ -54,7 +54,7 @@ Status parseVocab(const std::string& text, const std::string& path, BpeVocabular
 
 // As HF: strip the file, split it into lines, skip the first ("#version: 0.2"),
 // keep at most kClipMaxMerges lines of two whitespace-separated symbols.
-Status parseMerges(const std::string& text, const std::string& path, BpeVocabulary& out) {
+Status parseMerges(const std::string& text, const std::string& path, ByteBpeVocabulary& out) {
   size_t begin = 0, end = text.size();
   while (begin < end && isAsciiSpace(text[begin])) ++begin;
   while (end > begin && isAsciiSpace(text[end - 1])) --end;
@@ -80,13 +80,13 @@ Status parseMerges(const std::string& text, const std::string& path, BpeVocabula
 
 }  // namespace
 
-Result<BpeVocabulary> readClipVocabFiles(const std::string& vocabJson, const std::string& mergesTxt) {
+Result<ByteBpeVocabulary> readClipVocabFiles(const std::string& vocabJson, const std::string& mergesTxt) {
   Result<std::string> vocabText = readFile(vocabJson, "vocab.json");
   if (!vocabText) return vocabText.error();
   Result<std::string> mergesText = readFile(mergesTxt, "merges.txt");
   if (!mergesText) return mergesText.error();
 
-  BpeVocabulary vocabulary;
+  ByteBpeVocabulary vocabulary;
   if (Status s = parseVocab(*vocabText, vocabJson, vocabulary); !s) return s.error();
   if (Status s = parseMerges(*mergesText, mergesTxt, vocabulary); !s) return s.error();
   return vocabulary;

@@ -4,12 +4,12 @@
 
 namespace fd {
 
-std::vector<TextChunk> splitOnSpecialTokens(std::string_view text, const std::vector<SpecialToken>& specials) {
+std::vector<SpecialTokenChunk> splitOnSpecialTokens(std::string_view text, const std::vector<SpecialToken>& specials) {
   std::array<bool, 256> startsSpecial{};  // most bytes start no special token: skip them fast
   for (const SpecialToken& special : specials) {
     if (!special.text.empty()) startsSpecial[static_cast<unsigned char>(special.text[0])] = true;
   }
-  std::vector<TextChunk> chunks;
+  std::vector<SpecialTokenChunk> chunks;
   size_t plainStart = 0;
   size_t pos = 0;
   while (pos < text.size()) {

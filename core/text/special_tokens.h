@@ -18,13 +18,13 @@ struct SpecialToken {
   int64_t id = 0;
 };
 
-struct TextChunk {
+struct SpecialTokenChunk {
   std::string_view text;  // plain text when specialId < 0 (never empty)
   int64_t specialId = -1;
 };
 
 // Splits `text` at the special tokens; among tokens starting at the same
 // byte, the longest wins. The chunks view `text`.
-std::vector<TextChunk> splitOnSpecialTokens(std::string_view text, const std::vector<SpecialToken>& specials);
+std::vector<SpecialTokenChunk> splitOnSpecialTokens(std::string_view text, const std::vector<SpecialToken>& specials);
 
 }  // namespace fd

@@ -4,8 +4,7 @@
 #include <climits>
 #include <filesystem>
 
-#include <sentencepiece_processor.h>
-
+#include "text/sentencepiece_library.h"
 #include "text/utf8.h"
 
 namespace fd {
@@ -15,21 +14,18 @@ Result<T5Tokenizer> T5Tokenizer::fromModelFile(const std::string& spieceModel) {
   if (!std::filesystem::is_regular_file(spieceModel, ec)) {
     return makeError(ErrorKind::ModelMissing, "the T5 tokenizer model (spiece.model) was not found at " + spieceModel);
   }
-  auto processor = std::make_shared<sentencepiece::SentencePieceProcessor>();
-  const sentencepiece::util::Status loaded = processor->Load(spieceModel);
-  if (!loaded.ok()) {
-    return makeError(ErrorKind::ModelInvalid,
-                     spieceModel + " is not a sentencepiece model: " + std::string(loaded.message()));
-  }
-  if (processor->eos_id() < 0 || processor->pad_id() < 0) {
+  auto loaded = SentencePieceModel::fromFile(spieceModel);
+  if (!loaded.ok()) return loaded.error();  // ModelInvalid: "<path> is not a sentencepiece model: ..."
+  std::shared_ptr<const SentencePieceModel> processor = std::move(loaded.value());
+  if (processor->eosId() < 0 || processor->padId() < 0) {
     return makeError(ErrorKind::ModelInvalid, spieceModel + " has no </s> or <pad> piece, which T5 needs");
   }
   T5Tokenizer tokenizer;
-  tokenizer.pieceCount_ = processor->GetPieceSize();
-  tokenizer.padId_ = processor->pad_id();
-  tokenizer.endId_ = processor->eos_id();
-  for (int id : {processor->eos_id(), processor->unk_id(), processor->pad_id()}) {
-    if (id >= 0) tokenizer.specials_.push_back({processor->IdToPiece(id), id});
+  tokenizer.pieceCount_ = processor->pieceSize();
+  tokenizer.padId_ = processor->padId();
+  tokenizer.endId_ = processor->eosId();
+  for (int id : {processor->eosId(), processor->unkId(), processor->padId()}) {
+    if (id >= 0) tokenizer.specials_.push_back({processor->idToPiece(id), id});
   }
   // As HF: <extra_id_N> is the id vocabularySize - 1 - N.
   for (int n = 0; n < kExtraIdCount; ++n) {
@@ -40,29 +36,27 @@ Result<T5Tokenizer> T5Tokenizer::fromModelFile(const std::string& spieceModel) {
 }
 
 std::string T5Tokenizer::pieceText(int64_t id) const {
-  if (id >= 0 && id < pieceCount_) return processor_->IdToPiece(static_cast<int>(id));
+  if (id >= 0 && id < pieceCount_) return processor_->idToPiece(static_cast<int>(id));
   return "<extra_id_" + std::to_string(vocabularySize() - 1 - id) + ">";
 }
 
 Result<TokenizedText> T5Tokenizer::encode(const std::string& utf8, int maxLength) const {
-  if (maxLength < 1) {
-    return makeError(ErrorKind::BadRequest,
-                     "the T5 token limit must leave room for the end token (got " + std::to_string(maxLength) + ")");
+  if (maxLength < 1 || maxLength > kMaxTokenizerLength) {
+    return makeError(ErrorKind::BadRequest, "the T5 token limit must be between 1 (the end token) and " +
+                                                std::to_string(kMaxTokenizerLength) + ", not " +
+                                                std::to_string(maxLength));
   }
   if (Status valid = unicode::validateUtf8(utf8); !valid) return valid.error();
 
   std::vector<int64_t> content;
   std::vector<int> pieceIds;
-  for (const TextChunk& chunk : splitOnSpecialTokens(utf8, specials_)) {
+  for (const SpecialTokenChunk& chunk : splitOnSpecialTokens(utf8, specials_)) {
     if (chunk.specialId >= 0) {
       content.push_back(chunk.specialId);
       continue;
     }
     pieceIds.clear();
-    const sentencepiece::util::Status encoded = processor_->Encode(chunk.text, &pieceIds);
-    if (!encoded.ok()) {
-      return makeError(ErrorKind::Internal, "sentencepiece could not encode the prompt: " + std::string(encoded.message()));
-    }
+    if (Status encoded = processor_->encode(chunk.text, pieceIds); !encoded) return encoded.error();
     content.insert(content.end(), pieceIds.begin(), pieceIds.end());
   }
 

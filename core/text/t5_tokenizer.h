@@ -17,11 +17,9 @@
 #include "text/special_tokens.h"
 #include "text/tokenized_text.h"
 
-namespace sentencepiece {
-class SentencePieceProcessor;
-}
-
 namespace fd {
+
+class SentencePieceModel;  // text/sentencepiece_library.h
 
 class T5Tokenizer {
  public:
@@ -40,7 +38,7 @@ class T5Tokenizer {
   T5Tokenizer() = default;
   std::string pieceText(int64_t id) const;
 
-  std::shared_ptr<const sentencepiece::SentencePieceProcessor> processor_;
+  std::shared_ptr<const SentencePieceModel> processor_;
   int64_t pieceCount_ = 0;
   int64_t padId_ = 0;
   int64_t endId_ = 1;

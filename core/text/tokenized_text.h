@@ -7,6 +7,10 @@
 
 namespace fd {
 
+// The largest maxLength a tokenizer accepts (the models use 77 and 256/512);
+// it only bounds the padded output a caller can make us allocate.
+constexpr int kMaxTokenizerLength = 1 << 20;
+
 struct TokenizedText {
   std::vector<int64_t> ids;         // exactly maxLength ids, padding included
   int length = 0;                   // ids before the padding, special tokens included

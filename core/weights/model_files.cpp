@@ -107,6 +107,12 @@ class KeyCache {
 
 // The shard files an index lists (beside it), whether they exist or not.
 bool listedShards(const fs::path& index, std::vector<fs::path>& shards, std::string& problem) {
+  std::error_code ec;
+  // Real indexes are well under a megabyte; do not slurp a huge file.
+  if (fs::file_size(index, ec) > (64ull << 20) || ec) {
+    problem = index.string() + " is not a readable safetensors index (missing or too large)";
+    return false;
+  }
   std::ifstream in(index, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
@@ -191,13 +197,13 @@ class Discovery {
 bool Discovery::tryFile(ComponentFiles& c, const fs::path& p, const std::string& source, const fs::path& config,
                         const Accept& accept) {
   if (!isFile(p)) return false;
-  if (accept && !accept(p)) return false;
   std::string problem;
   std::vector<std::string> files;
   if (!checkpointFiles(p, files, problem)) {
     c.notes.push_back(problem);
     return false;
   }
+  if (accept && !accept(p)) return false;
   c.found = true;
   c.path = p.string();
   c.files = std::move(files);
@@ -238,7 +244,10 @@ void Discovery::findWeights(ComponentFiles& c, ComponentKind kind, const std::st
   if (folder_.empty()) return;
   auto holdsKind = [&](const fs::path& p) {
     if (keys_.holds(p, kind)) return true;
-    c.notes.push_back(p.filename().string() + " holds " + keys_.describe(p) + ", not " + componentKindName(kind));
+    const KeyCache::Entry& e = keys_.get(p);
+    c.notes.push_back(e.error.empty() ? p.filename().string() + " holds " + kindList(e.kinds) + ", not " +
+                                            componentKindName(kind)
+                                      : e.error);
     return false;
   };
   const std::vector<fs::path> rootFiles = filesIn(folder_);
@@ -268,7 +277,8 @@ void Discovery::findWeights(ComponentFiles& c, ComponentKind kind, const std::st
     if (std::find(dirs.begin(), dirs.end(), folder_ / d) == dirs.end()) dirs.push_back(folder_ / d);
   auto quietHolds = [&](const fs::path& p) { return keys_.holds(p, kind); };
   for (const auto& dir : dirs) {
-    if (dir != sub && dir != folder_) c.lookedIn.push_back(dir.string());
+    // ComfyUI's subfolders are named only when the folder has them.
+    if (dir != sub && dir != folder_ && isDir(dir)) c.lookedIn.push_back(dir.string());
     const std::set<std::string> shards = shardsListedIn(dir);
     for (const auto& p : filesIn(dir)) {
       // A shard alone is only part of a component: its index is tried instead.
@@ -282,9 +292,12 @@ void Discovery::findWeights(ComponentFiles& c, ComponentKind kind, const std::st
 // For a component not found: every weights file seen, with what it holds.
 void Discovery::noteInventory(ComponentFiles& c, const std::vector<fs::path>& dirs) {
   std::vector<std::string> seen;
-  for (const auto& dir : dirs)
+  for (const auto& dir : dirs) {
+    const std::set<std::string> shards = shardsListedIn(dir);
     for (const auto& p : filesIn(dir))
-      if (isWeightsFile(p)) seen.push_back(p.lexically_relative(folder_).string() + " (" + keys_.describe(p) + ")");
+      if (isWeightsFile(p) && !shards.count(p.string()))
+        seen.push_back(p.lexically_relative(folder_).string() + " (" + keys_.describe(p) + ")");
+  }
   if (seen.empty()) {
     c.notes.push_back("no .safetensors files there");
     return;
@@ -302,6 +315,9 @@ void Discovery::findTokenizer(ComponentFiles& c, const std::vector<std::string>&
     dirs.push_back(root / snapshotDir);
     dirs.push_back(root);
     for (const auto& d : subfoldersOf(root)) dirs.push_back(d);
+    // Named once: "<root>/tokenizer", "<root>" and its subfolders.
+    c.lookedIn.push_back((root / snapshotDir).string());
+    c.lookedIn.push_back(root.string() + " and its subfolders");
   };
   if (!loc_.tokenizerFolder.empty()) addRoot(loc_.tokenizerFolder);
   addRoot(folder_);
@@ -314,7 +330,6 @@ void Discovery::findTokenizer(ComponentFiles& c, const std::vector<std::string>&
   for (const auto& dir : dirs) {
     if (!visited.insert(dir.lexically_normal().string()).second) continue;
     if (!isDir(dir)) continue;
-    c.lookedIn.push_back(dir.string());
     std::vector<std::string> files, missing;
     for (const auto& name : fileNames) {
       if (isFile(dir / name)) files.push_back((dir / name).string());
@@ -347,7 +362,9 @@ ModelFiles Discovery::run() {
   if (!folder_.empty() && !isDir(folder_)) {
     for (auto* c : {&m.transformer, &m.autoencoder, &m.clip, &m.t5, &m.clipTokenizer, &m.t5Tokenizer}) {
       c->lookedIn.push_back(folder_.string());
-      c->notes.push_back("the folder " + folder_.string() + " does not exist");
+      std::error_code ec;
+      c->notes.push_back(fs::exists(folder_, ec) ? folder_.string() + " is a file, not a folder"
+                                                 : "the folder " + folder_.string() + " does not exist");
     }
     folder_.clear();  // explicit files may still be given
   }
@@ -372,8 +389,10 @@ ModelFiles Discovery::run() {
   findTokenizer(m.clipTokenizer, {"vocab.json", "merges.txt"}, "tokenizer");
   findTokenizer(m.t5Tokenizer, {"spiece.model"}, "tokenizer_2");
 
+  // Tokenizer subfolders alone do not make a snapshot: ComfyUI users keep
+  // them beside single files too.
   bool snapshotParts = false;
-  for (const auto* c : m.components()) snapshotParts |= c->source == "hf-snapshot";
+  for (const auto* c : {&m.transformer, &m.autoencoder, &m.clip, &m.t5}) snapshotParts |= c->source == "hf-snapshot";
   if (folder_.empty()) m.layout = "explicit-files";
   else if (!m.modelIndexPath.empty() || snapshotParts) m.layout = "hf-snapshot";
   else m.layout = "single-files";

@@ -349,14 +349,21 @@ Result<WeightMap> mapFluxDiffusers(const Checkpoint& checkpoint, const KeyLayout
   return builder.take();
 }
 
-// Official or prefixed BFL names: only the prefix goes.
+// Names a rule sets aside: a pattern ending in '.' matches a head, any
+// other the whole key.
+bool matchesAny(const std::string& local, const std::vector<std::string>& patterns) {
+  for (const auto& p : patterns)
+    if (p.back() == '.' ? startsWith(local, p) : local == p) return true;
+  return false;
+}
+
+// Official or prefixed names: only the prefix goes.
 Result<WeightMap> mapAsIs(const Checkpoint& checkpoint, ComponentKind kind, const KeyLayout& layout,
                           const std::vector<std::string>& ignoredLocal = {}) {
   MapBuilder builder(checkpoint, layout.prefix.empty() ? WeightNaming::Official : WeightNaming::ComfyPrefixed);
   Status status = forEachLocalKey(checkpoint, kind, layout, builder,
                                   [&](const std::string& local, const CheckpointEntry& entry) -> Status {
-                                    if (std::find(ignoredLocal.begin(), ignoredLocal.end(), local) !=
-                                        ignoredLocal.end()) {
+                                    if (matchesAny(local, ignoredLocal)) {
                                       builder.ignore(entry.info->name);
                                       return {};
                                     }
@@ -497,9 +504,11 @@ Result<WeightMap> mapClipText(const Checkpoint& checkpoint) {
   auto layout = findLayout(checkpoint, ComponentKind::ClipText);
   if (!layout) return notComponent(checkpoint, "clip");
   // position_ids is a buffer the model computes; text_projection belongs to
-  // CLIPTextModelWithProjection, whose pooled output FLUX does not use.
+  // CLIPTextModelWithProjection, whose projected output FLUX does not use;
+  // a full CLIPModel also carries the vision tower.
   return mapAsIs(checkpoint, ComponentKind::ClipText, *layout,
-                 {"text_model.embeddings.position_ids", "text_projection.weight"});
+                 {"text_model.embeddings.position_ids", "text_projection.weight", "vision_model.",
+                  "visual_projection.weight", "logit_scale"});
 }
 
 Result<WeightMap> mapT5Encoder(const Checkpoint& checkpoint) {
@@ -516,6 +525,11 @@ Result<WeightMap> mapT5Encoder(const Checkpoint& checkpoint) {
       checkpoint, ComponentKind::T5Encoder, *layout, builder,
       [&](const std::string& local, const CheckpointEntry& entry) -> Status {
         const std::string& key = entry.info->name;
+        // A full T5ForConditionalGeneration file: FLUX uses the encoder only.
+        if (matchesAny(local, {"decoder.", "lm_head.weight"})) {
+          builder.ignore(key);
+          return {};
+        }
         if (local == "encoder.embed_tokens.weight") {
           if (hasShared) {
             builder.ignore(key);

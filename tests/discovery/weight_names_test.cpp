@@ -153,14 +153,19 @@ TEST(WeightNames, ClipPrefixesAndIgnoredKeys) {
   ClipTextParams p = tinyClipParams();
   StateSpec hf = clipSpec(p);
   hf.push_back({"text_projection.weight", {p.hidden_size, p.hidden_size}, DType::F32});
+  // A full CLIPModel's vision tower.
+  hf.push_back({"vision_model.embeddings.class_embedding", {8}, DType::F32});
+  hf.push_back({"logit_scale", {}, DType::F32});
   for (const std::string prefix : {"", "transformer.", "text_encoders.clip_l.transformer."}) {
     auto map = mapClipText(openSpec(dir, "clip.safetensors", withPrefix(hf, prefix)));
     ASSERT_TRUE(map.ok()) << map.error().message;
     EXPECT_EQ(map->naming, prefix.empty() ? WeightNaming::Official : WeightNaming::ComfyPrefixed);
     std::set<std::string> ignored(map->ignored.begin(), map->ignored.end());
     EXPECT_EQ(ignored, (std::set<std::string>{prefix + "text_model.embeddings.position_ids",
-                                               prefix + "text_projection.weight"}));
-    EXPECT_EQ(map->recipes().size(), hf.size() - 2);
+                                               prefix + "text_projection.weight",
+                                               prefix + "vision_model.embeddings.class_embedding",
+                                               prefix + "logit_scale"}));
+    EXPECT_EQ(map->recipes().size(), hf.size() - 4);
     EXPECT_TRUE(map->contains("text_model.final_layer_norm.weight"));
     auto detected = detectClipTextParams(map.value());
     ASSERT_TRUE(detected.ok()) << detected.error().message;
@@ -199,10 +204,16 @@ TEST(WeightNames, T5TiedEmbeddingIsCanonicallySharedWeight) {
     std::string source;                 // what shared.weight reads
     std::vector<std::string> ignored;
   };
+  // A full T5ForConditionalGeneration: the decoder is set aside.
+  StateSpec withDecoder = onlyShared;
+  withDecoder.push_back({"decoder.block.0.layer.0.SelfAttention.q.weight", {p.d_model, p.d_model}, DType::F32});
+  withDecoder.push_back({"lm_head.weight", {p.vocab_size, p.d_model}, DType::F32});
   const std::string comfy = "text_encoders.t5xxl.transformer.";
   for (const Case& c : {Case{both, "", "shared.weight", {"encoder.embed_tokens.weight"}},
                         Case{onlyEmbed, "", "encoder.embed_tokens.weight", {}},
                         Case{onlyShared, "", "shared.weight", {}},
+                        Case{withDecoder, "", "shared.weight", {"decoder.block.0.layer.0.SelfAttention.q.weight",
+                                                                "lm_head.weight"}},
                         Case{both, comfy, comfy + "shared.weight", {comfy + "encoder.embed_tokens.weight"}}}) {
     auto map = mapT5Encoder(openSpec(dir, "t5.safetensors", withPrefix(c.spec, c.prefix)));
     ASSERT_TRUE(map.ok()) << map.error().message;

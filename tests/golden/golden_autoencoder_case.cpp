@@ -61,9 +61,14 @@ AutoEncoder loadGoldenAutoencoder(const GoldenCase& golden, const std::string& f
 
 void expectStatedSizes(const GoldenCase& golden, const torch::Tensor& image, const torch::Tensor& z) {
   const auto& cfg = golden.config;
-  if (cfg.contains("batch_size")) EXPECT_EQ(image.size(0), cfg["batch_size"].get<int64_t>());
-  if (cfg.contains("height")) EXPECT_EQ(image.size(2), cfg["height"].get<int64_t>());
-  if (cfg.contains("width")) EXPECT_EQ(image.size(3), cfg["width"].get<int64_t>());
+  auto expectSize = [&](const char* field, int64_t actual) {
+    if (cfg.contains(field)) {
+      EXPECT_EQ(actual, cfg[field].get<int64_t>()) << golden.name << ": " << field;
+    }
+  };
+  expectSize("batch_size", image.size(0));
+  expectSize("height", image.size(2));
+  expectSize("width", image.size(3));
   if (cfg.contains("latent_hw")) {
     EXPECT_EQ(z.size(2), cfg["latent_hw"][0].get<int64_t>());
     EXPECT_EQ(z.size(3), cfg["latent_hw"][1].get<int64_t>());

@@ -68,9 +68,18 @@ const char* dtypeLabel(torch::ScalarType dtype) {
   }
 }
 
+namespace {
+double maxMagnitude(const torch::Tensor& t) {
+  return t.numel() ? t.abs().max().to(torch::kFloat64).item<double>() : 0.0;
+}
+}  // namespace
+
+Tolerance bf16ArithmeticTolerance(const torch::Tensor& expected) {
+  return Tolerance{0.025 * std::max(1.0, maxMagnitude(expected)), 0.01};
+}
+
 Tolerance bf16RerunTolerance(const torch::Tensor& expected) {
-  const double magnitude = expected.numel() ? expected.abs().max().item<double>() : 0.0;
-  return Tolerance{0.07 * std::max(1.0, magnitude), 0.01};
+  return Tolerance{0.07 * std::max(1.0, maxMagnitude(expected)), 0.01};
 }
 
 bool GoldenChecker::compare(const std::string& label, const torch::Tensor& actual,

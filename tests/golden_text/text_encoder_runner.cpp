@@ -101,7 +101,8 @@ void compareTextOutputs(const std::string& label, const TensorMap& actual, const
     }
     const torch::Tensor& got = it->second;
     if (!expected.is_floating_point()) {
-      const bool same = got.sizes() == expected.sizes() && torch::equal(got.to(expected.scalar_type()), expected);
+      const bool same =
+          got.sizes() == expected.sizes() && torch::equal(got.to(expected.scalar_type()), expected);
       std::printf("%-44s %-32s %s\n", label.c_str(), name.c_str(), same ? "exact match" : "DIFFERS");
       if (enforce) {
         EXPECT_TRUE(same) << label << ": integer tensor " << name << " differs";

@@ -61,14 +61,14 @@ const char* textModelKindName(TextModelKind kind) {
 TextModelKind textModelKindFromConfig(const std::string& configText, std::string& problem) {
   auto json = nlohmann::json::parse(configText, nullptr, /*allow_exceptions=*/false);
   if (!json.is_object()) {
-    problem = "config.json is not a JSON object";
+    problem = "not a JSON object";
     return TextModelKind::Unknown;
   }
   if (json.contains("model_type") && json["model_type"].is_string()) {
     const auto type = json["model_type"].get<std::string>();
     if (type == "t5" || type == "umt5") return TextModelKind::T5Encoder;
     if (type == "clip_text_model") return TextModelKind::ClipText;
-    problem = "config.json: unsupported model_type \"" + type + "\"";
+    problem = "unsupported model_type \"" + type + "\"";
     return TextModelKind::Unknown;
   }
   static const char* const t5Names[] = {"T5EncoderModel", "T5ForConditionalGeneration", "T5Model",
@@ -77,10 +77,10 @@ TextModelKind textModelKindFromConfig(const std::string& configText, std::string
   if (json.contains("architectures")) {
     if (containsText(json["architectures"], t5Names)) return TextModelKind::T5Encoder;
     if (containsText(json["architectures"], clipNames)) return TextModelKind::ClipText;
-    problem = "config.json: no supported class in architectures " + json["architectures"].dump();
+    problem = "no supported class in architectures " + json["architectures"].dump();
     return TextModelKind::Unknown;
   }
-  problem = "config.json has neither model_type nor architectures";
+  problem = "neither model_type nor architectures is given";
   return TextModelKind::Unknown;
 }
 
@@ -136,6 +136,10 @@ std::optional<TextGoldenCase> findFloat32Twin(const TextGoldenCase& reduced,
     return other;
   }
   return std::nullopt;
+}
+
+void PrintTo(const TextGoldenCase& c, std::ostream* os) {
+  *os << c.folder.string() << " (" << textModelKindName(c.kind) << ")";
 }
 
 std::string gtestSafeName(const std::string& name) {

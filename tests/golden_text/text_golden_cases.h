@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,9 @@ std::optional<DType> dominantFloatDtype(const std::filesystem::path& safetensors
 // tensors' metadata when both record one, and the same input_ids bytes.
 std::optional<TextGoldenCase> findFloat32Twin(const TextGoldenCase& reduced,
                                               const std::vector<TextGoldenCase>& all);
+
+// gtest prints parameters of failed tests with this (folder and kind).
+void PrintTo(const TextGoldenCase& c, std::ostream* os);
 
 // A gtest-safe name ([A-Za-z0-9_]) for a folder name.
 std::string gtestSafeName(const std::string& name);

@@ -5,6 +5,7 @@
 // float32 golden max <= 0.1 and mean <= 0.015.
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -68,7 +69,8 @@ TEST_P(TextGolden, MatchesReference) {
   ASSERT_TRUE(stored.has_value()) << weights << ": unreadable or holds no floating tensors";
   const TensorMap golden = readTensorFile(c.folder / "tensors.safetensors");
   ASSERT_TRUE(golden.count("input_ids")) << c.folder << "/tensors.safetensors has no input_ids";
-  ASSERT_TRUE(golden.count("last_hidden_state")) << c.folder << "/tensors.safetensors has no last_hidden_state";
+  ASSERT_TRUE(golden.count("last_hidden_state"))
+      << c.folder << "/tensors.safetensors has no last_hidden_state";
   const torch::Tensor ids = golden.at("input_ids");
   std::printf("== %s: %s, weights %s, input_ids %s\n", c.name.c_str(), textModelKindName(c.kind),
               safetensorsName(*stored), c10::str(ids.sizes()).c_str());
@@ -168,6 +170,30 @@ TEST(TextGoldenT5Attention, HeadChunksMatchGolden) {
   auto outputs = runTextEncoder(TextModelKind::T5Encoder, t5->folder / "weights.safetensors", t5->configText,
                                 golden.at("input_ids"), torch::kFloat, /*t5ScoreBudgetBytes=*/1);
   compareTextOutputs(t5->name + " one head per chunk", outputs, golden, kFloat32Tolerance, true);
+}
+
+// Newer CLIP configs pool at the first position holding eos_token_id; for
+// FLUX inputs that is the row the legacy argmax rule takes (README).
+TEST(TextGoldenClipPooling, EosTokenRuleMatchesLegacyRule) {
+  const TextGoldenCase* clip = nullptr;
+  for (const auto& c : allCases())
+    if (c.kind == TextModelKind::ClipText &&
+        dominantFloatDtype(c.folder / "weights.safetensors") == DType::F32) {
+      clip = &c;
+      break;
+    }
+  ASSERT_NE(clip, nullptr) << "no float32 CLIP folder under " << textGoldenRoot();
+  const TensorMap golden = readTensorFile(clip->folder / "tensors.safetensors");
+  ASSERT_TRUE(golden.count("pooler_output")) << clip->folder << ": no pooler_output";
+  const torch::Tensor ids = golden.at("input_ids");
+  auto config = nlohmann::json::parse(clip->configText);
+  config["eos_token_id"] = ids.max().item<int64_t>();  // the EOS id (49407 for CLIP-L)
+  ASSERT_NE(config["eos_token_id"].get<int64_t>(), 2);
+  auto outputs = runTextEncoder(TextModelKind::ClipText, clip->folder / "weights.safetensors", config.dump(),
+                                ids, torch::kFloat);
+  TensorMap pooledOnly{{"pooler_output", golden.at("pooler_output")}};
+  compareTextOutputs(clip->name + " eos_token_id rule", outputs, pooledOnly, kFloat32Tolerance, true);
+  expectPooledRows(clip->name + " eos_token_id rule", outputs, golden);
 }
 
 TEST(TextEncoderDtype, T5NeverRunsInFloat16) {

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <QAbstractItemModelTester>
+#include <QCoreApplication>
+#include <QFileInfo>
 #include <QMimeData>
 #include <QUrl>
 

@@ -4,11 +4,16 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QPushButton>
+#include <QSpinBox>
 #include <QTest>
 
 #include "gallery_model.h"
 #include "gallery_widget.h"
+#include "generation_panel.h"
 #include "pipeline/demo_model.h"
+#include "progress_panel.h"
+#include "prompt_edit.h"
 
 namespace fd::test {
 
@@ -55,5 +60,33 @@ GuiHarness::~GuiHarness() {
 }
 
 int GuiHarness::galleryCount() const { return window_->gallery()->model()->rowCount(); }
+
+void GuiHarness::typePrompt(const QString& text) {
+  auto* edit = window_->generationPanel()->promptEdit();
+  edit->clear();
+  QTest::keyClicks(edit, text);
+}
+
+void GuiHarness::setSize(int width, int height) {
+  auto* panel = window_->generationPanel();
+  panel->findChild<QSpinBox*>(QStringLiteral("widthSpin"))->setValue(width);
+  panel->findChild<QSpinBox*>(QStringLiteral("heightSpin"))->setValue(height);
+}
+
+void GuiHarness::setCount(int count) {
+  window_->generationPanel()->findChild<QSpinBox*>(QStringLiteral("countSpin"))->setValue(count);
+}
+
+void GuiHarness::setSteps(int steps) {
+  window_->generationPanel()->findChild<QSpinBox*>(QStringLiteral("stepsSpin"))->setValue(steps);
+}
+
+void GuiHarness::clickGenerate() {
+  QTest::mouseClick(window_->generationPanel()->generateButton(), Qt::LeftButton);
+}
+
+bool GuiHarness::waitForModel(int ms) {
+  return waitUntil([this] { return window_->progressPanel()->statusText().startsWith(QStringLiteral("Ready")); }, ms);
+}
 
 }  // namespace fd::test

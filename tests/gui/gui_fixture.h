@@ -1,6 +1,6 @@
 #pragma once
 // A FluxDesk window around services that use temporary folders and the
-// demo model, plus helpers to wait on the event loop.
+// demo model, plus helpers to drive it and wait on the event loop.
 
 #include <QString>
 #include <functional>
@@ -27,6 +27,15 @@ class GuiHarness {
   ui::AppServices& services() { return *services_; }
   ui::AppSettings& settings() { return settings_; }
   int galleryCount() const;
+
+  // Form helpers: the prompt is typed key by key, like a user would.
+  void typePrompt(const QString& text);
+  void setSize(int width, int height);
+  void setCount(int count);
+  void setSteps(int steps);
+  void clickGenerate();
+  // Waits until the engine has loaded (the window says "Ready").
+  bool waitForModel(int ms = 60000);
 
  private:
   ui::AppSettings settings_;

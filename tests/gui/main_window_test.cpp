@@ -5,11 +5,16 @@
 #include <QDir>
 #include <QImageReader>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListView>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTest>
 #include <httplib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
 
 #include "details_panel.h"
 #include "gallery_model.h"
@@ -55,11 +60,14 @@ TEST(MainWindow, GenerateFillsGalleryAndWritesPngWithMetadata) {
   ASSERT_EQ(records.size(), 2u);
   for (const auto& r : records) {
     EXPECT_TRUE(QFileInfo::exists(r.filePath));
-    QImageReader reader(r.filePath);
-    QImage image = reader.read();
+    QImage image(r.filePath);
     EXPECT_EQ(image.size(), QSize(256, 256));
-    EXPECT_TRUE(reader.text(QStringLiteral("parameters")).contains(QStringLiteral("a lighthouse at dusk")));
-    EXPECT_TRUE(reader.text(QStringLiteral("fluxdesk")).contains(QString::number(r.seed)));
+    // The text chunks, exactly as written (QImage keeps line breaks).
+    EXPECT_TRUE(image.text(QStringLiteral("parameters")).startsWith(QStringLiteral("a lighthouse at dusk\nSteps: 4")))
+        << image.text(QStringLiteral("parameters")).toStdString();
+    EXPECT_TRUE(image.text(QStringLiteral("parameters")).contains(QStringLiteral("Seed: %1").arg(r.seed)));
+    EXPECT_TRUE(image.text(QStringLiteral("fluxdesk")).contains(QStringLiteral("\"seed\":%1").arg(r.seed)))
+        << image.text(QStringLiteral("fluxdesk")).toStdString();
     EXPECT_EQ(r.source, QStringLiteral("gui"));
   }
   // Seeds of one request are consecutive (image i uses seed + i).
@@ -183,21 +191,23 @@ TEST(MainWindow, ServerToggleServesTheSameQueue) {
   EXPECT_TRUE(h.window().serverPanel()->curlText().contains(QStringLiteral("/v1/images/generations")));
 
   int port = h.services().server()->port();
-  bool done = false;
-  httplib::Result answer;
+  std::atomic<bool> done{false};
+  int status = 0;
+  std::string body;
   std::thread client([&] {
     httplib::Client c("127.0.0.1", port);
     c.set_read_timeout(120, 0);
     httplib::Headers headers{{"Authorization", "Bearer secret-key"}};
-    answer = c.Post("/v1/images/generations", headers,
-                    R"({"prompt":"from the api","size":"256x256","n":1,"output_format":"png"})",
-                    "application/json");
+    auto answer = c.Post("/v1/images/generations", headers,
+                         R"({"prompt":"from the api","size":"256x256","n":1,"output_format":"png"})",
+                         "application/json");
+    if (answer) status = answer->status, body = answer->body;
     done = true;
   });
-  ASSERT_TRUE(waitUntil([&] { return done; }, 120000));
+  const bool answered = waitUntil([&] { return done.load(); }, 120000);
   client.join();
-  ASSERT_TRUE(answer);
-  EXPECT_EQ(answer->status, 200) << answer->body;
+  ASSERT_TRUE(answered);
+  EXPECT_EQ(status, 200) << body;
   ASSERT_TRUE(waitUntil([&] { return h.galleryCount() == 1; }, 10000));
   EXPECT_EQ(h.services().library()->records().front().source, QStringLiteral("api"));
   ASSERT_TRUE(waitUntil([&] { return h.window().serverPanel()->logLines() >= 1; }, 5000));

@@ -46,7 +46,7 @@ ClipTokenizer* ClipTokenizerTest::tokenizer_ = nullptr;
 NaiveClipBpe* ClipTokenizerTest::oracle_ = nullptr;
 
 TEST_F(ClipTokenizerTest, ReadsEveryMergeOfTheRealFiles) {
-  Result<BpeVocabulary> files =
+  Result<ByteBpeVocabulary> files =
       readClipVocabFiles((clipFolder() / "vocab.json").string(), (clipFolder() / "merges.txt").string());
   ASSERT_TRUE(files.ok()) << files.error().message;
   EXPECT_EQ(files->tokenIds.size(), 49408u);
@@ -84,9 +84,11 @@ TEST_F(ClipTokenizerTest, TruncatesToTheRequestedLength) {
   ASSERT_TRUE(minimal.ok());
   EXPECT_EQ(minimal->ids, (std::vector<int64_t>{kStart, kEnd}));
   EXPECT_TRUE(minimal->truncated);
-  Result<TokenizedText> tooShort = tokenizer_->encode("a photo", 1);
-  ASSERT_FALSE(tooShort.ok());
-  EXPECT_EQ(tooShort.error().kind, ErrorKind::BadRequest);
+  for (int bad : {1, 0, -1, kMaxTokenizerLength + 1}) {
+    Result<TokenizedText> rejected = tokenizer_->encode("a photo", bad);
+    ASSERT_FALSE(rejected.ok()) << bad;
+    EXPECT_EQ(rejected.error().kind, ErrorKind::BadRequest);
+  }
 }
 
 TEST_F(ClipTokenizerTest, InvalidUtf8IsABadRequestNamingTheOffset) {

@@ -67,9 +67,22 @@ TEST_F(T5TokenizerTest, TruncatesAndKeepsTheEndToken) {
   Result<TokenizedText> one = tokenizer_->encode("a photo", 1);
   ASSERT_TRUE(one.ok());
   EXPECT_EQ(one->ids, (std::vector<int64_t>{1}));
-  Result<TokenizedText> zero = tokenizer_->encode("a photo", 0);
-  ASSERT_FALSE(zero.ok());
-  EXPECT_EQ(zero.error().kind, ErrorKind::BadRequest);
+  for (int bad : {0, -5, kMaxTokenizerLength + 1}) {
+    Result<TokenizedText> rejected = tokenizer_->encode("a photo", bad);
+    ASSERT_FALSE(rejected.ok()) << bad;
+    EXPECT_EQ(rejected.error().kind, ErrorKind::BadRequest);
+  }
+}
+
+TEST_F(T5TokenizerTest, ControlCharactersAndNulDoNotBreakEncoding) {
+  // The model's normalizer handles them; the result must still be well formed.
+  for (const std::string& prompt : {std::string("a\0b", 3), std::string("\x01\x02\x1b[31m\x7f"), std::string("\xC2\x85\xEF\xBF\xBD")}) {
+    Result<TokenizedText> t = tokenizer_->encode(prompt);
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    EXPECT_EQ(t->ids.size(), 256u);
+    EXPECT_GE(t->length, 1);
+    EXPECT_EQ(t->ids[static_cast<size_t>(t->length - 1)], 1);
+  }
 }
 
 TEST_F(T5TokenizerTest, InvalidUtf8IsABadRequest) {

@@ -200,7 +200,9 @@ TEST(GoldenWeights, EveryGoldenFileOpensAndLoadsAsItsHeaderSays) {
       auto tensor = loadTensor(*found);
       ASSERT_TRUE(tensor.ok()) << tensor.error().message;
       EXPECT_EQ(tensor.value().sizes().vec(), found->info->shape) << name;
-      if (auto type = torchDtype(found->info->dtype)) EXPECT_EQ(tensor.value().scalar_type(), *type);
+      if (auto type = torchDtype(found->info->dtype)) {
+        EXPECT_EQ(tensor.value().scalar_type(), *type);
+      }
     }
     EXPECT_EQ(checkpoint.value().entries().size(), expectedCount);
     EXPECT_GT(expectedCount, 0u);

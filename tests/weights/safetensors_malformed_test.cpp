@@ -16,6 +16,9 @@ struct MalformedCase {
   std::vector<std::string> parts;  // expected in the message
 };
 
+// gtest prints parameters of failing cases: the name says enough.
+void PrintTo(const MalformedCase& c, std::ostream* out) { *out << c.name; }
+
 std::string entry(const std::string& dtype, const std::string& shape,
                   const std::string& offsets) {
   return R"({"dtype":")" + dtype + R"(","shape":)" + shape + R"(,"data_offsets":)" + offsets + "}";

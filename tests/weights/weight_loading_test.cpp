@@ -178,8 +178,11 @@ TEST(LoadTensor, Float8E4M3DecodesExactlyAndConverts) {
   EXPECT_EQ(v[0x01], std::ldexp(1.0f, -9));
   EXPECT_TRUE(std::signbit(v[0x80]) && v[0x80] == 0.0f);
   EXPECT_TRUE(std::isnan(v[0x7F]) && std::isnan(v[0xFF]));
-  for (int b = 0; b < 256; ++b)
-    if (!std::isnan(v[b])) EXPECT_EQ(v[b], float8E4M3Table()[b]) << b;
+  for (int b = 0; b < 256; ++b) {
+    if (!std::isnan(v[b])) {
+      EXPECT_EQ(v[b], float8E4M3Table()[b]) << b;
+    }
+  }
   // Every e4m3 value fits bf16 and f16 exactly: converting back is lossless.
   for (auto type : {torch::kBFloat16, torch::kFloat16, torch::kFloat64}) {
     torch::Tensor converted = load(c, "w", type);
@@ -201,8 +204,11 @@ TEST(LoadTensor, Float8E5M2IsTheTopByteOfFloat16) {
   EXPECT_TRUE(std::isnan(v[0x7D]) && std::isnan(v[0xFF]));
   // e5m2 is float16 with the low mantissa byte cut: an independent check.
   const auto half = halfBits(load(c, "w", torch::kFloat16));
-  for (int b = 0; b < 256; ++b)
-    if (!std::isnan(v[b])) EXPECT_EQ(half[b], b << 8) << b;
+  for (int b = 0; b < 256; ++b) {
+    if (!std::isnan(v[b])) {
+      EXPECT_EQ(half[b], b << 8) << b;
+    }
+  }
 }
 
 TEST(LoadTensor, ScalarsZeroSizeAndOwnership) {

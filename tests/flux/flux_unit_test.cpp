@@ -1,0 +1,291 @@
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+#include <set>
+
+#include "models/flux_model.h"
+#include "sampling/flux_sampler.h"
+#include "sampling/latent_packing.h"
+#include "sampling/latent_preview.h"
+#include "sampling/noise.h"
+#include "sampling/schedule.h"
+#include "tensor/attention.h"
+
+namespace fd::test {
+namespace {
+
+torch::Tensor randn(std::vector<int64_t> shape, uint64_t seed,
+                    torch::ScalarType dtype = torch::kFloat32) {
+  return torch::randn(shape, at::detail::createCPUGenerator(seed), torch::TensorOptions(dtype));
+}
+
+FluxParams tinyParams(bool guidance) {
+  FluxParams p;
+  p.in_channels = p.out_channels = 64;
+  p.vec_in_dim = 8;
+  p.context_in_dim = 12;
+  p.hidden_size = 32;
+  p.num_heads = 2;
+  p.depth = 1;
+  p.depth_single_blocks = 2;
+  p.axes_dim = {4, 6, 6};
+  p.guidance_embed = guidance;
+  return p;
+}
+
+// A model with small random weights (its parameters are allocated uninitialised).
+FluxModel tinyModel(bool guidance = false) {
+  FluxModel model(tinyParams(guidance));
+  torch::NoGradGuard noGrad;
+  auto generator = at::detail::createCPUGenerator(7);
+  for (auto& p : model->parameters()) p.normal_(0.0, 0.1, generator);
+  return model;
+}
+
+TextConditioning tinyText(int64_t batch = 1) {
+  return {randn({batch, 5, 12}, 11), randn({batch, 8}, 12)};
+}
+
+SamplingOptions tinyOptions() {
+  SamplingOptions o;
+  o.width = 48;
+  o.height = 32;
+  o.seeds = {3};
+  o.steps = 3;
+  return o;
+}
+
+// --- packing and ids ---------------------------------------------------------
+
+TEST(LatentPacking, PackPlacesEach2x2PatchInOneToken) {
+  const auto latent = randn({2, 16, 6, 10}, 1);  // (B, C, H, W)
+  const auto packed = packLatents(latent);
+  ASSERT_EQ(packed.sizes(), (std::vector<int64_t>{2, 15, 64}));
+  for (int64_t b : {0, 1})
+    for (int64_t c : {0, 7, 15})
+      for (int64_t y : {0, 3, 5})
+        for (int64_t x : {0, 4, 9}) {
+          const int64_t token = (y / 2) * 5 + x / 2, channel = c * 4 + (y % 2) * 2 + x % 2;
+          EXPECT_EQ(packed[b][token][channel].item<float>(), latent[b][c][y][x].item<float>());
+        }
+}
+
+TEST(LatentPacking, UnpackInvertsPackForNonSquareSizes) {
+  for (auto [height, width] : {std::pair<int64_t, int64_t>{48, 80}, {80, 48}, {16, 16}}) {
+    const auto latent = randn({2, 16, latentSide(height), latentSide(width)}, 2);
+    EXPECT_TRUE(torch::equal(unpackLatents(packLatents(latent), height, width), latent))
+        << height << "x" << width;
+  }
+}
+
+TEST(LatentPacking, SizesThatAreNotMultiplesOf16RoundUp) {
+  EXPECT_EQ(latentSide(64), 8);
+  EXPECT_EQ(latentSide(72), 10);  // 2 * ceil(72 / 16)
+  EXPECT_EQ(getNoise(0, 72, 40, torch::kFloat32).sizes(), (std::vector<int64_t>{1, 16, 10, 6}));
+  const auto packed = randn({1, 15, 64}, 3);
+  EXPECT_EQ(unpackLatents(packed, 72, 40).sizes(), (std::vector<int64_t>{1, 16, 10, 6}));
+  EXPECT_THROW(unpackLatents(packed, 64, 64), c10::Error);  // 16 tokens expected
+  EXPECT_THROW(packLatents(randn({1, 16, 5, 4}, 4)), c10::Error);
+}
+
+TEST(PositionIds, ImageIdsAreZeroRowColumnAndTextIdsZero) {
+  const auto ids = makeImageIds(2, 6, 10);  // 3 rows x 5 cols of patches
+  ASSERT_EQ(ids.sizes(), (std::vector<int64_t>{2, 15, 3}));
+  EXPECT_EQ(ids.scalar_type(), torch::kFloat32);
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t row = 0; row < 3; ++row)
+      for (int64_t col = 0; col < 5; ++col) {
+        const auto id = ids[b][row * 5 + col];
+        EXPECT_EQ(id[0].item<float>(), 0.0f);
+        EXPECT_EQ(id[1].item<float>(), static_cast<float>(row));
+        EXPECT_EQ(id[2].item<float>(), static_cast<float>(col));
+      }
+  const auto text = makeTextIds(3, 7);
+  EXPECT_EQ(text.sizes(), (std::vector<int64_t>{3, 7, 3}));
+  EXPECT_EQ(text.abs().sum().item<float>(), 0.0f);
+}
+
+// --- schedule ------------------------------------------------------------------
+
+TEST(Schedule, StartsAtOneEndsAtZeroAndDecreases) {
+  for (int steps : {1, 2, 4, 28, 50})
+    for (int64_t seq : {24, 256, 1024, 4096, 16384})
+      for (bool shift : {false, true}) {
+        const auto t = getSchedule(steps, seq, shift);
+        ASSERT_EQ(t.size(), static_cast<size_t>(steps + 1));
+        EXPECT_EQ(t.front(), 1.0);
+        EXPECT_EQ(t.back(), 0.0);
+        for (size_t i = 1; i < t.size(); ++i) EXPECT_LT(t[i], t[i - 1]) << steps << " " << seq;
+      }
+}
+
+TEST(Schedule, ShiftMovesTimestepsUpAsImagesGrow) {
+  EXPECT_DOUBLE_EQ(scheduleMu(256), 0.5);
+  EXPECT_NEAR(scheduleMu(4096), 1.15, 1e-12);
+  const auto plain = getSchedule(8, 4096, false);
+  const auto small = getSchedule(8, 1024, true), large = getSchedule(8, 4096, true);
+  for (size_t i = 1; i + 1 < plain.size(); ++i) {
+    EXPECT_GT(small[i], plain[i]);  // mu > 0 pushes every inner step up
+    EXPECT_GT(large[i], small[i]);
+  }
+  EXPECT_THROW(getSchedule(0, 4096, false), c10::Error);
+}
+
+// --- attention -------------------------------------------------------------------
+
+TEST(Attention, ChunkedEqualsPlainForEverySplit) {
+  const auto q = randn({2, 3, 37, 16}, 20), k = randn({2, 3, 41, 16}, 21), v = randn({2, 3, 41, 8}, 22);
+  const auto plain = plainAttention(q, k, v);
+  const int64_t row = 41 * 4;  // bytes of one float32 score row
+  for (int64_t budget : {row * 1, row * 5, row * 37, row * 37 * 2 + row, row * 37 * 6, int64_t{1} << 30}) {
+    const auto chunked = chunkedAttention(q, k, v, budget);
+    ASSERT_EQ(chunked.sizes(), plain.sizes());
+    EXPECT_TRUE(torch::allclose(chunked, plain, 1e-5, 1e-6)) << "budget " << budget << " bytes";
+  }
+  EXPECT_TRUE(torch::allclose(scaledDotProductAttention(q, k, v), plain, 1e-5, 1e-5));
+}
+
+TEST(Attention, ReducedPrecisionIsComputedInFloat32AndCastBack) {
+  const auto q = randn({1, 2, 19, 16}, 30), k = randn({1, 2, 19, 16}, 31), v = randn({1, 2, 19, 16}, 32);
+  const auto q16 = q.to(torch::kBFloat16), k16 = k.to(torch::kBFloat16), v16 = v.to(torch::kBFloat16);
+  const auto chunked = chunkedAttention(q16, k16, v16, 19 * 4 * 3);
+  EXPECT_EQ(chunked.scalar_type(), torch::kBFloat16);
+  // float32 math on the same bf16 values, rounded once at the end.
+  const auto reference = plainAttention(q16.to(torch::kFloat32), k16.to(torch::kFloat32),
+                                        v16.to(torch::kFloat32)).to(torch::kBFloat16);
+  EXPECT_TRUE(torch::allclose(chunked.to(torch::kFloat32), reference.to(torch::kFloat32), 1e-2, 1e-2));
+}
+
+TEST(Attention, RopeWithIdentityRotationKeepsQueriesAndKeys) {
+  const auto q = randn({1, 2, 5, 16}, 40), k = randn({1, 2, 5, 16}, 41);
+  const auto ids = torch::zeros({1, 5, 3});  // angle 0 everywhere: cos 1, sin 0
+  const auto pe = embedPositions(ids, {4, 6, 6}, 10000);
+  const auto [qr, kr] = applyRope(q, k, pe);
+  EXPECT_TRUE(torch::equal(qr, q));
+  EXPECT_TRUE(torch::equal(kr, k));
+}
+
+// --- model -------------------------------------------------------------------------
+
+TEST(FluxModel, ParametersCarryTheOfficialNames) {
+  std::set<std::string> names, namesWithGuidance;
+  for (const auto& p : tinyModel(false)->named_parameters()) names.insert(p.key());
+  for (const auto& p : tinyModel(true)->named_parameters()) namesWithGuidance.insert(p.key());
+  for (const char* key : {"img_in.weight", "time_in.in_layer.bias", "vector_in.out_layer.weight",
+                          "txt_in.bias", "double_blocks.0.img_mod.lin.weight",
+                          "double_blocks.0.img_attn.qkv.bias", "double_blocks.0.img_attn.norm.query_norm.scale",
+                          "double_blocks.0.txt_attn.norm.key_norm.scale", "double_blocks.0.txt_attn.proj.weight",
+                          "double_blocks.0.img_mlp.0.weight", "double_blocks.0.txt_mlp.2.bias",
+                          "single_blocks.1.linear1.weight", "single_blocks.1.linear2.bias",
+                          "single_blocks.1.norm.query_norm.scale", "single_blocks.0.modulation.lin.bias",
+                          "final_layer.linear.weight", "final_layer.adaLN_modulation.1.bias"})
+    EXPECT_TRUE(names.count(key)) << key;
+  EXPECT_EQ(names.count("guidance_in.in_layer.weight"), 0u);
+  EXPECT_EQ(namesWithGuidance.count("guidance_in.in_layer.weight"), 1u);
+  EXPECT_EQ(namesWithGuidance.size(), names.size() + 4);
+  EXPECT_THROW(FluxModel([] { auto p = tinyParams(false); p.axes_dim = {4, 4, 4}; return p; }()), c10::Error);
+}
+
+TEST(FluxModel, GuidanceModelRequiresGuidance) {
+  auto model = tinyModel(true);
+  torch::NoGradGuard noGrad;
+  const auto img = randn({1, 6, 64}, 50), txt = randn({1, 5, 12}, 51), y = randn({1, 8}, 52);
+  const auto t = torch::full({1}, 0.5);
+  EXPECT_THROW(model->forward(img, makeImageIds(1, 4, 6), txt, makeTextIds(1, 5), t, y), c10::Error);
+  const auto out = model->forward(img, makeImageIds(1, 4, 6), txt, makeTextIds(1, 5), t, y, torch::full({1}, 3.5));
+  EXPECT_EQ(out.sizes(), img.sizes());
+}
+
+TEST(FluxModel, BlockStreamingGivesTheSameResult) {
+  auto model = tinyModel();
+  torch::NoGradGuard noGrad;
+  const auto img = randn({2, 6, 64}, 60), txt = randn({2, 5, 12}, 61), y = randn({2, 8}, 62);
+  const auto t = torch::full({2}, 0.75);
+  auto run = [&] { return model->forward(img, makeImageIds(2, 4, 6), txt, makeTextIds(2, 5), t, y); };
+  const auto resident = run();
+  model->setBlockStreaming(torch::Device(torch::kCPU));
+  EXPECT_TRUE(model->blockStreamingDevice().has_value());
+  EXPECT_TRUE(torch::equal(run(), resident));
+  model->setBlockStreaming(std::nullopt);
+  EXPECT_FALSE(model->blockStreamingDevice().has_value());
+  EXPECT_TRUE(torch::equal(run(), resident));
+}
+
+// --- sampler -------------------------------------------------------------------------
+
+TEST(Sampler, RunsEveryStepAndReturnsTheUnpackedLatent) {
+  auto model = tinyModel();
+  auto options = tinyOptions();
+  options.seeds = {3, 4};
+  std::vector<int> seen;
+  auto latent = sampleLatents(model, tinyText(), options, [&](const StepInfo& info) {
+    seen.push_back(info.step);
+    EXPECT_EQ(info.totalSteps, 3);
+    EXPECT_EQ(info.packedLatent.sizes(), (std::vector<int64_t>{2, 6, 64}));
+    EXPECT_EQ(info.timestepVec.sizes(), (std::vector<int64_t>{2}));
+    EXPECT_GT(info.tCurr, info.tPrev);
+    return true;
+  });
+  ASSERT_TRUE(latent) << latent.error().message;
+  EXPECT_EQ(seen, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(latent->sizes(), (std::vector<int64_t>{2, 16, 4, 6}));
+  EXPECT_EQ(latent->scalar_type(), torch::kFloat32);
+
+  // Each seed's noise is drawn alone: image 1 of the batch is seed 4 sampled alone.
+  options.seeds = {4};
+  auto alone = sampleLatents(model, tinyText(), options);
+  ASSERT_TRUE(alone);
+  EXPECT_TRUE(torch::allclose((*latent)[1], (*alone)[0], 1e-5, 1e-6));
+}
+
+TEST(Sampler, CallbackReturningFalseCancelsAfterTheFirstStep) {
+  auto model = tinyModel();
+  int calls = 0;
+  auto latent = sampleLatents(model, tinyText(), tinyOptions(), [&](const StepInfo&) {
+    ++calls;
+    return false;
+  });
+  ASSERT_FALSE(latent);
+  EXPECT_EQ(latent.error().kind, ErrorKind::Cancelled);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(Sampler, BadRequestsAreErrorsNotCrashes) {
+  auto model = tinyModel();
+  auto options = tinyOptions();
+  options.seeds.clear();
+  auto noSeeds = sampleLatents(model, tinyText(), options);
+  ASSERT_FALSE(noSeeds);
+  EXPECT_EQ(noSeeds.error().kind, ErrorKind::BadRequest);
+
+  options = tinyOptions();
+  options.seeds = {1, 2, 3};
+  auto wrongBatch = sampleLatents(model, tinyText(2), options);
+  ASSERT_FALSE(wrongBatch);
+  EXPECT_EQ(wrongBatch.error().kind, ErrorKind::BadRequest);
+
+  options = tinyOptions();
+  auto wrongWidth = sampleLatents(model, {randn({1, 5, 13}, 5), randn({1, 8}, 6)}, options);
+  ASSERT_FALSE(wrongWidth);
+  EXPECT_EQ(wrongWidth.error().kind, ErrorKind::BadRequest);
+  EXPECT_NE(wrongWidth.error().message.find("txt has 13 channels"), std::string::npos)
+      << wrongWidth.error().message;
+}
+
+TEST(LatentPreviewTest, OnePixelPerLatentCellOfTheFirstImage) {
+  const auto packed = torch::cat({torch::zeros({1, 6, 64}), randn({1, 6, 64}, 70)});
+  const auto preview = latentPreview(packed, 48, 32);
+  EXPECT_EQ(preview.width, 6);
+  EXPECT_EQ(preview.height, 4);
+  ASSERT_EQ(preview.rgb.size(), 6u * 4u * 3u);
+  // Image 0 is all zeros: every pixel gets the same colour.
+  for (size_t i = 3; i < preview.rgb.size(); ++i) EXPECT_EQ(preview.rgb[i], preview.rgb[i % 3]);
+  const auto other = latentPreview(packed.flip({0}), 48, 32);
+  EXPECT_NE(other.rgb, preview.rgb);
+}
+
+}  // namespace
+}  // namespace fd::test

@@ -1,0 +1,165 @@
+// The demo model folder: deterministic bytes, the Hugging Face layout that
+// discovery recognises, tokenizers the project made, weights that map and
+// whose architecture is read back from their shapes.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+
+#include "pipeline/demo_model.h"
+#include "pipeline/demo_tokenizers.h"
+#include "support/test_paths.h"
+#include "text/clip_tokenizer.h"
+#include "text/t5_tokenizer.h"
+#include "weights/checkpoint.h"
+#include "weights/model_files.h"
+#include "weights/weight_map.h"
+
+namespace fd::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::map<std::string, std::string> folderBytes(const fs::path& root) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : fs::recursive_directory_iterator(root))
+    if (entry.is_regular_file()) files[fs::relative(entry.path(), root).string()] = readTextFile(entry.path());
+  return files;
+}
+
+class DemoModel : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir("demo-model");
+    ASSERT_TRUE(writeDemoModel((dir_->path() / "demo").string()).ok());
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static fs::path root() { return dir_->path() / "demo"; }
+  static TempDir* dir_;
+};
+TempDir* DemoModel::dir_ = nullptr;
+
+TEST_F(DemoModel, SameBytesEveryTime) {
+  const fs::path again = dir_->path() / "again";
+  ASSERT_TRUE(writeDemoModel(again.string()).ok());
+  const auto first = folderBytes(root());
+  const auto second = folderBytes(again);
+  ASSERT_EQ(first.size(), second.size());
+  EXPECT_GE(first.size(), 20u);
+  for (const auto& [name, bytes] : first) {
+    ASSERT_EQ(second.count(name), 1u) << name;
+    EXPECT_TRUE(bytes == second.at(name)) << name << " differs between two writes";
+  }
+  // Writing over an existing demo folder gives the same bytes again.
+  ASSERT_TRUE(writeDemoModel(again.string()).ok());
+  EXPECT_TRUE(folderBytes(again) == first);
+}
+
+TEST_F(DemoModel, DiscoveredAsAHuggingFaceSnapshot) {
+  ModelLocation location;
+  location.folder = root().string();
+  auto files = discoverModelFiles(location);
+  ASSERT_TRUE(files.ok()) << files.error().message;
+  EXPECT_TRUE(files->complete());
+  EXPECT_FALSE(files->modelIndexPath.empty());
+  EXPECT_TRUE(isDemoModelIndex(readTextFile(files->modelIndexPath)));
+  // The transformer and T5 are sharded: an index and two shards each.
+  EXPECT_EQ(fs::path(files->transformer.path).filename(), "diffusion_pytorch_model.safetensors.index.json");
+  ASSERT_EQ(files->transformer.files.size(), 2u);
+  EXPECT_NE(files->transformer.files[1].find("diffusion_pytorch_model-00002-of-00002.safetensors"), std::string::npos);
+  EXPECT_EQ(files->t5.files.size(), 2u);
+  EXPECT_EQ(fs::path(files->t5.path).filename(), "model.safetensors.index.json");
+  EXPECT_FALSE(files->transformer.configPath.empty());
+  EXPECT_FALSE(files->autoencoder.configPath.empty());
+  EXPECT_FALSE(isDemoModelIndex(R"({"_class_name": "FluxPipeline"})"));
+  EXPECT_FALSE(isDemoModelIndex("not json"));
+}
+
+TEST_F(DemoModel, WeightsMapAndTheirArchitectureIsTheDemos) {
+  auto transformer = Checkpoint::open((root() / "transformer" / "diffusion_pytorch_model.safetensors.index.json").string());
+  ASSERT_TRUE(transformer.ok()) << transformer.error().message;
+  auto flux = mapFluxTransformer(*transformer);
+  ASSERT_TRUE(flux.ok()) << flux.error().message;
+  EXPECT_EQ(flux->naming, WeightNaming::Diffusers);
+  auto fluxParams = detectFluxParams(*flux, readTextFile(root() / "transformer" / "config.json"));
+  ASSERT_TRUE(fluxParams.ok()) << fluxParams.error().message;
+  EXPECT_EQ(fluxParams->hidden_size, 64);
+  EXPECT_EQ(fluxParams->num_heads, 4);
+  EXPECT_EQ(fluxParams->depth, 2);
+  EXPECT_EQ(fluxParams->depth_single_blocks, 2);
+  EXPECT_EQ(fluxParams->axes_dim, (std::vector<int64_t>{4, 6, 6}));
+  EXPECT_FALSE(fluxParams->guidance_embed);
+
+  auto vae = Checkpoint::open((root() / "vae" / "diffusion_pytorch_model.safetensors").string());
+  ASSERT_TRUE(vae.ok());
+  auto ae = mapAutoencoder(*vae);
+  ASSERT_TRUE(ae.ok()) << ae.error().message;
+  auto aeParams = detectAutoencoderParams(*ae, readTextFile(root() / "vae" / "config.json"));
+  ASSERT_TRUE(aeParams.ok()) << aeParams.error().message;
+  EXPECT_EQ(aeParams->ch, 32);
+  EXPECT_EQ(aeParams->ch_mult, (std::vector<int64_t>{1, 1, 2, 2}));
+  EXPECT_EQ(aeParams->z_channels, 16);
+
+  auto t5 = Checkpoint::open((root() / "text_encoder_2" / "model.safetensors.index.json").string());
+  ASSERT_TRUE(t5.ok());
+  auto t5Map = mapT5Encoder(*t5);
+  ASSERT_TRUE(t5Map.ok()) << t5Map.error().message;
+  auto t5Params = detectT5Params(*t5Map, readTextFile(root() / "text_encoder_2" / "config.json"));
+  ASSERT_TRUE(t5Params.ok()) << t5Params.error().message;
+  EXPECT_EQ(t5Params->d_model, fluxParams->context_in_dim);
+
+  auto clip = Checkpoint::open((root() / "text_encoder" / "model.safetensors").string());
+  ASSERT_TRUE(clip.ok());
+  auto clipMap = mapClipText(*clip);
+  ASSERT_TRUE(clipMap.ok()) << clipMap.error().message;
+  auto clipParams = detectClipTextParams(*clipMap, readTextFile(root() / "text_encoder" / "config.json"));
+  ASSERT_TRUE(clipParams.ok()) << clipParams.error().message;
+  EXPECT_EQ(clipParams->hidden_size, fluxParams->vec_in_dim);
+  EXPECT_EQ(clipParams->max_position_embeddings, 77);
+}
+
+TEST_F(DemoModel, TokenizersAreTheProjectsOwnAndWork) {
+  auto clip = ClipTokenizer::fromFolder((root() / "tokenizer").string());
+  ASSERT_TRUE(clip.ok()) << clip.error().message;
+  const std::string merges = readTextFile(root() / "tokenizer" / "merges.txt");
+  const auto mergeLines = std::count(merges.begin(), merges.end(), '\n') - 1;  // minus the #version line
+  EXPECT_GE(mergeLines, 200);
+  // The specials are the last two ids: CLIP pools at argmax(ids).
+  EXPECT_EQ(clip->startId(), 512 + mergeLines);
+  EXPECT_EQ(clip->endId(), 512 + mergeLines + 1);
+  auto ids = clip->encode("a lighthouse on a rocky cliff at sunset");
+  ASSERT_TRUE(ids.ok()) << ids.error().message;
+  EXPECT_EQ(ids->ids.front(), clip->startId());
+  EXPECT_EQ(ids->ids.size(), 77u);
+  // Learned merges make frequent corpus words short.
+  EXPECT_LT(ids->length, 2 + 30);
+
+  auto t5 = T5Tokenizer::fromModelFile((root() / "tokenizer_2" / "spiece.model").string());
+  ASSERT_TRUE(t5.ok()) << t5.error().message;
+  EXPECT_EQ(t5->padId(), 0);
+  EXPECT_EQ(t5->endId(), 1);
+  EXPECT_EQ(t5->vocabularySize(), 400 + T5Tokenizer::kExtraIdCount);
+  auto pieces = t5->encode("a lighthouse on a rocky cliff at sunset");
+  ASSERT_TRUE(pieces.ok()) << pieces.error().message;
+  EXPECT_EQ(pieces->ids.size(), 256u);
+  EXPECT_GT(pieces->length, 3);
+  EXPECT_EQ(pieces->ids[size_t(pieces->length - 1)], 1);  // </s>
+}
+
+TEST(DemoTokenizers, BpeLearnsFrequentPairsFirst) {
+  const auto vocab = learnClipStyleBpe("the the the then thence other", 3);
+  ASSERT_EQ(vocab.merges.size(), 3u);
+  // "t h" (and "th e</w>"...) appear in every word; ties break by the pair's text.
+  EXPECT_EQ(vocab.merges[0], (std::pair<std::string, std::string>{"t", "h"}));
+  EXPECT_EQ(vocab.tokens.size(), 512u + 3u + 2u);
+  EXPECT_EQ(vocab.tokens[0], "!");
+  EXPECT_EQ(vocab.tokens[256], "!</w>");
+  EXPECT_EQ(vocab.tokens.back(), "<|endoftext|>");
+  EXPECT_EQ(clipMergesText(vocab).rfind("#version: 0.2\nt h\n", 0), 0u);
+}
+
+}  // namespace
+}  // namespace fd::test

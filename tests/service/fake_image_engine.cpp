@@ -1,0 +1,108 @@
+#include "service/fake_image_engine.h"
+
+#include <chrono>
+#include <thread>
+
+namespace fd::test {
+
+FakeImageEngine::FakeImageEngine() = default;
+
+uint8_t FakeImageEngine::pixel(uint64_t seed, int x, int y, int c) {
+  return uint8_t((seed * 37 + uint64_t(x) * 3 + uint64_t(y) * 5 + uint64_t(c) * 71) & 0xff);
+}
+
+ModelInfo FakeImageEngine::info() const {
+  ModelInfo info;
+  info.name = "Fake FLUX";
+  info.id = "fluxdesk-fake";
+  info.defaultSteps = 4;
+  info.maxSteps = 4;
+  info.device = "cpu";
+  info.dtype = "float32";
+  return info;
+}
+
+Status FakeImageEngine::validate(const GenerationRequest& request) const {
+  return validateRequestShape(request, info().maxSteps);
+}
+
+void FakeImageEngine::close() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  gateOpen_ = false;
+}
+
+void FakeImageEngine::open() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    gateOpen_ = true;
+  }
+  changed_.notify_all();
+}
+
+bool FakeImageEngine::waitUntilBlocked(int timeoutMs) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return changed_.wait_for(lock, std::chrono::milliseconds(timeoutMs), [this] { return blocked_; });
+}
+
+std::vector<std::string> FakeImageEngine::ranPrompts() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return prompts_;
+}
+
+std::vector<QThread*> FakeImageEngine::ranOnThreads() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return threads_;
+}
+
+int FakeImageEngine::calls() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return int(prompts_.size());
+}
+
+Result<GenerationResult> FakeImageEngine::generate(const GenerationRequest& request, const ProgressCallback& progress,
+                                                   const CancelCheck& cancel) {
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    prompts_.push_back(request.prompt);
+    threads_.push_back(QThread::currentThread());
+    blocked_ = !gateOpen_;
+    changed_.notify_all();
+    while (!gateOpen_ && !(cancel && cancel())) changed_.wait_for(lock, std::chrono::milliseconds(5));
+    blocked_ = false;
+  }
+  if (failNext.exchange(false)) return makeError(ErrorKind::Internal, "the fake engine was told to fail");
+  if (Status valid = validate(request); !valid) return valid.error();
+
+  GenerationResult result;
+  result.request = request;
+  if (!result.request.seed) result.request.seed = 1000;
+  if (result.request.steps == 0) result.request.steps = info().defaultSteps;
+  result.modelName = info().name;
+  for (int step = 1; step <= result.request.steps; ++step) {
+    if (cancel && cancel()) return makeError(ErrorKind::Cancelled, "cancelled at step " + std::to_string(step));
+    if (stepDelayMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(stepDelayMs.load()));
+    Progress report;
+    report.stage = Stage::Denoising;
+    report.step = step;
+    report.totalSteps = result.request.steps;
+    report.stepSeconds = stepDelayMs / 1000.0;
+    if (progress) progress(report);
+  }
+  for (int i = 0; i < request.count; ++i) {
+    GeneratedImage image;
+    image.width = request.width;
+    image.height = request.height;
+    image.seed = *result.request.seed + uint64_t(i);
+    image.rgb.resize(size_t(image.width) * size_t(image.height) * 3);
+    for (int y = 0; y < image.height; ++y) {
+      for (int x = 0; x < image.width; ++x) {
+        for (int c = 0; c < 3; ++c) image.rgb[(size_t(y) * size_t(image.width) + size_t(x)) * 3 + size_t(c)] = pixel(image.seed, x, y, c);
+      }
+    }
+    result.images.push_back(std::move(image));
+  }
+  result.times.totalSeconds = 0.01;
+  return result;
+}
+
+}  // namespace fd::test

@@ -1,0 +1,72 @@
+#include "status_line.h"
+
+#include <QLabel>
+#include <QStatusBar>
+#include <QTimer>
+
+#include "pipeline/memory_stats.h"
+
+namespace fd::ui {
+
+QString formatBytes(qint64 bytes) {
+  constexpr double kMiB = 1024.0 * 1024.0;
+  if (bytes >= 1024 * 1024 * 1024LL) return QStringLiteral("%1 GiB").arg(bytes / (kMiB * 1024.0), 0, 'f', 1);
+  return QStringLiteral("%1 MiB").arg(qRound64(bytes / kMiB));
+}
+
+StatusLine::StatusLine(QStatusBar* bar) : QObject(bar) {
+  model_ = new QLabel(bar);
+  model_->setObjectName(QStringLiteral("modelStatus"));
+  device_ = new QLabel(bar);
+  device_->setObjectName(QStringLiteral("deviceStatus"));
+  queue_ = new QLabel(bar);
+  queue_->setObjectName(QStringLiteral("queueStatus"));
+  bar->addWidget(model_, 1);
+  bar->addPermanentWidget(device_);
+  bar->addPermanentWidget(queue_);
+  // GPU memory changes while a job runs; the figures are cheap to read.
+  gpuTimer_ = new QTimer(this);
+  gpuTimer_->setInterval(2000);
+  connect(gpuTimer_, &QTimer::timeout, this, &StatusLine::refreshDevice);
+  setQueueLength(0);
+}
+
+void StatusLine::setModel(const ModelInfo& info, bool loaded, bool demo) {
+  info_ = info;
+  loaded_ = loaded;
+  QString name = QString::fromStdString(info.name);
+  if (demo && !name.contains(QStringLiteral("demo"), Qt::CaseInsensitive)) name += tr(" (demo)");
+  model_->setText(loaded ? tr("Model: %1").arg(name) : tr("Model: %1 (loading…)").arg(name));
+  model_->setToolTip(loaded ? QString::fromStdString(info.id) : tr("The model loads in the background."));
+  refreshDevice();
+}
+
+void StatusLine::refreshDevice() {
+  if (!loaded_ || info_.device.empty()) {
+    device_->setText(tr("Device: not loaded yet"));
+    gpuTimer_->stop();
+    return;
+  }
+  QString text = tr("Device: %1, %2").arg(QString::fromStdString(info_.device), QString::fromStdString(info_.dtype));
+  const bool cuda = info_.device.rfind("cuda", 0) == 0;
+  if (cuda) {
+    MemoryUsage usage = readMemoryUsage();
+    if (usage.cuda)
+      text += tr(" · GPU memory %1 in use (peak %2)")
+                  .arg(formatBytes(usage.cudaAllocatedBytes), formatBytes(usage.cudaPeakReservedBytes));
+    if (!gpuTimer_->isActive()) gpuTimer_->start();
+  } else {
+    gpuTimer_->stop();
+  }
+  device_->setText(text);
+}
+
+void StatusLine::setQueueLength(int pending) {
+  queue_->setText(pending == 0 ? tr("Queue: empty") : tr("Queue: %n job(s)", nullptr, pending));
+}
+
+QString StatusLine::text() const {
+  return model_->text() + QStringLiteral(" | ") + device_->text() + QStringLiteral(" | ") + queue_->text();
+}
+
+}  // namespace fd::ui
