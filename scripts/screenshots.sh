@@ -3,11 +3,12 @@
 # demo model), types a prompt, presses Ctrl+Enter and saves screenshots of
 # the window idle, during generation and after, into OUTDIR.
 #   scripts/screenshots.sh [OUTDIR]   (default: build/screenshots)
+# FLUXDESK_BIN picks the binary (default: build/release/app/fluxdesk).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$(realpath -m "${1:-$root/build/screenshots}")"
-app="$root/build/release/app/fluxdesk"
-[ -x "$app" ] || { echo "build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
+app="$(realpath -m "${FLUXDESK_BIN:-$root/build/release/app/fluxdesk}")"
+[ -x "$app" ] || { echo "no $app: build first (cmake --preset release && cmake --build --preset release) or set FLUXDESK_BIN" >&2; exit 1; }
 mkdir -p "$out"
 home="$(mktemp -d)"
 display=":$((90 + RANDOM % 100))"

@@ -12,6 +12,7 @@
 #include <QVBoxLayout>
 
 #include "app_settings.h"
+#include "plural.h"
 
 namespace fd::ui {
 
@@ -26,7 +27,7 @@ QString formatLabel(const QString& format) {
 
 ExportDialog::ExportDialog(AppSettings& settings, int imageCount, const ExportItem& sample, QWidget* parent)
     : QDialog(parent), settings_(settings), sample_(sample) {
-  setWindowTitle(tr("Export %n image(s)", nullptr, imageCount));
+  setWindowTitle(tr("Export %1").arg(countOf(imageCount, tr("1 image"), tr("%1 images"))));
   setObjectName(QStringLiteral("exportDialog"));
   auto* layout = new QVBoxLayout(this);
   auto* form = new QFormLayout();

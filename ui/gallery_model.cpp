@@ -58,7 +58,12 @@ QVariant GalleryModel::data(const QModelIndex& index, int role) const {
           .arg(r->height)
           .arg(r->steps)
           .arg(r->source);
-    case Qt::DecorationRole: return thumbnails_->thumbnail(r->id, r->filePath);
+    case Qt::DecorationRole: {
+      // A same-size placeholder until the thumbnail arrives, so the view's
+      // (uniform) item size is right from the first layout.
+      QPixmap thumbnail = thumbnails_->thumbnail(r->id, r->filePath);
+      return thumbnail.isNull() ? thumbnails_->placeholder() : thumbnail;
+    }
     case IdRole: return r->id;
     case PathRole: return r->filePath;
     case PromptRole: return r->prompt;

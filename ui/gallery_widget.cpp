@@ -11,7 +11,7 @@
 namespace fd::ui {
 
 GalleryWidget::GalleryWidget(ImageLibrary* library, QWidget* parent) : QWidget(parent) {
-  thumbnails_ = new ThumbnailLoader(176, this);
+  thumbnails_ = new ThumbnailLoader(128, this);
   model_ = new GalleryModel(library, thumbnails_, this);
   proxy_ = new QSortFilterProxyModel(this);
   proxy_->setSourceModel(model_);
@@ -30,7 +30,11 @@ GalleryWidget::GalleryWidget(ImageLibrary* library, QWidget* parent) : QWidget(p
   view_->setObjectName(QStringLiteral("galleryView"));
   view_->setViewMode(QListView::IconMode);
   view_->setIconSize(QSize(thumbnails_->edge(), thumbnails_->edge()));
-  view_->setGridSize(QSize(thumbnails_->edge() + 16, thumbnails_->edge() + 36));
+  view_->setGridSize(QSize(thumbnails_->edge() + 16, thumbnails_->edge() + 40));
+  view_->setSpacing(4);
+  view_->setTextElideMode(Qt::ElideRight);
+  // Two columns at least, plus the scroll bar.
+  view_->setMinimumWidth(2 * (thumbnails_->edge() + 16) + 2 * 4 + 24);
   view_->setResizeMode(QListView::Adjust);
   view_->setMovement(QListView::Static);
   view_->setUniformItemSizes(true);  // keeps layout O(1) per item with thousands

@@ -41,6 +41,13 @@ QString uniquePath(const QDir& dir, const QString& base, const QString& ext) {
   return candidate;
 }
 
+// The pixels alone: an image read from the library carries its PNG texts,
+// which Qt's writers would add again (folded onto one line).
+QImage withoutText(const QImage& image) {
+  QImage rgb = image.convertToFormat(QImage::Format_RGB888);
+  return QImage(rgb.constBits(), rgb.width(), rgb.height(), rgb.bytesPerLine(), QImage::Format_RGB888).copy();
+}
+
 // Pixels through Qt (any quality), then the comments: each insert goes
 // right after APP0, so the JSON, inserted last, ends up first.
 Result<QByteArray> encodeJpegWithComments(const QImage& image, int quality, const ExportItem& item) {
@@ -49,8 +56,7 @@ Result<QByteArray> encodeJpegWithComments(const QImage& image, int quality, cons
   buffer.open(QIODevice::WriteOnly);
   QImageWriter writer(&buffer, "jpeg");
   writer.setQuality(quality);
-  if (!writer.write(image.convertToFormat(QImage::Format_RGB888)))
-    return makeError(ErrorKind::Io, writer.errorString().toStdString());
+  if (!writer.write(withoutText(image))) return makeError(ErrorKind::Io, writer.errorString().toStdString());
   std::vector<uint8_t> jpeg(bytes.begin(), bytes.end());
   for (const QString& comment : {item.parametersText, item.settingsJson}) {
     if (comment.isEmpty()) continue;
@@ -63,17 +69,20 @@ Result<QByteArray> encodeJpegWithComments(const QImage& image, int quality, cons
 
 Result<QByteArray> encodeForExport(const QImage& image, const QString& format, int quality, const ExportItem& item) {
   if (format == QStringLiteral("jpeg")) return encodeJpegWithComments(image, quality, item);
+  QImage out = withoutText(image);
   QByteArray bytes;
   QBuffer buffer(&bytes);
   buffer.open(QIODevice::WriteOnly);
   QImageWriter writer(&buffer, format.toLatin1());
   if (format == QStringLiteral("png")) {
-    if (!item.parametersText.isEmpty()) writer.setText(QStringLiteral("parameters"), item.parametersText);
-    if (!item.settingsJson.isEmpty()) writer.setText(QStringLiteral("fluxdesk"), item.settingsJson);
+    // QImage::setText, not QImageWriter::setText: the writer's texts lose
+    // their line breaks.
+    if (!item.parametersText.isEmpty()) out.setText(QStringLiteral("parameters"), item.parametersText);
+    if (!item.settingsJson.isEmpty()) out.setText(QStringLiteral("fluxdesk"), item.settingsJson);
   } else {
     writer.setQuality(quality);
   }
-  if (!writer.write(image)) return makeError(ErrorKind::Io, writer.errorString().toStdString());
+  if (!writer.write(out)) return makeError(ErrorKind::Io, writer.errorString().toStdString());
   return bytes;
 }
 

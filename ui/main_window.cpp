@@ -20,6 +20,7 @@
 #include "service/api_server.h"
 #include "service/job_queue.h"
 #include "status_line.h"
+#include "plural.h"
 
 namespace fd::ui {
 
@@ -62,26 +63,26 @@ void MainWindow::buildLayout() {
   panel_ = new GenerationPanel(left);
   progress_ = new ProgressPanel(left);
   queuePanel_ = new QueuePanel(services_.queue(), left);
-  leftLayout->addWidget(panel_, 1);
+  leftLayout->addWidget(panel_, 3);
   leftLayout->addWidget(progress_);
-  leftLayout->addWidget(queuePanel_);
+  leftLayout->addWidget(queuePanel_, 2);
 
-  auto* right = new QSplitter(Qt::Vertical, splitter);
-  gallery_ = new GalleryWidget(services_.library(), right);
-  rightTabs_ = new QTabWidget(right);
+  // Three columns: the form, the selected image (or the API panel), and
+  // the gallery as a vertically scrolling grid (quick with thousands).
+  rightTabs_ = new QTabWidget(splitter);
   details_ = new DetailsPanel(rightTabs_);
   serverPanel_ = new ServerPanel(services_.server(), rightTabs_);
   rightTabs_->addTab(details_, tr("Image"));
   rightTabs_->addTab(serverPanel_, tr("Local API"));
-  right->addWidget(gallery_);
-  right->addWidget(rightTabs_);
-  right->setStretchFactor(0, 2);
-  right->setStretchFactor(1, 3);
+  gallery_ = new GalleryWidget(services_.library(), splitter);
   splitter->addWidget(left);
-  splitter->addWidget(right);
+  splitter->addWidget(rightTabs_);
+  splitter->addWidget(gallery_);
   splitter->setStretchFactor(0, 0);
   splitter->setStretchFactor(1, 1);
-  splitter->setSizes({380, 900});
+  splitter->setStretchFactor(2, 0);
+  splitter->setChildrenCollapsible(false);
+  splitter->setSizes({370, 690, 330});
   layout->addWidget(splitter, 1);
   setCentralWidget(central);
 }
@@ -184,7 +185,7 @@ void MainWindow::onJobFinished(quint64 id, const JobOutcome& outcome) {
     case JobState::Done: {
       const auto& result = outcome.result;
       const int images = result ? int(result->images.size()) : 0;
-      progress_->finish(tr("Done: %n image(s) in %1 s", nullptr, images).arg(outcome.seconds, 0, 'f', 1));
+      progress_->finish(tr("Done: %1 in %2 s").arg(countOf(images, tr("1 image"), tr("%1 images"))).arg(outcome.seconds, 0, 'f', 1));
       if (result && outcome.source == job_source::gui()) {
         const PromptReport& p = result->prompt;
         QStringList notes;
@@ -218,7 +219,7 @@ void MainWindow::onEngineReady(const ModelInfo& info) {
   modelInfo_ = info;
   panel_->setMaxSteps(info.maxSteps, info.defaultSteps);
   if (!runningJob_)
-    progress_->finish(tr("Ready: %1 on %2.").arg(QString::fromStdString(info.name), QString::fromStdString(info.device)));
+    progress_->showIdle(tr("Ready: %1 on %2.").arg(QString::fromStdString(info.name), QString::fromStdString(info.device)));
   updateStatus();
 }
 

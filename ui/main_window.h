@@ -54,6 +54,8 @@ class MainWindow : public QMainWindow {
   MessageBar* demoBanner() const { return banner_; }
   QAction* serverAction() const { return serverAction_; }
   QString statusText() const;
+  // Set once the engine has loaded (warm-up or a job); unset before.
+  const std::optional<fd::ModelInfo>& loadedModel() const { return modelInfo_; }
 
  protected:
   void closeEvent(QCloseEvent* event) override;

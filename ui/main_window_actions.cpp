@@ -25,6 +25,7 @@
 #include "service/image_library.h"
 #include "service/job_queue.h"
 #include "settings_dialog.h"
+#include "plural.h"
 
 namespace fd::ui {
 
@@ -136,8 +137,9 @@ void MainWindow::exportImages(bool all, const QString& folder, const QString& fo
                               "the disk has room.")
                                .arg(report.errors.join(QLatin1Char('\n')).toHtmlEscaped().replace('\n', "<br>")));
   } else {
-    messages_->showMessage(MessageBar::Level::Info, tr("Exported %n image(s) to %1.", nullptr, int(report.written.size()))
-                                                        .arg(options.folder.toHtmlEscaped()));
+    messages_->showMessage(MessageBar::Level::Info, tr("Exported %1 to %2.")
+                                                        .arg(countOf(int(report.written.size()), tr("1 image"), tr("%1 images")),
+                                                             options.folder.toHtmlEscaped()));
   }
 }
 

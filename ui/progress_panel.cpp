@@ -14,12 +14,12 @@ ProgressPanel::ProgressPanel(QWidget* parent) : QWidget(parent) {
   layout->setContentsMargins(0, 0, 0, 0);
   preview_ = new QLabel(this);
   preview_->setObjectName(QStringLiteral("latentPreview"));
-  preview_->setFixedSize(96, 96);
+  preview_->setFixedSize(112, 112);
   preview_->setAlignment(Qt::AlignCenter);
   preview_->setFrameShape(QFrame::StyledPanel);
   layout->addWidget(preview_);
   auto* column = new QVBoxLayout();
-  status_ = new QLabel(tr("Ready"), this);
+  status_ = new QLabel(tr("Loading the model…"), this);
   status_->setObjectName(QStringLiteral("progressStatus"));
   status_->setWordWrap(true);
   bar_ = new QProgressBar(this);
@@ -84,6 +84,12 @@ void ProgressPanel::update(const Progress& p) {
 
 void ProgressPanel::finish(const QString& message) {
   bar_->setValue(100);
+  status_->setText(message);
+}
+
+void ProgressPanel::showIdle(const QString& message) {
+  bar_->setValue(0);
+  preview_->clear();
   status_->setText(message);
 }
 

@@ -19,7 +19,8 @@ class ProgressPanel : public QWidget {
 
   void start();
   void update(const Progress& progress);
-  void finish(const QString& message);
+  void finish(const QString& message);    // a job ended (the bar full)
+  void showIdle(const QString& message);  // nothing running (the bar empty)
   QString statusText() const;
   bool hasPreview() const;
 

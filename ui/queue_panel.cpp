@@ -7,6 +7,7 @@
 #include <QVBoxLayout>
 
 #include "service/job_queue.h"
+#include "plural.h"
 
 namespace fd::ui {
 
@@ -19,9 +20,8 @@ QueuePanel::QueuePanel(JobQueue* queue, QWidget* parent) : QWidget(parent), queu
   list_ = new QListWidget(this);
   list_->setObjectName(QStringLiteral("queueList"));
   list_->setMinimumHeight(64);
-  list_->setMaximumHeight(150);
   list_->setSelectionMode(QAbstractItemView::NoSelection);
-  layout->addWidget(list_);
+  layout->addWidget(list_, 1);
 
   connect(queue_, &JobQueue::jobAdded, this, &QueuePanel::onJobAdded);
   connect(queue_, &JobQueue::jobStarted, this, &QueuePanel::onJobStarted);
@@ -47,9 +47,10 @@ void QueuePanel::onJobAdded(const JobInfo& job) {
   if (rows_.contains(job.id)) return;
   const auto& r = job.request;
   QString prompt = QString::fromStdString(r.prompt).simplified();
-  if (prompt.size() > 40) prompt = prompt.left(39) + QChar(0x2026);
+  if (prompt.size() > 44) prompt = prompt.left(43) + QChar(0x2026);
   Row row;
-  row.title = tr("%1 · %2×%3 ×%4 · from %5").arg(prompt).arg(r.width).arg(r.height).arg(r.count).arg(job.source);
+  row.prompt = prompt;
+  row.title = tr("%1×%2 ×%3 · from %4").arg(r.width).arg(r.height).arg(r.count).arg(job.source);
 
   auto* widget = new QWidget(list_);
   auto* line = new QHBoxLayout(widget);
@@ -73,11 +74,11 @@ void QueuePanel::onJobAdded(const JobInfo& job) {
     }
   });
 
+  setRowState(row, job.state == JobState::Running ? tr("running") : tr("waiting"), {});
   row.item = new QListWidgetItem(list_);
-  row.item->setSizeHint(widget->sizeHint());
+  row.item->setSizeHint(widget->sizeHint());  // two lines of text
   list_->setItemWidget(row.item, widget);
-  auto& stored = rows_[id] = row;
-  setRowState(stored, job.state == JobState::Running ? tr("running") : tr("waiting"), {});
+  rows_.insert(id, row);
   updateHeader();
 }
 
@@ -103,13 +104,15 @@ void QueuePanel::onJobFinished(quint64 id, const JobOutcome&) {
 }
 
 void QueuePanel::setRowState(Row& row, const QString& state, const QString& detail) {
-  QString text = QStringLiteral("<b>%1</b> %2").arg(state.toHtmlEscaped(), row.title.toHtmlEscaped());
-  if (!detail.isEmpty()) text += QStringLiteral(" — ") + detail.toHtmlEscaped();
-  row.label->setText(text);
+  // Two lines: the prompt, then state, size, count and source.
+  QString second = QStringLiteral("<b>%1</b>").arg(state.toHtmlEscaped());
+  if (!detail.isEmpty()) second += QStringLiteral(" ") + detail.toHtmlEscaped();
+  second += QStringLiteral(" · ") + row.title.toHtmlEscaped();
+  row.label->setText(row.prompt.toHtmlEscaped() + QStringLiteral("<br>") + second);
 }
 
 void QueuePanel::updateHeader() {
-  header_->setText(rows_.isEmpty() ? tr("Queue: nothing waiting") : tr("Queue: %n job(s)", nullptr, int(rows_.size())));
+  header_->setText(rows_.isEmpty() ? tr("Queue: nothing waiting") : tr("Queue: %1").arg(countOf(int(rows_.size()), tr("1 job"), tr("%1 jobs"))));
 }
 
 }  // namespace fd::ui

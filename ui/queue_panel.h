@@ -35,7 +35,8 @@ class QueuePanel : public QWidget {
     QListWidgetItem* item = nullptr;
     QLabel* label = nullptr;
     QToolButton* cancel = nullptr;
-    QString title;
+    QString prompt;  // shortened
+    QString title;   // size, count, source
   };
   void onJobAdded(const fd::JobInfo& job);
   void onJobStarted(quint64 id);

@@ -5,6 +5,7 @@
 #include <QTimer>
 
 #include "pipeline/memory_stats.h"
+#include "plural.h"
 
 namespace fd::ui {
 
@@ -34,7 +35,8 @@ StatusLine::StatusLine(QStatusBar* bar) : QObject(bar) {
 void StatusLine::setModel(const ModelInfo& info, bool loaded, bool demo) {
   info_ = info;
   loaded_ = loaded;
-  QString name = QString::fromStdString(info.name);
+  // Before loading, the name is only the folder's; the demo's is ours.
+  QString name = demo && !loaded ? tr("FluxDesk demo") : QString::fromStdString(info.name);
   if (demo && !name.contains(QStringLiteral("demo"), Qt::CaseInsensitive)) name += tr(" (demo)");
   model_->setText(loaded ? tr("Model: %1").arg(name) : tr("Model: %1 (loading…)").arg(name));
   model_->setToolTip(loaded ? QString::fromStdString(info.id) : tr("The model loads in the background."));
@@ -62,7 +64,7 @@ void StatusLine::refreshDevice() {
 }
 
 void StatusLine::setQueueLength(int pending) {
-  queue_->setText(pending == 0 ? tr("Queue: empty") : tr("Queue: %n job(s)", nullptr, pending));
+  queue_->setText(pending == 0 ? tr("Queue: empty") : tr("Queue: %1").arg(countOf(pending, tr("1 job"), tr("%1 jobs"))));
 }
 
 QString StatusLine::text() const {

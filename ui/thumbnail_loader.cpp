@@ -1,6 +1,7 @@
 #include "thumbnail_loader.h"
 
 #include <QFutureWatcher>
+#include <QColor>
 #include <QImageReader>
 #include <QtConcurrent>
 
@@ -20,8 +21,9 @@ QImage loadScaled(const QString& path, int edge) {
 }  // namespace
 
 ThumbnailLoader::ThumbnailLoader(int edge, QObject* parent)
-    : QObject(parent), edge_(edge), cache_(2000) {
+    : QObject(parent), edge_(edge), cache_(2000), placeholder_(edge, edge) {
   pool_.setMaxThreadCount(2);
+  placeholder_.fill(QColor(0xd8, 0xd8, 0xd8));
 }
 
 ThumbnailLoader::~ThumbnailLoader() { pool_.waitForDone(); }

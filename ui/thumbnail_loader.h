@@ -23,8 +23,12 @@ class ThumbnailLoader : public QObject {
   // thumbnailReady follows).
   QPixmap thumbnail(const QString& key, const QString& path);
   void forget(const QString& key);
+  bool isCached(const QString& key) const { return cache_.contains(key); }
+  // Shown while a thumbnail loads: edge x edge, a quiet grey.
+  const QPixmap& placeholder() const { return placeholder_; }
   int edge() const { return edge_; }
   bool waitForDone(int msecs);  // tests
+  int cachedCount() const { return cache_.count(); }
 
  signals:
   void thumbnailReady(const QString& key);
@@ -34,6 +38,7 @@ class ThumbnailLoader : public QObject {
   QThreadPool pool_;
   QCache<QString, QPixmap> cache_;
   QSet<QString> pending_;
+  QPixmap placeholder_;
 };
 
 }  // namespace fd::ui

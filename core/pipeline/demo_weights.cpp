@@ -160,8 +160,10 @@ DemoArchitecture demoArchitecture(int64_t clipVocabSize, int64_t t5VocabSize) {
 
   a.flux.vec_in_dim = a.clip.hidden_size;
   a.flux.context_in_dim = a.t5.d_model;
-  a.flux.hidden_size = 64;
-  a.flux.num_heads = 4;
+  // Two heads of 16 (= sum of axes_dim): attention over all image tokens is
+  // what a step costs at 1024x1024, and it scales with the head count.
+  a.flux.hidden_size = 32;
+  a.flux.num_heads = 2;
   a.flux.depth = 2;
   a.flux.depth_single_blocks = 2;
   a.flux.axes_dim = {4, 6, 6};

@@ -9,6 +9,7 @@
 
 #include "models/autoencoder.h"
 #include "pipeline/device_selection.h"
+#include "pipeline/host_memory.h"
 #include "pipeline/memory_stats.h"
 #include "pipeline/model_loader.h"
 #include "pipeline/pipeline_errors.h"
@@ -80,6 +81,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::load(const ModelLocation& location, 
     configureTorchThreads(options.cpuThreads);
     auto placement = choosePlacement(options);
     if (!placement) return placement.error();
+    if (!placement->device.is_cuda()) keepFreedHostMemoryForReuse();
     auto models = loadModels(location, *placement, progress);
     if (!models) return models.error();
 

@@ -69,7 +69,8 @@ std::optional<ImageRecord> recoverFromPng(const QFileInfo& png) {
   const QString source = QStringLiteral("recovered");
   std::string sidecar = recordSidecarJson(settings.value(), id, png.fileName(), source);
   QString sidecarPath = png.absoluteDir().absoluteFilePath(id + QStringLiteral(".json"));
-  Status written = writeFileAtomically(sidecarPath.toStdString(), sidecar);
+  Status written = sidecar.empty() ? Status(makeError(ErrorKind::Internal, "settings not writable as JSON"))
+                                   : writeFileAtomically(sidecarPath.toStdString(), sidecar);
   if (!written) qCWarning(lcLibrary) << "cannot rewrite the sidecar:" << written.error().message.c_str();
   qCInfo(lcLibrary) << "recovered" << png.fileName() << "from its own settings";
   return recordFromSettings(settings.value(), id, png.absoluteFilePath(), source);
@@ -182,13 +183,11 @@ Result<ImageRecord> ImageLibrary::add(const GeneratedImage& image, const ImageSe
 
     // The PNG alone is already safe (its chunks hold the settings); a
     // failed sidecar is rebuilt from them at the next scan.
-    try {
-      std::string sidecar = recordSidecarJson(described, id, png.fileName(), source);
-      Status written = writeFileAtomically(QDir(folder_).absoluteFilePath(id + ".json").toStdString(), sidecar);
-      if (!written) qCWarning(lcLibrary) << "sidecar not written:" << written.error().message.c_str();
-    } catch (const std::exception& e) {
-      qCWarning(lcLibrary) << "sidecar not written:" << e.what();
-    }
+    std::string sidecar = recordSidecarJson(described, id, png.fileName(), source);
+    Status written = sidecar.empty()
+                         ? Status(makeError(ErrorKind::Internal, "settings not writable as JSON"))
+                         : writeFileAtomically(QDir(folder_).absoluteFilePath(id + ".json").toStdString(), sidecar);
+    if (!written) qCWarning(lcLibrary) << "sidecar not written:" << written.error().message.c_str();
     record = recordFromSettings(described, id, png.absoluteFilePath(), source);
     auto at = std::upper_bound(records_.begin(), records_.end(), record, byCreated);
     records_.insert(at, record);

@@ -45,10 +45,12 @@ std::string recordSidecarJson(const ImageSettings& settings, const QString& id,
   sidecar["id"] = id.toStdString();
   sidecar["file"] = pngFileName.toStdString();
   sidecar["source"] = source.toStdString();
-  // settingsToJson only ever emits valid JSON (the prompt came through a
-  // UTF-8 check); parse it back so the sidecar nests one object.
-  sidecar["settings"] = nlohmann::json::parse(settingsToJson(settings));
-  return sidecar.dump(1) + "\n";
+  // Nest settingsToJson's object (parsed back; never throws: a failure
+  // gives "" and the caller keeps the PNG alone, which has the settings too).
+  nlohmann::json nested = nlohmann::json::parse(settingsToJson(settings), nullptr, /*allow_exceptions=*/false);
+  if (nested.is_discarded()) return "";
+  sidecar["settings"] = std::move(nested);
+  return sidecar.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 Result<ImageRecord> recordFromSidecarJson(const std::string& json, const QString& folder) {

@@ -30,6 +30,7 @@ struct ImageRecord {
 
 // The sidecar text: {"format": "fluxdesk-library/1", "id", "file" (PNG
 // name, relative to the sidecar), "source", "settings": {settingsToJson}}.
+// "" if the settings cannot be written as JSON (never throws).
 std::string recordSidecarJson(const ImageSettings& settings, const QString& id,
                               const QString& pngFileName, const QString& source);
 

@@ -13,7 +13,6 @@
 
 #include "api/api_suite.h"
 #include "pipeline/demo_model.h"
-#include "service/qt_test_app.h"
 #include "support/test_paths.h"
 
 namespace fd::test {

@@ -8,6 +8,7 @@
 #include <QImageWriter>
 
 #include "image_exporter.h"
+#include "pipeline/image_io.h"
 #include "support/test_paths.h"
 
 namespace fd::test {
@@ -54,10 +55,11 @@ TEST(Exporter, WritesPngAndJpegWithMetadataAndNeverOverwrites) {
   ASSERT_TRUE(first.errors.isEmpty()) << first.errors.join("\n").toStdString();
   ASSERT_EQ(first.written.size(), 1);
   EXPECT_TRUE(first.written[0].endsWith(QStringLiteral("/7.png")));
-  QImageReader reader(first.written[0]);
-  EXPECT_EQ(reader.text(QStringLiteral("parameters")), QStringLiteral("a cat\nSteps: 4, Seed: 7"));
-  EXPECT_EQ(reader.text(QStringLiteral("fluxdesk")), QStringLiteral("{\"seed\":7}"));
-  EXPECT_EQ(reader.read().size(), QSize(40, 24));
+  QImage exported(first.written[0]);
+  EXPECT_EQ(exported.text(QStringLiteral("parameters")), QStringLiteral("a cat\nSteps: 4, Seed: 7"));
+  EXPECT_EQ(exported.text(QStringLiteral("fluxdesk")), QStringLiteral("{\"seed\":7}"));
+  EXPECT_EQ(exported.size(), QSize(40, 24));
+  EXPECT_EQ(exported.pixelColor(3, 3), QColor(200, 40, 90));
 
   auto second = ui::exportImages({itemFor(source)}, png);
   ASSERT_EQ(second.written.size(), 1);
@@ -72,7 +74,32 @@ TEST(Exporter, WritesPngAndJpegWithMetadataAndNeverOverwrites) {
   ASSERT_TRUE(file.open(QIODevice::ReadOnly));
   QByteArray bytes = file.readAll();
   EXPECT_TRUE(bytes.startsWith("\xFF\xD8"));
-  EXPECT_TRUE(bytes.contains("Steps: 4, Seed: 7"));  // carried in a COM segment
+  EXPECT_TRUE(bytes.contains("a cat\nSteps: 4, Seed: 7"));  // carried in COM segments
+  auto comment = parseJpegComment(std::vector<uint8_t>(bytes.begin(), bytes.end()));
+  ASSERT_TRUE(comment.ok());
+  EXPECT_EQ(comment.value(), "{\"seed\":7}");  // the settings come first, as in FluxDesk's own JPEGs
+  QImage decoded(third.written[0]);
+  EXPECT_EQ(decoded.size(), QSize(40, 24));
+  EXPECT_TRUE(third.written[0].endsWith(QStringLiteral("/7.jpg")));
+}
+
+TEST(Exporter, WebpWhenQtHasThePluginElseAClearError) {
+  TempDir src("export-src");
+  TempDir out("export-out");
+  QString source = writeSource(src, QStringLiteral("one.png"));
+  ui::ExportOptions webp;
+  webp.folder = QString::fromStdString(out.path().string());
+  webp.format = QStringLiteral("webp");
+  webp.pattern = QStringLiteral("{seed}");
+  auto report = ui::exportImages({itemFor(source)}, webp);
+  if (ui::availableExportFormats().contains(QStringLiteral("webp"))) {
+    ASSERT_EQ(report.written.size(), 1) << report.errors.join("\n").toStdString();
+    EXPECT_EQ(QImageReader(report.written[0]).format(), QByteArray("webp"));
+    EXPECT_EQ(QImage(report.written[0]).size(), QSize(40, 24));
+  } else {
+    ASSERT_EQ(report.errors.size(), 1);
+    EXPECT_TRUE(report.errors[0].contains(QStringLiteral("webp")));
+  }
 }
 
 TEST(Exporter, UnreadableSourceIsReportedAndOthersStillExport) {

@@ -12,7 +12,6 @@
 #include "gallery_widget.h"
 #include "generation_panel.h"
 #include "pipeline/demo_model.h"
-#include "progress_panel.h"
 #include "prompt_edit.h"
 
 namespace fd::test {
@@ -86,7 +85,7 @@ void GuiHarness::clickGenerate() {
 }
 
 bool GuiHarness::waitForModel(int ms) {
-  return waitUntil([this] { return window_->progressPanel()->statusText().startsWith(QStringLiteral("Ready")); }, ms);
+  return waitUntil([this] { return window_->loadedModel().has_value(); }, ms);
 }
 
 }  // namespace fd::test

@@ -34,7 +34,7 @@ class GuiHarness {
   void setCount(int count);
   void setSteps(int steps);
   void clickGenerate();
-  // Waits until the engine has loaded (the window says "Ready").
+  // Waits until the engine has loaded (the window knows its ModelInfo).
   bool waitForModel(int ms = 60000);
 
  private:

@@ -86,8 +86,8 @@ TEST_F(DemoModel, WeightsMapAndTheirArchitectureIsTheDemos) {
   EXPECT_EQ(flux->naming, WeightNaming::Diffusers);
   auto fluxParams = detectFluxParams(*flux, readTextFile(root() / "transformer" / "config.json"));
   ASSERT_TRUE(fluxParams.ok()) << fluxParams.error().message;
-  EXPECT_EQ(fluxParams->hidden_size, 64);
-  EXPECT_EQ(fluxParams->num_heads, 4);
+  EXPECT_EQ(fluxParams->hidden_size, 32);
+  EXPECT_EQ(fluxParams->num_heads, 2);
   EXPECT_EQ(fluxParams->depth, 2);
   EXPECT_EQ(fluxParams->depth_single_blocks, 2);
   EXPECT_EQ(fluxParams->axes_dim, (std::vector<int64_t>{4, 6, 6}));
