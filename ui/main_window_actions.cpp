@@ -44,7 +44,12 @@ void MainWindow::buildActions() {
   exportAll->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
   connect(exportAll, &QAction::triggered, this, [this] { exportImages(true); });
   auto* settingsAction = new QAction(tr("&Settings…"), this);
-  settingsAction->setShortcut(QKeySequence::Preferences);
+  // Ctrl+, everywhere, plus the platform's Preferences key where it has one.
+  QList<QKeySequence> settingsKeys{QKeySequence(Qt::CTRL | Qt::Key_Comma)};
+  if (!QKeySequence(QKeySequence::Preferences).isEmpty() &&
+      QKeySequence(QKeySequence::Preferences) != settingsKeys.front())
+    settingsKeys << QKeySequence(QKeySequence::Preferences);
+  settingsAction->setShortcuts(settingsKeys);
   connect(settingsAction, &QAction::triggered, this, [this] { openSettings(); });
   auto* quit = new QAction(tr("&Quit"), this);
   quit->setShortcut(QKeySequence::Quit);

@@ -5,6 +5,7 @@
 #include <QListWidget>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "service/job_queue.h"
 #include "plural.h"
@@ -47,16 +48,16 @@ void QueuePanel::onJobAdded(const JobInfo& job) {
   if (rows_.contains(job.id)) return;
   const auto& r = job.request;
   QString prompt = QString::fromStdString(r.prompt).simplified();
-  if (prompt.size() > 44) prompt = prompt.left(43) + QChar(0x2026);
   Row row;
   row.prompt = prompt;
   row.title = tr("%1×%2 ×%3 · from %4").arg(r.width).arg(r.height).arg(r.count).arg(job.source);
+  row.tooltip = QString::fromStdString(r.prompt) + QStringLiteral("\n") + row.title;
 
   auto* widget = new QWidget(list_);
   auto* line = new QHBoxLayout(widget);
   line->setContentsMargins(4, 1, 4, 1);
   row.label = new QLabel(widget);
-  row.label->setToolTip(QString::fromStdString(r.prompt));
+  row.label->setToolTip(row.tooltip);
   row.cancel = new QToolButton(widget);
   row.cancel->setText(tr("Cancel"));
   row.cancel->setToolTip(tr("Cancel this job"));
@@ -104,11 +105,14 @@ void QueuePanel::onJobFinished(quint64 id, const JobOutcome&) {
 }
 
 void QueuePanel::setRowState(Row& row, const QString& state, const QString& detail) {
-  // Two lines: the prompt, then state, size, count and source.
-  QString second = QStringLiteral("<b>%1</b>").arg(state.toHtmlEscaped());
-  if (!detail.isEmpty()) second += QStringLiteral(" ") + detail.toHtmlEscaped();
-  second += QStringLiteral(" · ") + row.title.toHtmlEscaped();
-  row.label->setText(row.prompt.toHtmlEscaped() + QStringLiteral("<br>") + second);
+  // Two lines: the state (and step), then the prompt with size, count and
+  // source, shortened to the row's width.
+  QString first = QStringLiteral("<b>%1</b>").arg(state.toHtmlEscaped());
+  if (!detail.isEmpty()) first += QStringLiteral(" ") + detail.toHtmlEscaped();
+  const int width = std::max(120, list_->viewport()->width() - row.cancel->sizeHint().width() - 24);
+  const QString second = row.label->fontMetrics().elidedText(row.prompt + QStringLiteral(" · ") + row.title,
+                                                              Qt::ElideMiddle, width);
+  row.label->setText(first + QStringLiteral("<br>") + second.toHtmlEscaped());
 }
 
 void QueuePanel::updateHeader() {

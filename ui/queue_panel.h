@@ -35,8 +35,9 @@ class QueuePanel : public QWidget {
     QListWidgetItem* item = nullptr;
     QLabel* label = nullptr;
     QToolButton* cancel = nullptr;
-    QString prompt;  // shortened
+    QString prompt;  // on one line
     QString title;   // size, count, source
+    QString tooltip;
   };
   void onJobAdded(const fd::JobInfo& job);
   void onJobStarted(quint64 id);

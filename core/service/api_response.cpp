@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "service/api_model_names.h"
-#include "service/image_settings_for.h"
+#include "pipeline/result_settings.h"
 
 namespace fd::api {
 
@@ -27,9 +27,10 @@ Result<std::string> imagesResponseBody(const GenerationResult& result, const Mod
                                        int jpegQuality, int64_t created) {
   json data = json::array();
   std::string size;
-  for (const GeneratedImage& image : result.images) {
+  for (size_t i = 0; i < result.images.size(); ++i) {
+    const GeneratedImage& image = result.images[i];
     Result<std::vector<uint8_t>> encoded = encodeImage(image.rgb.data(), image.width, image.height, format,
-                                                       imageSettingsFor(result, image, model), jpegQuality);
+                                                       imageSettingsFor(result, i, model), jpegQuality);
     if (!encoded) return encoded.error();
     const QByteArray raw = QByteArray::fromRawData(reinterpret_cast<const char*>(encoded->data()),
                                                    qsizetype(encoded->size()));

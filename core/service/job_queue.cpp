@@ -10,7 +10,7 @@
 #include <exception>
 
 #include "service/image_library.h"
-#include "service/image_settings_for.h"
+#include "pipeline/result_settings.h"
 
 Q_LOGGING_CATEGORY(lcQueue, "fluxdesk.queue")
 
@@ -149,8 +149,10 @@ void JobQueue::runJob(const std::shared_ptr<Job>& job) {
 void JobQueue::saveImages(const Job& job, JobOutcome& outcome) {
   if (!library_) return;
   const ModelInfo model = engine_->info();
-  for (const GeneratedImage& image : outcome.result->images) {
-    Result<ImageRecord> record = library_->add(image, imageSettingsFor(*outcome.result, image, model), job.info.source);
+  const auto& images = outcome.result->images;
+  for (size_t i = 0; i < images.size(); ++i) {
+    const GeneratedImage& image = images[i];
+    Result<ImageRecord> record = library_->add(image, imageSettingsFor(*outcome.result, i, model), job.info.source);
     if (record) {
       outcome.records.push_back(std::move(record.value()));
     } else {
