@@ -10,9 +10,14 @@
 int main(int argc, char** argv) {
   qputenv("QT_QPA_PLATFORM", qgetenv("QT_QPA_PLATFORM").isEmpty() ? QByteArray("offscreen")
                                                                    : qgetenv("QT_QPA_PLATFORM"));
-  // Settings and standard paths go to throw-away places, never the user's.
+  // Settings, standard paths and the trash (Delete moves images there) go
+  // to throw-away places, never the user's.
   QStandardPaths::setTestModeEnabled(true);
   static fd::test::TempDir settingsDir("gui-settings");
+  const QByteArray home = QByteArray::fromStdString(settingsDir.path().string());
+  qputenv("HOME", home);
+  qputenv("XDG_DATA_HOME", home + "/.local/share");
+  qputenv("XDG_CONFIG_HOME", home + "/.config");
   QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope,
                      QString::fromStdString(settingsDir.path().string()));
   QApplication app(argc, argv);
