@@ -49,7 +49,8 @@ void StatusLine::refreshDevice() {
     gpuTimer_->stop();
     return;
   }
-  QString text = tr("Device: %1, %2").arg(QString::fromStdString(info_.device), QString::fromStdString(info_.dtype));
+  const std::string& where = info_.deviceDescription.empty() ? info_.device : info_.deviceDescription;
+  QString text = tr("Device: %1, %2").arg(QString::fromStdString(where), QString::fromStdString(info_.dtype));
   const bool cuda = info_.device.rfind("cuda", 0) == 0;
   if (cuda) {
     MemoryUsage usage = readMemoryUsage();

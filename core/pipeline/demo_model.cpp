@@ -10,7 +10,6 @@
 #include "pipeline/demo_tokenizers.h"
 #include "pipeline/demo_weights.h"
 #include "text/t5_tokenizer.h"
-#include "weights/safetensors_writer.h"
 
 namespace fd {
 
@@ -27,11 +26,27 @@ Status writeJson(const fs::path& path, const Json& json) {
   return writeFileAtomically(path.string(), json.dump(2) + "\n");
 }
 
+using Specs = std::vector<RandomTensorSpec>;
+
+uint64_t bytesOf(const Specs& tensors) {
+  uint64_t total = 0;
+  for (const auto& t : tensors) total += t.byteCount();
+  return total;
+}
+
+// One weights file; `root` only to name it to the progress callback.
+Status writeWeights(const fs::path& root, const fs::path& path, const Specs& tensors,
+                    const DemoModelOptions& options) {
+  if (options.onWeightsFile) options.onWeightsFile(fs::relative(path, root).string(), bytesOf(tensors));
+  return writeRandomSafetensors(path.string(), tensors, kSafetensorsMetadata);
+}
+
 // Two shards and an index.json, as the Hugging Face snapshot stores its
 // transformer and T5: exercises sharded loading with the demo.
-Status writeSharded(const fs::path& folder, const std::string& stem, std::vector<TensorToWrite> tensors) {
+Status writeSharded(const fs::path& root, const fs::path& folder, const std::string& stem, Specs tensors,
+                    const DemoModelOptions& options) {
   const size_t half = tensors.size() / 2;
-  std::vector<TensorToWrite> shards[2];
+  Specs shards[2];
   shards[0].assign(std::make_move_iterator(tensors.begin()), std::make_move_iterator(tensors.begin() + long(half)));
   shards[1].assign(std::make_move_iterator(tensors.begin() + long(half)), std::make_move_iterator(tensors.end()));
   std::map<std::string, std::string> weightMap;  // sorted, like the real index files
@@ -42,8 +57,7 @@ Status writeSharded(const fs::path& folder, const std::string& stem, std::vector
       weightMap[t.name] = file;
       totalSize += t.byteCount();
     }
-    if (auto status = writeSafetensors((folder / file).string(), shards[s], kSafetensorsMetadata); !status)
-      return status;
+    if (auto status = writeWeights(root, folder / file, shards[s], options); !status) return status;
   }
   Json index;
   index["metadata"] = {{"total_size", totalSize}};
@@ -51,11 +65,11 @@ Status writeSharded(const fs::path& folder, const std::string& stem, std::vector
   return writeJson(folder / (stem + ".safetensors.index.json"), index);
 }
 
-Json modelIndex() {
+Json modelIndex(const std::string& note) {
   return Json{{"_class_name", "FluxPipeline"},
               {"_diffusers_version", "0.30.0"},
               {kDemoModelMarker, true},
-              {"_fluxdesk_note", "FluxDesk demo model: tiny random weights that draw abstract patterns, not FLUX.1 images"},
+              {"_fluxdesk_note", note},
               {"scheduler", {"diffusers", "FlowMatchEulerDiscreteScheduler"}},
               {"text_encoder", {"transformers", "CLIPTextModel"}},
               {"text_encoder_2", {"transformers", "T5EncoderModel"}},
@@ -112,7 +126,7 @@ Json vaeConfig(const AutoEncoderParams& p) {
               {"use_quant_conv", false}};
 }
 
-Json clipConfig(const ClipTextParams& p) {
+Json clipConfig(const ClipTextParams& p, const char* torchDtype) {
   return Json{{"architectures", {"CLIPTextModel"}},
               {"attention_dropout", 0.0},
               {"bos_token_id", p.vocab_size - 2},
@@ -127,7 +141,7 @@ Json clipConfig(const ClipTextParams& p) {
               {"num_hidden_layers", p.num_hidden_layers},
               {"pad_token_id", 1},
               {"projection_dim", p.hidden_size},
-              {"torch_dtype", "float16"},
+              {"torch_dtype", torchDtype},
               {"vocab_size", p.vocab_size}};
 }
 
@@ -177,13 +191,58 @@ Status writeTokenizers(const fs::path& root, const BpeVocabulary& clip, const st
   return writeJson(t5Dir / "tokenizer_config.json", t5ConfigJson);
 }
 
-const char* kReadme =
+const char* kTinyNote = "FluxDesk demo model: tiny random weights that draw abstract patterns, not FLUX.1 images";
+const char* kTinyReadme =
     "FluxDesk demo model\n"
     "===================\n\n"
     "Written by `fluxdesk-cli make-demo-model`. It has the layout of the Hugging Face\n"
     "black-forest-labs/FLUX.1-schnell snapshot, but tiny random weights: it draws\n"
     "colourful abstract patterns, not pictures of the prompt. Use it to try FluxDesk\n"
     "without downloading FLUX.1 weights; point FluxDesk at a real snapshot for images.\n";
+
+std::string depthText(const DemoModelOptions& o) {
+  return std::to_string(o.doubleBlocks) + " double blocks, " + std::to_string(o.singleBlocks) +
+         " single blocks, " + std::to_string(o.t5Layers) + " T5 layers";
+}
+
+std::string realWidthsNote(const DemoModelOptions& o) {
+  return "FluxDesk benchmark model: FLUX.1-schnell's real widths with random weights (" + depthText(o) +
+         "); it draws noise, not FLUX.1 images";
+}
+
+std::string realWidthsReadme(const DemoModelOptions& o) {
+  return "FluxDesk benchmark model (real widths)\n"
+         "======================================\n\n"
+         "Written by `fluxdesk-cli make-demo-model --scale real`. It has the layout and the\n"
+         "real widths of the Hugging Face black-forest-labs/FLUX.1-schnell snapshot (transformer\n"
+         "3072 wide, 24 heads; the real autoencoder; CLIP-L and T5-XXL widths) with random\n"
+         "bfloat16 weights and fewer layers: " + depthText(o) + " (FLUX.1: 19, 38, 24).\n"
+         "The tokenizers are the demo's small ones. Use it to time `fluxdesk-cli bench` where\n"
+         "the real weights are not available; it draws noise, not pictures.\n";
+}
+
+Status checkDepth(const char* what, int value, int max) {
+  if (value >= 1 && value <= max) return Status::success();
+  return makeError(ErrorKind::BadRequest, std::string(what) + " must be 1 to " + std::to_string(max) + ", not " +
+                                              std::to_string(value));
+}
+
+Status checkOptions(const DemoModelOptions& o) {
+  if (o.scale == DemoScale::Tiny) return Status::success();
+  if (auto s = checkDepth("double blocks", o.doubleBlocks, 19); !s) return s;
+  if (auto s = checkDepth("single blocks", o.singleBlocks, 38); !s) return s;
+  return checkDepth("T5 layers", o.t5Layers, 24);
+}
+
+// Real-width weights take GBs: say so before writing half of them.
+Status checkFreeSpace(const fs::path& root, uint64_t needed) {
+  std::error_code ec;
+  const auto space = fs::space(root, ec);
+  if (ec || space.available >= needed) return Status::success();
+  const auto gib = [](uint64_t bytes) { return std::to_string((bytes + (1ull << 29)) >> 30); };
+  return makeError(ErrorKind::Io, "not enough disk space in '" + root.string() + "': the weights need about " +
+                                      gib(needed) + " GiB, " + gib(space.available) + " GiB are free");
+}
 
 }  // namespace
 
@@ -194,7 +253,10 @@ bool isDemoModelIndex(const std::string& modelIndexJson) {
   return it != j.end() && it->is_boolean() && it->get<bool>();
 }
 
-Status writeDemoModel(const std::string& folder) {
+Status writeDemoModel(const std::string& folder, const DemoModelOptions& options) {
+  if (auto s = checkOptions(options); !s) return s;
+  const bool tiny = options.scale == DemoScale::Tiny;
+  const DemoWeightStyle style = tiny ? DemoWeightStyle::Tiny : DemoWeightStyle::RealWidths;
   const fs::path root(folder);
   std::error_code ec;
   for (const char* sub : {"transformer", "vae", "text_encoder", "text_encoder_2", "tokenizer", "tokenizer_2", "scheduler"}) {
@@ -208,11 +270,26 @@ Status writeDemoModel(const std::string& folder) {
   auto pieces = sentencePieceSize(*spiece);
   if (!pieces) return pieces.error();
   // T5 embeds the pieces and the <extra_id_N> ids the tokenizer appends.
-  const DemoArchitecture arch = demoArchitecture(static_cast<int64_t>(clipVocabulary.tokens.size()),
-                                                 *pieces + T5Tokenizer::kExtraIdCount);
+  const auto clipVocab = static_cast<int64_t>(clipVocabulary.tokens.size());
+  const int64_t t5Vocab = *pieces + T5Tokenizer::kExtraIdCount;
+  const DemoArchitecture arch =
+      tiny ? demoArchitecture(clipVocab, t5Vocab)
+           : realWidthArchitecture(clipVocab, t5Vocab, {options.doubleBlocks, options.singleBlocks, options.t5Layers});
+  // Only specs so far: the values are drawn file by file while writing.
+  Specs transformer = demoTransformerTensors(arch.flux, style);
+  Specs autoencoder = demoAutoencoderTensors(arch.autoencoder, style);
+  Specs clip = demoClipTensors(arch.clip, style);
+  Specs t5 = demoT5Tensors(arch.t5, style);
+  if (!tiny) {
+    if (auto s = checkFreeSpace(root, bytesOf(transformer) + bytesOf(autoencoder) + bytesOf(clip) + bytesOf(t5)); !s)
+      return s;
+  }
 
-  if (auto s = writeJson(root / "model_index.json", modelIndex()); !s) return s;
-  if (auto s = writeFileAtomically((root / "README.md").string(), std::string(kReadme)); !s) return s;
+  if (auto s = writeJson(root / "model_index.json", modelIndex(tiny ? kTinyNote : realWidthsNote(options))); !s)
+    return s;
+  if (auto s = writeFileAtomically((root / "README.md").string(), tiny ? std::string(kTinyReadme) : realWidthsReadme(options));
+      !s)
+    return s;
   Json scheduler{{"_class_name", "FlowMatchEulerDiscreteScheduler"}, {"_diffusers_version", "0.30.0"},
                  {"base_image_seq_len", 256}, {"base_shift", 0.5}, {"max_image_seq_len", 4096},
                  {"max_shift", 1.15}, {"num_train_timesteps", 1000}, {"shift", 1.0},
@@ -220,20 +297,17 @@ Status writeDemoModel(const std::string& folder) {
   if (auto s = writeJson(root / "scheduler" / "scheduler_config.json", scheduler); !s) return s;
 
   if (auto s = writeJson(root / "transformer" / "config.json", transformerConfig(arch.flux)); !s) return s;
-  if (auto s = writeSharded(root / "transformer", "diffusion_pytorch_model", demoTransformerTensors(arch.flux)); !s)
+  if (auto s = writeSharded(root, root / "transformer", "diffusion_pytorch_model", std::move(transformer), options); !s)
     return s;
   if (auto s = writeJson(root / "vae" / "config.json", vaeConfig(arch.autoencoder)); !s) return s;
-  if (auto s = writeSafetensors((root / "vae" / "diffusion_pytorch_model.safetensors").string(),
-                                demoAutoencoderTensors(arch.autoencoder), kSafetensorsMetadata);
+  if (auto s = writeWeights(root, root / "vae" / "diffusion_pytorch_model.safetensors", autoencoder, options); !s)
+    return s;
+  if (auto s = writeJson(root / "text_encoder" / "config.json", clipConfig(arch.clip, tiny ? "float16" : "bfloat16"));
       !s)
     return s;
-  if (auto s = writeJson(root / "text_encoder" / "config.json", clipConfig(arch.clip)); !s) return s;
-  if (auto s = writeSafetensors((root / "text_encoder" / "model.safetensors").string(), demoClipTensors(arch.clip),
-                                kSafetensorsMetadata);
-      !s)
-    return s;
+  if (auto s = writeWeights(root, root / "text_encoder" / "model.safetensors", clip, options); !s) return s;
   if (auto s = writeJson(root / "text_encoder_2" / "config.json", t5Config(arch.t5)); !s) return s;
-  if (auto s = writeSharded(root / "text_encoder_2", "model", demoT5Tensors(arch.t5)); !s) return s;
+  if (auto s = writeSharded(root, root / "text_encoder_2", "model", std::move(t5), options); !s) return s;
   return writeTokenizers(root, clipVocabulary, *spiece);
 }
 

@@ -5,6 +5,8 @@
 // discovery, mapping and loading code as real weights and draws colourful
 // abstract patterns (not FLUX.1 images). Torch-free.
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "common/result.h"
@@ -15,9 +17,29 @@ namespace fd {
 // that it runs the demo.
 inline constexpr const char* kDemoModelMarker = "_fluxdesk_demo";
 
-// Writes (or overwrites) the demo model into `folder`, creating it when
-// needed. The same bytes every time. Io errors name the file.
-Status writeDemoModel(const std::string& folder);
+enum class DemoScale {
+  Tiny,        // the default demo: tiny widths (a few MB), draws abstract patterns
+  RealWidths,  // FLUX.1-schnell's real widths at a chosen depth, bf16: for benchmarks
+};
+
+struct DemoModelOptions {
+  DemoScale scale = DemoScale::Tiny;
+  // Depths for DemoScale::RealWidths (the tiny demo's are fixed): 1-19
+  // double blocks, 1-38 single blocks, 1-24 T5 layers (FLUX.1: 19, 38, 24).
+  int doubleBlocks = 2;
+  int singleBlocks = 4;
+  int t5Layers = 2;
+  // Called before each weights file is written (name relative to the
+  // folder, bytes): real-width files take a while.
+  std::function<void(const std::string& file, uint64_t bytes)> onWeightsFile;
+};
+
+// Writes (or overwrites) a demo model into `folder`, creating it when
+// needed. The same bytes every time for the same options; the weights are
+// drawn tensor by tensor while written, so memory stays at one tensor.
+// BadRequest for depths out of range, Io errors name the file (and say when
+// the disk lacks the space the real-width weights need).
+Status writeDemoModel(const std::string& folder, const DemoModelOptions& options = {});
 
 // True when `modelIndexJson` (the text of model_index.json) has the marker.
 bool isDemoModelIndex(const std::string& modelIndexJson);

@@ -1,7 +1,6 @@
 #include "pipeline/demo_weights.h"
 
 #include <cmath>
-#include <cstring>
 #include <string>
 
 namespace fd {
@@ -18,79 +17,30 @@ enum class Init { Weight, Bias, NormScale, Embedding };
 constexpr double kAttentionOutScale = 3.0;
 constexpr double kVelocityScale = 3.0;
 
-uint64_t splitmix64(uint64_t& state) {
-  uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-uint64_t hashName(const std::string& name) {
-  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
-  for (unsigned char c : name) h = (h ^ c) * 0x100000001b3ull;
-  return h;
-}
-
-// float32 -> bfloat16 / float16 bits, round to nearest even (finite inputs).
-uint16_t toBFloat16(float value) {
-  uint32_t bits;
-  std::memcpy(&bits, &value, 4);
-  bits += 0x7fffu + ((bits >> 16) & 1u);
-  return static_cast<uint16_t>(bits >> 16);
-}
-
-uint16_t toFloat16(float value) {
-  uint32_t bits;
-  std::memcpy(&bits, &value, 4);
-  uint32_t sign = (bits >> 16) & 0x8000u;
-  int32_t exponent = static_cast<int32_t>((bits >> 23) & 0xff) - 127 + 15;
-  uint32_t mantissa = bits & 0x7fffffu;
-  if (exponent >= 31) return static_cast<uint16_t>(sign | 0x7c00u);  // overflow -> inf
-  if (exponent <= 0) {                                              // subnormal or zero
-    if (exponent < -10) return static_cast<uint16_t>(sign);
-    mantissa |= 0x800000u;
-    uint32_t shift = static_cast<uint32_t>(14 - exponent);
-    uint32_t half = mantissa >> shift;
-    uint32_t rest = mantissa & ((1u << shift) - 1);
-    uint32_t halfway = 1u << (shift - 1);
-    if (rest > halfway || (rest == halfway && (half & 1u))) ++half;
-    return static_cast<uint16_t>(sign | half);
-  }
-  uint32_t half = sign | (static_cast<uint32_t>(exponent) << 10) | (mantissa >> 13);
-  uint32_t rest = mantissa & 0x1fffu;
-  if (rest > 0x1000u || (rest == 0x1000u && (half & 1u))) ++half;  // may carry into the exponent: still right
-  return static_cast<uint16_t>(half);
-}
-
 class TensorList {
  public:
-  explicit TensorList(DType dtype) : dtype_(dtype) {}
+  // `tinyDtype`: the stored dtype in the tiny style (real widths store bf16).
+  TensorList(DemoWeightStyle style, DType tinyDtype)
+      : tiny_(style == DemoWeightStyle::Tiny), dtype_(tiny_ ? tinyDtype : DType::BF16) {}
 
   void add(const std::string& name, std::vector<int64_t> shape, Init init, double scale = 1.0) {
     int64_t numel = 1;
     for (int64_t d : shape) numel *= d;
-    // Uniform(-a, a) has standard deviation a/sqrt(3): no log/cos needed,
-    // so the values cannot depend on the C library.
     double stddev = 0.05;
     double mean = 0.0;
     switch (init) {
       case Init::Weight: stddev = 1.0 / std::sqrt(double(numel / shape[0])); break;
-      case Init::Bias: stddev = 0.05; break;
-      case Init::NormScale: stddev = 0.1; mean = 1.0; break;
+      case Init::Bias: stddev = tiny_ ? 0.05 : 0.0; break;
+      case Init::NormScale: stddev = tiny_ ? 0.1 : 0.0; mean = 1.0; break;
       case Init::Embedding: stddev = 1.0; break;
     }
-    const double a = std::sqrt(3.0) * stddev * scale;
-    uint64_t state = hashName(name) ^ 0x5eed0f1d0d3e3001ull;
-    TensorToWrite t;
+    RandomTensorSpec t;
     t.name = name;
     t.dtype = dtype_;
-    t.shape = shape;
-    t.bytes.resize(size_t(numel) * dtypeSize(dtype_));
-    for (int64_t i = 0; i < numel; ++i) {
-      double u = double(splitmix64(state) >> 11) * (1.0 / 9007199254740992.0);  // [0, 1)
-      float v = static_cast<float>(mean + (2.0 * u - 1.0) * a);
-      store(t.bytes.data(), i, v);
-    }
+    t.shape = std::move(shape);
+    t.mean = mean;
+    // Uniform(-a, a) has standard deviation a/sqrt(3).
+    t.halfWidth = std::sqrt(3.0) * stddev * scale;
     tensors_.push_back(std::move(t));
   }
 
@@ -101,6 +51,8 @@ class TensorList {
   }
   void conv(const std::string& prefix, int64_t out, int64_t in, int64_t k, double scale = 1.0) {
     add(prefix + ".weight", {out, in, k, k}, Init::Weight, scale);
+    // The tiny demo's decoder low-passes (see RandomTensorSpec::blur3x3).
+    tensors_.back().blur3x3 = tiny_ && k == 3 && prefix.rfind("decoder.", 0) == 0;
     add(prefix + ".bias", {out}, Init::Bias, scale);
   }
   void norm(const std::string& prefix, int64_t channels, bool bias = true) {
@@ -108,21 +60,15 @@ class TensorList {
     if (bias) add(prefix + ".bias", {channels}, Init::Bias);
   }
 
-  std::vector<TensorToWrite> take() { return std::move(tensors_); }
+  // The demo's up-weighting, only in the tiny style.
+  double tinyOnly(double scale) const { return tiny_ ? scale : 1.0; }
+
+  std::vector<RandomTensorSpec> take() { return std::move(tensors_); }
 
  private:
-  void store(uint8_t* out, int64_t i, float v) const {
-    if (dtype_ == DType::F32) {
-      std::memcpy(out + 4 * i, &v, 4);
-      return;
-    }
-    uint16_t h = dtype_ == DType::BF16 ? toBFloat16(v) : toFloat16(v);
-    out[2 * i] = static_cast<uint8_t>(h & 0xff);  // little endian
-    out[2 * i + 1] = static_cast<uint8_t>(h >> 8);
-  }
-
+  bool tiny_;
   DType dtype_;
-  std::vector<TensorToWrite> tensors_;
+  std::vector<RandomTensorSpec> tensors_;
 };
 
 void vaeResnet(TensorList& t, const std::string& p, int64_t in, int64_t out) {
@@ -175,8 +121,20 @@ DemoArchitecture demoArchitecture(int64_t clipVocabSize, int64_t t5VocabSize) {
   return a;
 }
 
-std::vector<TensorToWrite> demoTransformerTensors(const FluxParams& p) {
-  TensorList t(DType::BF16);
+DemoArchitecture realWidthArchitecture(int64_t clipVocabSize, int64_t t5VocabSize, const RealWidthDepths& depths) {
+  // The defaults of the parameter structs are FLUX.1-schnell's own sizes.
+  DemoArchitecture a;
+  a.flux.depth = depths.doubleBlocks;
+  a.flux.depth_single_blocks = depths.singleBlocks;
+  a.clip.vocab_size = clipVocabSize;
+  a.t5.vocab_size = t5VocabSize;
+  a.t5.num_layers = depths.t5Layers;
+  return a;
+}
+
+std::vector<RandomTensorSpec> demoTransformerTensors(const FluxParams& p, DemoWeightStyle style) {
+  TensorList t(style, DType::BF16);
+  const double outScale = t.tinyOnly(kAttentionOutScale);
   const int64_t h = p.hidden_size;
   const int64_t mlp = static_cast<int64_t>(double(h) * p.mlp_ratio);
   const int64_t headDim = h / p.num_heads;
@@ -198,8 +156,8 @@ std::vector<TensorToWrite> demoTransformerTensors(const FluxParams& p) {
       t.linear(b + ".attn." + proj, h, h, p.qkv_bias);
     for (const char* norm : {"norm_q", "norm_k", "norm_added_q", "norm_added_k"})
       t.norm(b + ".attn." + norm, headDim, /*bias=*/false);
-    t.linear(b + ".attn.to_out.0", h, h, true, kAttentionOutScale);
-    t.linear(b + ".attn.to_add_out", h, h, true, kAttentionOutScale);
+    t.linear(b + ".attn.to_out.0", h, h, true, outScale);
+    t.linear(b + ".attn.to_add_out", h, h, true, outScale);
     for (const char* ff : {".ff", ".ff_context"}) {
       t.linear(b + ff + ".net.0.proj", mlp, h);
       t.linear(b + ff + ".net.2", h, mlp);
@@ -212,15 +170,15 @@ std::vector<TensorToWrite> demoTransformerTensors(const FluxParams& p) {
     t.norm(b + ".attn.norm_q", headDim, false);
     t.norm(b + ".attn.norm_k", headDim, false);
     t.linear(b + ".proj_mlp", mlp, h);
-    t.linear(b + ".proj_out", h, h + mlp, true, kAttentionOutScale);
+    t.linear(b + ".proj_out", h, h + mlp, true, outScale);
   }
   t.linear("norm_out.linear", 2 * h, h);
-  t.linear("proj_out", p.out_channels, h, true, kVelocityScale);
+  t.linear("proj_out", p.out_channels, h, true, t.tinyOnly(kVelocityScale));
   return t.take();
 }
 
-std::vector<TensorToWrite> demoAutoencoderTensors(const AutoEncoderParams& p) {
-  TensorList t(DType::F32);
+std::vector<RandomTensorSpec> demoAutoencoderTensors(const AutoEncoderParams& p, DemoWeightStyle style) {
+  TensorList t(style, DType::F32);
   const auto levels = static_cast<int64_t>(p.ch_mult.size());
   const int64_t top = p.ch * p.ch_mult.back();
   // Encoder (diffusers: down_blocks.L with num_res_blocks resnets).
@@ -253,12 +211,13 @@ std::vector<TensorToWrite> demoAutoencoderTensors(const AutoEncoderParams& p) {
     if (level != 0) t.conv(b + ".upsamplers.0.conv", out, out, 3);
   }
   t.norm("decoder.conv_norm_out", p.ch * p.ch_mult[0]);
-  t.conv("decoder.conv_out", p.out_ch, p.ch * p.ch_mult[0], 3);
+  // Softer colours in the tiny demo (fewer values clipped at +-1).
+  t.conv("decoder.conv_out", p.out_ch, p.ch * p.ch_mult[0], 3, t.tinyOnly(0.55));
   return t.take();
 }
 
-std::vector<TensorToWrite> demoClipTensors(const ClipTextParams& p) {
-  TensorList t(DType::F16);
+std::vector<RandomTensorSpec> demoClipTensors(const ClipTextParams& p, DemoWeightStyle style) {
+  TensorList t(style, DType::F16);
   const int64_t h = p.hidden_size;
   t.add("text_model.embeddings.token_embedding.weight", {p.vocab_size, h}, Init::Embedding);
   t.add("text_model.embeddings.position_embedding.weight", {p.max_position_embeddings, h}, Init::Embedding, 0.5);
@@ -274,13 +233,17 @@ std::vector<TensorToWrite> demoClipTensors(const ClipTextParams& p) {
   return t.take();
 }
 
-std::vector<TensorToWrite> demoT5Tensors(const T5Params& p) {
-  TensorList t(DType::BF16);
+std::vector<RandomTensorSpec> demoT5Tensors(const T5Params& p, DemoWeightStyle style) {
+  TensorList t(style, DType::BF16);
   const int64_t inner = p.num_heads * p.d_kv;
+  // T5 does not divide attention logits by sqrt(d_kv); its own init puts
+  // that factor into q instead (the tiny demo keeps its original draw).
+  const double qScale = style == DemoWeightStyle::Tiny ? 1.0 : 1.0 / std::sqrt(double(p.d_kv));
   t.add("shared.weight", {p.vocab_size, p.d_model}, Init::Embedding);
   for (int64_t n = 0; n < p.num_layers; ++n) {
     const std::string b = "encoder.block." + std::to_string(n);
-    for (const char* proj : {"q", "k", "v"}) t.linear(b + ".layer.0.SelfAttention." + proj, inner, p.d_model, false);
+    t.linear(b + ".layer.0.SelfAttention.q", inner, p.d_model, false, qScale);
+    for (const char* proj : {"k", "v"}) t.linear(b + ".layer.0.SelfAttention." + proj, inner, p.d_model, false);
     t.linear(b + ".layer.0.SelfAttention.o", p.d_model, inner, false);
     if (n == 0)
       t.add(b + ".layer.0.SelfAttention.relative_attention_bias.weight",

@@ -2,6 +2,12 @@
 
 #include "models/t5_encoder.h"
 
+#include <cstdio>
+
+#ifdef FLUXDESK_TORCH_CUDA
+#include <ATen/cuda/CUDAContext.h>
+#endif
+
 namespace fd {
 
 Result<Placement> choosePlacement(const EngineOptions& options) {
@@ -62,6 +68,21 @@ std::string dtypeName(torch::ScalarType dtype) {
     case torch::kFloat64: return "float64";
     default: return c10::toString(dtype);
   }
+}
+
+std::string describeDevice(const torch::Device& device) {
+  char text[256];
+#ifdef FLUXDESK_TORCH_CUDA
+  if (device.is_cuda()) {
+    const cudaDeviceProp* props = at::cuda::getDeviceProperties(device.has_index() ? device.index() : 0);
+    std::snprintf(text, sizeof text, "%s (%.1f GiB)", props->name,
+                  double(props->totalGlobalMem) / (1024.0 * 1024.0 * 1024.0));
+    return text;
+  }
+#endif
+  if (device.is_cuda()) return deviceName(device);
+  std::snprintf(text, sizeof text, "CPU, %d threads", torch::get_num_threads());
+  return text;
 }
 
 }  // namespace fd

@@ -32,6 +32,8 @@ struct Placement {
 Result<Placement> choosePlacement(const EngineOptions& options);
 
 std::string deviceName(const torch::Device& device);   // "cpu", "cuda:0"
+// For people: the GPU's name and memory, or the CPU thread count.
+std::string describeDevice(const torch::Device& device);
 std::string dtypeName(torch::ScalarType dtype);        // "float32", "bfloat16", "float16"
 
 }  // namespace fd

@@ -48,6 +48,7 @@ ModelInfo describeModel(const LoadedModels& m, const Placement& placement) {
   info.defaultSteps = info.guidanceDistilled ? 28 : 4;
   info.maxSteps = info.guidanceDistilled ? 100 : 4;
   info.device = deviceName(placement.device);
+  info.deviceDescription = describeDevice(placement.device);
   info.dtype = dtypeName(placement.fluxDtype);
   info.components = m.reports;
   return info;

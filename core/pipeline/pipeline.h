@@ -112,7 +112,8 @@ struct ModelInfo {
   bool guidanceDistilled = false;  // FLUX.1-dev style
   int defaultSteps = 4;
   int maxSteps = 4;
-  std::string device;
+  std::string device;             // "cpu", "cuda:0"
+  std::string deviceDescription;  // "NVIDIA H100 80GB HBM3 (79.1 GiB)", "CPU, 2 threads"
   std::string dtype;
   std::vector<ComponentReport> components;
 };

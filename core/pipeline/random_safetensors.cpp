@@ -66,6 +66,21 @@ void drawValues(const RandomTensorSpec& spec, Store store) {
   const int64_t n = spec.numel();
   const double a = spec.halfWidth;
   uint64_t state = hashName(spec.name) ^ 0x5eed0f1d0d3e3001ull;
+  if (spec.blur3x3 && spec.shape.size() == 4 && spec.shape[2] == 3 && spec.shape[3] == 3) {
+    // Sum of squared taps of (1 2 1)x(1 2 1) is 36; x3/6 keeps each output's
+    // variance at what independent taps of the same width would give.
+    static const double kTaps[9] = {1, 2, 1, 2, 4, 2, 1, 2, 1};
+    const double norm = 3.0 / 6.0;
+    double shared = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      if (i % 9 == 0) {
+        double u = double(splitmix64(state) >> 11) * (1.0 / 9007199254740992.0);  // [0, 1)
+        shared = (2.0 * u - 1.0) * a;
+      }
+      store(i, static_cast<float>(spec.mean + shared * kTaps[i % 9] * norm));
+    }
+    return;
+  }
   for (int64_t i = 0; i < n; ++i) {
     // Uniform(-a, a) has standard deviation a/sqrt(3): no log/cos needed,
     // so the values cannot depend on the C library.

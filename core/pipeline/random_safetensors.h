@@ -25,6 +25,11 @@ struct RandomTensorSpec {
   // gives the constant `mean` (e.g. norm scales of exactly 1).
   double mean = 0.0;
   double halfWidth = 0.0;
+  // For [out, in, 3, 3] convolution weights: one value per (out, in) pair
+  // spread over a 3x3 binomial blur (1 2 1 / 2 4 2 / 1 2 1, scaled to keep
+  // the tap variance), so the convolution mixes channels and low-passes.
+  // The tiny demo's decoder uses it to draw soft shapes instead of static.
+  bool blur3x3 = false;
 
   int64_t numel() const;
   size_t byteCount() const;

@@ -41,7 +41,7 @@ TEST(MainWindow, GenerateFillsGalleryAndWritesPngWithMetadata) {
   EXPECT_TRUE(w.demoBanner()->text().contains(QStringLiteral("demo model")));
   EXPECT_TRUE(w.demoBanner()->actionButton()->isVisible());
   ASSERT_TRUE(h.waitForModel()) << w.messages()->text().toStdString();
-  EXPECT_TRUE(w.statusText().contains(QStringLiteral("Device: cpu"))) << w.statusText().toStdString();
+  EXPECT_TRUE(w.statusText().contains(QStringLiteral("Device: CPU, "))) << w.statusText().toStdString();
 
   // What the progress panel shows at each denoising step.
   QStringList stepTexts;

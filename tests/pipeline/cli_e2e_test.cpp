@@ -1,4 +1,4 @@
-// fluxdesk-cli itself: make-demo-model, generate, bench --json, exit codes.
+// fluxdesk-cli itself: make-demo-model (and its option checks), generate, bench --json, exit codes.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -102,6 +102,18 @@ TEST_F(CliE2e, ExitCodesSayWhatWentWrong) {
   EXPECT_EQ(cli("generate --model " + quoted(model()) + " -p x -s 256x256 --steps 5 -o " + out).exitCode, 2);
   EXPECT_EQ(cli("generate --model " + quoted((dir_->path() / "nowhere").string()) + " -p x -o " + out).exitCode, 3);
   EXPECT_EQ(cli("generate --help").exitCode, 0);
+}
+
+TEST_F(CliE2e, MakeDemoModelDepthOptionsNeedScaleReal) {
+  const fs::path out = dir_->path() / "not-written";
+  EXPECT_EQ(cli("make-demo-model " + quoted(out.string()) + " --double-blocks 2").exitCode, 2);
+  EXPECT_EQ(cli("make-demo-model " + quoted(out.string()) + " --scale huge").exitCode, 2);
+  EXPECT_EQ(cli("make-demo-model " + quoted(out.string()) + " --scale real --single-blocks 39").exitCode, 2);
+  EXPECT_EQ(cli("make-demo-model " + quoted(out.string()) + " --scale real --t5-layers 0").exitCode, 2);
+  EXPECT_FALSE(fs::exists(out));
+  CliRun help = cli("make-demo-model --help");
+  EXPECT_EQ(help.exitCode, 0);
+  EXPECT_NE(help.out.find("--scale"), std::string::npos) << help.out;
 }
 
 TEST_F(CliE2e, BenchPrintsJson) {

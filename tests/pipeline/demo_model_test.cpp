@@ -3,16 +3,22 @@
 // whose architecture is read back from their shapes.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "pipeline/demo_model.h"
 #include "pipeline/demo_tokenizers.h"
+#include "pipeline/demo_weights.h"
+#include "pipeline/random_safetensors.h"
 #include "support/test_paths.h"
 #include "text/clip_tokenizer.h"
 #include "text/t5_tokenizer.h"
 #include "weights/checkpoint.h"
 #include "weights/model_files.h"
+#include "weights/safetensors_writer.h"
 #include "weights/weight_map.h"
 
 namespace fd::test {
@@ -159,6 +165,109 @@ TEST(DemoTokenizers, BpeLearnsFrequentPairsFirst) {
   EXPECT_EQ(vocab.tokens[256], "!</w>");
   EXPECT_EQ(vocab.tokens.back(), "<|endoftext|>");
   EXPECT_EQ(clipMergesText(vocab).rfind("#version: 0.2\nt h\n", 0), 0u);
+}
+
+TEST(RandomSafetensors, StreamedFileHasTheBytesOfWriteSafetensors) {
+  TempDir dir("random-safetensors");
+  std::vector<RandomTensorSpec> specs(4);
+  specs[0] = {"a.weight", DType::F32, {3, 5}, 0.0, 0.5};
+  specs[1] = {"b.weight", DType::F16, {7}, 0.25, 0.1};
+  specs[2] = {"c.norm", DType::BF16, {2, 3, 4}, 1.0, 0.0};
+  specs[3] = {"d.empty", DType::BF16, {0}, 0.0, 1.0};
+  const std::map<std::string, std::string> metadata{{"format", "pt"}};
+  ASSERT_TRUE(writeRandomSafetensors((dir.path() / "streamed.safetensors").string(), specs, metadata).ok());
+
+  std::vector<TensorToWrite> filled;
+  for (const auto& spec : specs) {
+    TensorToWrite t;
+    t.name = spec.name;
+    t.dtype = spec.dtype;
+    t.shape = spec.shape;
+    fillRandomTensor(spec, t.bytes);
+    filled.push_back(std::move(t));
+  }
+  ASSERT_TRUE(writeSafetensors((dir.path() / "whole.safetensors").string(), filled, metadata).ok());
+  const std::string streamed = readTextFile(dir.path() / "streamed.safetensors");
+  EXPECT_GT(streamed.size(), 15u * 4 + 7 * 2 + 24 * 2);
+  EXPECT_TRUE(streamed == readTextFile(dir.path() / "whole.safetensors"));
+
+  // Values stay in their range and differ; halfWidth 0 is exactly the mean.
+  ASSERT_EQ(filled[0].bytes.size(), 15u * 4);
+  std::set<float> values;
+  for (size_t i = 0; i < 15; ++i) {
+    float v;
+    std::memcpy(&v, filled[0].bytes.data() + 4 * i, 4);
+    EXPECT_GE(v, -0.5f);
+    EXPECT_LT(v, 0.5f);
+    values.insert(v);
+  }
+  EXPECT_EQ(values.size(), 15u);
+  for (size_t i = 0; i < 24; ++i) {
+    EXPECT_EQ(filled[2].bytes[2 * i], 0x80) << i;  // bfloat16 1.0 = 0x3f80, little endian
+    EXPECT_EQ(filled[2].bytes[2 * i + 1], 0x3f) << i;
+  }
+
+  specs[1].name = "a.weight";
+  EXPECT_EQ(writeRandomSafetensors((dir.path() / "dup.safetensors").string(), specs).error().kind,
+            ErrorKind::BadRequest);
+  EXPECT_FALSE(fs::exists(dir.path() / "dup.safetensors"));
+}
+
+// At FLUX.1's full depth the real-width tensor lists weigh what the published
+// FLUX.1-schnell snapshot does: its transformer and T5 index files give
+// total_size 23,782,357,120 and 9,524,621,312 bytes (bfloat16), its VAE has
+// 83,819,683 parameters and CLIP-L's text model 123,060,480 (49,408 tokens).
+TEST(RealWidthDemo, FullDepthWeighsWhatTheFluxSnapshotDoes) {
+  const DemoArchitecture a = realWidthArchitecture(49408, 32128, {19, 38, 24});
+  const auto style = DemoWeightStyle::RealWidths;
+  auto endsWith = [](const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  auto bytes = [&](const std::vector<RandomTensorSpec>& specs) {
+    uint64_t total = 0;
+    for (const auto& s : specs) {
+      EXPECT_EQ(s.dtype, DType::BF16) << s.name;
+      // Norm scales are exactly 1 and biases 0 at real widths.
+      const bool normScale = s.name.find("norm") != std::string::npos && endsWith(s.name, ".weight") &&
+                             s.shape.size() == 1;
+      if (normScale) {
+        EXPECT_TRUE(s.mean == 1.0 && s.halfWidth == 0.0) << s.name;
+      }
+      if (endsWith(s.name, ".bias")) {
+        EXPECT_TRUE(s.mean == 0.0 && s.halfWidth == 0.0) << s.name;
+      }
+      total += s.byteCount();
+    }
+    return total;
+  };
+  EXPECT_EQ(bytes(demoTransformerTensors(a.flux, style)), 23782357120ull);
+  EXPECT_EQ(bytes(demoT5Tensors(a.t5, style)), 9524621312ull);
+  EXPECT_EQ(bytes(demoAutoencoderTensors(a.autoencoder, style)), 2ull * 83819683);
+  EXPECT_EQ(bytes(demoClipTensors(a.clip, style)), 2ull * 123060480);
+  // Weights keep activations at their scale: variance 1/fan_in.
+  for (const auto& s : demoTransformerTensors(realWidthArchitecture(914, 500, {1, 1, 1}).flux, style))
+    if (s.name == "transformer_blocks.0.attn.to_q.weight") {
+      EXPECT_NEAR(s.halfWidth / std::sqrt(3.0), 1.0 / std::sqrt(3072.0), 1e-12);
+    }
+}
+
+TEST(RealWidthDemo, DepthsOutOfRangeAreRejectedBeforeWriting) {
+  TempDir dir("real-width-demo");
+  DemoModelOptions options;
+  options.scale = DemoScale::RealWidths;
+  options.doubleBlocks = 0;
+  auto s = writeDemoModel((dir.path() / "m").string(), options);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().kind, ErrorKind::BadRequest);
+  EXPECT_NE(s.error().message.find("double blocks"), std::string::npos) << s.error().message;
+  options.doubleBlocks = 2;
+  options.singleBlocks = 39;
+  EXPECT_NE(writeDemoModel((dir.path() / "m").string(), options).error().message.find("single blocks"),
+            std::string::npos);
+  options.singleBlocks = 4;
+  options.t5Layers = 25;
+  EXPECT_NE(writeDemoModel((dir.path() / "m").string(), options).error().message.find("T5 layers"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir.path() / "m"));
 }
 
 }  // namespace
