@@ -5,7 +5,9 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 mapfile -t wanted < <(grep -vE '^\s*(#|$)' "$here/packaging/debian-packages.txt")
 missing=()
-for pkg in "${wanted[@]}"; do
+for line in "${wanted[@]}"; do
+  read -r pkg cmd _ <<<"$line"
+  if [ -n "${cmd:-}" ] && command -v "$cmd" >/dev/null 2>&1; then continue; fi
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -eq 0 ]; then
