@@ -98,7 +98,7 @@ std::unique_ptr<Pipeline> loadPipeline(const std::string& command, const ModelLo
 
 std::string describeModelLine(const ModelInfo& info, const EngineOptions& options) {
   std::string line = info.name;
-  if (info.isDemo) line += " (demo model: tiny random weights, draws abstract patterns)";
+  if (info.isDemo) line += " (demo model: random weights, draws abstract patterns, not FLUX.1 images)";
   line += " on " + info.device + ", " + info.dtype + ", memory " + memoryModeName(options.memory);
   return line;
 }
