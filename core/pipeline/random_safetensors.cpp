@@ -1,15 +1,10 @@
 #include "pipeline/random_safetensors.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <cerrno>
 #include <cstring>
 #include <set>
 
-#include <nlohmann/json.hpp>
+#include "weights/safetensors_writer.h"
 
 namespace fd {
 
@@ -111,50 +106,6 @@ Status validate(const std::string& path, const std::vector<RandomTensorSpec>& te
   return Status::success();
 }
 
-// The 8-byte length and the JSON header, padded with spaces so that the
-// data section starts 8-byte aligned (as the reference writer does).
-std::string headerFor(const std::vector<RandomTensorSpec>& tensors, const std::map<std::string, std::string>& metadata) {
-  nlohmann::ordered_json json = nlohmann::ordered_json::object();
-  if (!metadata.empty()) {
-    nlohmann::ordered_json meta = nlohmann::ordered_json::object();
-    for (const auto& [key, value] : metadata) meta[key] = value;
-    json["__metadata__"] = std::move(meta);
-  }
-  uint64_t offset = 0;
-  for (const auto& t : tensors) {
-    nlohmann::ordered_json entry;
-    entry["dtype"] = safetensorsName(t.dtype);
-    entry["shape"] = t.shape;
-    entry["data_offsets"] = {offset, offset + t.byteCount()};
-    offset += t.byteCount();
-    json[t.name] = std::move(entry);
-  }
-  std::string text = json.dump();
-  text.append((8 - text.size() % 8) % 8, ' ');
-  std::string out(8, '\0');
-  const uint64_t length = text.size();
-  for (int i = 0; i < 8; ++i) out[size_t(i)] = static_cast<char>((length >> (8 * i)) & 0xFF);
-  return out + text;
-}
-
-bool writeAll(int fd, const uint8_t* bytes, size_t count) {
-  while (count > 0) {
-    ssize_t written = ::write(fd, bytes, count);
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) {
-      if (written == 0) errno = ENOSPC;
-      return false;
-    }
-    bytes += written;
-    count -= static_cast<size_t>(written);
-  }
-  return true;
-}
-
-Error ioError(const std::string& path, const std::string& what, int err) {
-  return makeError(ErrorKind::Io, path + ": " + what + " (" + std::strerror(err) + ")");
-}
-
 }  // namespace
 
 int64_t RandomTensorSpec::numel() const {
@@ -186,35 +137,11 @@ void fillRandomTensor(const RandomTensorSpec& spec, std::vector<uint8_t>& bytes)
 Status writeRandomSafetensors(const std::string& path, const std::vector<RandomTensorSpec>& tensors,
                               const std::map<std::string, std::string>& metadata) {
   if (auto s = validate(path, tensors); !s) return s;
-  const std::string header = headerFor(tensors, metadata);
-
-  static std::atomic<unsigned> counter{0};
-  const std::string temporary = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return ioError(path, "cannot create file", errno);
-  bool ok = writeAll(fd, reinterpret_cast<const uint8_t*>(header.data()), header.size());
-  std::vector<uint8_t> bytes;  // one tensor at a time
-  for (size_t i = 0; ok && i < tensors.size(); ++i) {
-    fillRandomTensor(tensors[i], bytes);
-    ok = writeAll(fd, bytes.data(), bytes.size());
-  }
-  // fsync before rename: after a crash the name points at complete data.
-  if (ok && ::fsync(fd) != 0 && errno != EINVAL && errno != EROFS) ok = false;
-  int err = errno;
-  if (::close(fd) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (!ok) {
-    ::unlink(temporary.c_str());
-    return ioError(path, "cannot write file", err);
-  }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    err = errno;
-    ::unlink(temporary.c_str());
-    return ioError(path, "cannot move the finished file into place", err);
-  }
-  return Status::success();
+  std::vector<TensorLayout> layout;
+  layout.reserve(tensors.size());
+  for (const auto& t : tensors) layout.push_back({t.name, t.dtype, t.shape, t.byteCount()});
+  return writeSafetensorsStreaming(
+      path, layout, [&](size_t i, std::vector<uint8_t>& bytes) { fillRandomTensor(tensors[i], bytes); }, metadata);
 }
 
 }  // namespace fd

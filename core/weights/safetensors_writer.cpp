@@ -23,7 +23,7 @@ Error ioError(const std::string& path, const std::string& what, int err) {
   return makeError(ErrorKind::Io, path + ": " + what + " (" + std::strerror(err) + ")");
 }
 
-Status validateTensors(const std::string& path, const std::vector<TensorToWrite>& tensors) {
+Status validateTensors(const std::string& path, const std::vector<TensorLayout>& tensors) {
   std::set<std::string> names;
   for (const auto& t : tensors) {
     if (t.name.empty() || t.name == "__metadata__")
@@ -35,8 +35,8 @@ Status validateTensors(const std::string& path, const std::vector<TensorToWrite>
       if (__builtin_mul_overflow(bytes, static_cast<uint64_t>(dim), &bytes))
         return badRequest(path, "shape is too large", t.name);
     }
-    if (bytes != t.byteCount())
-      return badRequest(path, "has " + std::to_string(t.byteCount()) + " bytes but its shape and " +
+    if (bytes != t.byteCount)
+      return badRequest(path, "has " + std::to_string(t.byteCount) + " bytes but its shape and " +
                                   safetensorsName(t.dtype) + " need " + std::to_string(bytes),
                         t.name);
   }
@@ -45,7 +45,7 @@ Status validateTensors(const std::string& path, const std::vector<TensorToWrite>
 
 // The 8-byte length and the JSON header, padded with spaces so that the
 // data section starts 8-byte aligned (as the reference writer does).
-std::string buildHeader(const std::vector<TensorToWrite>& tensors,
+std::string buildHeader(const std::vector<TensorLayout>& tensors,
                         const std::map<std::string, std::string>& metadata) {
   nlohmann::ordered_json json = nlohmann::ordered_json::object();
   if (!metadata.empty()) {
@@ -58,8 +58,8 @@ std::string buildHeader(const std::vector<TensorToWrite>& tensors,
     nlohmann::ordered_json entry;
     entry["dtype"] = safetensorsName(t.dtype);
     entry["shape"] = t.shape;
-    entry["data_offsets"] = {offset, offset + t.byteCount()};
-    offset += t.byteCount();
+    entry["data_offsets"] = {offset, offset + t.byteCount};
+    offset += t.byteCount;
     json[t.name] = std::move(entry);
   }
   std::string text = json.dump();
@@ -73,8 +73,9 @@ std::string buildHeader(const std::vector<TensorToWrite>& tensors,
 bool writeAll(int fd, const uint8_t* bytes, size_t count) {
   while (count > 0) {
     ssize_t written = ::write(fd, bytes, count);
-    if (written < 0) {
-      if (errno == EINTR) continue;
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) {
+      if (written == 0) errno = ENOSPC;
       return false;
     }
     bytes += written;
@@ -99,20 +100,23 @@ int createTempBeside(const std::string& path, std::string& tempPath) {
   return -1;
 }
 
-}  // namespace
-
-Status writeSafetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
-                        const std::map<std::string, std::string>& metadata) {
-  Status valid = validateTensors(path, tensors);
-  if (!valid.ok()) return valid;
-  const std::string header = buildHeader(tensors, metadata);
-
+// Header, then each tensor's bytes from `bytesOf(i)` (pointer, size), into a
+// temporary file beside `path` that is fsynced and renamed into place.
+using BytesOf = std::function<std::pair<const uint8_t*, size_t>(size_t index)>;
+Status writeAtomically(const std::string& path, const std::string& header, size_t count, const BytesOf& bytesOf) {
   std::string tempPath;
   int fd = createTempBeside(path, tempPath);
   if (fd < 0) return ioError(path, "cannot create file", errno);
   bool ok = writeAll(fd, reinterpret_cast<const uint8_t*>(header.data()), header.size());
-  for (size_t i = 0; ok && i < tensors.size(); ++i)
-    ok = writeAll(fd, tensors[i].begin(), tensors[i].byteCount());
+  for (size_t i = 0; ok && i < count; ++i) {
+    auto [data, size] = bytesOf(i);
+    if (!data) {  // the producer could not give this tensor's bytes
+      errno = EINVAL;
+      ok = false;
+      break;
+    }
+    ok = writeAll(fd, data, size);
+  }
   // fsync before rename: after a crash the name points at complete data.
   if (ok && ::fsync(fd) != 0 && errno != EINVAL && errno != EROFS) ok = false;
   int err = errno;
@@ -130,6 +134,34 @@ Status writeSafetensors(const std::string& path, const std::vector<TensorToWrite
     return ioError(path, "cannot move the finished file into place", err);
   }
   return Status::success();
+}
+
+}  // namespace
+
+Status writeSafetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
+                        const std::map<std::string, std::string>& metadata) {
+  std::vector<TensorLayout> layout;
+  layout.reserve(tensors.size());
+  for (const auto& t : tensors) layout.push_back({t.name, t.dtype, t.shape, t.byteCount()});
+  Status valid = validateTensors(path, layout);
+  if (!valid.ok()) return valid;
+  return writeAtomically(path, buildHeader(layout, metadata), tensors.size(), [&](size_t i) {
+    const uint8_t* data = tensors[i].begin();
+    return std::make_pair(data ? data : reinterpret_cast<const uint8_t*>(""), tensors[i].byteCount());
+  });
+}
+
+Status writeSafetensorsStreaming(const std::string& path, const std::vector<TensorLayout>& layout,
+                                 const TensorFiller& fill, const std::map<std::string, std::string>& metadata) {
+  Status valid = validateTensors(path, layout);
+  if (!valid.ok()) return valid;
+  std::vector<uint8_t> buffer;  // one tensor at a time; capacity reused
+  return writeAtomically(path, buildHeader(layout, metadata), layout.size(), [&](size_t i) {
+    fill(i, buffer);
+    const uint8_t* data = buffer.size() == layout[i].byteCount ? buffer.data() : nullptr;
+    if (!data && layout[i].byteCount == 0) data = reinterpret_cast<const uint8_t*>("");
+    return std::make_pair(data, buffer.size());
+  });
 }
 
 }  // namespace fd

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -36,5 +37,20 @@ struct TensorToWrite {
 // for file system failures (disk full, permissions, missing folder).
 Status writeSafetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
                         const std::map<std::string, std::string>& metadata = {});
+
+// The streaming form, for files too big to hold in memory (the real-width
+// demo models): only the layout is given up front, and tensor i's bytes are
+// asked for (`fill(i, buffer)`, exactly byteCount bytes) while the file is
+// written, one tensor at a time. Same header, atomicity and errors.
+struct TensorLayout {
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  size_t byteCount = 0;
+};
+using TensorFiller = std::function<void(size_t index, std::vector<uint8_t>& bytes)>;
+Status writeSafetensorsStreaming(const std::string& path, const std::vector<TensorLayout>& layout,
+                                 const TensorFiller& fill,
+                                 const std::map<std::string, std::string>& metadata = {});
 
 }  // namespace fd
