@@ -216,27 +216,10 @@ std::optional<ApiError> parseFields(const json& body, const ModelInfo& model, bo
 
 }  // namespace
 
-int jsonNestingDepth(const std::string& text) {
-  int depth = 0, deepest = 0;
-  bool inString = false, escaped = false;
-  for (char c : text) {
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') inString = false;
-      continue;
-    }
-    if (c == '"') inString = true;
-    else if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
-    else if (c == ']' || c == '}') --depth;
-  }
-  return deepest;
-}
-
 ParsedRequest parseImageRequest(const std::string& body, const ModelInfo& model, bool modelReady,
                                 const RequestLimits& limits) {
   ParsedRequest parsed;
-  if (jsonNestingDepth(body) > limits.maxNestingDepth) {
+  if (jsonNestingDepth(body, limits.maxNestingDepth) > limits.maxNestingDepth) {
     parsed.error = badField("", "The request body nests JSON deeper than " + std::to_string(limits.maxNestingDepth) +
                                     " levels.", "invalid_json");
     return parsed;

@@ -9,6 +9,7 @@
 
 #include "pipeline/image_io.h"
 #include "pipeline/pipeline.h"
+#include "weights/json_strict.h"  // jsonNestingDepth: a cheap guard before parsing
 #include "service/api_error.h"
 
 namespace fd::api {
@@ -38,7 +39,5 @@ struct ParsedRequest {
 ParsedRequest parseImageRequest(const std::string& body, const ModelInfo& model, bool modelReady,
                                 const RequestLimits& limits = {});
 
-// Maximum nesting of [] and {} outside strings (a cheap guard before parsing).
-int jsonNestingDepth(const std::string& text);
 
 }  // namespace fd::api

@@ -10,8 +10,13 @@ namespace {
 
 using Json = nlohmann::json;
 
-// Deepest bracket nesting outside strings; stops counting past `limit`.
-int jsonDepth(std::string_view text, int limit) {
+std::string shortText(const std::string& text) {
+  return text.size() <= 200 ? text : text.substr(0, 200) + "...";
+}
+
+}  // namespace
+
+int jsonNestingDepth(std::string_view text, int limit) {
   int depth = 0, deepest = 0;
   bool inString = false, escaped = false;
   for (char c : text) {
@@ -29,15 +34,9 @@ int jsonDepth(std::string_view text, int limit) {
   return deepest;
 }
 
-std::string shortText(const std::string& text) {
-  return text.size() <= 200 ? text : text.substr(0, 200) + "...";
-}
-
-}  // namespace
-
 Result<Json> parseJsonStrict(const std::string& path, std::string_view text,
                              const std::string& what, int maxDepth) {
-  if (jsonDepth(text, maxDepth) > maxDepth)
+  if (jsonNestingDepth(text, maxDepth) > maxDepth)
     return makeError(ErrorKind::ModelInvalid, path + ": " + what + " JSON is nested too deeply");
   // The plain parser keeps the last of two equal keys, which would hide a
   // tensor; track the keys of each open object instead.

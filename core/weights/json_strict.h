@@ -11,6 +11,10 @@
 
 namespace fd {
 
+// Deepest bracket nesting outside strings; stops counting once past
+// `limit` (so a hostile input costs no more than its length).
+int jsonNestingDepth(std::string_view text, int limit = 1 << 30);
+
 // Errors are ModelInvalid: "<path>: <what> is not valid JSON: ...", or name
 // the repeated key. Real files nest three or four levels; deeper input is
 // refused before parsing so its cost stays proportional to its size.
