@@ -1,22 +1,57 @@
-# Third-party dependencies. All come from Debian 12 packages on a desktop
-# machine; on a GPU box LibTorch comes from CMAKE_PREFIX_PATH and the
-# header-only pieces may be given with FLUXDESK_THIRD_PARTY_INCLUDE.
+# Third-party dependencies. LibTorch comes from PyPI's torch wheel in the
+# project's virtual environment (.venv, made by scripts/install-python-env.sh);
+# everything else from Debian 12 packages. On another machine LibTorch may
+# come from CMAKE_PREFIX_PATH / Torch_DIR instead, and the header-only pieces
+# from FLUXDESK_THIRD_PARTY_INCLUDE.
 
 set(FLUXDESK_THIRD_PARTY_INCLUDE "" CACHE PATH
     "Extra include folder for header-only dependencies (nlohmann, stb, httplib)")
+set(FLUXDESK_VENV "${CMAKE_SOURCE_DIR}/.venv" CACHE PATH
+    "Virtual environment holding the torch wheel (LibTorch) and the Python test clients")
+set(FLUXDESK_VENV_PYTHON "${FLUXDESK_VENV}/bin/python")
 
+# The oldest LibTorch the engine is written for: fused scaled_dot_product_attention
+# with masks on CPU and CUDA, bfloat16 CPU kernels that accumulate in float32
+# where oneDNN is used, and the CXX11 ABI in PyPI's wheels.
+set(FLUXDESK_MIN_TORCH_VERSION 2.4)
+file(GLOB _fd_venv_torch_cmake "${FLUXDESK_VENV}/lib/python3*/site-packages/torch/share/cmake")
+if(_fd_venv_torch_cmake AND NOT Torch_DIR)
+  list(GET _fd_venv_torch_cmake 0 _fd_venv_torch_cmake)
+  list(PREPEND CMAKE_PREFIX_PATH "${_fd_venv_torch_cmake}")
+endif()
+# LibTorch's CUDA build looks for the CUDA toolkit (nvcc, cudart, cuBLAS
+# headers); the toolkit's default home is /usr/local/cuda.
+if(NOT CUDA_TOOLKIT_ROOT_DIR AND EXISTS /usr/local/cuda/bin/nvcc)
+  set(CUDA_TOOLKIT_ROOT_DIR /usr/local/cuda CACHE PATH "CUDA toolkit")
+endif()
 find_package(Torch REQUIRED)
+if(Torch_VERSION AND Torch_VERSION VERSION_LESS FLUXDESK_MIN_TORCH_VERSION)
+  message(FATAL_ERROR "FluxDesk needs LibTorch >= ${FLUXDESK_MIN_TORCH_VERSION}, found ${Torch_VERSION} "
+                      "(${Torch_DIR}); run scripts/install-python-env.sh")
+endif()
+message(STATUS "FluxDesk: LibTorch ${Torch_VERSION} from ${Torch_DIR}")
 find_package(Threads REQUIRED)
 find_package(nlohmann_json 3 QUIET)
 
-# LibTorch 1.13 (Debian) and 2.x (CUDA builds) expose TORCH_LIBRARIES with
-# different flag sets; wrap them once in an interface target.
+# Wrap LibTorch's variables once in an interface target.
 add_library(fluxdesk_torch INTERFACE)
 target_link_libraries(fluxdesk_torch INTERFACE ${TORCH_LIBRARIES})
 target_include_directories(fluxdesk_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
 if(TORCH_CXX_FLAGS)
   separate_arguments(_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
   target_compile_options(fluxdesk_torch INTERFACE ${_torch_flags})
+endif()
+# PyPI's CUDA wheel finds its CUDA libraries (cuBLAS, cuDNN, NCCL, the CUDA
+# runtime, from the nvidia-* wheels) through its own RPATH, in folders beside
+# torch/. Our binaries must resolve them there too, at link time and at run
+# time, ahead of an installed CUDA toolkit's older copies (/usr/local/cuda/lib
+# is in ld.so.conf and has, e.g., an older NCCL).
+get_filename_component(_fd_torch_site "${TORCH_INSTALL_PREFIX}/.." ABSOLUTE)
+file(GLOB _fd_wheel_cuda_libs LIST_DIRECTORIES true "${_fd_torch_site}/nvidia/*/lib")
+if(_fd_wheel_cuda_libs)
+  list(JOIN _fd_wheel_cuda_libs ":" _fd_wheel_cuda_path)
+  target_link_options(fluxdesk_torch INTERFACE "LINKER:-rpath-link,${_fd_wheel_cuda_path}"
+                      "LINKER:-rpath,${TORCH_INSTALL_PREFIX}/lib:${_fd_wheel_cuda_path}")
 endif()
 # CUDA builds of LibTorch: code that needs CUDA-only headers (allocator
 # statistics for `bench`, freeing cached GPU memory) checks this define.

@@ -5,10 +5,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 "$root/scripts/install-deps.sh"
-# The API tests drive the server with the official `openai` npm package.
-if [ -f tests/api/js/package.json ]; then
-  (cd tests/api/js && npm install --no-audit --no-fund --loglevel=error)
-fi
+# LibTorch (PyPI's CUDA-enabled torch wheel) and the Python test clients,
+# pinned in packaging/python-requirements.txt, linked as .venv.
+"$root/scripts/install-python-env.sh"
 jobs="$(nproc)"
 cmake --preset release
 cmake --build --preset release -j "$jobs"
