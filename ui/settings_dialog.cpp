@@ -81,7 +81,7 @@ SettingsDialog::SettingsDialog(AppSettings& settings, QWidget* parent)
   form->addRow(tr("Device"), device_);
 
   dtype_ = new QComboBox(this);
-  dtype_->addItem(tr("Automatic (bfloat16)"), QStringLiteral("auto"));
+  dtype_->addItem(tr("Automatic (bfloat16 weights; float32 compute where the CPU is slow at bfloat16)"), QStringLiteral("auto"));
   dtype_->addItem(QStringLiteral("bfloat16"), QStringLiteral("bfloat16"));
   dtype_->addItem(QStringLiteral("float32"), QStringLiteral("float32"));
   dtype_->addItem(tr("float16 (GPU only)"), QStringLiteral("float16"));

@@ -62,6 +62,8 @@ void StatusLine::refreshDevice() {
     gpuTimer_->stop();
   }
   device_->setText(text);
+  // Why these dtypes (the GPU, the user's choice, or this CPU's bfloat16 speed).
+  device_->setToolTip(QString::fromStdString(info_.dtypeReason));
 }
 
 void StatusLine::setQueueLength(int pending) {

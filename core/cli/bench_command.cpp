@@ -138,7 +138,8 @@ int runBench(const Args& args) {
   if (json) {
     nlohmann::ordered_json j;
     j["model"] = {{"name", info.name}, {"id", info.id}, {"is_demo", info.isDemo}, {"device", info.device},
-                  {"dtype", info.dtype}, {"memory", memoryModeName(options->memory)}};
+                  {"dtype", info.dtype}, {"dtype_reason", info.dtypeReason},
+                  {"memory", memoryModeName(options->memory)}};
     j["settings"] = {{"width", request.width}, {"height", request.height}, {"steps", steps},
                      {"count", request.count}, {"repeat", repeat}, {"threads", options->cpuThreads}};
     j["load_seconds"] = loadSeconds;
@@ -164,6 +165,7 @@ int runBench(const Args& args) {
   std::printf("FluxDesk bench: %s\n", describeModelLine(info, *options).c_str());
   std::printf("  %dx%d, %d steps, %d image%s per request, %d timed run%s after a warm-up\n", request.width,
               request.height, steps, request.count, request.count == 1 ? "" : "s", repeat, repeat == 1 ? "" : "s");
+  std::printf("  dtype: %s (%s)\n", info.dtype.c_str(), info.dtypeReason.c_str());
   std::printf("  load: %.3f s\n\n", loadSeconds);
   std::printf("  %-16s %9s %9s %9s\n", "stage (seconds)", "mean", "min", "max");
   printRow("text encoding", statOf(text));

@@ -117,7 +117,7 @@ int64_t AutoEncoderImpl::downsamplingFactor() const {
 
 torch::Tensor AutoEncoderImpl::toModel(const torch::Tensor& input) const {
   const torch::Tensor reference = parameters().front();  // any parameter: all share them
-  return input.to(reference.device(), reference.scalar_type());
+  return input.to(reference.device(), computeDtype_.value_or(reference.scalar_type()));
 }
 
 torch::Tensor AutoEncoderImpl::encoderMoments(const torch::Tensor& image) {

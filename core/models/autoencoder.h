@@ -9,7 +9,10 @@
 
 #include <torch/torch.h>
 
+#include "tensor/layers.h"
+
 #include <map>
+#include <optional>
 #include <string>
 
 #include "models/autoencoder_blocks.h"
@@ -24,7 +27,7 @@ class EncoderImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& image, const CaptureTarget& capture);
 
  private:
-  torch::nn::Conv2d convIn_{nullptr}, convOut_{nullptr};
+  Conv2dLayer convIn_{nullptr}, convOut_{nullptr};
   std::vector<ResolutionLevel> levels_;
   MidBlock mid_{nullptr};
   GroupNorm32 normOut_{nullptr};
@@ -39,7 +42,7 @@ class DecoderImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& z, const CaptureTarget& capture);
 
  private:
-  torch::nn::Conv2d convIn_{nullptr}, convOut_{nullptr};
+  Conv2dLayer convIn_{nullptr}, convOut_{nullptr};
   MidBlock mid_{nullptr};
   std::vector<ResolutionLevel> levels_;  // index = resolution level
   GroupNorm32 normOut_{nullptr};
@@ -71,11 +74,15 @@ class AutoEncoderImpl : public torch::nn::Module {
   const AutoEncoderParams& params() const { return params_; }
   // Pixels per latent position along each axis (8 for FLUX).
   int64_t downsamplingFactor() const;
+  // Activations' dtype (default: the weights'). Float32 with bfloat16
+  // weights on CPUs without fast bfloat16 products (tensor/precision_ops.h).
+  void setComputeDtype(torch::ScalarType dtype) { computeDtype_ = dtype; }
 
  private:
   torch::Tensor toModel(const torch::Tensor& input) const;  // model device and dtype
 
   AutoEncoderParams params_;
+  std::optional<torch::ScalarType> computeDtype_;
   Encoder encoder_{nullptr};
   Decoder decoder_{nullptr};
   std::map<std::string, torch::Tensor>* capture_ = nullptr;

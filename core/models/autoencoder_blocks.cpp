@@ -1,10 +1,8 @@
 #include "models/autoencoder_blocks.h"
 
-#include <torch/version.h>
-
 #include <algorithm>
 
-#include "tensor/attention.h"
+#include "tensor/precision_ops.h"
 
 namespace fd {
 
@@ -16,29 +14,14 @@ namespace {
 
 namespace F = torch::nn::functional;
 
-torch::nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding) {
+Conv2dLayer conv(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding) {
   return makeAutoencoderConv(in, out, kernel, stride, padding);
-}
-
-bool useFusedAttention(const torch::Tensor& q) {
-#if TORCH_VERSION_MAJOR >= 2
-  // Before 2.2 the CPU kernel of scaled_dot_product_attention is the plain
-  // math one, which builds the whole (L, L) matrix: 1 GiB per image for the
-  // 16384 tokens of a 1024x1024 decode. Chunk there instead.
-  if (q.is_cuda()) return true;
-  return TORCH_VERSION_MAJOR > 2 || TORCH_VERSION_MINOR >= 2;
-#else
-  (void)q;
-  return false;
-#endif
 }
 
 }  // namespace
 
-torch::nn::Conv2d makeAutoencoderConv(int64_t in, int64_t out, int64_t kernel, int64_t stride,
-                                      int64_t padding) {
-  return torch::nn::Conv2d(
-      torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(true));
+Conv2dLayer makeAutoencoderConv(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding) {
+  return Conv2dLayer(in, out, kernel, stride, padding);
 }
 
 // --- GroupNorm32 -------------------------------------------------------------
@@ -54,12 +37,15 @@ GroupNorm32Impl::GroupNorm32Impl(int64_t channels) {
 }
 
 torch::Tensor GroupNorm32Impl::forward(const torch::Tensor& x) {
-  if (!x.is_cpu()) return torch::group_norm(x, kNormGroups, weight_, bias_, kNormEps);
+  if (!x.is_cpu())
+    return torch::group_norm(x, kNormGroups, castTo(weight_, x.scalar_type()), castTo(bias_, x.scalar_type()),
+                             kNormEps);
   const bool reduced = x.scalar_type() == torch::kBFloat16 || x.scalar_type() == torch::kHalf;
   if (!reduced) {
     // The CPU kernel for channels-last input sums in a way that loses ~1e-3
     // at 512x512 (LibTorch 1.13); the contiguous one is exact to float32.
-    return torch::group_norm(x.contiguous(), kNormGroups, weight_, bias_, kNormEps);
+    return torch::group_norm(x.contiguous(), kNormGroups, castTo(weight_, x.scalar_type()),
+                             castTo(bias_, x.scalar_type()), kNormEps);
   }
   // Groups are independent: normalise (image, slice of groups) pieces as
   // contiguous float32 copies of at most ~16M elements.
@@ -93,8 +79,7 @@ torch::Tensor singleHeadAttention(const torch::Tensor& q, const torch::Tensor& k
                                   const torch::Tensor& v) {
   // One head: (B, 1, L, C), scale 1/sqrt(C).
   const torch::Tensor q4 = q.unsqueeze(1), k4 = k.unsqueeze(1), v4 = v.unsqueeze(1);
-  torch::Tensor out = useFusedAttention(q) ? scaledDotProductAttention(q4, k4, v4)
-                                           : chunkedAttention(q4, k4, v4);  // (B, 1, L, C)
+  torch::Tensor out = attention(q4, k4, v4);  // (B, 1, L, C)
   return out.squeeze(1);  // (B, L, C)
 }
 

@@ -10,6 +10,8 @@
 
 #include <torch/torch.h>
 
+#include "tensor/layers.h"
+
 #include <map>
 #include <string>
 #include <vector>
@@ -25,7 +27,7 @@ struct CaptureTarget {
 };
 
 // Conv2d with bias, square kernel, symmetric padding.
-torch::nn::Conv2d makeAutoencoderConv(int64_t in, int64_t out, int64_t kernel, int64_t stride,
+Conv2dLayer makeAutoencoderConv(int64_t in, int64_t out, int64_t kernel, int64_t stride,
                                       int64_t padding);
 
 // GroupNorm(32 groups, eps 1e-6, affine) with parameters "weight" and
@@ -52,9 +54,8 @@ GroupNorm32 makeAutoencoderNorm(int64_t channels);
 torch::Tensor& swishInPlace(torch::Tensor& x);
 
 // Single-head attention over (B, L, C) tokens, scale 1/sqrt(C), without ever
-// holding the whole (L, L) score matrix: the fused scaled_dot_product_attention
-// where LibTorch has a memory-efficient kernel for the device, else
-// tensor/attention.h's chunkedAttention (float32 scores, query chunks).
+// holding the whole (L, L) score matrix: LibTorch's fused kernels through
+// tensor/precision_ops.h's attention.
 torch::Tensor singleHeadAttention(const torch::Tensor& q, const torch::Tensor& k,
                                   const torch::Tensor& v);  // (B, L, C) each -> (B, L, C)
 
@@ -65,8 +66,8 @@ class ResnetBlockImpl : public torch::nn::Module {
 
  private:
   GroupNorm32 norm1_{nullptr}, norm2_{nullptr};
-  torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
-  torch::nn::Conv2d ninShortcut_{nullptr};  // 1x1, only when Cin != Cout
+  Conv2dLayer conv1_{nullptr}, conv2_{nullptr};
+  Conv2dLayer ninShortcut_{nullptr};  // 1x1, only when Cin != Cout
 };
 TORCH_MODULE(ResnetBlock);
 
@@ -77,7 +78,7 @@ class AttnBlockImpl : public torch::nn::Module {
 
  private:
   GroupNorm32 norm_{nullptr};
-  torch::nn::Conv2d q_{nullptr}, k_{nullptr}, v_{nullptr}, projOut_{nullptr};  // 1x1 convs
+  Conv2dLayer q_{nullptr}, k_{nullptr}, v_{nullptr}, projOut_{nullptr};  // 1x1 convs
 };
 TORCH_MODULE(AttnBlock);
 
@@ -89,7 +90,7 @@ class DownsampleImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
-  torch::nn::Conv2d conv_{nullptr};
+  Conv2dLayer conv_{nullptr};
 };
 TORCH_MODULE(Downsample);
 
@@ -100,7 +101,7 @@ class UpsampleImpl : public torch::nn::Module {
   torch::Tensor forward(torch::Tensor x);  // by value: the input is released before the conv
 
  private:
-  torch::nn::Conv2d conv_{nullptr};
+  Conv2dLayer conv_{nullptr};
 };
 TORCH_MODULE(Upsample);
 

@@ -1,9 +1,10 @@
 #include "models/clip_text_model.h"
 
 #include <cmath>
-#include <limits>
 #include <stdexcept>
 #include <string>
+
+#include "tensor/precision_ops.h"
 
 namespace fd {
 
@@ -28,32 +29,6 @@ torch::Tensor activate(const torch::Tensor& x, const std::string& name) {
   return torch::gelu(x, "tanh");  // gelu_new / gelu_pytorch_tanh
 }
 
-// ATen's linear (one fused addmm for the bias, one rounding in bfloat16)
-// rather than torch::nn::Linear::forward, whose LibTorch 1.13 version does
-// matmul then `+= bias` and rounds twice: that alone moved the bf16 outputs
-// by up to 0.05 from the reference's.
-torch::Tensor project(const torch::nn::Linear& layer, const torch::Tensor& x) {
-  return torch::linear(x, layer->weight, layer->bias);
-}
-
-// The most negative finite value of `dtype`, as HF uses for masked scores
-// (torch.finfo(dtype).min): -inf would give the same softmax here, but this
-// keeps the bf16 scores bit-comparable to the reference.
-double lowestFinite(torch::ScalarType dtype) {
-  switch (dtype) {
-    case torch::kBFloat16: return static_cast<double>(std::numeric_limits<c10::BFloat16>::lowest());
-    case torch::kHalf: return static_cast<double>(std::numeric_limits<c10::Half>::lowest());
-    case torch::kDouble: return std::numeric_limits<double>::lowest();
-    default: return static_cast<double>(std::numeric_limits<float>::lowest());
-  }
-}
-
-// (L, L): 0 on and below the diagonal, lowest finite value above it.
-torch::Tensor causalMask(int64_t length, const torch::TensorOptions& options) {
-  auto mask = torch::full({length, length}, lowestFinite(options.dtype().toScalarType()), options);
-  return torch::triu(mask, /*diagonal=*/1);
-}
-
 }  // namespace
 
 // --- attention ---------------------------------------------------------------
@@ -61,7 +36,7 @@ torch::Tensor causalMask(int64_t length, const torch::TensorOptions& options) {
 ClipAttentionImpl::ClipAttentionImpl(int64_t hiddenSize, int64_t numHeads)
     : numHeads_(numHeads), headDim_(hiddenSize / numHeads) {
   auto linear = [&](const char* name) {
-    return register_module(name, torch::nn::Linear(torch::nn::LinearOptions(hiddenSize, hiddenSize)));
+    return register_module(name, Dense(hiddenSize, hiddenSize, /*bias=*/true));
   };
   k_proj_ = linear("k_proj");
   v_proj_ = linear("v_proj");
@@ -69,39 +44,33 @@ ClipAttentionImpl::ClipAttentionImpl(int64_t hiddenSize, int64_t numHeads)
   out_proj_ = linear("out_proj");
 }
 
-torch::Tensor ClipAttentionImpl::forward(const torch::Tensor& hidden,
-                                         const torch::Tensor& additiveMask) {
+torch::Tensor ClipAttentionImpl::forward(const torch::Tensor& hidden) {
   const int64_t batch = hidden.size(0);
   const int64_t length = hidden.size(1);
-  // (B, L, H*Dh) -> (B*H, L, Dh), contiguous: HF's layout and bmm calls,
-  // which keeps bfloat16 results close to the reference's kernels.
-  auto heads = [&](const torch::Tensor& x) {
-    return x.view({batch, length, numHeads_, headDim_}).transpose(1, 2).reshape(
-        {batch * numHeads_, length, headDim_});
+  auto heads = [&](const torch::Tensor& x) {  // (B, L, H*Dh) -> (B, H, L, Dh)
+    return x.view({batch, length, numHeads_, headDim_}).transpose(1, 2);
   };
   // HF scales the query before q.k^T (not the scores): same rounding in bf16.
   const double scale = 1.0 / std::sqrt(static_cast<double>(headDim_));
-  auto q = heads(project(q_proj_, hidden) * scale);  // (B*H, L, Dh)
-  auto k = heads(project(k_proj_, hidden));          // (B*H, L, Dh)
-  auto v = heads(project(v_proj_, hidden));          // (B*H, L, Dh)
-  auto scores = torch::bmm(q, k.transpose(1, 2)).view({batch, numHeads_, length, length}) +
-                additiveMask;                                                     // (B, H, L, L)
-  auto probs = torch::softmax(scores, -1).view({batch * numHeads_, length, length});  // (B*H, L, L)
-  auto context = torch::bmm(probs, v).view({batch, numHeads_, length, headDim_});     // (B, H, L, Dh)
-  context = context.transpose(1, 2).reshape({batch, length, numHeads_ * headDim_});   // (B, L, D)
-  return project(out_proj_, context);
+  auto q = heads(q_proj_->forward(hidden) * scale);  // (B, H, L, Dh)
+  auto k = heads(k_proj_->forward(hidden));          // (B, H, L, Dh)
+  auto v = heads(v_proj_->forward(hidden));          // (B, H, L, Dh)
+  // Causal: HF's additive mask of finfo.min above the diagonal.
+  auto context = attention(q, k, v, {}, /*scale=*/1.0, /*causal=*/true);             // (B, H, L, Dh)
+  context = context.transpose(1, 2).reshape({batch, length, numHeads_ * headDim_});  // (B, L, D)
+  return out_proj_->forward(context);
 }
 
 // --- MLP ----------------------------------------------------------------------
 
 ClipMlpImpl::ClipMlpImpl(int64_t hiddenSize, int64_t intermediateSize, std::string activation)
     : activation_(std::move(activation)) {
-  fc1_ = register_module("fc1", torch::nn::Linear(hiddenSize, intermediateSize));
-  fc2_ = register_module("fc2", torch::nn::Linear(intermediateSize, hiddenSize));
+  fc1_ = register_module("fc1", Dense(hiddenSize, intermediateSize, /*bias=*/true));
+  fc2_ = register_module("fc2", Dense(intermediateSize, hiddenSize, /*bias=*/true));
 }
 
 torch::Tensor ClipMlpImpl::forward(const torch::Tensor& hidden) {
-  return project(fc2_, activate(project(fc1_, hidden), activation_));  // (B, L, D)
+  return fc2_->forward(activate(fc1_->forward(hidden), activation_));  // (B, L, D)
 }
 
 // --- encoder layer ---------------------------------------------------------------
@@ -119,11 +88,13 @@ ClipEncoderLayerImpl::ClipEncoderLayerImpl(const ClipTextParams& params) {
   layer_norm2_ = register_module("layer_norm2", norm());
 }
 
-torch::Tensor ClipEncoderLayerImpl::forward(const torch::Tensor& hidden,
-                                            const torch::Tensor& additiveMask) {
+torch::Tensor ClipEncoderLayerImpl::forward(const torch::Tensor& hidden) {
   // Pre-LN residual blocks.
-  auto h = hidden + self_attn_->forward(layer_norm1_->forward(hidden), additiveMask);  // (B, L, D)
-  return h + mlp_->forward(layer_norm2_->forward(h));                                  // (B, L, D)
+  auto norm = [](const torch::nn::LayerNorm& n, const torch::Tensor& x) {
+    return layerNorm(x, n->weight, n->bias, n->options.eps());
+  };
+  auto h = hidden + self_attn_->forward(norm(layer_norm1_, hidden));  // (B, L, D)
+  return h + mlp_->forward(norm(layer_norm2_, h));                    // (B, L, D)
 }
 
 // --- whole model -------------------------------------------------------------------
@@ -150,9 +121,9 @@ ClipTextModelImpl::ClipTextModelImpl(const ClipTextParams& params) : params_(par
   auto textModel = register_module("text_model", std::make_shared<torch::nn::Module>());
   auto embeddings = textModel->register_module("embeddings", std::make_shared<torch::nn::Module>());
   token_embedding_ = embeddings->register_module(
-      "token_embedding", torch::nn::Embedding(params.vocab_size, params.hidden_size));
+      "token_embedding", EmbeddingTable(params.vocab_size, params.hidden_size));
   position_embedding_ = embeddings->register_module(
-      "position_embedding", torch::nn::Embedding(params.max_position_embeddings, params.hidden_size));
+      "position_embedding", EmbeddingTable(params.max_position_embeddings, params.hidden_size));
 
   auto encoder = textModel->register_module("encoder", std::make_shared<torch::nn::Module>());
   auto layerList = encoder->register_module("layers", torch::nn::ModuleList());
@@ -176,6 +147,10 @@ torch::Tensor ClipTextModelImpl::pooledRows(const torch::Tensor& ids) const {
   return ids.eq(params_.eos_token_id).to(torch::kInt).argmax(-1);  // (B,)
 }
 
+torch::ScalarType ClipTextModelImpl::computeDtype() const {
+  return computeDtype_.value_or(token_embedding_->weight.scalar_type());
+}
+
 ClipTextOutput ClipTextModelImpl::forward(const torch::Tensor& input_ids, bool outputHiddenStates) {
   TORCH_CHECK(input_ids.dim() == 2, "CLIP text model: input_ids must be (batch, length), got ",
               input_ids.sizes());
@@ -192,17 +167,18 @@ ClipTextOutput ClipTextModelImpl::forward(const torch::Tensor& input_ids, bool o
                 "CLIP text model: token id outside 0..", params_.vocab_size - 1);
   }
 
-  auto positions = torch::arange(length, ids.options());                                // (L,)
-  auto hidden = token_embedding_->forward(ids) + position_embedding_->forward(positions);  // (B, L, D)
-  auto mask = causalMask(length, weight.options());                                       // (L, L)
+  const auto dtype = computeDtype();
+  auto positions = torch::arange(length, ids.options());  // (L,)
+  auto hidden = token_embedding_->forward(ids).to(dtype) + position_embedding_->forward(positions).to(dtype);  // (B, L, D)
 
   ClipTextOutput out;
   if (outputHiddenStates) out.hidden_states.push_back(hidden);
   for (auto& layer : layers_) {
-    hidden = layer->forward(hidden, mask);  // (B, L, D)
+    hidden = layer->forward(hidden);  // (B, L, D)
     if (outputHiddenStates) out.hidden_states.push_back(hidden);
   }
-  out.last_hidden_state = final_layer_norm_->forward(hidden);  // (B, L, D)
+  out.last_hidden_state = layerNorm(hidden, final_layer_norm_->weight, final_layer_norm_->bias,
+                                    final_layer_norm_->options.eps());  // (B, L, D)
 
   auto rows = pooledRows(ids);                                  // (B,)
   auto batchIndex = torch::arange(ids.size(0), ids.options());  // (B,)

@@ -8,6 +8,10 @@
 
 #include <torch/torch.h>
 
+#include <optional>
+
+#include "tensor/layers.h"
+
 #include <vector>
 
 #include "weights/architecture.h"
@@ -25,13 +29,13 @@ struct ClipTextOutput {
 class ClipAttentionImpl : public torch::nn::Module {
  public:
   ClipAttentionImpl(int64_t hiddenSize, int64_t numHeads);
-  // hidden (B, L, D), additiveMask (L, L) in hidden's dtype.
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additiveMask);
+  // hidden (B, L, D); causal self-attention.
+  torch::Tensor forward(const torch::Tensor& hidden);
 
  private:
   int64_t numHeads_;
   int64_t headDim_;
-  torch::nn::Linear q_proj_{nullptr}, k_proj_{nullptr}, v_proj_{nullptr}, out_proj_{nullptr};
+  Dense q_proj_{nullptr}, k_proj_{nullptr}, v_proj_{nullptr}, out_proj_{nullptr};
 };
 TORCH_MODULE(ClipAttention);
 
@@ -42,14 +46,14 @@ class ClipMlpImpl : public torch::nn::Module {
 
  private:
   std::string activation_;
-  torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
+  Dense fc1_{nullptr}, fc2_{nullptr};
 };
 TORCH_MODULE(ClipMlp);
 
 class ClipEncoderLayerImpl : public torch::nn::Module {
  public:
   explicit ClipEncoderLayerImpl(const ClipTextParams& params);
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additiveMask);
+  torch::Tensor forward(const torch::Tensor& hidden);
 
  private:
   ClipAttention self_attn_{nullptr};
@@ -72,13 +76,19 @@ class ClipTextModelImpl : public torch::nn::Module {
 
   const ClipTextParams& params() const { return params_; }
 
+  // Activations' dtype (default: the weights'). Float32 with bfloat16
+  // weights on CPUs without fast bfloat16 products (tensor/precision_ops.h).
+  void setComputeDtype(torch::ScalarType dtype) { computeDtype_ = dtype; }
+  torch::ScalarType computeDtype() const;
+
  private:
   // (B,) int64: the row pooled per sequence (legacy eos_token_id == 2:
   // argmax of the ids; otherwise the first position holding eos_token_id).
   torch::Tensor pooledRows(const torch::Tensor& ids) const;
 
   ClipTextParams params_;
-  torch::nn::Embedding token_embedding_{nullptr}, position_embedding_{nullptr};
+  std::optional<torch::ScalarType> computeDtype_;
+  EmbeddingTable token_embedding_{nullptr}, position_embedding_{nullptr};
   std::vector<ClipEncoderLayer> layers_;
   torch::nn::LayerNorm final_layer_norm_{nullptr};
 };

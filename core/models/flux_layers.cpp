@@ -48,15 +48,6 @@ torch::Tensor timestepEmbedding(const torch::Tensor& t, int64_t dim, double maxP
 
 // --- parametrised layers ---------------------------------------------------
 
-DenseImpl::DenseImpl(int64_t in, int64_t out, bool withBias, const torch::TensorOptions& options) {
-  weight = register_parameter("weight", torch::empty({out, in}, options), /*requires_grad=*/false);
-  if (withBias) bias = register_parameter("bias", torch::empty({out}, options), false);
-}
-
-torch::Tensor DenseImpl::forward(const torch::Tensor& x) const {
-  return torch::linear(x, weight, bias);
-}
-
 MLPEmbedderImpl::MLPEmbedderImpl(int64_t inDim, int64_t hiddenDim,
                                  const torch::TensorOptions& options)
     : inLayer_(register_module("in_layer", Dense(inDim, hiddenDim, true, options))),

@@ -6,6 +6,8 @@
 
 #include <torch/torch.h>
 
+#include "tensor/layers.h"
+
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -33,17 +35,6 @@ torch::Tensor timestepEmbedding(const torch::Tensor& t, int64_t dim, double maxP
                                 double timeFactor = 1000.0);
 
 // --- parametrised layers ---------------------------------------------------
-
-// y = x W^T + b. Same parameters ("weight", "bias") as torch::nn::Linear,
-// but allocated uninitialised: every value comes from the checkpoint, and
-// random initialisation of 12B parameters would cost minutes and memory.
-class DenseImpl : public torch::nn::Module {
- public:
-  DenseImpl(int64_t in, int64_t out, bool bias, const torch::TensorOptions& options);
-  torch::Tensor forward(const torch::Tensor& x) const;
-  torch::Tensor weight, bias;  // (out, in), (out) or undefined
-};
-TORCH_MODULE(Dense);
 
 // in_layer -> SiLU -> out_layer.
 class MLPEmbedderImpl : public torch::nn::Module {

@@ -67,7 +67,9 @@ FluxModelImpl::FluxModelImpl(const FluxParams& params, const torch::TensorOption
   finalLayer_ = register_module("final_layer", LastLayer(hidden, params.out_channels, options));
 }
 
-torch::ScalarType FluxModelImpl::dtype() const { return imgIn_->weight.scalar_type(); }
+torch::ScalarType FluxModelImpl::dtype() const {
+  return computeDtype_.value_or(imgIn_->weight.scalar_type());
+}
 torch::Device FluxModelImpl::device() const { return imgIn_->weight.device(); }
 
 void FluxModelImpl::record(const std::string& name, const torch::Tensor& value) const {

@@ -40,7 +40,10 @@ class FluxModelImpl : public torch::nn::Module {
                         const torch::Tensor& guidance = {});
 
   const FluxParams& params() const { return params_; }
+  // The activations' dtype: the weights' unless set. Float32 with bfloat16
+  // weights on CPUs without fast bfloat16 products (tensor/precision_ops.h).
   torch::ScalarType dtype() const;
+  void setComputeDtype(torch::ScalarType dtype) { computeDtype_ = dtype; }
   torch::Device device() const;  // where the embedders and the final layer live
 
   // Golden intermediates, named as in the golden README ("intermediate.img_in",
@@ -59,6 +62,7 @@ class FluxModelImpl : public torch::nn::Module {
   void record(const std::string& name, const torch::Tensor& value) const;
 
   FluxParams params_;
+  std::optional<torch::ScalarType> computeDtype_;
   Dense imgIn_{nullptr};
   MLPEmbedder timeIn_{nullptr}, vectorIn_{nullptr}, guidanceIn_{nullptr};
   Dense txtIn_{nullptr};

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "tensor/precision_ops.h"
+
 namespace fd {
 
 namespace {
@@ -28,9 +30,7 @@ torch::Tensor activate(const torch::Tensor& x, const std::string& name) {
   return torch::gelu(x, "tanh");
 }
 
-torch::nn::Linear linearNoBias(int64_t in, int64_t out) {
-  return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false));
-}
+Dense linearNoBias(int64_t in, int64_t out) { return Dense(in, out, /*bias=*/false); }
 
 }  // namespace
 
@@ -50,16 +50,18 @@ torch::Tensor T5LayerNormImpl::forward(const torch::Tensor& hidden) {
   // then multiplied by the weight.
   auto variance = hidden.to(torch::kFloat).pow(2).mean(-1, /*keepdim=*/true);  // (B, L, 1)
   auto normed = hidden * torch::rsqrt(variance + eps_);                        // (B, L, D) f32
-  if (weight.scalar_type() == torch::kBFloat16 || weight.scalar_type() == torch::kHalf) {
-    normed = normed.to(weight.scalar_type());
+  // HF casts back when the weights are 16-bit; activations carry the compute
+  // dtype here (16-bit weights under float32 compute stay float32).
+  if (hidden.scalar_type() == torch::kBFloat16 || hidden.scalar_type() == torch::kHalf) {
+    normed = normed.to(hidden.scalar_type());
   }
-  return weight * normed;  // (B, L, D)
+  return castTo(weight, normed.scalar_type()) * normed;  // (B, L, D)
 }
 
 // --- self-attention ----------------------------------------------------------------
 
 T5AttentionImpl::T5AttentionImpl(const T5Params& params, bool hasRelativeBias)
-    : scoreBudgetBytes_(kT5AttentionScoreBytes), numHeads_(params.num_heads), headDim_(params.d_kv) {
+    : numHeads_(params.num_heads), headDim_(params.d_kv) {
   const int64_t inner = params.num_heads * params.d_kv;  // need not equal d_model
   q_ = register_module("q", linearNoBias(params.d_model, inner));
   k_ = register_module("k", linearNoBias(params.d_model, inner));
@@ -68,7 +70,7 @@ T5AttentionImpl::T5AttentionImpl(const T5Params& params, bool hasRelativeBias)
   if (hasRelativeBias) {
     relative_attention_bias_ = register_module(
         "relative_attention_bias",
-        torch::nn::Embedding(params.relative_attention_num_buckets, params.num_heads));
+        EmbeddingTable(params.relative_attention_num_buckets, params.num_heads));
   }
 }
 
@@ -90,23 +92,8 @@ torch::Tensor T5AttentionImpl::forward(const torch::Tensor& hidden,
   auto k = heads(k_->forward(hidden));  // (B, H, L, Dh)
   auto v = heads(v_->forward(hidden));  // (B, H, L, Dh)
 
-  // Explicit attention (no 1/sqrt(d) scaling in T5, softmax in float32 as
-  // HF does), over head chunks to bound the float32 score copy.
-  const int64_t perHeadBytes = batch * length * length * static_cast<int64_t>(sizeof(float));
-  const int64_t fitting = scoreBudgetBytes_ / std::max<int64_t>(1, perHeadBytes);
-  const int64_t headsPerChunk = std::clamp<int64_t>(fitting, 1, numHeads_);
-  std::vector<torch::Tensor> contexts;
-  for (int64_t h0 = 0; h0 < numHeads_; h0 += headsPerChunk) {
-    const int64_t h1 = std::min(numHeads_, h0 + headsPerChunk);
-    auto qc = q.slice(1, h0, h1);                                 // (B, h, L, Dh)
-    auto kc = k.slice(1, h0, h1);                                 // (B, h, L, Dh)
-    auto vc = v.slice(1, h0, h1);                                 // (B, h, L, Dh)
-    auto scores = torch::matmul(qc, kc.transpose(-1, -2));        // (B, h, L, L)
-    scores = scores + positionBias.slice(1, h0, h1);              // (B, h, L, L)
-    auto probs = torch::softmax(scores.to(torch::kFloat), -1).to(scores.scalar_type());
-    contexts.push_back(torch::matmul(probs, vc));                 // (B, h, L, Dh)
-  }
-  auto context = contexts.size() == 1 ? contexts.front() : torch::cat(contexts, 1);  // (B, H, L, Dh)
+  // No 1/sqrt(d) scaling in T5; the relative position bias is the additive mask.
+  auto context = attention(q, k, v, positionBias, /*scale=*/1.0);  // (B, H, L, Dh)
   context = context.transpose(1, 2).reshape({batch, length, numHeads_ * headDim_});   // (B, L, H*Dh)
   return o_->forward(context);                                                        // (B, L, D)
 }
@@ -131,7 +118,7 @@ torch::Tensor T5DenseImpl::forward(const torch::Tensor& hidden) {
   } else {
     inner = activate(wi_->forward(hidden), activation_);
   }
-  return wo_->forward(inner.to(wo_->weight.scalar_type()));  // (B, L, D)
+  return wo_->forward(inner);  // (B, L, D)
 }
 
 // --- block -------------------------------------------------------------------------
@@ -177,7 +164,7 @@ T5EncoderImpl::T5EncoderImpl(const T5Params& params) : params_(params) {
                                 "\" (expected gelu_new, gelu_pytorch_tanh, gelu or relu)");
   }
 
-  shared_ = register_module("shared", torch::nn::Embedding(params.vocab_size, params.d_model));
+  shared_ = register_module("shared", EmbeddingTable(params.vocab_size, params.d_model));
   auto encoder = register_module("encoder", std::make_shared<torch::nn::Module>());
   auto blockList = encoder->register_module("block", torch::nn::ModuleList());
   for (int64_t i = 0; i < params.num_layers; ++i) {
@@ -208,8 +195,8 @@ torch::Tensor T5EncoderImpl::relativePositionBuckets(int64_t queryLength, int64_
   return buckets + torch::where(distance.lt(maxExact), distance, large);         // (Lq, Lk)
 }
 
-void T5EncoderImpl::setAttentionScoreBudget(int64_t bytes) {
-  for (auto& block : blocks_) block->attention()->setScoreBudgetBytes(bytes);
+torch::ScalarType T5EncoderImpl::computeDtype() const {
+  return computeDtype_.value_or(shared_->weight.scalar_type());
 }
 
 T5EncoderOutput T5EncoderImpl::forward(const torch::Tensor& input_ids, bool outputHiddenStates) {
@@ -226,10 +213,12 @@ T5EncoderOutput T5EncoderImpl::forward(const torch::Tensor& input_ids, bool outp
               "T5 encoder: token id outside 0..", params_.vocab_size - 1);
   const int64_t length = ids.size(1);
 
-  auto hidden = shared_->forward(ids);  // (B, L, D), no embedding scaling in T5
+  const auto dtype = computeDtype();
+  TORCH_CHECK(dtype != torch::kHalf, "T5 encoder: float16 activations overflow in T5 (t5SafeDtype)");
+  auto hidden = shared_->forward(ids).to(dtype);  // (B, L, D), no embedding scaling in T5
   // Block 0 owns the bias table; every block adds the same bias.
   auto buckets = relativePositionBuckets(length, length).to(weight.device());  // (L, L)
-  auto positionBias = blocks_.front()->attention()->computeBias(buckets);      // (1, H, L, L)
+  auto positionBias = blocks_.front()->attention()->computeBias(buckets).to(dtype);  // (1, H, L, L)
 
   T5EncoderOutput out;
   for (auto& block : blocks_) {

@@ -12,6 +12,10 @@
 
 #include <torch/torch.h>
 
+#include <optional>
+
+#include "tensor/layers.h"
+
 #include <vector>
 
 #include "weights/architecture.h"
@@ -21,11 +25,6 @@ namespace fd {
 // The dtype to run T5 in when `requested` is asked for: float16 becomes
 // bfloat16 (same memory, float32's exponent range); others are kept.
 torch::ScalarType t5SafeDtype(torch::ScalarType requested);
-
-// Default bound on one attention chunk's float32 scores. Real T5-XXL is 64
-// heads over 256-512 tokens (16-64 MiB per prompt), so this only splits the
-// heads for large batches.
-constexpr int64_t kT5AttentionScoreBytes = int64_t{512} << 20;
 
 struct T5EncoderOutput {
   torch::Tensor last_hidden_state;  // (B, L, d_model), after final_layer_norm
@@ -55,15 +54,11 @@ class T5AttentionImpl : public torch::nn::Module {
   // (1, H, Lq, Lk) from the bucket table; only the block holding
   // relative_attention_bias can compute it.
   torch::Tensor computeBias(const torch::Tensor& buckets);
-  // Upper bound on one head chunk's float32 scores (at least one head).
-  void setScoreBudgetBytes(int64_t bytes) { scoreBudgetBytes_ = bytes; }
-
  private:
-  int64_t scoreBudgetBytes_;
   int64_t numHeads_;
   int64_t headDim_;
-  torch::nn::Linear q_{nullptr}, k_{nullptr}, v_{nullptr}, o_{nullptr};
-  torch::nn::Embedding relative_attention_bias_{nullptr};
+  Dense q_{nullptr}, k_{nullptr}, v_{nullptr}, o_{nullptr};
+  EmbeddingTable relative_attention_bias_{nullptr};
 };
 TORCH_MODULE(T5Attention);
 
@@ -76,7 +71,7 @@ class T5DenseImpl : public torch::nn::Module {
  private:
   bool gated_;
   std::string activation_;
-  torch::nn::Linear wi_{nullptr}, wi_0_{nullptr}, wi_1_{nullptr}, wo_{nullptr};
+  Dense wi_{nullptr}, wi_0_{nullptr}, wi_1_{nullptr}, wo_{nullptr};
 };
 TORCH_MODULE(T5Dense);
 
@@ -111,13 +106,15 @@ class T5EncoderImpl : public torch::nn::Module {
 
   const T5Params& params() const { return params_; }
 
-  // Attention runs over head chunks whose float32 scores stay under this
-  // many bytes (default kT5AttentionScoreBytes; at least one head a chunk).
-  void setAttentionScoreBudget(int64_t bytes);
+  // Activations' dtype (default: the weights'). Float32 with bfloat16
+  // weights on CPUs without fast bfloat16 products (tensor/precision_ops.h).
+  void setComputeDtype(torch::ScalarType dtype) { computeDtype_ = dtype; }
+  torch::ScalarType computeDtype() const;
 
  private:
   T5Params params_;
-  torch::nn::Embedding shared_{nullptr};
+  std::optional<torch::ScalarType> computeDtype_;
+  EmbeddingTable shared_{nullptr};
   std::vector<T5Block> blocks_;
   T5LayerNorm final_layer_norm_{nullptr};
 };

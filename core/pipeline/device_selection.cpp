@@ -1,6 +1,7 @@
 #include "pipeline/device_selection.h"
 
 #include "models/t5_encoder.h"
+#include "tensor/cpu_bf16_probe.h"
 
 #include <cstdio>
 
@@ -26,20 +27,37 @@ Result<Placement> choosePlacement(const EngineOptions& options) {
   }
   const bool onGpu = p.device.is_cuda();
 
-  // Auto: bfloat16 on CUDA; on the CPU bfloat16 too, which keeps the
-  // quality and runs the full-size VAE decoder ~2.4x faster than float32
-  // with this LibTorch (measured on the project's reference machine).
+  // Auto: bfloat16 on CUDA. On the CPU bfloat16 weights (half the memory),
+  // computed in bfloat16 only where this CPU multiplies bfloat16 fast and in
+  // float32 accumulation (measured once: tensor/cpu_bf16_probe.h); elsewhere
+  // in float32 with each layer's weights upcast when it runs.
   torch::ScalarType dtype = torch::kBFloat16;
   switch (options.dtype) {
-    case DtypePreference::Auto: dtype = torch::kBFloat16; break;
-    case DtypePreference::Float32: dtype = torch::kFloat32; break;
-    case DtypePreference::BFloat16: dtype = torch::kBFloat16; break;
+    case DtypePreference::Auto:
+      dtype = torch::kBFloat16;
+      if (onGpu) {
+        p.dtypeReason = "bfloat16 on the GPU";
+      } else {
+        const CpuBf16Report& cpu = cpuBf16Report();
+        p.computeInFloat32 = !cpu.prefersBf16Compute();
+        p.dtypeReason = cpu.summary();
+      }
+      break;
+    case DtypePreference::Float32:
+      dtype = torch::kFloat32;
+      p.dtypeReason = "float32, as asked";
+      break;
+    case DtypePreference::BFloat16:
+      dtype = torch::kBFloat16;
+      p.dtypeReason = "bfloat16, as asked";
+      break;
     case DtypePreference::Float16:
       if (!onGpu)
         return makeError(ErrorKind::BadRequest,
                          "dtype 'float16' runs on CUDA only (CPU kernels for it are slow or missing); "
                          "use 'bfloat16' or 'float32' on the CPU");
       dtype = torch::kFloat16;
+      p.dtypeReason = "float16, as asked";
       break;
   }
   p.fluxDtype = dtype;

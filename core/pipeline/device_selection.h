@@ -18,6 +18,14 @@ struct Placement {
   torch::ScalarType autoencoderDtype = torch::kBFloat16;
   torch::ScalarType clipDtype = torch::kBFloat16;
   torch::ScalarType t5Dtype = torch::kBFloat16;  // never float16 (t5SafeDtype)
+  // Weights stay in the dtypes above; on a CPU without fast bfloat16
+  // products (tensor/cpu_bf16_probe.h) `auto` computes in float32, upcasting
+  // each layer's bfloat16 weights when it runs.
+  bool computeInFloat32 = false;
+  std::string dtypeReason;  // for people: why these dtypes
+  torch::ScalarType computeDtype(torch::ScalarType weights) const {
+    return computeInFloat32 && weights == torch::kBFloat16 ? torch::kFloat32 : weights;
+  }
   MemoryMode memory = MemoryMode::Resident;
   // Where the text encoders stay between requests: the compute device when
   // resident, the CPU when they are offloaded after encoding.

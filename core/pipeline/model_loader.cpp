@@ -73,8 +73,9 @@ Result<MappedWeights> openAndMap(const ComponentFiles& c, MapFunction map) {
 }
 
 ComponentReport reportFor(const std::string& name, const ComponentFiles& c, const torch::Device& device,
-                          torch::ScalarType dtype, const WeightMap& weights) {
-  return ComponentReport{name, joined(c.files), deviceName(device), dtypeName(dtype), weights.parameterCount()};
+                          torch::ScalarType dtype, torch::ScalarType compute, const WeightMap& weights) {
+  return ComponentReport{name, joined(c.files), deviceName(device), dtypeName(dtype),
+                         compute == dtype ? std::string() : dtypeName(compute), weights.parameterCount()};
 }
 
 Error mismatch(const std::string& what) {
@@ -150,7 +151,9 @@ Result<LoadedModels> loadAll(const ModelLocation& location, const Placement& pla
     m.clip = ClipTextModel(*params);
     if (auto s = loadModuleWeights(*m.clip, w->map, placement.clipDtype, placement.textHome); !s) return s.error();
     m.clip->eval();
-    m.reports.push_back(reportFor("clip", m.files.clip, placement.textHome, placement.clipDtype, w->map));
+    m.clip->setComputeDtype(placement.computeDtype(placement.clipDtype));
+    m.reports.push_back(reportFor("clip", m.files.clip, placement.textHome, placement.clipDtype,
+                                  placement.computeDtype(placement.clipDtype), w->map));
     progress.advance(bytesOf(m.files.clip));
   }
   {
@@ -163,7 +166,9 @@ Result<LoadedModels> loadAll(const ModelLocation& location, const Placement& pla
     m.t5 = T5Encoder(*params);
     if (auto s = loadModuleWeights(*m.t5, w->map, placement.t5Dtype, placement.textHome); !s) return s.error();
     m.t5->eval();
-    m.reports.push_back(reportFor("t5", m.files.t5, placement.textHome, placement.t5Dtype, w->map));
+    m.t5->setComputeDtype(placement.computeDtype(placement.t5Dtype));
+    m.reports.push_back(reportFor("t5", m.files.t5, placement.textHome, placement.t5Dtype,
+                                  placement.computeDtype(placement.t5Dtype), w->map));
     progress.advance(bytesOf(m.files.t5));
   }
   {
@@ -180,8 +185,10 @@ Result<LoadedModels> loadAll(const ModelLocation& location, const Placement& pla
     m.flux = FluxModel(*params, torch::TensorOptions().dtype(placement.fluxDtype).device(home));
     if (auto s = loadModuleWeights(*m.flux, w->map, placement.fluxDtype, home); !s) return s.error();
     m.flux->eval();
+    m.flux->setComputeDtype(placement.computeDtype(placement.fluxDtype));
     if (placement.streamBlocksTo) m.flux->setBlockStreaming(*placement.streamBlocksTo);
-    m.reports.push_back(reportFor("transformer", m.files.transformer, placement.device, placement.fluxDtype, w->map));
+    m.reports.push_back(reportFor("transformer", m.files.transformer, placement.device, placement.fluxDtype,
+                                  placement.computeDtype(placement.fluxDtype), w->map));
     if (placement.streamBlocksTo) m.reports.back().device += " (blocks streamed from cpu)";
     progress.advance(bytesOf(m.files.transformer));
   }
@@ -197,8 +204,9 @@ Result<LoadedModels> loadAll(const ModelLocation& location, const Placement& pla
     if (auto s = loadModuleWeights(*m.autoencoder, w->map, placement.autoencoderDtype, placement.device); !s)
       return s.error();
     m.autoencoder->eval();
-    m.reports.push_back(
-        reportFor("autoencoder", m.files.autoencoder, placement.device, placement.autoencoderDtype, w->map));
+    m.autoencoder->setComputeDtype(placement.computeDtype(placement.autoencoderDtype));
+    m.reports.push_back(reportFor("autoencoder", m.files.autoencoder, placement.device, placement.autoencoderDtype,
+                                  placement.computeDtype(placement.autoencoderDtype), w->map));
     progress.advance(bytesOf(m.files.autoencoder));
   }
   if (auto s = checkCompatible(m); !s) return s.error();

@@ -50,6 +50,9 @@ ModelInfo describeModel(const LoadedModels& m, const Placement& placement) {
   info.device = deviceName(placement.device);
   info.deviceDescription = describeDevice(placement.device);
   info.dtype = dtypeName(placement.fluxDtype);
+  if (placement.computeDtype(placement.fluxDtype) != placement.fluxDtype)
+    info.dtype += " (" + dtypeName(placement.computeDtype(placement.fluxDtype)) + " compute)";
+  info.dtypeReason = placement.dtypeReason;
   info.components = m.reports;
   return info;
 }
@@ -172,8 +175,9 @@ Result<GenerationResult> Pipeline::Impl::run(const GenerationRequest& request, c
   sampling.steps = result.request.steps;
   sampling.shift = info.guidanceDistilled;  // dev: resolution-dependent shift; schnell: none
   sampling.guidance = result.request.guidance.value_or(3.5);
-  sampling.dtype = placement.fluxDtype;
-  // Noise is drawn in the model dtype, as the reference CLI does (bf16).
+  sampling.dtype = placement.computeDtype(placement.fluxDtype);
+  // Noise is drawn in the weights' dtype, as the reference CLI does (bf16):
+  // the same seed gives the same start whatever the CPU computes in.
   sampling.noiseDtype = placement.fluxDtype;
   sampling.device = placement.device;
   auto onStep = [&](const StepInfo& step) {
@@ -210,7 +214,7 @@ Result<GenerationResult> Pipeline::Impl::run(const GenerationRequest& request, c
     p.fraction = double(i) / double(request.count);
     p.message = "decoding image " + std::to_string(i + 1) + " of " + std::to_string(request.count);
     report(p);
-    auto z = latents->slice(0, i, i + 1).to(placement.autoencoderDtype);  // (1, 16, H/8, W/8)
+    auto z = latents->slice(0, i, i + 1).to(placement.computeDtype(placement.autoencoderDtype));  // (1, 16, H/8, W/8)
     auto rgb = imageToRgb8(models.autoencoder->decode(z));                  // (1, H, W, 3) uint8 CPU
     GeneratedImage image;
     image.width = int(rgb.size(2));

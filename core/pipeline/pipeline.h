@@ -101,7 +101,8 @@ struct ComponentReport {
   std::string name;     // transformer, autoencoder, clip, t5
   std::string files;    // where it was loaded from
   std::string device;   // cpu, cuda:0
-  std::string dtype;    // float32, bfloat16, float16
+  std::string dtype;    // weights: float32, bfloat16, float16
+  std::string compute;  // activations' dtype when it differs from the weights' (else empty)
   int64_t parameters = 0;
 };
 
@@ -114,7 +115,8 @@ struct ModelInfo {
   int maxSteps = 4;
   std::string device;             // "cpu", "cuda:0"
   std::string deviceDescription;  // "NVIDIA H100 80GB HBM3 (79.1 GiB)", "CPU, 2 threads"
-  std::string dtype;
+  std::string dtype;        // the transformer's weights, plus "(float32 compute)" when upcast per layer
+  std::string dtypeReason;  // why: the GPU, the user's choice, or this CPU's bfloat16 speed
   std::vector<ComponentReport> components;
 };
 

@@ -73,7 +73,7 @@ Result<EncodedPrompt> TextConditioner::runEncoders(const std::string& prompt) {
 
   torch::NoGradGuard noGrad;
   EncodersOnDevice onDevice(models_, placement_);
-  const auto target = torch::TensorOptions().dtype(placement_.fluxDtype).device(placement_.device);
+  const auto target = torch::TensorOptions().dtype(placement_.computeDtype(placement_.fluxDtype)).device(placement_.device);
   auto clip = models_.clip->forward(idsTensor(clipIds->ids));
   out.conditioning.vec = clip.pooler_output.to(target);                                  // (1, clip hidden)
   out.conditioning.txt = models_.t5->forward(idsTensor(t5Ids->ids)).last_hidden_state.to(target);  // (1, L_t5, d_model)

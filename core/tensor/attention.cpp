@@ -1,8 +1,7 @@
 #include "tensor/attention.h"
 
-#include <torch/version.h>
+#include "tensor/precision_ops.h"
 
-#include <algorithm>
 #include <cmath>
 
 namespace fd {
@@ -43,41 +42,6 @@ std::pair<torch::Tensor, torch::Tensor> applyRope(const torch::Tensor& q, const 
   return {rotate(q), rotate(k)};
 }
 
-torch::Tensor chunkedAttention(const torch::Tensor& q, const torch::Tensor& k,
-                               const torch::Tensor& v, int64_t maxScoreBytes) {
-  checkHeads(q, k, v);
-  const auto compute = scoreDtype(q);
-  const int64_t batch = q.size(0), heads = q.size(1), lq = q.size(2), dim = q.size(3);
-  const int64_t lk = k.size(2), dv = v.size(3);
-  const int64_t rows = batch * heads;
-
-  auto qf = q.to(compute).reshape({rows, lq, dim});                 // (BH, Lq, D)
-  auto kt = k.to(compute).reshape({rows, lk, dim}).transpose(1, 2);  // (BH, D, Lk)
-  auto vf = v.to(compute).reshape({rows, lk, dv});                  // (BH, Lk, Dv)
-  const double scale = std::sqrt(static_cast<double>(dim));
-
-  // How many score rows (one per (head, query) pair, Lk values each) fit.
-  const int64_t rowBytes = std::max<int64_t>(1, lk * static_cast<int64_t>(c10::elementSize(compute)));
-  const int64_t budgetRows = std::max<int64_t>(1, maxScoreBytes / rowBytes);
-  const int64_t headsPerChunk = std::clamp<int64_t>(budgetRows / std::max<int64_t>(1, lq), 1, rows);
-  const int64_t queriesPerChunk = budgetRows >= lq ? lq : budgetRows;
-
-  auto out = torch::empty({rows, lq, dv}, qf.options());  // (BH, Lq, Dv)
-  for (int64_t h0 = 0; h0 < rows; h0 += headsPerChunk) {
-    const int64_t h1 = std::min(rows, h0 + headsPerChunk);
-    const auto kChunk = kt.slice(0, h0, h1);
-    const auto vChunk = vf.slice(0, h0, h1);
-    for (int64_t q0 = 0; q0 < lq; q0 += queriesPerChunk) {
-      const int64_t q1 = std::min(lq, q0 + queriesPerChunk);
-      auto scores = torch::matmul(qf.slice(0, h0, h1).slice(1, q0, q1), kChunk);  // (h, q, Lk)
-      scores.div_(scale);
-      auto probs = torch::softmax(scores, -1);
-      out.slice(0, h0, h1).slice(1, q0, q1).copy_(torch::matmul(probs, vChunk));  // (h, q, Dv)
-    }
-  }
-  return out.view({batch, heads, lq, dv}).to(q.scalar_type());
-}
-
 torch::Tensor plainAttention(const torch::Tensor& q, const torch::Tensor& k,
                              const torch::Tensor& v) {
   checkHeads(q, k, v);
@@ -89,12 +53,7 @@ torch::Tensor plainAttention(const torch::Tensor& q, const torch::Tensor& k,
 
 torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k,
                                         const torch::Tensor& v) {
-#if defined(TORCH_VERSION_MAJOR) && TORCH_VERSION_MAJOR >= 2
-  checkHeads(q, k, v);
-  return at::scaled_dot_product_attention(q, k, v);
-#else
-  return chunkedAttention(q, k, v);
-#endif
+  return attention(q, k, v);
 }
 
 torch::Tensor ropeAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,

@@ -17,24 +17,14 @@ namespace fd {
 std::pair<torch::Tensor, torch::Tensor> applyRope(const torch::Tensor& q, const torch::Tensor& k,
                                                   const torch::Tensor& pe);
 
-// softmax(q k^T / sqrt(D)) v, (B, H, L, D) -> (B, H, L, D) in q's dtype.
-// LibTorch >= 2.0: the fused at::scaled_dot_product_attention. LibTorch 1.13:
-// chunkedAttention with the default budget.
+// softmax(q k^T / sqrt(D)) v, (B, H, L, D) -> (B, H, L, D) in q's dtype,
+// through the engine's one attention (tensor/precision_ops.h: LibTorch's
+// fused scaled_dot_product_attention, bf16 rules of this CPU).
 torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k,
                                         const torch::Tensor& v);
 
-// Scores budget of chunkedAttention: 256 MiB of float32 scores at a time.
-constexpr int64_t kDefaultAttentionScoreBytes = int64_t{256} << 20;
-
-// The same result as the full softmax attention, but never holds more than
-// `maxScoreBytes` of scores: (batch*head, query) rows are processed in chunks.
-// bfloat16/float16 inputs are computed in float32 (as the reference's
-// attention did on CPU) and the result cast back.
-torch::Tensor chunkedAttention(const torch::Tensor& q, const torch::Tensor& k,
-                               const torch::Tensor& v,
-                               int64_t maxScoreBytes = kDefaultAttentionScoreBytes);
-
-// The whole (B, H, L, L) score matrix at once, in float32. For tests.
+// The whole (B, H, L, L) score matrix at once, in float32: the textbook
+// formula, a reference for tests.
 torch::Tensor plainAttention(const torch::Tensor& q, const torch::Tensor& k,
                              const torch::Tensor& v);
 

@@ -136,27 +136,23 @@ TEST(Schedule, ShiftMovesTimestepsUpAsImagesGrow) {
 
 // --- attention -------------------------------------------------------------------
 
-TEST(Attention, ChunkedEqualsPlainForEverySplit) {
+TEST(Attention, FusedEqualsPlain) {
   const auto q = randn({2, 3, 37, 16}, 20), k = randn({2, 3, 41, 16}, 21), v = randn({2, 3, 41, 8}, 22);
   const auto plain = plainAttention(q, k, v);
-  const int64_t row = 41 * 4;  // bytes of one float32 score row
-  for (int64_t budget : {row * 1, row * 5, row * 37, row * 37 * 2 + row, row * 37 * 6, int64_t{1} << 30}) {
-    const auto chunked = chunkedAttention(q, k, v, budget);
-    ASSERT_EQ(chunked.sizes(), plain.sizes());
-    EXPECT_TRUE(torch::allclose(chunked, plain, 1e-5, 1e-6)) << "budget " << budget << " bytes";
-  }
-  EXPECT_TRUE(torch::allclose(scaledDotProductAttention(q, k, v), plain, 1e-5, 1e-5));
+  const auto fused = scaledDotProductAttention(q, k, v);
+  ASSERT_EQ(fused.sizes(), plain.sizes());
+  EXPECT_TRUE(torch::allclose(fused, plain, 1e-5, 1e-5));
 }
 
-TEST(Attention, ReducedPrecisionIsComputedInFloat32AndCastBack) {
+TEST(Attention, ReducedPrecisionAccumulatesInFloat32AndCastsBack) {
   const auto q = randn({1, 2, 19, 16}, 30), k = randn({1, 2, 19, 16}, 31), v = randn({1, 2, 19, 16}, 32);
   const auto q16 = q.to(torch::kBFloat16), k16 = k.to(torch::kBFloat16), v16 = v.to(torch::kBFloat16);
-  const auto chunked = chunkedAttention(q16, k16, v16, 19 * 4 * 3);
-  EXPECT_EQ(chunked.scalar_type(), torch::kBFloat16);
+  const auto fused = scaledDotProductAttention(q16, k16, v16);
+  EXPECT_EQ(fused.scalar_type(), torch::kBFloat16);
   // float32 math on the same bf16 values, rounded once at the end.
   const auto reference = plainAttention(q16.to(torch::kFloat32), k16.to(torch::kFloat32),
                                         v16.to(torch::kFloat32)).to(torch::kBFloat16);
-  EXPECT_TRUE(torch::allclose(chunked.to(torch::kFloat32), reference.to(torch::kFloat32), 1e-2, 1e-2));
+  EXPECT_TRUE(torch::allclose(fused.to(torch::kFloat32), reference.to(torch::kFloat32), 1e-2, 1e-2));
 }
 
 TEST(Attention, RopeWithIdentityRotationKeepsQueriesAndKeys) {

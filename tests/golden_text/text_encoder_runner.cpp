@@ -31,11 +31,13 @@ void throwIfFailed(const Status& status, const std::string& context) {
 const char* dtypeName(torch::ScalarType dtype) { return c10::toString(dtype); }
 
 TensorMap runClip(const WeightMap& weights, const std::string& configText,
-                  const torch::Tensor& inputIds, torch::ScalarType dtype, const std::string& where) {
+                  const torch::Tensor& inputIds, torch::ScalarType dtype,
+                  std::optional<torch::ScalarType> compute, const std::string& where) {
   auto params = valueOrThrow(detectClipTextParams(weights, configText), where + ": CLIP params");
   ClipTextModel model(params);
   throwIfFailed(loadModuleWeights(*model, weights, dtype, torch::kCPU), where + ": CLIP weights");
   model->eval();
+  if (compute) model->setComputeDtype(*compute);
   auto out = model->forward(inputIds, /*outputHiddenStates=*/true);
   TensorMap result{{"last_hidden_state", out.last_hidden_state},
                    {"pooler_output", out.pooler_output}};
@@ -45,13 +47,13 @@ TensorMap runClip(const WeightMap& weights, const std::string& configText,
 }
 
 TensorMap runT5(const WeightMap& weights, const std::string& configText, const torch::Tensor& inputIds,
-                torch::ScalarType dtype, int64_t scoreBudgetBytes, const std::string& where) {
+                torch::ScalarType dtype, std::optional<torch::ScalarType> compute, const std::string& where) {
   auto params = valueOrThrow(detectT5Params(weights, configText), where + ": T5 params");
   T5Encoder model(params);
   throwIfFailed(loadModuleWeights(*model, weights, t5SafeDtype(dtype), torch::kCPU),
                 where + ": T5 weights");
   model->eval();
-  if (scoreBudgetBytes > 0) model->setAttentionScoreBudget(scoreBudgetBytes);
+  if (compute) model->setComputeDtype(*compute);
   auto out = model->forward(inputIds, /*outputHiddenStates=*/true);
   TensorMap result{{"last_hidden_state", out.last_hidden_state}};
   for (size_t i = 0; i < out.hidden_states.size(); ++i)
@@ -73,17 +75,17 @@ TensorMap readTensorFile(const fs::path& path) {
 
 TensorMap runTextEncoder(TextModelKind kind, const fs::path& weightsPath, const std::string& configText,
                          const torch::Tensor& inputIds, torch::ScalarType dtype,
-                         int64_t t5ScoreBudgetBytes) {
+                         std::optional<torch::ScalarType> compute) {
   const std::string where = weightsPath.string();
   auto checkpoint = valueOrThrow(Checkpoint::open(where), "weights");
   torch::NoGradGuard noGrad;
   switch (kind) {
     case TextModelKind::ClipText:
       return runClip(valueOrThrow(mapClipText(checkpoint), where + ": CLIP weight names"), configText,
-                     inputIds, dtype, where);
+                     inputIds, dtype, compute, where);
     case TextModelKind::T5Encoder:
       return runT5(valueOrThrow(mapT5Encoder(checkpoint), where + ": T5 weight names"), configText,
-                   inputIds, dtype, t5ScoreBudgetBytes, where);
+                   inputIds, dtype, compute, where);
     case TextModelKind::Unknown: break;
   }
   throw std::runtime_error(where + ": unknown text model type");

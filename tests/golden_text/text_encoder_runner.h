@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "golden_text/text_golden_cases.h"
@@ -23,10 +24,12 @@ TensorMap readTensorFile(const std::filesystem::path& path);
 // the CPU and runs it on `inputIds` with hidden states. Outputs carry the
 // golden names: last_hidden_state, hidden_states.i, pooler_output (CLIP),
 // debug.relative_position_bucket (T5). Throws with a clear message on any
-// load error. `t5ScoreBudgetBytes` > 0 overrides the T5 attention chunking.
+// load error. `compute`: the activations' dtype when it differs from the
+// weights' (bfloat16 weights computed in float32, as on CPUs without fast
+// bfloat16 products).
 TensorMap runTextEncoder(TextModelKind kind, const std::filesystem::path& weightsPath,
                          const std::string& configText, const torch::Tensor& inputIds,
-                         torch::ScalarType dtype, int64_t t5ScoreBudgetBytes = 0);
+                         torch::ScalarType dtype, std::optional<torch::ScalarType> compute = std::nullopt);
 
 struct TextTolerance {
   double maxAbs = 0;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <set>
 #include <string>
 
@@ -21,6 +22,27 @@ AutoEncoderParams tinyParams() {
   p.num_res_blocks = 1;
   p.z_channels = 16;
   return p;
+}
+
+// An autoencoder with random weights like torch's default initialisation
+// (uniform in +-1/sqrt(fan_in); norms at identity): the model allocates its
+// parameters uninitialised, every value normally comes from a checkpoint.
+AutoEncoder randomAutoEncoder(const AutoEncoderParams& params) {
+  AutoEncoder ae(params);
+  torch::NoGradGuard noGrad;
+  for (auto& item : ae->named_parameters()) {
+    torch::Tensor& p = item.value();
+    const std::string& name = item.key();
+    const bool isNorm = name.find("norm") != std::string::npos;
+    if (isNorm) {
+      p.fill_(name.size() >= 6 && name.compare(name.size() - 6, 6, "weight") == 0 ? 1.0 : 0.0);
+    } else {
+      const int64_t fanIn = p.dim() > 1 ? p[0].numel() : std::max<int64_t>(1, p.size(0));
+      const double bound = 1.0 / std::sqrt(static_cast<double>(fanIn));
+      p.uniform_(-bound, bound);
+    }
+  }
+  return ae;
 }
 
 std::set<std::string> parameterNames(torch::nn::Module& module) {
@@ -42,7 +64,7 @@ std::string errorOf(F&& f) {
 
 TEST(Autoencoder, OddSizesEncodeAndDecodeWithExactShapes) {
   torch::manual_seed(7);
-  AutoEncoder ae(tinyParams());
+  AutoEncoder ae = randomAutoEncoder(tinyParams());
   EXPECT_EQ(ae->downsamplingFactor(), 8);
   const auto image = torch::rand({1, 3, 72, 40}) * 2 - 1;  // (1, 3, 72, 40)
 
@@ -66,7 +88,7 @@ TEST(Autoencoder, OddSizesEncodeAndDecodeWithExactShapes) {
 
 TEST(Autoencoder, DecodeAppliesScaleAndShiftBeforeTheDecoder) {
   torch::manual_seed(8);
-  AutoEncoder ae(tinyParams());
+  AutoEncoder ae = randomAutoEncoder(tinyParams());
   std::map<std::string, torch::Tensor> capture;
   ae->setCapture(&capture);
   const auto z = torch::randn({1, 16, 3, 2});
@@ -89,7 +111,7 @@ TEST(Autoencoder, DecodeAppliesScaleAndShiftBeforeTheDecoder) {
 }
 
 TEST(Autoencoder, ModuleTreeUsesTheOfficialKeyNames) {
-  AutoEncoder ae(tinyParams());
+  AutoEncoder ae = randomAutoEncoder(tinyParams());
   const auto names = parameterNames(*ae);
   for (const char* key :
        {"encoder.conv_in.weight", "encoder.down.0.block.0.norm1.weight",
@@ -116,7 +138,7 @@ TEST(Autoencoder, ModuleTreeUsesTheOfficialKeyNames) {
 TEST(Autoencoder, DecoderOnlyModelHasNoEncoderAndRefusesToEncode) {
   auto p = tinyParams();
   p.has_encoder = false;
-  AutoEncoder ae(p);
+  AutoEncoder ae = randomAutoEncoder(p);
   for (const auto& name : parameterNames(*ae)) EXPECT_EQ(name.rfind("decoder.", 0), 0u) << name;
   EXPECT_EQ(ae->decode(torch::randn({1, 16, 2, 3})).sizes(), (std::vector<int64_t>{1, 3, 16, 24}));
   EXPECT_NE(errorOf([&] { ae->encode(torch::zeros({1, 3, 16, 16})); }).find("no encoder"),
@@ -124,7 +146,7 @@ TEST(Autoencoder, DecoderOnlyModelHasNoEncoderAndRefusesToEncode) {
 }
 
 TEST(Autoencoder, BadInputsGiveErrorsThatNameTheProblem) {
-  AutoEncoder ae(tinyParams());
+  AutoEncoder ae = randomAutoEncoder(tinyParams());
   EXPECT_NE(errorOf([&] { ae->encode(torch::zeros({1, 3, 70, 40})); }).find("multiples of 8"),
             std::string::npos);
   EXPECT_NE(errorOf([&] { ae->encode(torch::zeros({1, 4, 16, 16})); }).find("(B, 3, H, W)"),
@@ -146,7 +168,7 @@ TEST(Autoencoder, BadInputsGiveErrorsThatNameTheProblem) {
 
 TEST(Autoencoder, BFloat16RunsCloseToFloat32) {
   torch::manual_seed(9);
-  AutoEncoder ae(tinyParams());
+  AutoEncoder ae = randomAutoEncoder(tinyParams());
   const auto image = torch::rand({1, 3, 24, 16}) * 2 - 1;
   const auto z32 = ae->encode(image);
   const auto x32 = ae->decode(z32);

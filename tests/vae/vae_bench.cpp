@@ -46,6 +46,10 @@ int main(int argc, char** argv) {
   fd::AutoEncoderParams params;  // architecture.h defaults are FLUX.1's
   params.has_encoder = false;
   fd::AutoEncoder ae(params);
+  {
+    torch::NoGradGuard noGrad;  // parameters are allocated uninitialised
+    for (auto& p : ae->parameters()) p.normal_(0.0, 0.02);
+  }
   std::printf("decoder: %zu tensors, %d threads, LibTorch %s\n", ae->parameters().size(), threads,
               TORCH_VERSION);
   for (auto dtype : {torch::kFloat, torch::kBFloat16}) {

@@ -1,0 +1,48 @@
+#pragma once
+// Parametrised layers shared by every model: a linear layer and a 2-D
+// convolution with the parameter names of torch::nn::Linear / Conv2d
+// ("weight", "bias"), so checkpoints load unchanged. Unlike those, the
+// parameters are allocated uninitialised (every value comes from the
+// checkpoint; random initialisation of billions of parameters costs minutes
+// and touches every page), and forward goes through tensor/precision_ops.h,
+// so weights may stay in a narrower dtype than the activations.
+// Engine-internal (torch).
+
+#include <torch/torch.h>
+
+#include <cstdint>
+
+namespace fd {
+
+// y = x W^T + b.
+class DenseImpl : public torch::nn::Module {
+ public:
+  DenseImpl(int64_t in, int64_t out, bool bias, const torch::TensorOptions& options = {});
+  torch::Tensor forward(const torch::Tensor& x) const;
+  torch::Tensor weight, bias;  // (out, in), (out) or undefined
+};
+TORCH_MODULE(Dense);
+
+// Convolution with bias, square kernel, symmetric zero padding.
+class Conv2dLayerImpl : public torch::nn::Module {
+ public:
+  Conv2dLayerImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding,
+                  const torch::TensorOptions& options = {});
+  torch::Tensor forward(const torch::Tensor& x) const;  // (B, in, H, W) -> (B, out, H', W')
+  torch::Tensor weight, bias;                           // (out, in, k, k), (out)
+
+ private:
+  int64_t stride_, padding_;
+};
+TORCH_MODULE(Conv2dLayer);
+
+// Lookup table: ids (...) -> (..., dim), in the table's dtype.
+class EmbeddingTableImpl : public torch::nn::Module {
+ public:
+  EmbeddingTableImpl(int64_t count, int64_t dim, const torch::TensorOptions& options = {});
+  torch::Tensor forward(const torch::Tensor& ids) const;
+  torch::Tensor weight;  // (count, dim)
+};
+TORCH_MODULE(EmbeddingTable);
+
+}  // namespace fd
