@@ -70,7 +70,7 @@ Result<Checkpoint> Checkpoint::open(const std::string& path) {
   checkpoint.path_ = path;
 
   if (!endsWith(path, ".json")) {
-    auto file = SafetensorsFile::open(path);
+    auto file = openTensorFile(path);  // safetensors or GGUF, by magic
     if (!file.ok()) return file.error();
     checkpoint.shards_.push_back(file.value());
     for (const auto& info : file.value()->tensors())
@@ -83,11 +83,11 @@ Result<Checkpoint> Checkpoint::open(const std::string& path) {
   const fs::path folder = fs::path(path).parent_path();
 
   // Open each distinct shard once, in name order.
-  std::map<std::string, std::shared_ptr<SafetensorsFile>> shardsByName;
+  std::map<std::string, std::shared_ptr<TensorFile>> shardsByName;
   for (const auto& [name, shard] : weightMap.value()) shardsByName[shard] = nullptr;
   for (auto& [shard, file] : shardsByName) {
     const std::string shardPath = (folder / shard).string();
-    auto opened = SafetensorsFile::open(shardPath);
+    auto opened = openTensorFile(shardPath);
     if (!opened.ok())
       return makeError(opened.error().kind,
                        path + ": shard '" + shard + "' listed in weight_map: " +
@@ -124,6 +124,10 @@ std::vector<std::string> Checkpoint::files() const {
 const CheckpointEntry* Checkpoint::find(const std::string& name) const {
   auto it = entries_.find(name);
   return it == entries_.end() ? nullptr : &it->second;
+}
+
+void Checkpoint::releasePages() const {
+  for (const auto& shard : shards_) shard->releasePages();
 }
 
 uint64_t Checkpoint::totalBytes() const {

@@ -1,5 +1,5 @@
 #pragma once
-// A checkpoint: one safetensors file or a sharded set described by a
+// A checkpoint: one safetensors or GGUF file, or a sharded set described by a
 // `*.safetensors.index.json` (weight_map: tensor name -> shard file). Gives
 // every tensor name with the file that holds it. Torch-free.
 
@@ -14,13 +14,13 @@
 namespace fd {
 
 struct CheckpointEntry {
-  std::shared_ptr<SafetensorsFile> file;
+  std::shared_ptr<TensorFile> file;
   const TensorInfo* info = nullptr;  // owned by `file`
 };
 
 class Checkpoint {
  public:
-  // `path`: a .safetensors file, or a .safetensors.index.json whose shards
+  // `path`: a .safetensors or .gguf file, or a .safetensors.index.json whose shards
   // sit beside it. Every shard is opened (and its header validated); names
   // listed in the index but absent from the shard, or present in two
   // shards, are errors naming both files.
@@ -32,10 +32,12 @@ class Checkpoint {
   const CheckpointEntry* find(const std::string& name) const;
   bool contains(const std::string& name) const { return find(name) != nullptr; }
   uint64_t totalBytes() const;
+  // Drops the mapped pages of every file (TensorFile::releasePages).
+  void releasePages() const;
 
  private:
   std::string path_;
-  std::vector<std::shared_ptr<SafetensorsFile>> shards_;
+  std::vector<std::shared_ptr<TensorFile>> shards_;
   std::map<std::string, CheckpointEntry> entries_;
 };
 

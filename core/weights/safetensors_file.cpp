@@ -36,12 +36,6 @@ Error openError(const std::string& path, int err) {
 
 }  // namespace
 
-int64_t TensorInfo::numel() const {
-  int64_t n = 1;
-  for (int64_t dim : shape) n *= dim;  // validated against overflow when parsed
-  return n;
-}
-
 Result<std::shared_ptr<SafetensorsFile>> SafetensorsFile::open(const std::string& path) {
   FileDescriptor file;
   // O_NONBLOCK: a FIFO under a weights name must not hang the open.
@@ -94,6 +88,12 @@ Result<std::shared_ptr<SafetensorsFile>> SafetensorsFile::open(const std::string
 
 SafetensorsFile::~SafetensorsFile() {
   if (map_) ::munmap(const_cast<uint8_t*>(map_), mapSize_);
+}
+
+void SafetensorsFile::releasePages() const {
+  // Private read-only file mapping: dropped pages come back from the file
+  // if touched again, so this never loses data.
+  if (map_) ::madvise(const_cast<uint8_t*>(map_), mapSize_, MADV_DONTNEED);
 }
 
 const TensorInfo* SafetensorsFile::find(const std::string& name) const {

@@ -11,38 +11,29 @@
 #include <vector>
 
 #include "common/result.h"
-#include "weights/dtype.h"
+#include "weights/tensor_file.h"
 
 namespace fd {
 
-struct TensorInfo {
-  std::string name;
-  DType dtype = DType::F32;
-  std::vector<int64_t> shape;
-  uint64_t begin = 0;  // byte offset relative to the data section
-  uint64_t end = 0;
-
-  int64_t numel() const;
-  uint64_t byteSize() const { return end - begin; }
-};
-
-class SafetensorsFile {
+class SafetensorsFile : public TensorFile {
  public:
   // Errors name the file and the problem (ModelMissing when absent,
   // ModelInvalid when malformed).
   static Result<std::shared_ptr<SafetensorsFile>> open(const std::string& path);
-  ~SafetensorsFile();
+  ~SafetensorsFile() override;
   SafetensorsFile(const SafetensorsFile&) = delete;
   SafetensorsFile& operator=(const SafetensorsFile&) = delete;
 
-  const std::string& path() const { return path_; }
+  TensorFileFormat format() const override { return TensorFileFormat::Safetensors; }
+  const std::string& path() const override { return path_; }
   // In header order of data offsets.
-  const std::vector<TensorInfo>& tensors() const { return tensors_; }
-  const TensorInfo* find(const std::string& name) const;
-  const std::map<std::string, std::string>& metadata() const { return metadata_; }
-
+  const std::vector<TensorInfo>& tensors() const override { return tensors_; }
+  const TensorInfo* find(const std::string& name) const override;
+  const std::map<std::string, std::string>& metadata() const override { return metadata_; }
   // Raw little-endian bytes of one tensor, valid while this object lives.
-  const uint8_t* data(const TensorInfo& info) const;
+  const uint8_t* data(const TensorInfo& info) const override;
+  uint64_t fileSize() const override { return mapSize_; }
+  void releasePages() const override;
 
  private:
   SafetensorsFile() = default;
