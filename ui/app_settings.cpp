@@ -34,8 +34,8 @@ EngineOptions AppSettings::engineOptions() const {
                  .value_or(DevicePreference::Auto);
   o.dtype = dtypePreferenceFromName(settings_.value("engine/dtype", "auto").toString().toStdString())
                 .value_or(DtypePreference::Auto);
-  o.memory = memoryModeFromName(settings_.value("engine/memory", "resident").toString().toStdString())
-                 .value_or(MemoryMode::Resident);
+  o.memory = memoryModeFromName(settings_.value("engine/memory", "auto").toString().toStdString())
+                 .value_or(MemoryMode::Auto);
   o.cpuThreads = settings_.value("engine/threads", 0).toInt();
   return o;
 }

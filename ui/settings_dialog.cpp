@@ -92,13 +92,15 @@ SettingsDialog::SettingsDialog(AppSettings& settings, QWidget* parent)
   form->addRow(tr("Precision"), dtype_);
 
   memory_ = new QComboBox(this);
+  memory_->addItem(tr("Automatic (from the model's size and this computer's memory)"),
+                   QString::fromLatin1(memoryModeName(MemoryMode::Auto)));
   memory_->addItem(tr("Keep everything on the device"), QString::fromLatin1(memoryModeName(MemoryMode::Resident)));
-  memory_->addItem(tr("Move text encoders off the GPU after use"),
+  memory_->addItem(tr("Release the text encoders after use"),
                    QString::fromLatin1(memoryModeName(MemoryMode::OffloadText)));
   memory_->addItem(tr("Stream transformer blocks (least GPU memory)"),
                    QString::fromLatin1(memoryModeName(MemoryMode::StreamBlocks)));
   selectData(memory_, QString::fromLatin1(memoryModeName(engine.memory)));
-  form->addRow(tr("GPU memory"), memory_);
+  form->addRow(tr("Memory"), memory_);
 
   threads_ = new QSpinBox(this);
   threads_->setRange(0, 256);
@@ -200,7 +202,7 @@ void SettingsDialog::apply() {
   EngineOptions o;
   o.device = devicePreferenceFromName(device_->currentData().toString().toStdString()).value_or(DevicePreference::Auto);
   o.dtype = dtypePreferenceFromName(dtype_->currentData().toString().toStdString()).value_or(DtypePreference::Auto);
-  o.memory = memoryModeFromName(memory_->currentData().toString().toStdString()).value_or(MemoryMode::Resident);
+  o.memory = memoryModeFromName(memory_->currentData().toString().toStdString()).value_or(MemoryMode::Auto);
   o.cpuThreads = threads_->value();
   settings_.setEngineOptions(o);
   settings_.setLibraryFolder(library_->text().trimmed());

@@ -63,7 +63,8 @@ void StatusLine::refreshDevice() {
   }
   device_->setText(text);
   // Why these dtypes (the GPU, the user's choice, or this CPU's bfloat16 speed).
-  device_->setToolTip(QString::fromStdString(info_.dtypeReason));
+  device_->setToolTip(QString::fromStdString(info_.dtypeReason + "\nmemory mode " + info_.memoryMode + " (" +
+                                            info_.memoryReason + ")"));
 }
 
 void StatusLine::setQueueLength(int pending) {

@@ -139,7 +139,7 @@ int runBench(const Args& args) {
     nlohmann::ordered_json j;
     j["model"] = {{"name", info.name}, {"id", info.id}, {"is_demo", info.isDemo}, {"device", info.device},
                   {"dtype", info.dtype}, {"dtype_reason", info.dtypeReason},
-                  {"memory", memoryModeName(options->memory)}};
+                  {"memory", info.memoryMode}, {"memory_reason", info.memoryReason}};
     j["settings"] = {{"width", request.width}, {"height", request.height}, {"steps", steps},
                      {"count", request.count}, {"repeat", repeat}, {"threads", options->cpuThreads}};
     j["load_seconds"] = loadSeconds;

@@ -35,8 +35,10 @@ void addEngineOptions(ArgParser& p) {
   p.option("tokenizers", "", "DIR", "folder with vocab.json, merges.txt and spiece.model");
   p.option("device", "", "auto|cpu|cuda", "where to run (default auto: CUDA when available)");
   p.option("dtype", "", "auto|float32|bfloat16|float16", "compute dtype (default auto: bfloat16)");
-  p.option("memory", "", "resident|offload-text|stream-blocks",
-           "GPU memory mode (default resident; the others need less GPU memory)");
+  p.option("memory", "", "auto|resident|offload-text|stream-blocks",
+           "memory mode (default auto: the lightest that fits this machine's RAM or GPU; offload-text\n"
+           "releases the text encoders after encoding, stream-blocks moves transformer blocks to the GPU\n"
+           "one at a time)");
   p.option("threads", "", "N", "CPU threads (default: one per core)");
 }
 
@@ -69,7 +71,7 @@ Result<EngineOptions> engineOptionsFrom(const ArgParser& p) {
   if (auto v = p.value("memory")) {
     auto memory = memoryModeFromName(*v);
     if (!memory)
-      return makeError(ErrorKind::BadRequest, "--memory: '" + *v + "' is not resident, offload-text or stream-blocks");
+      return makeError(ErrorKind::BadRequest, "--memory: '" + *v + "' is not auto, resident, offload-text or stream-blocks");
     options.memory = *memory;
   }
   if (auto v = p.value("threads")) {
@@ -99,7 +101,8 @@ std::unique_ptr<Pipeline> loadPipeline(const std::string& command, const ModelLo
 std::string describeModelLine(const ModelInfo& info, const EngineOptions& options) {
   std::string line = info.name;
   if (info.isDemo) line += " (demo model: random weights, draws abstract patterns, not FLUX.1 images)";
-  line += " on " + info.device + ", " + info.dtype + ", memory " + memoryModeName(options.memory);
+  line += " on " + info.device + ", " + info.dtype + ", memory " + info.memoryMode;
+  if (options.memory == MemoryMode::Auto) line += " (" + info.memoryReason + ")";
   return line;
 }
 

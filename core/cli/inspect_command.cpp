@@ -1,24 +1,33 @@
 // fluxdesk-cli inspect PATH... [--json] [--tokenizers DIR]
-// PATH: a model folder (HF snapshot or a folder of single files), or one
-// .safetensors / .sft / .safetensors.index.json file. Prints the detected
-// layout, each component's files, dtypes, parameter counts, naming and the
-// architecture read from the weights, and what is missing. The text and the
-// JSON output come from one report object. Exit code 0: everything found
-// and understood; 1: something missing or invalid; 2: bad usage.
+// PATH: a model folder (HF snapshot, a folder of single files, ComfyUI's
+// models/ tree), or one .safetensors / .sft / .safetensors.index.json /
+// .gguf file. Prints the detected layout, each component's files, their
+// format (GGUF: version, architecture), a histogram of storage types
+// (tensors and bytes per type: q4_K, f16, ...), parameter counts, naming and
+// the architecture read from the weights, and what is missing. The text and
+// the JSON output come from one report object. Exit code 0: everything
+// found and understood; 1: something missing or invalid; 2: bad usage.
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "weights/architecture.h"
 #include "weights/checkpoint.h"
 #include "weights/component_kind.h"
+#include "weights/dtype.h"
+#include "weights/gguf_file.h"
 #include "weights/model_files.h"
+#include "weights/tensor_file.h"
 #include "weights/weight_map.h"
 
 namespace fd::cli {
@@ -105,17 +114,69 @@ void describeComponent(json& report, const Checkpoint& checkpoint, ComponentKind
   }
 }
 
-// What every component report shares: files, stored tensor count, dtypes.
-json fileSummary(const Checkpoint& checkpoint) {
-  json dtypes = json::object();
+// The files a checkpoint reads, each opened once: from its entries, or
+// opened again when it holds no tensor at all (only then is the format not
+// known from an entry).
+std::vector<std::shared_ptr<TensorFile>> tensorFilesOf(const Checkpoint& checkpoint) {
+  std::vector<std::shared_ptr<TensorFile>> files;
+  std::set<const TensorFile*> seen;
+  const TensorFile* previous = nullptr;  // entries of one file mostly follow each other
   for (const auto& entry : checkpoint.entries()) {
-    std::string name = safetensorsName(entry.second.info->dtype);
-    dtypes[name] = dtypes.value(name, 0) + 1;
+    const TensorFile* file = entry.second.file.get();
+    if (file != previous && seen.insert(file).second) files.push_back(entry.second.file);
+    previous = file;
   }
-  return {{"files", checkpoint.files()},
-          {"bytes", checkpoint.totalBytes()},
-          {"tensors", checkpoint.entries().size()},
-          {"dtypes", dtypes}};
+  if (files.empty())
+    for (const auto& path : checkpoint.files())
+      if (auto file = openTensorFile(path)) files.push_back(file.value());
+  return files;
+}
+
+// What every component report shares: files, their format, stored tensor
+// count, bytes, and per storage type the tensors and bytes ("dtypes": the
+// counts under the upper-case names, kept for scripts; "storage_types": the
+// histogram, largest first, under ggml's spelling).
+json fileSummary(const Checkpoint& checkpoint) {
+  struct Tally {
+    size_t tensors = 0;
+    uint64_t bytes = 0;
+  };
+  std::map<DType, Tally> byType;
+  uint64_t totalBytes = 0;
+  for (const auto& entry : checkpoint.entries()) {
+    Tally& t = byType[entry.second.info->dtype];
+    ++t.tensors;
+    t.bytes += entry.second.info->byteSize();
+    totalBytes += entry.second.info->byteSize();
+  }
+  std::vector<std::pair<DType, Tally>> ranked(byType.begin(), byType.end());
+  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+    if (a.second.bytes != b.second.bytes) return a.second.bytes > b.second.bytes;
+    return std::string(dtypeDisplayName(a.first)) < dtypeDisplayName(b.first);
+  });
+  json dtypes = json::object();
+  for (const auto& [dtype, tally] : byType) dtypes[safetensorsName(dtype)] = tally.tensors;
+  json storage = json::array();
+  for (const auto& [dtype, tally] : ranked)
+    storage.push_back({{"type", dtypeDisplayName(dtype)}, {"tensors", tally.tensors}, {"bytes", tally.bytes}});
+
+  json summary = {{"files", checkpoint.files()}};
+  const auto files = tensorFilesOf(checkpoint);
+  if (!files.empty()) summary["format"] = tensorFileFormatName(files.front()->format());
+  for (const auto& file : files) {
+    const auto* gguf = dynamic_cast<const GgufFile*>(file.get());
+    if (!gguf) continue;
+    summary["gguf"] = {{"version", gguf->version()},
+                       {"architecture", gguf->architecture()},
+                       {"alignment", gguf->alignment()},
+                       {"metadata_keys", gguf->metadata().size()}};
+    break;  // GGUF checkpoints are single files
+  }
+  summary["bytes"] = totalBytes;
+  summary["tensors"] = checkpoint.entries().size();
+  summary["dtypes"] = dtypes;
+  summary["storage_types"] = storage;
+  return summary;
 }
 
 std::string readConfig(const std::string& path, json& problems) {
@@ -187,6 +248,8 @@ json inspectFolder(const ModelLocation& location) {
     component["source"] = c->source;
     component["files"] = c->files;
     component["config"] = c->configPath.empty() ? json(nullptr) : json(c->configPath);
+    // Candidates passed over (another format holding it too, misnamed files).
+    if (!c->notes.empty()) component["notes"] = c->notes;
     if (auto kind = weightsKind(c->name)) {
       auto checkpoint = Checkpoint::open(c->path);
       if (!checkpoint) {
@@ -216,8 +279,41 @@ std::string bytesText(uint64_t bytes) {
   char buf[64];
   if (bytes >= (1ull << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / double(1ull << 30));
   else if (bytes >= (1ull << 20)) std::snprintf(buf, sizeof buf, "%.2f MiB", bytes / double(1ull << 20));
+  else if (bytes >= (1ull << 10)) std::snprintf(buf, sizeof buf, "%.2f KiB", bytes / double(1ull << 10));
   else std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(bytes));
   return buf;
+}
+
+// "  format: gguf v3 (architecture flux, alignment 32, 5 metadata keys)" or
+// "  format: safetensors".
+void printFormat(const json& summary) {
+  if (!summary.contains("format")) return;
+  std::printf("  format: %s", valueText(summary["format"]).c_str());
+  if (summary.contains("gguf")) {
+    const json& g = summary["gguf"];
+    const std::string arch = g.value("architecture", std::string());
+    std::printf(" v%s (architecture %s, alignment %s, %s metadata keys)", valueText(g["version"]).c_str(),
+                arch.empty() ? "not given" : arch.c_str(), valueText(g["alignment"]).c_str(),
+                valueText(g["metadata_keys"]).c_str());
+  }
+  std::printf("\n");
+}
+
+// "  stored tensors: 780 (6.81 GiB)" and
+// "  storage types: q4_K 266 tensors 6.20 GiB, f32 476 tensors 1.25 MiB".
+void printStorage(const json& summary) {
+  std::printf("  stored tensors: %s (%s)\n", valueText(summary["tensors"]).c_str(),
+              bytesText(summary["bytes"].get<uint64_t>()).c_str());
+  if (!summary.contains("storage_types") || summary["storage_types"].empty()) return;
+  std::printf("  storage types:");
+  bool first = true;
+  for (const auto& t : summary["storage_types"]) {
+    const size_t tensors = t["tensors"].get<size_t>();
+    std::printf("%s %s %zu tensor%s %s", first ? "" : ",", valueText(t["type"]).c_str(), tensors,
+                tensors == 1 ? "" : "s", bytesText(t["bytes"].get<uint64_t>()).c_str());
+    first = false;
+  }
+  std::printf("\n");
 }
 
 void printComponent(const json& c, const json* file) {
@@ -235,13 +331,8 @@ void printComponent(const json& c, const json* file) {
   if (summary.contains("files") && summary["files"].size() > 1)
     for (const auto& f : summary["files"]) std::printf("  file: %s\n", valueText(f).c_str());
   if (c.contains("config") && !c["config"].is_null()) std::printf("  config: %s\n", valueText(c["config"]).c_str());
-  if (summary.contains("tensors")) {
-    std::printf("  stored tensors: %s (%s;", valueText(summary["tensors"]).c_str(),
-                bytesText(summary["bytes"].get<uint64_t>()).c_str());
-    for (const auto& [dtype, count] : summary["dtypes"].items())
-      std::printf(" %s: %s", dtype.c_str(), valueText(count).c_str());
-    std::printf(")\n");
-  }
+  printFormat(summary);
+  if (summary.contains("tensors")) printStorage(summary);
   if (c.contains("naming")) std::printf("  naming: %s\n", valueText(c["naming"]).c_str());
   if (c.contains("parameters")) std::printf("  parameters: %s\n", valueText(c["parameters"]).c_str());
   if (c.contains("ignored") && !c["ignored"].empty())
@@ -252,6 +343,8 @@ void printComponent(const json& c, const json* file) {
       std::printf(" %s=%s", key.c_str(), valueText(value).c_str());
     std::printf("\n");
   }
+  if (c.contains("notes"))
+    for (const auto& note : c["notes"]) std::printf("  note: %s\n", valueText(note).c_str());
   if (c.contains("error")) std::printf("  ERROR: %s\n", valueText(c["error"]).c_str());
 }
 
@@ -270,8 +363,9 @@ void printReport(const json& report) {
 void printUsage(std::FILE* out) {
   std::fprintf(out,
                "usage: fluxdesk-cli inspect PATH... [--json] [--tokenizers DIR]\n"
-               "  PATH            a model folder (Hugging Face FLUX.1 snapshot or a folder of single\n"
-               "                  files) or one .safetensors / .sft / .safetensors.index.json file\n"
+               "  PATH            a model folder (Hugging Face FLUX.1 snapshot, a folder of single\n"
+               "                  files, ComfyUI's models/ folder) or one .safetensors / .sft /\n"
+               "                  .safetensors.index.json / .gguf file\n"
                "  --json          print the report as JSON (a list of reports for several PATHs)\n"
                "  --tokenizers    folder with vocab.json, merges.txt, spiece.model (or subfolders)\n");
 }

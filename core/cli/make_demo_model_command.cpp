@@ -6,6 +6,7 @@
 #include "cli/arg_parser.h"
 #include "cli/commands.h"
 #include "pipeline/demo_model.h"
+#include "weights/ggml_quants.h"
 
 namespace fd::cli {
 
@@ -28,6 +29,24 @@ Result<DemoModelOptions> optionsFrom(const ArgParser& parser) {
     options.scale = DemoScale::RealWidths;
   } else if (scale != "demo") {
     return makeError(ErrorKind::BadRequest, "--scale: '" + scale + "' is not demo or real");
+  }
+  for (auto [option, target] : {std::pair<const char*, std::optional<DType>*>{"quant", &options.transformerQuant},
+                                 {"text-quant", &options.t5Quant}}) {
+    auto text = parser.value(option);
+    if (!text) continue;
+    auto type = dtypeFromDisplayName(*text);
+    if (!type || !isQuantized(*type) || !canQuantize(*type))
+      return makeError(ErrorKind::BadRequest, std::string("--") + option + ": '" + *text +
+                                                  "' is not a type FluxDesk quantizes to (q8_0, q6_K, q5_1, "
+                                                  "q5_0, q4_K, q4_1, q4_0)");
+    *target = *type;
+  }
+  // Quantized real-width models are for running the full model: FLUX.1's
+  // depths unless asked otherwise.
+  if (options.scale == DemoScale::RealWidths && (options.transformerQuant || options.t5Quant)) {
+    options.doubleBlocks = 19;
+    options.singleBlocks = 38;
+    options.t5Layers = 24;
   }
   struct Depth {
     const char* option;
@@ -60,9 +79,14 @@ int runMakeDemoModel(const Args& args) {
                    "block, 0.28 GB per single block, 0.39 GB per T5 layer, 0.45 GB for the rest).");
   parser.positional("DIR", "folder to write (created when missing; existing demo files are replaced)");
   parser.option("scale", "", "demo|real", "demo: the tiny demo (default); real: FLUX.1's real widths");
-  parser.option("double-blocks", "", "N", "with --scale real: double-stream blocks, 1..19 (default 2)");
-  parser.option("single-blocks", "", "M", "with --scale real: single-stream blocks, 1..38 (default 4)");
-  parser.option("t5-layers", "", "K", "with --scale real: T5 encoder layers, 1..24 (default 2)");
+  parser.option("double-blocks", "", "N", "with --scale real: double-stream blocks, 1..19 (default 2; 19 with a quant)");
+  parser.option("single-blocks", "", "M", "with --scale real: single-stream blocks, 1..38 (default 4; 38 with a quant)");
+  parser.option("t5-layers", "", "K", "with --scale real: T5 encoder layers, 1..24 (default 2; 24 with a quant)");
+  parser.option("quant", "", "TYPE",
+                "store the transformer as GGUF in this ggml type (q8_0, q6_K, q5_1, q5_0, q4_K, q4_1,\n"
+                "q4_0), quantized by FluxDesk; with --scale real the depths default to FLUX.1's full\n"
+                "19 + 38 blocks (about 6.8 GB at q4_K)");
+  parser.option("text-quant", "", "TYPE", "store T5 as GGUF in this ggml type (llama.cpp names, as city96's files)");
   if (auto s = parser.parse(args); !s) return failWith(s.error());
   if (parser.helpRequested()) {
     std::fputs(parser.usage().c_str(), stdout);

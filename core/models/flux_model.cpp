@@ -68,7 +68,8 @@ FluxModelImpl::FluxModelImpl(const FluxParams& params, const torch::TensorOption
 }
 
 torch::ScalarType FluxModelImpl::dtype() const {
-  return computeDtype_.value_or(imgIn_->weight.scalar_type());
+  // The bias: a packed (quantized) weight's tensor type says nothing.
+  return computeDtype_.value_or(imgIn_->bias.scalar_type());
 }
 torch::Device FluxModelImpl::device() const { return imgIn_->weight.device(); }
 

@@ -9,6 +9,9 @@
 #include "pipeline/demo_corpus.h"
 #include "pipeline/demo_tokenizers.h"
 #include "pipeline/demo_weights.h"
+#include "pipeline/random_gguf.h"
+#include "weights/ggml_quants.h"
+#include "weights/weight_map.h"
 #include "text/t5_tokenizer.h"
 
 namespace fd {
@@ -63,6 +66,29 @@ Status writeSharded(const fs::path& root, const fs::path& folder, const std::str
   index["metadata"] = {{"total_size", totalSize}};
   index["weight_map"] = Json(weightMap);
   return writeJson(folder / (stem + ".safetensors.index.json"), index);
+}
+
+// city96's FLUX GGUF files keep the embedders and the final layer at F16.
+GgufQuantRule transformerQuantRule(DType wanted) {
+  return GgufQuantRule{wanted, {"img_in.", "txt_in.", "time_in.", "vector_in.", "guidance_in.", "final_layer."}, {}};
+}
+
+// city96's T5 encoder files keep the relative attention bias at F32.
+GgufQuantRule t5QuantRule(DType wanted) {
+  return GgufQuantRule{wanted, {}, {"enc.blk.0.attn_rel_b"}};
+}
+
+// The T5 specs under llama.cpp's names (the rename rules of weight_names.cpp).
+Specs renamedForGguf(Specs tensors) {
+  for (auto& t : tensors) t.name = t5GgufNameFromHf(t.name);
+  return tensors;
+}
+
+Status writeGgufWeights(const fs::path& root, const fs::path& path, const Specs& tensors, const GgufQuantRule& rule,
+                        const std::string& architecture, const DemoModelOptions& options) {
+  if (options.onWeightsFile) options.onWeightsFile(fs::relative(path, root).string(), randomGgufBytes(tensors, rule));
+  return writeRandomGguf(path.string(), tensors, rule,
+                         {{"general.architecture", architecture}, {"general.name", std::string("FluxDesk demo")}});
 }
 
 Json modelIndex(const std::string& note) {
@@ -228,6 +254,9 @@ Status checkDepth(const char* what, int value, int max) {
 }
 
 Status checkOptions(const DemoModelOptions& o) {
+  for (const auto& quant : {o.transformerQuant, o.t5Quant})
+    if (quant && (!isQuantized(*quant) || !canQuantize(*quant)))
+      return makeError(ErrorKind::BadRequest, std::string("FluxDesk cannot quantize to ") + dtypeDisplayName(*quant));
   if (o.scale == DemoScale::Tiny) return Status::success();
   if (auto s = checkDepth("double blocks", o.doubleBlocks, 19); !s) return s;
   if (auto s = checkDepth("single blocks", o.singleBlocks, 38); !s) return s;
@@ -276,14 +305,30 @@ Status writeDemoModel(const std::string& folder, const DemoModelOptions& options
       tiny ? demoArchitecture(clipVocab, t5Vocab)
            : realWidthArchitecture(clipVocab, t5Vocab, {options.doubleBlocks, options.singleBlocks, options.t5Layers});
   // Only specs so far: the values are drawn file by file while writing.
-  Specs transformer = demoTransformerTensors(arch.flux, style);
+  Specs transformer =
+      options.transformerQuant ? demoTransformerTensorsOfficial(arch.flux, style) : demoTransformerTensors(arch.flux, style);
   Specs autoencoder = demoAutoencoderTensors(arch.autoencoder, style);
   Specs clip = demoClipTensors(arch.clip, style);
   Specs t5 = demoT5Tensors(arch.t5, style);
+  if (options.t5Quant) t5 = renamedForGguf(std::move(t5));
   if (!tiny) {
-    if (auto s = checkFreeSpace(root, bytesOf(transformer) + bytesOf(autoencoder) + bytesOf(clip) + bytesOf(t5)); !s)
-      return s;
+    const uint64_t transformerBytes = options.transformerQuant
+                                          ? randomGgufBytes(transformer, transformerQuantRule(*options.transformerQuant))
+                                          : bytesOf(transformer);
+    const uint64_t t5Bytes = options.t5Quant ? randomGgufBytes(t5, t5QuantRule(*options.t5Quant)) : bytesOf(t5);
+    if (auto s = checkFreeSpace(root, transformerBytes + bytesOf(autoencoder) + bytesOf(clip) + t5Bytes); !s) return s;
   }
+  // A quantized component replaces the safetensors of an earlier run.
+  auto removeOld = [&](const fs::path& folder, const std::string& keepExtension) {
+    std::error_code ignored;
+    for (const auto& entry : fs::directory_iterator(folder, ignored)) {
+      const std::string name = entry.path().filename().string();
+      const bool weights = name.find(".safetensors") != std::string::npos || entry.path().extension() == ".gguf";
+      if (weights && entry.path().extension() != keepExtension) fs::remove(entry.path(), ignored);
+    }
+  };
+  removeOld(root / "transformer", options.transformerQuant ? ".gguf" : ".safetensors");
+  removeOld(root / "text_encoder_2", options.t5Quant ? ".gguf" : ".safetensors");
 
   if (auto s = writeJson(root / "model_index.json", modelIndex(tiny ? kTinyNote : realWidthsNote(options))); !s)
     return s;
@@ -297,8 +342,16 @@ Status writeDemoModel(const std::string& folder, const DemoModelOptions& options
   if (auto s = writeJson(root / "scheduler" / "scheduler_config.json", scheduler); !s) return s;
 
   if (auto s = writeJson(root / "transformer" / "config.json", transformerConfig(arch.flux)); !s) return s;
-  if (auto s = writeSharded(root, root / "transformer", "diffusion_pytorch_model", std::move(transformer), options); !s)
+  if (options.transformerQuant) {
+    const std::string file = std::string("flux1-schnell-") + dtypeDisplayName(*options.transformerQuant) + ".gguf";
+    if (auto s = writeGgufWeights(root, root / "transformer" / file, transformer,
+                                  transformerQuantRule(*options.transformerQuant), "flux", options);
+        !s)
+      return s;
+  } else if (auto s = writeSharded(root, root / "transformer", "diffusion_pytorch_model", std::move(transformer), options);
+             !s) {
     return s;
+  }
   if (auto s = writeJson(root / "vae" / "config.json", vaeConfig(arch.autoencoder)); !s) return s;
   if (auto s = writeWeights(root, root / "vae" / "diffusion_pytorch_model.safetensors", autoencoder, options); !s)
     return s;
@@ -307,7 +360,15 @@ Status writeDemoModel(const std::string& folder, const DemoModelOptions& options
     return s;
   if (auto s = writeWeights(root, root / "text_encoder" / "model.safetensors", clip, options); !s) return s;
   if (auto s = writeJson(root / "text_encoder_2" / "config.json", t5Config(arch.t5)); !s) return s;
-  if (auto s = writeSharded(root, root / "text_encoder_2", "model", std::move(t5), options); !s) return s;
+  if (options.t5Quant) {
+    const std::string file = std::string("t5-v1_1-xxl-encoder-") + dtypeDisplayName(*options.t5Quant) + ".gguf";
+    if (auto s = writeGgufWeights(root, root / "text_encoder_2" / file, t5, t5QuantRule(*options.t5Quant), "t5encoder",
+                                  options);
+        !s)
+      return s;
+  } else if (auto s = writeSharded(root, root / "text_encoder_2", "model", std::move(t5), options); !s) {
+    return s;
+  }
   return writeTokenizers(root, clipVocabulary, *spiece);
 }
 

@@ -7,9 +7,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
+#include "weights/dtype.h"
 
 namespace fd {
 
@@ -29,6 +31,13 @@ struct DemoModelOptions {
   int doubleBlocks = 2;
   int singleBlocks = 4;
   int t5Layers = 2;
+  // Quantized weights (GGUF, quantized by FluxDesk while written): the
+  // transformer under BFL's names as city96's FLUX GGUF files
+  // (transformer/flux1-schnell-<type>.gguf), T5 under llama.cpp's names as
+  // city96's T5 encoder files (text_encoder_2/t5-v1_1-xxl-encoder-<type>.gguf).
+  // Any type weights/ggml_quants.h can quantize to.
+  std::optional<DType> transformerQuant;
+  std::optional<DType> t5Quant;
   // Called before each weights file is written (name relative to the
   // folder, bytes): real-width files take a while.
   std::function<void(const std::string& file, uint64_t bytes)> onWeightsFile;

@@ -177,6 +177,50 @@ std::vector<RandomTensorSpec> demoTransformerTensors(const FluxParams& p, DemoWe
   return t.take();
 }
 
+std::vector<RandomTensorSpec> demoTransformerTensorsOfficial(const FluxParams& p, DemoWeightStyle style) {
+  TensorList t(style, DType::BF16);
+  const double outScale = t.tinyOnly(kAttentionOutScale);
+  const int64_t h = p.hidden_size;
+  const int64_t mlp = static_cast<int64_t>(double(h) * p.mlp_ratio);
+  const int64_t headDim = h / p.num_heads;
+  // QK norms are RMSNorm with a `.scale` parameter in BFL's code.
+  auto qkNorm = [&](const std::string& prefix) {
+    t.add(prefix + ".query_norm.scale", {headDim}, Init::NormScale);
+    t.add(prefix + ".key_norm.scale", {headDim}, Init::NormScale);
+  };
+  t.linear("img_in", h, p.in_channels);
+  t.linear("txt_in", h, p.context_in_dim);
+  t.linear("time_in.in_layer", h, 256);
+  t.linear("time_in.out_layer", h, h);
+  t.linear("vector_in.in_layer", h, p.vec_in_dim);
+  t.linear("vector_in.out_layer", h, h);
+  if (p.guidance_embed) {
+    t.linear("guidance_in.in_layer", h, 256);
+    t.linear("guidance_in.out_layer", h, h);
+  }
+  for (int64_t n = 0; n < p.depth; ++n) {
+    const std::string b = "double_blocks." + std::to_string(n);
+    for (const char* stream : {".img", ".txt"}) {
+      t.linear(b + stream + "_mod.lin", 6 * h, h);
+      t.linear(b + stream + "_attn.qkv", 3 * h, h, p.qkv_bias);
+      qkNorm(b + stream + "_attn.norm");
+      t.linear(b + stream + "_attn.proj", h, h, true, outScale);
+      t.linear(b + stream + "_mlp.0", mlp, h);
+      t.linear(b + stream + "_mlp.2", h, mlp);
+    }
+  }
+  for (int64_t n = 0; n < p.depth_single_blocks; ++n) {
+    const std::string b = "single_blocks." + std::to_string(n);
+    t.linear(b + ".linear1", 3 * h + mlp, h);
+    t.linear(b + ".linear2", h, h + mlp, true, outScale);
+    qkNorm(b + ".norm");
+    t.linear(b + ".modulation.lin", 3 * h, h);
+  }
+  t.linear("final_layer.adaLN_modulation.1", 2 * h, h);
+  t.linear("final_layer.linear", p.out_channels, h, true, t.tinyOnly(kVelocityScale));
+  return t.take();
+}
+
 std::vector<RandomTensorSpec> demoAutoencoderTensors(const AutoEncoderParams& p, DemoWeightStyle style) {
   TensorList t(style, DType::F32);
   const auto levels = static_cast<int64_t>(p.ch_mult.size());

@@ -47,6 +47,9 @@ struct RealWidthDepths {
 DemoArchitecture realWidthArchitecture(int64_t clipVocabSize, int64_t t5VocabSize, const RealWidthDepths& depths);
 
 std::vector<RandomTensorSpec> demoTransformerTensors(const FluxParams& params, DemoWeightStyle style);
+// The same transformer under BFL's official names (fused qkv, `.scale` QK
+// norms), as single files and GGUF files carry it.
+std::vector<RandomTensorSpec> demoTransformerTensorsOfficial(const FluxParams& params, DemoWeightStyle style);
 std::vector<RandomTensorSpec> demoAutoencoderTensors(const AutoEncoderParams& params, DemoWeightStyle style);
 std::vector<RandomTensorSpec> demoClipTensors(const ClipTextParams& params, DemoWeightStyle style);
 std::vector<RandomTensorSpec> demoT5Tensors(const T5Params& params, DemoWeightStyle style);

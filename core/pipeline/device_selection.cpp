@@ -1,6 +1,7 @@
 #include "pipeline/device_selection.h"
 
 #include "models/t5_encoder.h"
+#include "pipeline/memory_stats.h"
 #include "tensor/cpu_bf16_probe.h"
 
 #include <cstdio>
@@ -66,11 +67,66 @@ Result<Placement> choosePlacement(const EngineOptions& options) {
   // The FLUX VAE overflows float16 too (diffusers forces float32 for it).
   p.autoencoderDtype = dtype == torch::kFloat16 ? torch::kFloat32 : dtype;
 
-  p.memory = options.memory;
   p.textHome = p.device;
-  if (onGpu && options.memory != MemoryMode::Resident) p.textHome = torch::kCPU;
-  if (onGpu && options.memory == MemoryMode::StreamBlocks) p.streamBlocksTo = p.device;
+  resolveMemoryMode(p, options.memory == MemoryMode::Auto ? MemoryMode::Resident : options.memory, {});
   return p;
+}
+
+namespace {
+
+// What activations, the allocator and the rest of the system need beside
+// the weights: 1024x1024 images of one batch take about 2 GB on top.
+constexpr uint64_t kWorkingMarginBytes = 3ull << 30;
+
+std::string gigabytes(uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f GB", double(bytes) / 1e9);
+  return text;
+}
+
+uint64_t deviceMemoryBytes(const torch::Device& device) {
+#ifdef FLUXDESK_TORCH_CUDA
+  if (device.is_cuda()) {
+    size_t freeBytes = 0, totalBytes = 0;
+    if (cudaMemGetInfo(&freeBytes, &totalBytes) == cudaSuccess) return totalBytes;
+    return 0;
+  }
+#endif
+  (void)device;
+  return physicalMemoryBytes();
+}
+
+}  // namespace
+
+void resolveMemoryMode(Placement& p, MemoryMode asked, const WeightBytes& w) {
+  const bool onGpu = p.device.is_cuda();
+  MemoryMode mode = asked;
+  if (asked == MemoryMode::Auto) {
+    const uint64_t memory = deviceMemoryBytes(p.device);
+    const uint64_t all = w.transformer + w.autoencoder + w.text;
+    const uint64_t withoutText = w.transformer + w.autoencoder;
+    if (memory == 0 || all + kWorkingMarginBytes <= memory) {
+      mode = MemoryMode::Resident;
+    } else if (!onGpu || withoutText + kWorkingMarginBytes <= memory) {
+      mode = MemoryMode::OffloadText;
+    } else {
+      mode = MemoryMode::StreamBlocks;
+    }
+    p.memoryReason = std::string("auto: ") + gigabytes(all) + " of weights (" + gigabytes(w.text) +
+                     " text encoders), " + gigabytes(memory) + (onGpu ? " of GPU memory" : " of RAM");
+  } else {
+    p.memoryReason = "as asked";
+  }
+  // Streaming blocks is a GPU technique; on the CPU the weights are already
+  // in host memory, so the nearest mode is releasing the text encoders.
+  if (!onGpu && mode == MemoryMode::StreamBlocks) {
+    mode = MemoryMode::OffloadText;
+    p.memoryReason += " (stream-blocks is for GPUs: offload-text on the CPU)";
+  }
+  p.memory = mode;
+  p.textHome = onGpu && mode != MemoryMode::Resident ? torch::Device(torch::kCPU) : p.device;
+  p.streamBlocksTo.reset();
+  if (onGpu && mode == MemoryMode::StreamBlocks) p.streamBlocksTo = p.device;
 }
 
 std::string deviceName(const torch::Device& device) {

@@ -26,7 +26,8 @@ struct Placement {
   torch::ScalarType computeDtype(torch::ScalarType weights) const {
     return computeInFloat32 && weights == torch::kBFloat16 ? torch::kFloat32 : weights;
   }
-  MemoryMode memory = MemoryMode::Resident;
+  MemoryMode memory = MemoryMode::Resident;  // resolved: never Auto after resolveMemoryMode
+  std::string memoryReason;
   // Where the text encoders stay between requests: the compute device when
   // resident, the CPU when they are offloaded after encoding.
   torch::Device textHome = torch::kCPU;
@@ -36,8 +37,18 @@ struct Placement {
 };
 
 // BadRequest when the options ask for what this build or machine cannot do
-// (cuda without a GPU, float16 on the CPU).
+// (cuda without a GPU, float16 on the CPU). The memory mode is set by
+// resolveMemoryMode once the weights' sizes are known.
 Result<Placement> choosePlacement(const EngineOptions& options);
+
+// Sets the memory mode (and what follows from it: where the text encoders
+// live, block streaming) from the option; Auto picks the lightest mode in
+// which the weights (file bytes: quantized files count at their size) and a
+// working margin fit this machine's RAM, or the GPU's memory.
+struct WeightBytes {
+  uint64_t transformer = 0, autoencoder = 0, text = 0;  // text: CLIP + T5
+};
+void resolveMemoryMode(Placement& placement, MemoryMode asked, const WeightBytes& weights);
 
 std::string deviceName(const torch::Device& device);   // "cpu", "cuda:0"
 // For people: the GPU's name and memory, or the CPU thread count.

@@ -1,6 +1,7 @@
 #include "pipeline/memory_stats.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -31,6 +32,16 @@ int64_t statusField(const std::string& key) {
 }
 
 }  // namespace
+
+uint64_t physicalMemoryBytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
+  uint64_t bytes = pages > 0 && pageSize > 0 ? uint64_t(pages) * uint64_t(pageSize) : 0;
+  // A container's limit (cgroup v2) is what this process can really use.
+  std::ifstream limit("/sys/fs/cgroup/memory.max");
+  uint64_t cgroup = 0;
+  if (limit >> cgroup && cgroup > 0 && (bytes == 0 || cgroup < bytes)) bytes = cgroup;
+  return bytes;
+}
 
 MemoryUsage readMemoryUsage() {
   MemoryUsage usage;

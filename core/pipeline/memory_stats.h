@@ -16,6 +16,8 @@ struct MemoryUsage {
 };
 
 MemoryUsage readMemoryUsage();
+// Installed RAM (0 when unknown).
+uint64_t physicalMemoryBytes();
 // User + system CPU time this process has used so far (all threads). On a
 // shared machine, CPU time per request says more than wall time.
 double processCpuSeconds();

@@ -6,6 +6,7 @@
 
 #include "pipeline/demo_model.h"
 #include "pipeline/pipeline_errors.h"
+#include "tensor/packed_weight.h"
 #include "tensor/weight_loading.h"
 #include "weights/checkpoint.h"
 
@@ -58,6 +59,7 @@ class LoadProgress {
 };
 
 struct MappedWeights {
+  Checkpoint checkpoint;
   WeightMap map;
   std::string configJson;
 };
@@ -69,13 +71,35 @@ Result<MappedWeights> openAndMap(const ComponentFiles& c, MapFunction map) {
   if (!checkpoint) return checkpoint.error();
   auto weights = map(*checkpoint);
   if (!weights) return weights.error();
-  return MappedWeights{std::move(weights.value()), readText(c.configPath)};
+  return MappedWeights{std::move(checkpoint.value()), std::move(weights.value()), readText(c.configPath)};
+}
+
+// The storage type that holds most of a component's bytes when it is kept
+// packed (ggml blocks, float8), e.g. "q4_K"; else nullopt.
+std::optional<DType> packedStorage(const WeightMap& weights) {
+  std::map<DType, uint64_t> bytes;
+  for (const auto& [name, recipe] : weights.recipes())
+    for (const auto& part : recipe.parts) bytes[part.info->dtype] += part.info->byteSize();
+  std::optional<DType> top;
+  for (const auto& [type, count] : bytes)
+    if (!top || count > bytes[*top]) top = type;
+  if (top && keepsPacked(*top)) return top;
+  return std::nullopt;
 }
 
 ComponentReport reportFor(const std::string& name, const ComponentFiles& c, const torch::Device& device,
                           torch::ScalarType dtype, torch::ScalarType compute, const WeightMap& weights) {
+  if (auto packed = packedStorage(weights))  // e.g. "q4_K", computed in bfloat16
+    return ComponentReport{name, joined(c.files), deviceName(device), dtypeDisplayName(*packed), dtypeName(compute),
+                           weights.parameterCount()};
   return ComponentReport{name, joined(c.files), deviceName(device), dtypeName(dtype),
                          compute == dtype ? std::string() : dtypeName(compute), weights.parameterCount()};
+}
+
+// Once a component's weights are copied to the GPU its mapped pages are
+// not needed in host memory.
+void releaseIfCopied(const MappedWeights& w, const torch::Device& device) {
+  if (device.is_cuda()) w.checkpoint.releasePages();
 }
 
 Error mismatch(const std::string& what) {
@@ -114,7 +138,7 @@ std::string spieceFile(const ComponentFiles& c) {
   return (std::filesystem::path(c.path) / "spiece.model").string();
 }
 
-Result<LoadedModels> loadAll(const ModelLocation& location, const Placement& placement,
+Result<LoadedModels> loadAll(const ModelLocation& location, Placement& placement, MemoryMode memory,
                              const ProgressCallback& callback, FailureContext& context) {
   LoadedModels m;
   context.stage = "finding the model files";
@@ -130,6 +154,10 @@ Result<LoadedModels> loadAll(const ModelLocation& location, const Placement& pla
 
   LoadProgress progress(callback, bytesOf(m.files.transformer) + bytesOf(m.files.autoencoder) +
                                       bytesOf(m.files.clip) + bytesOf(m.files.t5));
+  resolveMemoryMode(placement, memory,
+                    WeightBytes{bytesOf(m.files.transformer), bytesOf(m.files.autoencoder),
+                                bytesOf(m.files.clip) + bytesOf(m.files.t5)});
+  context.memory = placement.memory;
 
   context.stage = "loading the tokenizers";
   progress.report("loading tokenizers");
@@ -154,6 +182,8 @@ Result<LoadedModels> loadAll(const ModelLocation& location, const Placement& pla
     m.clip->setComputeDtype(placement.computeDtype(placement.clipDtype));
     m.reports.push_back(reportFor("clip", m.files.clip, placement.textHome, placement.clipDtype,
                                   placement.computeDtype(placement.clipDtype), w->map));
+    releaseIfCopied(*w, placement.textHome);
+    m.textCheckpoints.push_back(w->checkpoint);
     progress.advance(bytesOf(m.files.clip));
   }
   {
@@ -169,6 +199,8 @@ Result<LoadedModels> loadAll(const ModelLocation& location, const Placement& pla
     m.t5->setComputeDtype(placement.computeDtype(placement.t5Dtype));
     m.reports.push_back(reportFor("t5", m.files.t5, placement.textHome, placement.t5Dtype,
                                   placement.computeDtype(placement.t5Dtype), w->map));
+    releaseIfCopied(*w, placement.textHome);
+    m.textCheckpoints.push_back(w->checkpoint);
     progress.advance(bytesOf(m.files.t5));
   }
   {
@@ -190,6 +222,7 @@ Result<LoadedModels> loadAll(const ModelLocation& location, const Placement& pla
     m.reports.push_back(reportFor("transformer", m.files.transformer, placement.device, placement.fluxDtype,
                                   placement.computeDtype(placement.fluxDtype), w->map));
     if (placement.streamBlocksTo) m.reports.back().device += " (blocks streamed from cpu)";
+    releaseIfCopied(*w, placement.device);
     progress.advance(bytesOf(m.files.transformer));
   }
   {
@@ -207,6 +240,7 @@ Result<LoadedModels> loadAll(const ModelLocation& location, const Placement& pla
     m.autoencoder->setComputeDtype(placement.computeDtype(placement.autoencoderDtype));
     m.reports.push_back(reportFor("autoencoder", m.files.autoencoder, placement.device, placement.autoencoderDtype,
                                   placement.computeDtype(placement.autoencoderDtype), w->map));
+    releaseIfCopied(*w, placement.device);
     progress.advance(bytesOf(m.files.autoencoder));
   }
   if (auto s = checkCompatible(m); !s) return s.error();
@@ -216,14 +250,14 @@ Result<LoadedModels> loadAll(const ModelLocation& location, const Placement& pla
 
 }  // namespace
 
-Result<LoadedModels> loadModels(const ModelLocation& location, const Placement& placement,
+Result<LoadedModels> loadModels(const ModelLocation& location, Placement& placement, MemoryMode memory,
                                 const ProgressCallback& progress) {
   FailureContext context;
   context.device = deviceName(placement.device);
   context.memory = placement.memory;
   try {
     torch::NoGradGuard noGrad;
-    return loadAll(location, placement, progress, context);
+    return loadAll(location, placement, memory, progress, context);
   } catch (const std::invalid_argument& e) {
     // Model constructors reject parameters that cannot describe the model.
     return makeError(ErrorKind::ModelInvalid, context.stage + ": " + e.what());

@@ -16,6 +16,7 @@
 #include "pipeline/pipeline.h"
 #include "text/clip_tokenizer.h"
 #include "text/t5_tokenizer.h"
+#include "weights/checkpoint.h"
 #include "weights/model_files.h"
 
 namespace fd {
@@ -30,12 +31,21 @@ struct LoadedModels {
   std::optional<ClipTokenizer> clipTokenizer;
   std::optional<T5Tokenizer> t5Tokenizer;
   std::vector<ComponentReport> reports;  // transformer, autoencoder, clip, t5
+  // The text encoders' files: their weights on the CPU are views of these
+  // mappings (see loadModuleWeights).
+  std::vector<Checkpoint> textCheckpoints;
+  // Returns the text encoders' mapped pages to the system (read again from
+  // the page cache or disk when they next encode).
+  void releaseTextEncoderPages() const {
+    for (const auto& checkpoint : textCheckpoints) checkpoint.releasePages();
+  }
 };
 
-// Errors: ModelMissing (files absent, listed per component), ModelInvalid
-// (malformed files, wrong keys or shapes, parts that do not fit together),
-// OutOfMemory (with memory-mode advice), Internal.
-Result<LoadedModels> loadModels(const ModelLocation& location, const Placement& placement,
+// `placement`'s memory mode is resolved here (resolveMemoryMode, from
+// `memory` and the files' sizes). Errors: ModelMissing (files absent, listed
+// per component), ModelInvalid (malformed files, wrong keys or shapes, parts
+// that do not fit together), OutOfMemory (with memory-mode advice), Internal.
+Result<LoadedModels> loadModels(const ModelLocation& location, Placement& placement, MemoryMode memory,
                                 const ProgressCallback& progress);
 
 }  // namespace fd

@@ -53,6 +53,12 @@ ModelInfo describeModel(const LoadedModels& m, const Placement& placement) {
   if (placement.computeDtype(placement.fluxDtype) != placement.fluxDtype)
     info.dtype += " (" + dtypeName(placement.computeDtype(placement.fluxDtype)) + " compute)";
   info.dtypeReason = placement.dtypeReason;
+  // Quantized / float8 transformers: the stored type and the compute dtype.
+  for (const auto& report : m.reports)
+    if (report.name == "transformer" && report.dtype != dtypeName(placement.fluxDtype))
+      info.dtype = report.dtype + " (" + report.compute + " compute)";
+  info.memoryMode = memoryModeName(placement.memory);
+  info.memoryReason = placement.memoryReason;
   info.components = m.reports;
   return info;
 }
@@ -86,7 +92,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::load(const ModelLocation& location, 
     auto placement = choosePlacement(options);
     if (!placement) return placement.error();
     if (!placement->device.is_cuda()) keepFreedHostMemoryForReuse();
-    auto models = loadModels(location, *placement, progress);
+    auto models = loadModels(location, *placement, options.memory, progress);
     if (!models) return models.error();
 
     auto impl = std::make_unique<Impl>();

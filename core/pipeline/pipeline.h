@@ -18,8 +18,9 @@ namespace fd {
 enum class DevicePreference { Auto, Cpu, Cuda };
 enum class DtypePreference { Auto, Float32, BFloat16, Float16 };
 enum class MemoryMode {
+  Auto,           // chosen at load from the weights' size and this machine's (or GPU's) memory
   Resident,       // every model stays on the device
-  OffloadText,    // text encoders go back to the CPU after encoding
+  OffloadText,    // text encoders leave the GPU after encoding; on the CPU their (mapped) memory is released
   StreamBlocks,   // transformer blocks are moved to the GPU one at a time
 };
 
@@ -31,7 +32,7 @@ std::optional<DtypePreference> dtypePreferenceFromName(const std::string& name);
 struct EngineOptions {
   DevicePreference device = DevicePreference::Auto;
   DtypePreference dtype = DtypePreference::Auto;
-  MemoryMode memory = MemoryMode::Resident;
+  MemoryMode memory = MemoryMode::Auto;
   int cpuThreads = 0;  // 0: one per core
 };
 
@@ -117,6 +118,8 @@ struct ModelInfo {
   std::string deviceDescription;  // "NVIDIA H100 80GB HBM3 (79.1 GiB)", "CPU, 2 threads"
   std::string dtype;        // the transformer's weights, plus "(float32 compute)" when upcast per layer
   std::string dtypeReason;  // why: the GPU, the user's choice, or this CPU's bfloat16 speed
+  std::string memoryMode;    // the mode in use ("offload-text"), never "auto"
+  std::string memoryReason;  // why: as asked, or auto's sizes ("12.1 GB of weights, 23.4 GiB of RAM")
   std::vector<ComponentReport> components;
 };
 

@@ -19,6 +19,7 @@ std::string memoryAdvice(MemoryMode mode, const std::string& device) {
   if (device.rfind("cuda", 0) != 0)
     return "Free memory on this computer (close other programs), or ask for fewer images or a smaller size.";
   switch (mode) {
+    case MemoryMode::Auto:
     case MemoryMode::Resident:
       return "Try the memory mode 'offload-text' (text encoders leave the GPU after encoding) or "
              "'stream-blocks' (the transformer visits the GPU one block at a time), or fewer images / a smaller size.";

@@ -6,6 +6,7 @@ namespace fd {
 
 const char* memoryModeName(MemoryMode mode) {
   switch (mode) {
+    case MemoryMode::Auto: return "auto";
     case MemoryMode::Resident: return "resident";
     case MemoryMode::OffloadText: return "offload-text";
     case MemoryMode::StreamBlocks: return "stream-blocks";
@@ -14,6 +15,7 @@ const char* memoryModeName(MemoryMode mode) {
 }
 
 std::optional<MemoryMode> memoryModeFromName(const std::string& name) {
+  if (name == "auto") return MemoryMode::Auto;
   if (name == "resident") return MemoryMode::Resident;
   if (name == "offload-text") return MemoryMode::OffloadText;
   if (name == "stream-blocks") return MemoryMode::StreamBlocks;

@@ -14,6 +14,9 @@ class EncodersOnDevice {
     m_.t5->to(p_.device);
   }
   ~EncodersOnDevice() {
+    // On the CPU the encoders' weights are (mostly) views of the mapped
+    // files: hand their pages back so the transformer's fit beside them.
+    if (p_.memory == MemoryMode::OffloadText && !p_.device.is_cuda()) m_.releaseTextEncoderPages();
     if (!moved_) return;
     try {
       m_.clip->to(p_.textHome);

@@ -1,15 +1,44 @@
 #include "tensor/layers.h"
 
+#include "tensor/packed_weight.h"
 #include "tensor/precision_ops.h"
 
 namespace fd {
 
-DenseImpl::DenseImpl(int64_t in, int64_t out, bool withBias, const torch::TensorOptions& options) {
+DenseImpl::DenseImpl(int64_t in, int64_t out, bool withBias, const torch::TensorOptions& options) : in_(in) {
   weight = register_parameter("weight", torch::empty({out, in}, options), /*requires_grad=*/false);
   if (withBias) bias = register_parameter("bias", torch::empty({out}, options), false);
 }
 
-torch::Tensor DenseImpl::forward(const torch::Tensor& x) const { return linear(x, weight, bias); }
+void DenseImpl::setPackedWeight(const torch::Tensor& packed, DType stored) {
+  TORCH_CHECK(keepsPacked(stored), "Dense: ", dtypeDisplayName(stored), " is not a packed storage type");
+  TORCH_CHECK(packed.dim() == 2 && packed.size(0) == weight.size(0), "Dense: packed weight ", packed.sizes(),
+              " does not have ", weight.size(0), " rows");
+  weight.set_data(packed);
+  packed_ = stored;
+}
+
+torch::Tensor DenseImpl::weightIn(torch::ScalarType dtype) const {
+  return packed_ ? expandPacked(weight, *packed_, in_, dtype) : castTo(weight, dtype);
+}
+
+void DenseImpl::to(torch::Dtype dtype, bool nonBlocking) {
+  if (!packed_) return torch::nn::Module::to(dtype, nonBlocking);
+  if (bias.defined()) bias.set_data(bias.to(dtype, nonBlocking));
+}
+
+void DenseImpl::to(torch::Device device, torch::Dtype dtype, bool nonBlocking) {
+  if (!packed_) return torch::nn::Module::to(device, dtype, nonBlocking);
+  weight.set_data(weight.to(device, /*non_blocking=*/nonBlocking));
+  if (bias.defined()) bias.set_data(bias.to(device, dtype, nonBlocking));
+}
+
+torch::Tensor DenseImpl::forward(const torch::Tensor& x) const {
+  if (!packed_) return linear(x, weight, bias);
+  // Expanded straight to the dtype the product runs in (x's, or float32
+  // where this CPU's bfloat16 GEMM is slow: linear() then finds it ready).
+  return linear(x, weightIn(linearComputeDtype(x)), bias);
+}
 
 Conv2dLayerImpl::Conv2dLayerImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding,
                                  const torch::TensorOptions& options)

@@ -11,15 +11,36 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <optional>
+
+#include "weights/dtype.h"
 
 namespace fd {
 
-// y = x W^T + b.
+// y = x W^T + b. The weight may be kept packed (tensor/packed_weight.h):
+// ggml blocks or float8, expanded for each call.
 class DenseImpl : public torch::nn::Module {
  public:
   DenseImpl(int64_t in, int64_t out, bool bias, const torch::TensorOptions& options = {});
   torch::Tensor forward(const torch::Tensor& x) const;
-  torch::Tensor weight, bias;  // (out, in), (out) or undefined
+  // The loader hands over a packed weight: uint8 (out, rowBytes) for ggml
+  // types, float8 (out, in) for F8_*; it replaces the parameter's data.
+  void setPackedWeight(const torch::Tensor& packed, DType stored);
+  // The stored type when packed, else nullopt.
+  std::optional<DType> packedType() const { return packed_; }
+  // The weight as a (out, in) tensor in `dtype` (expanded when packed).
+  torch::Tensor weightIn(torch::ScalarType dtype) const;
+  int64_t inFeatures() const { return in_; }
+  // Module::to converts every parameter; a packed weight keeps its stored
+  // format (only its device changes), the bias converts.
+  using torch::nn::Module::to;
+  void to(torch::Dtype dtype, bool nonBlocking = false) override;
+  void to(torch::Device device, torch::Dtype dtype, bool nonBlocking = false) override;
+  torch::Tensor weight, bias;  // (out, in) or packed, (out) or undefined
+
+ private:
+  int64_t in_;
+  std::optional<DType> packed_;
 };
 TORCH_MODULE(Dense);
 

@@ -1,10 +1,13 @@
 // loadModuleWeights (declared in weight_loading.h): strict filling of a
 // module's parameters and buffers from a WeightMap.
 
+#include <map>
 #include <new>
 #include <set>
 #include <sstream>
 
+#include "tensor/layers.h"
+#include "tensor/packed_weight.h"
 #include "tensor/weight_loading.h"
 
 namespace fd {
@@ -46,6 +49,17 @@ std::string sourceFiles(const WeightMap& weights) {
     text += (shown++ ? ", " : "") + file;
   }
   return text;
+}
+
+// "<module path>.weight" -> the Dense layer that owns it.
+std::map<std::string, DenseImpl*> denseWeights(torch::nn::Module& module) {
+  std::map<std::string, DenseImpl*> out;
+  // include_self needs the module to be owned by a shared_ptr; look at it here.
+  if (auto* self = dynamic_cast<DenseImpl*>(&module)) out["weight"] = self;
+  for (const auto& item : module.named_modules(/*name_prefix=*/"", /*include_self=*/false)) {
+    if (auto* dense = dynamic_cast<DenseImpl*>(item.value().get())) out[item.key() + ".weight"] = dense;
+  }
+  return out;
 }
 
 struct ModuleTensor {
@@ -91,16 +105,34 @@ Status loadModuleWeights(torch::nn::Module& module, const WeightMap& weights,
   }
 
   torch::NoGradGuard noGrad;
+  const auto dense = denseWeights(module);
   std::string current;
   try {
     for (auto& target : targets) {
       if (computed.count(target.name)) continue;
       current = target.name;
+      const WeightRecipe& recipe = *weights.find(target.name);
+      auto layer = dense.find(target.name);
+      if (layer != dense.end() && keepsPacked(recipe.parts.front().info->dtype)) {
+        // Quantized / float8 weights of linear layers stay as stored.
+        auto packed = loadPacked(recipe, device);
+        if (!packed.ok()) return packed.error();
+        layer->second->setPackedWeight(packed.value(), recipe.parts.front().info->dtype);
+        continue;
+      }
       // Floating tensors take the requested dtype; integer and bool buffers
       // (e.g. position ids) keep the module's dtype.
       const torch::ScalarType type =
           c10::isFloatingType(target.tensor.scalar_type()) ? dtype : target.tensor.scalar_type();
-      auto loaded = loadCanonical(*weights.find(target.name), type);  // CPU, converted once
+      // On the CPU a tensor stored as it is used stays in the mapped file:
+      // no copy, and its pages can be handed back (memory mode offload-text).
+      if (device.is_cpu()) {
+        if (auto view = viewCanonical(recipe, type)) {
+          target.tensor.set_data(*view);
+          continue;
+        }
+      }
+      auto loaded = loadCanonical(recipe, type);  // CPU, converted once
       if (!loaded.ok()) return loaded.error();
       if (target.tensor.scalar_type() == type && target.tensor.device() == device) {
         target.tensor.copy_(loaded.value());

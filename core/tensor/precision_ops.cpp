@@ -17,6 +17,10 @@ torch::Tensor castTo(const torch::Tensor& t, torch::ScalarType dtype) {
   return t.defined() && t.scalar_type() != dtype ? t.to(dtype) : t;
 }
 
+torch::ScalarType linearComputeDtype(const torch::Tensor& x) {
+  return viaFloat32(x, ProductKind::Linear) ? torch::kFloat : x.scalar_type();
+}
+
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
   if (viaFloat32(x, ProductKind::Linear)) {
     const auto f = torch::kFloat;

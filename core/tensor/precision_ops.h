@@ -25,6 +25,10 @@ namespace fd {
 // x (..., K) @ weight^T (N, K) + bias (N) -> (..., N) in x's dtype.
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias = {});
 
+// The dtype linear(x, ...) multiplies in: x's, or float32 for bfloat16 x on
+// a CPU whose bfloat16 GEMM is slow or inexact.
+torch::ScalarType linearComputeDtype(const torch::Tensor& x);
+
 // a (..., M, K) @ b (..., K, N) -> (..., M, N) in a's dtype.
 torch::Tensor matmul(const torch::Tensor& a, const torch::Tensor& b);
 

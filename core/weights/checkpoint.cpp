@@ -1,5 +1,6 @@
 #include "weights/checkpoint.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -73,8 +74,15 @@ Result<Checkpoint> Checkpoint::open(const std::string& path) {
     auto file = openTensorFile(path);  // safetensors or GGUF, by magic
     if (!file.ok()) return file.error();
     checkpoint.shards_.push_back(file.value());
-    for (const auto& info : file.value()->tensors())
-      checkpoint.entries_[info.name] = CheckpointEntry{file.value(), &info};
+    // In name order, each insertion hinted at the end: a million tensors
+    // cost one sort rather than a tree search each.
+    std::vector<const TensorInfo*> byName;
+    byName.reserve(file.value()->tensors().size());
+    for (const auto& info : file.value()->tensors()) byName.push_back(&info);
+    std::sort(byName.begin(), byName.end(),
+              [](const TensorInfo* a, const TensorInfo* b) { return a->name < b->name; });
+    for (const TensorInfo* info : byName)
+      checkpoint.entries_.emplace_hint(checkpoint.entries_.end(), info->name, CheckpointEntry{file.value(), info});
     return checkpoint;
   }
 

@@ -75,6 +75,18 @@ std::optional<DType> dtypeFromSafetensorsName(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<DType> dtypeFromDisplayName(std::string_view name) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  for (const auto& row : kDTypes) {
+    const std::string_view display(row.display);
+    if (display.size() != name.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < name.size() && same; ++i) same = lower(display[i]) == lower(name[i]);
+    if (same) return row.dtype;
+  }
+  return std::nullopt;
+}
+
 const char* safetensorsName(DType dtype) { return infoOf(dtype).name; }
 const char* dtypeDisplayName(DType dtype) { return infoOf(dtype).display; }
 size_t dtypeSize(DType dtype) {

@@ -25,6 +25,8 @@ std::optional<DType> dtypeFromSafetensorsName(std::string_view name);
 const char* safetensorsName(DType dtype);
 // Name for people: "f32", "bf16", "f8_e4m3", "q8_0", "q4_K" (ggml's spelling).
 const char* dtypeDisplayName(DType dtype);
+// "q4_K", "Q4_K", "q8_0", "bf16", "f8_e4m3" (case-insensitive) -> DType.
+std::optional<DType> dtypeFromDisplayName(std::string_view name);
 // Bytes per element of an unquantized type; 0 for a quantized type (use
 // storageBytes, which counts whole blocks).
 size_t dtypeSize(DType dtype);

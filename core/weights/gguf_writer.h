@@ -30,7 +30,8 @@ struct GgufMetadataEntry {
 struct GgufTensorLayout {
   std::string name;
   DType dtype = DType::F32;     // a type with a ggml id (ggmlTypeOf)
-  std::vector<int64_t> shape;   // PyTorch order; written as GGUF ne (reversed)
+  std::vector<int64_t> shape;   // PyTorch order; written as GGUF ne (reversed),
+                                // a scalar [] as [1] (GGUF has no 0-d tensors)
 };
 
 // fill(i, bytes): put tensor i's stored bytes into `bytes` (exactly
@@ -38,9 +39,13 @@ struct GgufTensorLayout {
 using GgufFiller = std::function<Status(size_t index, std::vector<uint8_t>& bytes)>;
 
 // Errors: BadRequest for inconsistent layouts (a type without a ggml id, a
-// shape that is not whole blocks along its last dimension, duplicate names,
-// a fill of the wrong size), the filler's own error, Io naming the path for
-// file system failures (disk full, permissions, missing folder).
+// shape that is not whole blocks along its last dimension or has more than 4
+// dimensions, duplicate names, a fill of the wrong size) or metadata
+// (duplicate keys, a general.alignment that is not a uint32 power of two),
+// the filler's own error, Io naming the path for file system failures (disk
+// full, permissions, missing folder). Offsets and padding are ggml's: each
+// tensor starts on the alignment right after the previous one, and the last
+// one is padded too.
 Status writeGgufStreaming(const std::string& path, const std::vector<GgufMetadataEntry>& metadata,
                           const std::vector<GgufTensorLayout>& layout, const GgufFiller& fill);
 

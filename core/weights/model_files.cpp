@@ -41,11 +41,24 @@ std::string lower(std::string s) {
   return s;
 }
 
+bool isGguf(const fs::path& p) { return endsWith(lower(p.filename().string()), ".gguf"); }
+
 // A checkpoint a user may have: .safetensors (.sft, as BFL first shipped
-// them) or the index of a sharded set.
+// them), the index of a sharded set, or a GGUF file (city96's quantized
+// FLUX and T5 files, stable-diffusion.cpp's conversions).
 bool isWeightsFile(const fs::path& p) {
   std::string name = lower(p.filename().string());
-  return endsWith(name, ".safetensors") || endsWith(name, ".sft") || endsWith(name, ".safetensors.index.json");
+  return endsWith(name, ".safetensors") || endsWith(name, ".sft") || endsWith(name, ".safetensors.index.json") ||
+         isGguf(p);
+}
+
+// Candidates in the order they are tried: safetensors files (and indexes)
+// before GGUF files, each group by name, so that a folder holding a
+// component in both formats keeps using the one it used before GGUF
+// support (the choice is noted, see Discovery::noteOtherFormat).
+std::vector<fs::path> inPreferenceOrder(std::vector<fs::path> files) {
+  std::stable_partition(files.begin(), files.end(), [](const fs::path& p) { return !isGguf(p); });
+  return files;
 }
 
 // Regular files of `dir`, sorted by name; none when it is not a folder.
@@ -187,6 +200,7 @@ class Discovery {
                    const std::vector<std::string>& comfyDirs);
   void findTokenizer(ComponentFiles& c, const std::vector<std::string>& fileNames, const std::string& snapshotDir);
   void noteInventory(ComponentFiles& c, const std::vector<fs::path>& dirs);
+  void noteOtherFormat(ComponentFiles& c, ComponentKind kind, const std::vector<fs::path>& dirs);
   fs::path configBeside(const fs::path& file, const std::string& snapshotDir) const;
 
   const ModelLocation& loc_;
@@ -250,43 +264,72 @@ void Discovery::findWeights(ComponentFiles& c, ComponentKind kind, const std::st
                                       : e.error);
     return false;
   };
-  const std::vector<fs::path> rootFiles = filesIn(folder_);
+  const std::vector<fs::path> rootFiles = inPreferenceOrder(filesIn(folder_));
   std::set<std::string> tried;  // each candidate is judged once
   auto once = [&](const fs::path& p) { return tried.insert(p.string()).second; };
+  const fs::path sub = folder_ / snapshotDir;
+  // Every folder searched, for the notes.
+  std::vector<fs::path> dirs{sub, folder_};
+  for (const auto& d : comfyDirs)
+    if (std::find(dirs.begin(), dirs.end(), folder_ / d) == dirs.end()) dirs.push_back(folder_ / d);
+  auto found = [&] { noteOtherFormat(c, kind, dirs); };
 
   // 1. The names BFL, ComfyUI and stable-diffusion.cpp use, at the root.
   c.lookedIn.push_back(folder_.string());
   for (const auto& name : rootNames)
-    if (once(folder_ / name) && tryFile(c, folder_ / name, "single-file", configBeside(folder_ / name, snapshotDir), holdsKind)) return;
+    if (once(folder_ / name) &&
+        tryFile(c, folder_ / name, "single-file", configBeside(folder_ / name, snapshotDir), holdsKind))
+      return found();
   for (const auto& prefix : rootPrefixes)
     for (const auto& p : rootFiles)
       if (isWeightsFile(p) && startsWith(lower(p.filename().string()), prefix) && once(p) &&
           tryFile(c, p, "single-file", configBeside(p, snapshotDir), holdsKind))
-        return;
+        return found();
 
   // 2. The diffusers subfolder of an HF snapshot.
-  const fs::path sub = folder_ / snapshotDir;
   c.lookedIn.push_back(sub.string());
   for (const auto& name : snapshotNames)
-    if (once(sub / name) && tryFile(c, sub / name, "hf-snapshot", sub / "config.json", holdsKind)) return;
+    if (once(sub / name) && tryFile(c, sub / name, "hf-snapshot", sub / "config.json", holdsKind)) return found();
 
   // 3. Anything whose keys fit: the snapshot subfolder, the root, ComfyUI's
-  // model subfolders.
-  std::vector<fs::path> dirs{sub, folder_};
-  for (const auto& d : comfyDirs)
-    if (std::find(dirs.begin(), dirs.end(), folder_ / d) == dirs.end()) dirs.push_back(folder_ / d);
+  // model subfolders (models/unet and models/diffusion_models hold GGUF
+  // transformers, models/clip and models/text_encoders GGUF T5 encoders).
   auto quietHolds = [&](const fs::path& p) { return keys_.holds(p, kind); };
   for (const auto& dir : dirs) {
     // ComfyUI's subfolders are named only when the folder has them.
     if (dir != sub && dir != folder_ && isDir(dir)) c.lookedIn.push_back(dir.string());
     const std::set<std::string> shards = shardsListedIn(dir);
-    for (const auto& p : filesIn(dir)) {
+    for (const auto& p : inPreferenceOrder(filesIn(dir))) {
       // A shard alone is only part of a component: its index is tried instead.
       if (!isWeightsFile(p) || shards.count(p.string()) || !tried.insert(p.string()).second) continue;
-      if (tryFile(c, p, "by keys", configBeside(p, snapshotDir), quietHolds)) return;
+      if (tryFile(c, p, "by keys", configBeside(p, snapshotDir), quietHolds)) return found();
     }
   }
   noteInventory(c, dirs);
+}
+
+// For a component found: files of the other format (GGUF beside a chosen
+// safetensors file, or the reverse) that hold it too, and which one is used.
+void Discovery::noteOtherFormat(ComponentFiles& c, ComponentKind kind, const std::vector<fs::path>& dirs) {
+  const bool chosenGguf = isGguf(c.path);
+  std::vector<std::string> others;
+  std::set<std::string> seen;
+  for (const auto& dir : dirs) {
+    const std::set<std::string> shards = shardsListedIn(dir);
+    for (const auto& p : filesIn(dir)) {
+      if (!isWeightsFile(p) || isGguf(p) == chosenGguf || shards.count(p.string())) continue;
+      if (!seen.insert(p.lexically_normal().string()).second || !keys_.holds(p, kind)) continue;
+      others.push_back(p.lexically_relative(folder_).string());
+    }
+  }
+  if (others.empty()) return;
+  std::string list;
+  for (const auto& o : others) list += (list.empty() ? "" : ", ") + o;
+  const std::string chosen = fs::path(c.path).lexically_relative(folder_).string();
+  const std::string also = list + (others.size() == 1 ? " also holds the " : " also hold the ") +
+                           componentKindName(kind) + "; give that file explicitly to use it instead";
+  c.notes.push_back(chosenGguf ? "using the GGUF file " + chosen + " (found first); " + also
+                               : "using " + chosen + " (safetensors is preferred over GGUF); " + also);
 }
 
 // For a component not found: every weights file seen, with what it holds.
@@ -299,7 +342,7 @@ void Discovery::noteInventory(ComponentFiles& c, const std::vector<fs::path>& di
         seen.push_back(p.lexically_relative(folder_).string() + " (" + keys_.describe(p) + ")");
   }
   if (seen.empty()) {
-    c.notes.push_back("no .safetensors files there");
+    c.notes.push_back("no .safetensors or .gguf files there");
     return;
   }
   std::string list;
@@ -384,7 +427,8 @@ ModelFiles Discovery::run() {
               {"model.safetensors.index.json", "model.safetensors"}, comfyTextDirs);
   // Prefer full-precision T5 files over fp8 ones when both are there.
   findWeights(m.t5, ComponentKind::T5Encoder, loc_.t5File,
-              {"t5xxl_fp16.safetensors", "t5xxl.safetensors", "t5xxl_bf16.safetensors"}, {"t5xxl"},
+              {"t5xxl_fp16.safetensors", "t5xxl.safetensors", "t5xxl_bf16.safetensors"},
+              {"t5xxl", "t5-v1_1-xxl"},  // the second: city96's t5-v1_1-xxl-encoder-Q8_0.gguf
               "text_encoder_2", {"model.safetensors.index.json", "model.safetensors"}, comfyTextDirs);
   findTokenizer(m.clipTokenizer, {"vocab.json", "merges.txt"}, "tokenizer");
   findTokenizer(m.t5Tokenizer, {"spiece.model"}, "tokenizer_2");

@@ -53,6 +53,9 @@ Result<std::shared_ptr<SafetensorsFile>> SafetensorsFile::open(const std::string
 
   // Read-only private mapping: pages are read from disk only when touched,
   // so opening a 20 GB checkpoint reads just its header.
+  // Read-only, not copy-on-write: a writable private mapping of a 24 GB
+  // file would count against the commit limit. Weights used in place
+  // (views of the mapping) are never written.
   void* mapped = ::mmap(nullptr, fileSize, PROT_READ, MAP_PRIVATE, file.fd, 0);
   if (mapped == MAP_FAILED) {
     int err = errno;
@@ -81,8 +84,9 @@ Result<std::shared_ptr<SafetensorsFile>> SafetensorsFile::open(const std::string
   if (!header.ok()) return header.error();
   result->tensors_ = std::move(header.value().tensors);
   result->metadata_ = std::move(header.value().metadata);
+  result->index_.reserve(result->tensors_.size());
   for (size_t i = 0; i < result->tensors_.size(); ++i)
-    result->index_[result->tensors_[i].name] = i;
+    result->index_.emplace(result->tensors_[i].name, i);
   return result;
 }
 

@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/result.h"
@@ -39,7 +41,7 @@ class SafetensorsFile : public TensorFile {
   SafetensorsFile() = default;
   std::string path_;
   std::vector<TensorInfo> tensors_;
-  std::map<std::string, size_t> index_;
+  std::unordered_map<std::string_view, size_t> index_;  // views of tensors_' names
   std::map<std::string, std::string> metadata_;
   const uint8_t* map_ = nullptr;
   uint64_t mapSize_ = 0;

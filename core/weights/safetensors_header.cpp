@@ -140,25 +140,24 @@ Result<SafetensorsHeader> parseSafetensorsHeader(const std::string& path, std::s
   if (text.size() > kMaxSafetensorsHeaderBytes)
     return invalid(path, "header length " + std::to_string(text.size()) +
                              " is over the 100 MB limit");
-  auto parsed = parseJsonStrict(path, text, "header");
-  if (!parsed.ok()) return parsed.error();
-  const Json& json = parsed.value();
-  if (!json.is_object())
-    return invalid(path, std::string("header must be a JSON object, found a JSON ") +
-                             json.type_name());
-
+  // Streamed: each entry is validated as soon as it is parsed and only its
+  // TensorInfo is kept, so a header of a million tensors never sits in
+  // memory as a JSON document.
   SafetensorsHeader header;
-  for (const auto& [name, entry] : json.items()) {
+  auto onEntry = [&](const std::string& name, const Json& entry) -> Status {
     if (name == "__metadata__") {
       auto metadata = parseMetadata(path, entry);
       if (!metadata.ok()) return metadata.error();
       header.metadata = std::move(metadata.value());
-      continue;
+      return Status::success();
     }
     auto info = parseTensorEntry(path, name, entry, dataSize);
     if (!info.ok()) return info.error();
     header.tensors.push_back(std::move(info.value()));
-  }
+    return Status::success();
+  };
+  Status parsed = forEachJsonMember(path, text, "header", onEntry);
+  if (!parsed) return parsed.error();
   std::sort(header.tensors.begin(), header.tensors.end(),
             [](const TensorInfo& a, const TensorInfo& b) {
               if (a.begin != b.begin) return a.begin < b.begin;

@@ -1,15 +1,11 @@
 #include "weights/safetensors_writer.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <random>
+#include <nlohmann/json.hpp>
 #include <set>
 
-#include <nlohmann/json.hpp>
+#include "weights/atomic_stream_file.h"
 
 namespace fd {
 
@@ -36,8 +32,9 @@ Status validateTensors(const std::string& path, const std::vector<TensorLayout>&
         return badRequest(path, "shape is too large", t.name);
     }
     if (bytes != t.byteCount)
-      return badRequest(path, "has " + std::to_string(t.byteCount) + " bytes but its shape and " +
-                                  safetensorsName(t.dtype) + " need " + std::to_string(bytes),
+      return badRequest(path,
+                        "has " + std::to_string(t.byteCount) + " bytes but its shape and " +
+                            safetensorsName(t.dtype) + " need " + std::to_string(bytes),
                         t.name);
   }
   return Status::success();
@@ -70,70 +67,24 @@ std::string buildHeader(const std::vector<TensorLayout>& tensors,
   return out + text;
 }
 
-bool writeAll(int fd, const uint8_t* bytes, size_t count) {
-  while (count > 0) {
-    ssize_t written = ::write(fd, bytes, count);
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) {
-      if (written == 0) errno = ENOSPC;
-      return false;
-    }
-    bytes += written;
-    count -= static_cast<size_t>(written);
-  }
-  return true;
-}
-
-// Creates `path`.tmp-XXXXXX exclusively (mode 0666 minus the umask, like
-// any other file the user saves). Returns the descriptor or -1 with errno.
-int createTempBeside(const std::string& path, std::string& tempPath) {
-  std::random_device device;
-  std::mt19937 random(device());
-  static const char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  for (int attempt = 0; attempt < 16; ++attempt) {
-    tempPath = path + ".tmp-";
-    for (int i = 0; i < 6; ++i) tempPath += kAlphabet[random() % (sizeof(kAlphabet) - 1)];
-    int fd = ::open(tempPath.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0 || errno != EEXIST) return fd;
-  }
-  errno = EEXIST;
-  return -1;
-}
-
 // Header, then each tensor's bytes from `bytesOf(i)` (pointer, size), into a
 // temporary file beside `path` that is fsynced and renamed into place.
 using BytesOf = std::function<std::pair<const uint8_t*, size_t>(size_t index)>;
-Status writeAtomically(const std::string& path, const std::string& header, size_t count, const BytesOf& bytesOf) {
-  std::string tempPath;
-  int fd = createTempBeside(path, tempPath);
-  if (fd < 0) return ioError(path, "cannot create file", errno);
-  bool ok = writeAll(fd, reinterpret_cast<const uint8_t*>(header.data()), header.size());
-  for (size_t i = 0; ok && i < count; ++i) {
+Status writeAtomically(const std::string& path, const std::string& header, size_t count,
+                       const BytesOf& bytesOf) {
+  auto file = AtomicStreamFile::create(path);
+  if (!file.ok()) return file.error();
+  Status written =
+      file.value().write(reinterpret_cast<const uint8_t*>(header.data()), header.size());
+  for (size_t i = 0; written.ok() && i < count; ++i) {
     auto [data, size] = bytesOf(i);
-    if (!data) {  // the producer could not give this tensor's bytes
-      errno = EINVAL;
-      ok = false;
-      break;
-    }
-    ok = writeAll(fd, data, size);
+    // The producer could not give this tensor's bytes: the temporary file
+    // is dropped with `file`.
+    if (!data) return ioError(path, "cannot write file", EINVAL);
+    written = file.value().write(data, size);
   }
-  // fsync before rename: after a crash the name points at complete data.
-  if (ok && ::fsync(fd) != 0 && errno != EINVAL && errno != EROFS) ok = false;
-  int err = errno;
-  if (::close(fd) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (!ok) {
-    ::unlink(tempPath.c_str());
-    return ioError(path, "cannot write file", err);
-  }
-  if (::rename(tempPath.c_str(), path.c_str()) != 0) {
-    err = errno;
-    ::unlink(tempPath.c_str());
-    return ioError(path, "cannot move the finished file into place", err);
-  }
-  return Status::success();
+  if (!written.ok()) return written;
+  return file.value().commit();
 }
 
 }  // namespace
@@ -147,12 +98,14 @@ Status writeSafetensors(const std::string& path, const std::vector<TensorToWrite
   if (!valid.ok()) return valid;
   return writeAtomically(path, buildHeader(layout, metadata), tensors.size(), [&](size_t i) {
     const uint8_t* data = tensors[i].begin();
-    return std::make_pair(data ? data : reinterpret_cast<const uint8_t*>(""), tensors[i].byteCount());
+    return std::make_pair(data ? data : reinterpret_cast<const uint8_t*>(""),
+                          tensors[i].byteCount());
   });
 }
 
 Status writeSafetensorsStreaming(const std::string& path, const std::vector<TensorLayout>& layout,
-                                 const TensorFiller& fill, const std::map<std::string, std::string>& metadata) {
+                                 const TensorFiller& fill,
+                                 const std::map<std::string, std::string>& metadata) {
   Status valid = validateTensors(path, layout);
   if (!valid.ok()) return valid;
   std::vector<uint8_t> buffer;  // one tensor at a time; capacity reused

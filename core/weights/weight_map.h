@@ -56,6 +56,12 @@ Result<WeightMap> mapAutoencoder(const Checkpoint& checkpoint);
 Result<WeightMap> mapClipText(const Checkpoint& checkpoint);
 Result<WeightMap> mapT5Encoder(const Checkpoint& checkpoint);
 
+// The llama.cpp / city96 GGUF name of a Hugging Face T5 encoder tensor
+// ("encoder.block.3.layer.1.DenseReluDense.wi_0.weight" ->
+// "enc.blk.3.ffn_gate.weight"): the reverse of mapT5Encoder's GGUF rules,
+// for writers of T5 GGUF files. Names without a GGUF form come back as they are.
+std::string t5GgufNameFromHf(const std::string& hfName);
+
 // Architecture from shapes. `configJson` is the text of a config.json found
 // beside the weights (diffusers, HF, or a golden case's), or empty; it
 // supplies what shapes cannot (rope axes, theta, scale/shift factors, eps).

@@ -1,11 +1,16 @@
 // Every weight-renaming rule of the engine: which keys tell a component and
-// its naming apart, and how diffusers / ComfyUI names become the canonical
-// ones (official BFL names for the transformer and the autoencoder, Hugging
-// Face names for CLIP and T5). Recipes only point at checkpoint tensors; the
-// bytes are read later by core/tensor/weight_loading.cpp.
+// its naming apart, and how diffusers / ComfyUI / llama.cpp (GGUF) names
+// become the canonical ones (official BFL names for the transformer and the
+// autoencoder, Hugging Face names for CLIP and T5). Recipes only point at
+// checkpoint tensors; the bytes are read later by
+// core/tensor/weight_loading.cpp. GGUF files of FLUX (city96's, or
+// stable-diffusion.cpp's under `model.diffusion_model.`) keep the official
+// names; GGUF T5 encoders use llama.cpp's names (mapT5LlamaCpp).
 
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -22,25 +27,35 @@ namespace {
 
 // ---------------------------------------------------------------- markers
 
+// The name families a component's keys come in.
+enum class KeyStyle {
+  Reference,  // BFL / Hugging Face names (also in city96's FLUX GGUF files)
+  Diffusers,  // diffusers' model classes
+  LlamaCpp,   // llama.cpp's GGUF names (city96's T5 encoder GGUF files)
+};
+
 // Two keys that must both exist under one prefix for a component (and a
 // naming) to be recognised; the prefix is what precedes the first key.
 struct ComponentMarkers {
   ComponentKind kind;
   const char* primary;
   const char* confirm;
-  bool diffusers;
+  KeyStyle style;
 };
 
 const ComponentMarkers kMarkers[] = {
-    {ComponentKind::Transformer, "img_in.weight", "txt_in.weight", false},
-    {ComponentKind::Transformer, "x_embedder.weight", "context_embedder.weight", true},
-    {ComponentKind::Autoencoder, "decoder.conv_in.weight", "decoder.mid.block_1.conv1.weight", false},
+    {ComponentKind::Transformer, "img_in.weight", "txt_in.weight", KeyStyle::Reference},
+    {ComponentKind::Transformer, "x_embedder.weight", "context_embedder.weight", KeyStyle::Diffusers},
+    {ComponentKind::Autoencoder, "decoder.conv_in.weight", "decoder.mid.block_1.conv1.weight",
+     KeyStyle::Reference},
     {ComponentKind::Autoencoder, "decoder.conv_in.weight", "decoder.mid_block.resnets.0.conv1.weight",
-     true},
+     KeyStyle::Diffusers},
     {ComponentKind::ClipText, "text_model.final_layer_norm.weight",
-     "text_model.embeddings.token_embedding.weight", false},
+     "text_model.embeddings.token_embedding.weight", KeyStyle::Reference},
     {ComponentKind::T5Encoder, "encoder.final_layer_norm.weight",
-     "encoder.block.0.layer.0.SelfAttention.q.weight", false},
+     "encoder.block.0.layer.0.SelfAttention.q.weight", KeyStyle::Reference},
+    // llama.cpp's T5 (general.architecture "t5" or "t5encoder").
+    {ComponentKind::T5Encoder, "enc.output_norm.weight", "enc.blk.0.attn_q.weight", KeyStyle::LlamaCpp},
 };
 
 bool startsWith(std::string_view s, std::string_view head) {
@@ -49,37 +64,52 @@ bool startsWith(std::string_view s, std::string_view head) {
 
 // "model.diffusion_model.img_in.weight" with marker "img_in.weight" gives
 // "model.diffusion_model."; a match must start at a name boundary.
-std::optional<std::string> prefixBefore(const std::string& key, const std::string& marker) {
-  if (key.size() < marker.size() || key.compare(key.size() - marker.size(), marker.size(), marker) != 0)
-    return std::nullopt;
-  std::string prefix = key.substr(0, key.size() - marker.size());
+std::optional<std::string> prefixBefore(std::string_view key, std::string_view marker) {
+  if (key.size() < marker.size() || key.substr(key.size() - marker.size()) != marker) return std::nullopt;
+  std::string_view prefix = key.substr(0, key.size() - marker.size());
   if (!prefix.empty() && prefix.back() != '.') return std::nullopt;
-  return prefix;
+  return std::string(prefix);
 }
 
 struct KeyLayout {
   std::string prefix;
-  bool diffusers = false;
+  KeyStyle style = KeyStyle::Reference;
+  size_t marker = 0;  // index in kMarkers
 };
 
-// The shortest prefix under which one marker pair of `kind` is complete.
-std::optional<KeyLayout> findLayout(const Checkpoint& checkpoint, ComponentKind kind) {
-  std::optional<KeyLayout> best;
-  for (const auto& m : kMarkers) {
-    if (m.kind != kind) continue;
-    for (const auto& entry : checkpoint.entries()) {
+const ComponentKind kAllKinds[] = {ComponentKind::Transformer, ComponentKind::Autoencoder,
+                                   ComponentKind::ClipText, ComponentKind::T5Encoder};
+constexpr size_t kKindCount = sizeof kAllKinds / sizeof kAllKinds[0];
+
+// ComponentKind's values are 0..3 in the order of kAllKinds.
+size_t kindIndex(ComponentKind kind) { return static_cast<size_t>(kind); }
+static_assert(static_cast<size_t>(ComponentKind::T5Encoder) + 1 == kKindCount);
+
+using KindLayouts = std::array<std::optional<KeyLayout>, kKindCount>;
+
+// Per kind, the shortest prefix under which one of its marker pairs is
+// complete (then the smallest prefix, then the first marker), in one pass
+// over the keys: a checkpoint may hold a million of them.
+KindLayouts findLayouts(const Checkpoint& checkpoint) {
+  KindLayouts best;
+  for (const auto& entry : checkpoint.entries()) {
+    for (size_t i = 0; i < std::size(kMarkers); ++i) {
+      const ComponentMarkers& m = kMarkers[i];
       auto prefix = prefixBefore(entry.first, m.primary);
       if (!prefix || !checkpoint.contains(*prefix + m.confirm)) continue;
-      if (!best || prefix->size() < best->prefix.size() ||
-          (prefix->size() == best->prefix.size() && *prefix < best->prefix))
-        best = KeyLayout{*prefix, m.diffusers};
+      std::optional<KeyLayout>& slot = best[kindIndex(m.kind)];
+      bool better = !slot || prefix->size() < slot->prefix.size() ||
+                    (prefix->size() == slot->prefix.size() &&
+                     (*prefix < slot->prefix || (*prefix == slot->prefix && i < slot->marker)));
+      if (better) slot = KeyLayout{*prefix, m.style, i};
     }
   }
   return best;
 }
 
-const ComponentKind kAllKinds[] = {ComponentKind::Transformer, ComponentKind::Autoencoder,
-                                   ComponentKind::ClipText, ComponentKind::T5Encoder};
+std::optional<KeyLayout> findLayout(const Checkpoint& checkpoint, ComponentKind kind) {
+  return findLayouts(checkpoint)[kindIndex(kind)];
+}
 
 // ---------------------------------------------------------------- recipes
 
@@ -152,9 +182,10 @@ template <typename Fn>
 Status forEachLocalKey(const Checkpoint& checkpoint, ComponentKind kind, const KeyLayout& layout,
                        MapBuilder& builder, Fn&& fn) {
   std::vector<std::string> otherPrefixes;
+  const KindLayouts layouts = findLayouts(checkpoint);
   for (ComponentKind other : kAllKinds) {
     if (other == kind) continue;
-    auto otherLayout = findLayout(checkpoint, other);
+    const auto& otherLayout = layouts[kindIndex(other)];
     if (otherLayout && !otherLayout->prefix.empty() && otherLayout->prefix != layout.prefix)
       otherPrefixes.push_back(otherLayout->prefix);
   }
@@ -459,6 +490,70 @@ Result<WeightMap> mapAutoencoderDiffusers(const Checkpoint& checkpoint, const Ke
   return builder.take();
 }
 
+// ---------------------------------------------------------------- T5 (GGUF)
+
+// llama.cpp's T5 names (gguf-py tensor_mapping, MODEL_ARCH.T5 / T5ENCODER)
+// -> Hugging Face T5EncoderModel. Shapes need no change: GGUF's dimensions,
+// reversed when the file is read, are PyTorch's (attn_rel_b included: ggml
+// {n_head, n_buckets} is [num_buckets, num_heads], the Embedding's shape).
+const Rule kT5LlamaCppTopRules[] = {
+    {"token_embd.", "shared."},
+    {"enc.output_norm.", "encoder.final_layer_norm."},
+};
+
+// Below "enc.blk.N." -> below "encoder.block.N.". ffn_gate is wi_0 (the
+// gated GELU's gate) and ffn_up wi_1; a T5 v1.0 file (no gate) has its
+// single `wi` as ffn_up.
+const Rule kT5LlamaCppBlockRules[] = {
+    {"attn_q.", "layer.0.SelfAttention.q."},
+    {"attn_k.", "layer.0.SelfAttention.k."},
+    {"attn_v.", "layer.0.SelfAttention.v."},
+    {"attn_o.", "layer.0.SelfAttention.o."},
+    {"attn_rel_b.", "layer.0.SelfAttention.relative_attention_bias."},
+    {"attn_norm.", "layer.0.layer_norm."},
+    {"ffn_gate.", "layer.1.DenseReluDense.wi_0."},
+    {"ffn_up.", "layer.1.DenseReluDense.wi_1."},
+    {"ffn_down.", "layer.1.DenseReluDense.wo."},
+    {"ffn_norm.", "layer.1.layer_norm."},
+};
+
+Result<WeightMap> mapT5LlamaCpp(const Checkpoint& checkpoint, const KeyLayout& layout) {
+  const bool gated = checkpoint.contains(layout.prefix + "enc.blk.0.ffn_gate.weight");
+  const bool hasTokenEmbd = checkpoint.contains(layout.prefix + "token_embd.weight");
+  // No naming of its own in WeightNaming: official when unprefixed.
+  MapBuilder builder(checkpoint, layout.prefix.empty() ? WeightNaming::Official : WeightNaming::ComfyPrefixed);
+  Status status = forEachLocalKey(
+      checkpoint, ComponentKind::T5Encoder, layout, builder,
+      [&](const std::string& local, const CheckpointEntry& entry) -> Status {
+        const std::string& key = entry.info->name;
+        // A full T5 file (general.architecture "t5"): the decoder and the
+        // language-model head are not used by FLUX. A writer that kept the
+        // tied copy of the embedding under its Hugging Face name (it has no
+        // GGUF name, see t5GgufNameFromHf) stored token_embd twice.
+        if (matchesAny(local, {"dec.", "output.weight"}) ||
+            (local == "encoder.embed_tokens.weight" && hasTokenEmbd)) {
+          builder.ignore(key);
+          return {};
+        }
+        std::string_view rest = local;
+        std::string canonicalHead, tail;
+        const Rule* begin = std::begin(kT5LlamaCppTopRules);
+        const Rule* end = std::end(kT5LlamaCppTopRules);
+        int block = 0;
+        if (takeIndexed(rest, "enc.blk.", block)) {
+          canonicalHead = "encoder.block." + std::to_string(block) + ".";
+          begin = std::begin(kT5LlamaCppBlockRules), end = std::end(kT5LlamaCppBlockRules);
+        }
+        const Rule* rule = matchRule(rest, begin, end, tail);
+        if (!rule) return builder.add(key, recipeOf(entry), key);  // unexpected, reported later
+        std::string to = rule->to;
+        if (!gated && to == "layer.1.DenseReluDense.wi_1.") to = "layer.1.DenseReluDense.wi.";
+        return builder.add(canonicalHead + to + tail, recipeOf(entry), key);
+      });
+  if (!status) return status.error();
+  return builder.take();
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- public
@@ -475,8 +570,9 @@ const char* componentKindName(ComponentKind kind) {
 
 std::vector<ComponentKind> componentsInCheckpoint(const Checkpoint& checkpoint) {
   std::vector<ComponentKind> kinds;
+  const KindLayouts layouts = findLayouts(checkpoint);
   for (ComponentKind kind : kAllKinds)
-    if (findLayout(checkpoint, kind)) kinds.push_back(kind);
+    if (layouts[kindIndex(kind)]) kinds.push_back(kind);
   return kinds;
 }
 
@@ -489,14 +585,14 @@ std::optional<ComponentKind> guessComponentKind(const Checkpoint& checkpoint) {
 Result<WeightMap> mapFluxTransformer(const Checkpoint& checkpoint) {
   auto layout = findLayout(checkpoint, ComponentKind::Transformer);
   if (!layout) return notComponent(checkpoint, "transformer");
-  if (layout->diffusers) return mapFluxDiffusers(checkpoint, *layout);
+  if (layout->style == KeyStyle::Diffusers) return mapFluxDiffusers(checkpoint, *layout);
   return mapAsIs(checkpoint, ComponentKind::Transformer, *layout);
 }
 
 Result<WeightMap> mapAutoencoder(const Checkpoint& checkpoint) {
   auto layout = findLayout(checkpoint, ComponentKind::Autoencoder);
   if (!layout) return notComponent(checkpoint, "autoencoder");
-  if (layout->diffusers) return mapAutoencoderDiffusers(checkpoint, *layout);
+  if (layout->style == KeyStyle::Diffusers) return mapAutoencoderDiffusers(checkpoint, *layout);
   return mapAsIs(checkpoint, ComponentKind::Autoencoder, *layout);
 }
 
@@ -514,6 +610,7 @@ Result<WeightMap> mapClipText(const Checkpoint& checkpoint) {
 Result<WeightMap> mapT5Encoder(const Checkpoint& checkpoint) {
   auto layout = findLayout(checkpoint, ComponentKind::T5Encoder);
   if (!layout) return notComponent(checkpoint, "t5");
+  if (layout->style == KeyStyle::LlamaCpp) return mapT5LlamaCpp(checkpoint, *layout);
   // The input embedding is tied: T5EncoderModel saves it as both
   // shared.weight and encoder.embed_tokens.weight; some files keep only one.
   // The canonical name is shared.weight, whichever the file has.
@@ -548,6 +645,23 @@ Result<WeightMap> mapT5Encoder(const Checkpoint& checkpoint) {
                                      shapeText(b.shape) + " should be the same tied embedding");
   }
   return builder.take();
+}
+
+std::string t5GgufNameFromHf(const std::string& hfName) {
+  // The rules of mapT5LlamaCpp, read from right to left.
+  std::string_view rest = hfName;
+  int block = 0;
+  if (takeIndexed(rest, "encoder.block.", block)) {
+    const std::string head = "enc.blk." + std::to_string(block) + ".";
+    if (startsWith(rest, "layer.1.DenseReluDense.wi."))  // T5 v1.0: the ungated wi
+      return head + "ffn_up." + std::string(rest.substr(std::strlen("layer.1.DenseReluDense.wi.")));
+    for (const Rule& r : kT5LlamaCppBlockRules)
+      if (startsWith(rest, r.to)) return head + r.from + std::string(rest.substr(std::strlen(r.to)));
+    return hfName;
+  }
+  for (const Rule& r : kT5LlamaCppTopRules)
+    if (startsWith(hfName, r.to)) return r.from + hfName.substr(std::strlen(r.to));
+  return hfName;
 }
 
 }  // namespace fd

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "weights/gguf_writer.h"
 #include "weights/safetensors_writer.h"
 
 namespace fd::test {
@@ -53,6 +54,29 @@ void writeSpec(const fs::path& file, const StateSpec& spec) {
   }
   Status s = writeSafetensors(file.string(), tensors, {{"format", "pt"}});
   if (!s) throw std::runtime_error("writeSafetensors: " + s.error().message);
+}
+
+void writeGgufSpec(const fs::path& file, const StateSpec& spec, const std::string& architecture) {
+  fs::create_directories(file.parent_path());
+  std::vector<GgufMetadataEntry> metadata;
+  if (!architecture.empty()) metadata.push_back({"general.architecture", GgufValue(architecture)});
+  metadata.push_back({"general.name", GgufValue(std::string("fluxdesk test ") + file.filename().string())});
+  std::vector<GgufTensorLayout> layout;
+  for (const auto& t : spec) layout.push_back({t.name, t.dtype, t.shape});
+  Status s = writeGgufStreaming(file.string(), metadata, layout, [&](size_t index, std::vector<uint8_t>& bytes) {
+    const TensorSpec& t = spec[index];
+    auto size = storageBytes(t.dtype, numel(t.shape));
+    if (!size) return Status(makeError(ErrorKind::BadRequest, t.name + ": shape is not whole blocks"));
+    uint32_t seed = 2166136261u;
+    for (char c : t.name) seed = (seed ^ static_cast<uint8_t>(c)) * 16777619u;
+    bytes.resize(*size);
+    for (auto& b : bytes) {
+      seed = seed * 1103515245u + 12345u;
+      b = static_cast<uint8_t>(seed >> 16) & 0x3f;  // small finite halves and floats
+    }
+    return Status();
+  });
+  if (!s) throw std::runtime_error("writeGgufStreaming: " + s.error().message);
 }
 
 void writeShardedSpec(const fs::path& folder, const std::string& indexName, const std::string& stem,

@@ -16,6 +16,10 @@ namespace fd::test {
 
 // Writes the tensors with deterministic contents (throws on failure).
 void writeSpec(const std::filesystem::path& file, const StateSpec& spec);
+// Writes the tensors as a GGUF v3 file (fd::writeGgufStreaming), with
+// general.architecture = `architecture` unless empty; deterministic bytes
+// (quantized blocks are not meant to be dequantized).
+void writeGgufSpec(const std::filesystem::path& file, const StateSpec& spec, const std::string& architecture = {});
 // Writes `spec` as `shards` files "<stem>-0000i-of-0000n.safetensors" plus
 // `indexName` (a *.safetensors.index.json) in `folder`.
 void writeShardedSpec(const std::filesystem::path& folder, const std::string& indexName,

@@ -1,7 +1,8 @@
 // `fluxdesk-cli inspect`: the real binary on every golden weights file
 // (architecture against the case's config.json, and the same check through
-// the library), and on synthetic folders and files (layout, dtypes,
-// parameter counts, what is missing, exit codes).
+// the library), and on synthetic folders and files (layout, format, storage
+// type histograms, GGUF files, parameter counts, what is missing, exit
+// codes).
 
 #include <gtest/gtest.h>
 
@@ -15,6 +16,7 @@
 #include "support/test_paths.h"
 #include "weights/checkpoint.h"
 #include "weights/component_kind.h"
+#include "weights/dtype.h"
 #include "weights/weight_map.h"
 
 namespace fd::test {
@@ -212,6 +214,114 @@ TEST(InspectCommand, SingleFilesAndBadPaths) {
   EXPECT_NE(bad[1]["problems"].dump().find("broken.safetensors"), std::string::npos) << bad[1].dump(2);
   EXPECT_NE(bad[2]["problems"].dump().find("does not exist"), std::string::npos) << bad[2].dump(2);
   EXPECT_EQ(runCli({"inspect", "--no-such-option"}).exitCode, 2);
+}
+
+// Per storage type of a spec: {"type", "tensors", "bytes"}, largest first,
+// as inspect --json lists them.
+json storageHistogram(const StateSpec& spec) {
+  std::map<std::string, std::pair<size_t, uint64_t>> byType;
+  for (const auto& t : spec) {
+    int64_t n = std::accumulate(t.shape.begin(), t.shape.end(), int64_t{1}, std::multiplies<>());
+    auto& [tensors, bytes] = byType[dtypeDisplayName(t.dtype)];
+    ++tensors;
+    bytes += storageBytes(t.dtype, n).value();
+  }
+  std::vector<std::pair<std::string, std::pair<size_t, uint64_t>>> ranked(byType.begin(), byType.end());
+  std::stable_sort(ranked.begin(), ranked.end(),  // ties stay in name order
+                   [](const auto& a, const auto& b) { return a.second.second > b.second.second; });
+  json list = json::array();
+  for (const auto& [type, tally] : ranked)
+    list.push_back({{"type", type}, {"tensors", tally.first}, {"bytes", tally.second}});
+  return list;
+}
+
+TEST(InspectCommand, GgufFileReport) {
+  TempDir dir("inspect");
+  const FluxParams p = tinyFluxParams();
+  // stable-diffusion.cpp's layout: official names under model.diffusion_model.
+  const StateSpec spec = withGgufTypes(withPrefix(fluxSpec(p), "model.diffusion_model."), DType::Q8_0);
+  const fs::path file = dir / "flux1-schnell-Q8_0.gguf";
+  writeGgufSpec(file, spec, "flux");
+  json report = inspectJson({"inspect", file.string(), "--json"}, 0);
+  EXPECT_TRUE(report["problems"].empty()) << report.dump(2);
+  const json& summary = report["file"];
+  EXPECT_EQ(summary["format"], "gguf");
+  EXPECT_EQ(summary["gguf"]["version"], 3);
+  EXPECT_EQ(summary["gguf"]["architecture"], "flux");
+  EXPECT_EQ(summary["gguf"]["alignment"], 32);
+  EXPECT_EQ(summary["tensors"], spec.size());
+  const json histogram = storageHistogram(spec);
+  EXPECT_EQ(summary["storage_types"], histogram);
+  ASSERT_GE(histogram.size(), 3u);  // q8_0, f16 and f32 in this tiny model
+  uint64_t total = 0;
+  for (const auto& t : histogram) total += t["bytes"].get<uint64_t>();
+  EXPECT_EQ(summary["bytes"], total);
+  ASSERT_EQ(report["components"].size(), 1u);
+  const json& flux = report["components"][0];
+  EXPECT_EQ(flux["component"], "transformer");
+  EXPECT_EQ(flux["naming"], "comfy_prefixed");
+  EXPECT_EQ(flux["architecture"], toJson(p));
+
+  CliRun text = runCli({"inspect", file.string()});
+  EXPECT_EQ(text.exitCode, 0) << text.out << text.err;
+  EXPECT_NE(text.out.find("  format: gguf v3 (architecture flux, alignment 32, "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("  stored tensors: " + std::to_string(spec.size()) + " ("), std::string::npos) << text.out;
+  const json& top = histogram[0];
+  EXPECT_EQ(top["type"], "q8_0");
+  EXPECT_NE(text.out.find("  storage types: q8_0 " + std::to_string(top["tensors"].get<size_t>()) + " tensors "),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find(", f32 "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("status: ok"), std::string::npos) << text.out;
+
+  // A T5 GGUF in llama.cpp's names; safetensors files get the histogram too.
+  const StateSpec t5 = withGgufTypes(t5ToLlamaCpp(t5Spec(tinyT5Params())), DType::Q8_0);
+  writeGgufSpec(dir / "t5-v1_1-xxl-encoder-Q8_0.gguf", t5, "t5encoder");
+  writeSpec(dir / "ae.safetensors", autoencoderSpec(tinyAutoencoderParams()));
+  json both = inspectJson({"inspect", (dir / "t5-v1_1-xxl-encoder-Q8_0.gguf").string(),
+                           (dir / "ae.safetensors").string(), "--json"},
+                          0);
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[0]["file"]["gguf"]["architecture"], "t5encoder");
+  EXPECT_EQ(both[0]["file"]["storage_types"], storageHistogram(t5));
+  EXPECT_EQ(both[0]["components"][0]["component"], "t5");
+  EXPECT_EQ(both[0]["components"][0]["architecture"], toJson(tinyT5Params()));
+  EXPECT_EQ(both[1]["file"]["format"], "safetensors");
+  EXPECT_FALSE(both[1]["file"].contains("gguf"));
+  EXPECT_EQ(both[1]["file"]["storage_types"], storageHistogram(autoencoderSpec(tinyAutoencoderParams())));
+  CliRun aeText = runCli({"inspect", (dir / "ae.safetensors").string()});
+  EXPECT_NE(aeText.out.find("  format: safetensors\n"), std::string::npos) << aeText.out;
+  EXPECT_NE(aeText.out.find("  storage types: f32 "), std::string::npos) << aeText.out;
+}
+
+TEST(InspectCommand, FolderWithGgufFilesNotesTheChoice) {
+  TempDir dir("inspect");
+  Expected e;
+  writeGgufSpec(dir / "flux1-schnell-Q8_0.gguf", withGgufTypes(fluxSpec(e.flux), DType::Q8_0), "flux");
+  writeGgufSpec(dir / "t5-v1_1-xxl-encoder-Q8_0.gguf", withGgufTypes(t5ToLlamaCpp(t5Spec(e.t5)), DType::Q8_0),
+                "t5encoder");
+  writeSpec(dir / "t5xxl_fp16.safetensors", withDtype(t5Spec(e.t5), DType::F16));
+  writeSpec(dir / "ae.safetensors", autoencoderSpec(e.ae));
+  writeSpec(dir / "clip_l.safetensors", clipSpec(e.clip));
+  writeClipTokenizer(dir / "tokenizer");
+  writeT5Tokenizer(dir / "tokenizer_2");
+  json report = inspectJson({"inspect", dir.path().string(), "--json"}, 0);
+  EXPECT_TRUE(report["problems"].empty()) << report.dump(2);
+  std::map<std::string, json> byName;
+  for (const auto& c : report["components"]) byName[c["component"]] = c;
+  EXPECT_EQ(byName["transformer"]["format"], "gguf");
+  EXPECT_EQ(byName["transformer"]["gguf"]["architecture"], "flux");
+  EXPECT_EQ(byName["transformer"]["architecture"], toJson(e.flux));
+  EXPECT_EQ(byName["t5"]["path"], (dir / "t5xxl_fp16.safetensors").string());
+  EXPECT_EQ(byName["t5"]["format"], "safetensors");
+  EXPECT_NE(byName["t5"]["notes"].dump().find("t5-v1_1-xxl-encoder-Q8_0.gguf also holds the t5"), std::string::npos)
+      << byName["t5"].dump(2);
+  CliRun text = runCli({"inspect", dir.path().string()});
+  EXPECT_EQ(text.exitCode, 0) << text.out << text.err;
+  EXPECT_NE(text.out.find("  note: using t5xxl_fp16.safetensors (safetensors is preferred over GGUF)"),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("  format: gguf v3 (architecture flux"), std::string::npos) << text.out;
 }
 
 }  // namespace

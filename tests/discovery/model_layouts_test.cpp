@@ -3,8 +3,10 @@
 // diffusers transformer and T5), BFL single files at its root, a folder of
 // single files with a separate tokenizer folder, a ComfyUI folder with
 // prefixed keys and an fp8 T5, ComfyUI's models/ tree, an all-in-one
-// checkpoint; and the error that lists every component when parts are
-// missing. Each found component is then mapped and its architecture read.
+// checkpoint, GGUF transformers and T5 encoders (ComfyUI tree and single
+// files, beside safetensors twins); and the error that lists every
+// component when parts are missing. Each found component is then mapped and
+// its architecture read.
 
 #include <gtest/gtest.h>
 
@@ -232,6 +234,133 @@ TEST(ModelLayouts, ComfyModelsTreeAndAnAllInOneCheckpoint) {
   for (const ComponentFiles* c : {&single->transformer, &single->autoencoder, &single->clip, &single->t5})
     EXPECT_EQ(rel(dir, c->path), "aio/flux1-schnell-fp8.safetensors") << c->name;
   expectComponents(single.value(), all);
+}
+
+// The quantized files users download (city96's): tiny models here, so the
+// quantization is q8_0 where rows are whole blocks of 32 (see withGgufTypes).
+StateSpec fluxGguf(const FluxParams& p) { return withGgufTypes(fluxSpec(p), DType::Q8_0); }
+StateSpec t5Gguf(const T5Params& p) { return withGgufTypes(t5ToLlamaCpp(t5Spec(p)), DType::Q8_0); }
+
+bool hasNote(const ComponentFiles& c, const std::string& part) {
+  for (const auto& note : c.notes)
+    if (note.find(part) != std::string::npos) return true;
+  return false;
+}
+
+TEST(ModelLayouts, ComfyModelsTreeWithGgufTransformerAndT5) {
+  TempDir dir("layout");
+  Expected e;
+  e.t5Dtype = DType::Q8_0;
+  writeGgufSpec(dir / "models" / "unet" / "flux1-schnell-Q4_K_S.gguf", fluxGguf(e.flux), "flux");
+  writeGgufSpec(dir / "models" / "text_encoders" / "t5-v1_1-xxl-encoder-Q8_0.gguf", t5Gguf(e.t5), "t5encoder");
+  writeSpec(dir / "models" / "clip" / "clip_l.safetensors", clipSpec(e.clip));
+  writeSpec(dir / "models" / "vae" / "ae.safetensors", autoencoderSpec(e.ae));
+  writeClipTokenizer(dir / "tok" / "tokenizer");
+  writeT5Tokenizer(dir / "tok" / "tokenizer_2");
+  ModelLocation location;
+  location.folder = (dir / "models").string();
+  location.tokenizerFolder = (dir / "tok").string();
+  auto tree = discoverModelFiles(location);
+  ASSERT_TRUE(tree.ok()) << tree.error().message;
+  EXPECT_EQ(tree->layout, "single-files");
+  EXPECT_EQ(rel(dir, tree->transformer.path), "models/unet/flux1-schnell-Q4_K_S.gguf");
+  EXPECT_EQ(tree->transformer.source, "by keys");
+  EXPECT_EQ(tree->transformer.files, std::vector<std::string>{tree->transformer.path});
+  EXPECT_EQ(rel(dir, tree->t5.path), "models/text_encoders/t5-v1_1-xxl-encoder-Q8_0.gguf");
+  EXPECT_EQ(rel(dir, tree->clip.path), "models/clip/clip_l.safetensors");
+  EXPECT_EQ(rel(dir, tree->autoencoder.path), "models/vae/ae.safetensors");
+  expectComponents(tree.value(), e);
+
+  // ComfyUI's newer folder name for transformers.
+  fs::create_directories(dir / "models" / "diffusion_models");
+  fs::rename(dir / "models" / "unet" / "flux1-schnell-Q4_K_S.gguf",
+             dir / "models" / "diffusion_models" / "flux1-schnell-Q4_K_S.gguf");
+  auto moved = discoverModelFiles(location);
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(rel(dir, moved->transformer.path), "models/diffusion_models/flux1-schnell-Q4_K_S.gguf");
+
+  // A safetensors T5 beside the GGUF one: the safetensors file is used, as
+  // before GGUF support, and the choice is noted.
+  writeSpec(dir / "models" / "clip" / "t5xxl_fp8_e4m3fn.safetensors", withDtype(t5Spec(e.t5), DType::F8_E4M3));
+  auto both = discoverModelFiles(location);
+  ASSERT_TRUE(both.ok()) << both.error().message;
+  EXPECT_EQ(rel(dir, both->t5.path), "models/clip/t5xxl_fp8_e4m3fn.safetensors");
+  EXPECT_TRUE(hasNote(both->t5, "text_encoders/t5-v1_1-xxl-encoder-Q8_0.gguf also holds the t5"))
+      << describeModelFiles(both.value());
+  EXPECT_TRUE(hasNote(both->t5, "safetensors is preferred over GGUF"));
+}
+
+TEST(ModelLayouts, FolderOfSingleFilesWithGgufTransformerAndT5) {
+  TempDir dir("layout");
+  Expected e;
+  e.t5Dtype = DType::Q8_0;
+  writeGgufSpec(dir / "flux1-schnell-Q4_K_S.gguf", fluxGguf(e.flux), "flux");
+  writeGgufSpec(dir / "t5-v1_1-xxl-encoder-Q8_0.gguf", t5Gguf(e.t5), "t5encoder");
+  writeSpec(dir / "ae.safetensors", autoencoderSpec(e.ae));
+  writeSpec(dir / "clip_l.safetensors", clipSpec(e.clip));
+  writeClipTokenizer(dir / "tokenizer");
+  writeT5Tokenizer(dir / "tokenizer_2");
+  ModelLocation location;
+  location.folder = dir.path().string();
+  auto files = discoverModelFiles(location);
+  ASSERT_TRUE(files.ok()) << files.error().message;
+  EXPECT_EQ(files->layout, "single-files");
+  EXPECT_EQ(rel(dir, files->transformer.path), "flux1-schnell-Q4_K_S.gguf");
+  EXPECT_EQ(files->transformer.source, "single-file");
+  EXPECT_EQ(rel(dir, files->t5.path), "t5-v1_1-xxl-encoder-Q8_0.gguf");
+  EXPECT_EQ(files->t5.source, "single-file");
+  EXPECT_TRUE(files->transformer.notes.empty()) << files->transformer.notes.front();
+  expectComponents(files.value(), e);
+
+  // Which file holds what is read from the keys, not the name: a T5 under a
+  // transformer's name is the T5, and the transformer is found by its keys.
+  fs::rename(dir / "flux1-schnell-Q4_K_S.gguf", dir / "model.gguf");
+  fs::rename(dir / "t5-v1_1-xxl-encoder-Q8_0.gguf", dir / "flux1-dev-Q8_0.gguf");
+  auto renamed = discoverModelFiles(location);
+  ASSERT_TRUE(renamed.ok()) << renamed.error().message;
+  EXPECT_EQ(rel(dir, renamed->transformer.path), "model.gguf");
+  EXPECT_EQ(renamed->transformer.source, "by keys");
+  EXPECT_TRUE(hasNote(renamed->transformer, "flux1-dev-Q8_0.gguf holds t5, not transformer"));
+  EXPECT_EQ(rel(dir, renamed->t5.path), "flux1-dev-Q8_0.gguf");
+  expectComponents(renamed.value(), e);
+  fs::rename(dir / "model.gguf", dir / "flux1-schnell-Q4_K_S.gguf");
+  fs::rename(dir / "flux1-dev-Q8_0.gguf", dir / "t5-v1_1-xxl-encoder-Q8_0.gguf");
+
+  // Both formats under names of equal rank: the safetensors file wins.
+  writeSpec(dir / "flux1-schnell-fp8.safetensors", withDtype(fluxSpec(e.flux), DType::F8_E4M3));
+  auto fp8 = discoverModelFiles(location);
+  ASSERT_TRUE(fp8.ok()) << fp8.error().message;
+  EXPECT_EQ(rel(dir, fp8->transformer.path), "flux1-schnell-fp8.safetensors");
+  EXPECT_TRUE(hasNote(fp8->transformer,
+                      "using flux1-schnell-fp8.safetensors (safetensors is preferred over GGUF); "
+                      "flux1-schnell-Q4_K_S.gguf also holds the transformer"))
+      << describeModelFiles(fp8.value());
+  // BFL's own name outranks both.
+  writeSpec(dir / "flux1-schnell.safetensors", fluxSpec(e.flux));
+  auto official = discoverModelFiles(location);
+  ASSERT_TRUE(official.ok());
+  EXPECT_EQ(rel(dir, official->transformer.path), "flux1-schnell.safetensors");
+  EXPECT_TRUE(hasNote(official->transformer, "flux1-schnell-Q4_K_S.gguf also holds the transformer"));
+  fs::remove(dir / "flux1-schnell.safetensors");
+  fs::remove(dir / "flux1-schnell-fp8.safetensors");
+
+  // A GGUF file whose name ranks first is used over a safetensors twin
+  // found only by its keys; the note says so.
+  writeSpec(dir / "my-finetune.safetensors", fluxSpec(e.flux));
+  auto ranked = discoverModelFiles(location);
+  ASSERT_TRUE(ranked.ok());
+  EXPECT_EQ(rel(dir, ranked->transformer.path), "flux1-schnell-Q4_K_S.gguf");
+  EXPECT_TRUE(hasNote(ranked->transformer, "using the GGUF file flux1-schnell-Q4_K_S.gguf (found first); "
+                                           "my-finetune.safetensors also holds the transformer"))
+      << describeModelFiles(ranked.value());
+
+  // An explicit GGUF file overrides the folder.
+  writeGgufSpec(dir / "elsewhere" / "other-t5.gguf", t5Gguf(e.t5), "t5");
+  location.t5File = (dir / "elsewhere" / "other-t5.gguf").string();
+  auto given = discoverModelFiles(location);
+  ASSERT_TRUE(given.ok()) << given.error().message;
+  EXPECT_EQ(rel(dir, given->t5.path), "elsewhere/other-t5.gguf");
+  EXPECT_EQ(given->t5.source, "explicit");
 }
 
 TEST(ModelLayouts, MissingPartsGiveOneErrorListingEveryComponent) {

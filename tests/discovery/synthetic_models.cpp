@@ -299,6 +299,53 @@ StateSpec concat(std::vector<StateSpec> parts) {
   return all;
 }
 
+StateSpec t5ToLlamaCpp(const StateSpec& hf) {
+  const std::vector<std::pair<std::string, std::string>> block = {
+      {"layer.0.SelfAttention.q.", "attn_q."},
+      {"layer.0.SelfAttention.k.", "attn_k."},
+      {"layer.0.SelfAttention.v.", "attn_v."},
+      {"layer.0.SelfAttention.o.", "attn_o."},
+      {"layer.0.SelfAttention.relative_attention_bias.", "attn_rel_b."},
+      {"layer.0.layer_norm.", "attn_norm."},
+      {"layer.1.DenseReluDense.wi_0.", "ffn_gate."},
+      {"layer.1.DenseReluDense.wi_1.", "ffn_up."},
+      {"layer.1.DenseReluDense.wi.", "ffn_up."},
+      {"layer.1.DenseReluDense.wo.", "ffn_down."},
+      {"layer.1.layer_norm.", "ffn_norm."},
+  };
+  StateSpec out;
+  for (TensorSpec t : hf) {
+    if (t.name == "encoder.embed_tokens.weight") continue;
+    if (t.name == "shared.weight") t.name = "token_embd.weight";
+    else if (t.name == "encoder.final_layer_norm.weight") t.name = "enc.output_norm.weight";
+    else if (startsWith(t.name, "encoder.block.")) {
+      const size_t dot = t.name.find('.', std::string("encoder.block.").size());
+      const size_t head = std::string("encoder.block.").size();
+      const std::string index = t.name.substr(head, dot - head), rest = t.name.substr(dot + 1);
+      bool renamed = false;
+      for (const auto& [from, to] : block)
+        if (startsWith(rest, from)) {
+          t.name = "enc.blk." + index + "." + to + rest.substr(from.size());
+          renamed = true;
+          break;
+        }
+      if (!renamed) throw std::runtime_error("no llama.cpp name for " + t.name);
+    } else {
+      throw std::runtime_error("no llama.cpp name for " + t.name);
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+StateSpec withGgufTypes(StateSpec spec, DType quantized) {
+  for (auto& t : spec) {
+    if (t.shape.size() < 2) t.dtype = DType::F32;
+    else t.dtype = t.shape.back() % blockValues(quantized) == 0 ? quantized : DType::F16;
+  }
+  return spec;
+}
+
 FluxParams tinyFluxParams(bool guidance) {
   FluxParams p;
   p.in_channels = 64;

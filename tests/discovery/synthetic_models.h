@@ -33,6 +33,17 @@ StateSpec withPrefix(StateSpec spec, const std::string& prefix);
 StateSpec withDtype(StateSpec spec, DType dtype);
 StateSpec concat(std::vector<StateSpec> parts);
 
+// Hugging Face T5 names as llama.cpp's converter writes them in GGUF files
+// (city96's t5-v1_1-xxl-encoder-gguf): token_embd, enc.blk.N.attn_q /
+// attn_k / attn_v / attn_o / attn_rel_b / attn_norm / ffn_gate (wi_0) /
+// ffn_up (wi_1, or the ungated wi) / ffn_down / ffn_norm, enc.output_norm.
+// The tied encoder.embed_tokens copy is dropped, as those files do.
+StateSpec t5ToLlamaCpp(const StateSpec& hf);
+// Storage types as a GGUF quantizer leaves them: `quantized` for matrices
+// whose rows are whole blocks of it, f16 for the other matrices, f32 for
+// vectors.
+StateSpec withGgufTypes(StateSpec spec, DType quantized);
+
 // Small but realistic parameters: head dim 128 so FLUX.1's default rope
 // axes fit when no config.json is beside the weights.
 FluxParams tinyFluxParams(bool guidance = false);

@@ -1,6 +1,6 @@
 // Weight-name mapping and architecture detection on small synthetic
-// checkpoints: every naming each component comes in, the aliases and
-// ignored keys, and the errors for broken files.
+// checkpoints: every naming each component comes in (GGUF files included),
+// the aliases and ignored keys, and the errors for broken files.
 
 #include <gtest/gtest.h>
 
@@ -22,6 +22,14 @@ namespace fs = std::filesystem;
 
 Checkpoint openSpec(const TempDir& dir, const std::string& name, const StateSpec& spec) {
   writeSpec(dir / name, spec);
+  auto checkpoint = Checkpoint::open((dir / name).string());
+  if (!checkpoint) throw std::runtime_error(checkpoint.error().message);
+  return std::move(checkpoint).value();
+}
+
+Checkpoint openGguf(const TempDir& dir, const std::string& name, const StateSpec& spec,
+                    const std::string& architecture) {
+  writeGgufSpec(dir / name, spec, architecture);
   auto checkpoint = Checkpoint::open((dir / name).string());
   if (!checkpoint) throw std::runtime_error(checkpoint.error().message);
   return std::move(checkpoint).value();
@@ -235,6 +243,129 @@ TEST(WeightNames, T5TiedEmbeddingIsCanonicallySharedWeight) {
     EXPECT_TRUE(detected->is_gated_act);
     EXPECT_DOUBLE_EQ(detected->layer_norm_epsilon, 1e-5);
     EXPECT_EQ(detected->relative_attention_max_distance, 64);
+  }
+}
+
+TEST(WeightNames, T5GgufLlamaCppNamesMapOntoTheHuggingFaceSet) {
+  TempDir dir("names");
+  for (bool gated : {true, false}) {
+    SCOPED_TRACE(gated ? "gated (T5 v1.1)" : "not gated (T5 v1.0)");
+    T5Params p = tinyT5Params();
+    p.is_gated_act = gated;
+    if (!gated) p.dense_act_fn = "relu";
+    const StateSpec hf = t5Spec(p);
+    const StateSpec gguf = withGgufTypes(t5ToLlamaCpp(hf), DType::Q8_0);
+    Checkpoint checkpoint = openGguf(dir, "t5-v1_1-xxl-encoder-Q8_0.gguf", gguf, "t5encoder");
+    EXPECT_EQ(componentsInCheckpoint(checkpoint), std::vector<ComponentKind>{ComponentKind::T5Encoder});
+    auto map = mapT5Encoder(checkpoint);
+    ASSERT_TRUE(map.ok()) << map.error().message;
+    EXPECT_TRUE(map->ignored.empty()) << map->ignored.front();
+    // Every Hugging Face name, with its shape (the tied copy is not in the file).
+    StateSpec expected;
+    for (const auto& t : hf)
+      if (t.name != "encoder.embed_tokens.weight") expected.push_back(t);
+    EXPECT_EQ(shapesOf(map.value()), shapesOf(expected));
+    // Each rule, by its source.
+    const std::map<std::string, std::string> sources = {
+        {"shared.weight", "token_embd.weight"},
+        {"encoder.final_layer_norm.weight", "enc.output_norm.weight"},
+        {"encoder.block.1.layer.0.SelfAttention.q.weight", "enc.blk.1.attn_q.weight"},
+        {"encoder.block.1.layer.0.SelfAttention.k.weight", "enc.blk.1.attn_k.weight"},
+        {"encoder.block.1.layer.0.SelfAttention.v.weight", "enc.blk.1.attn_v.weight"},
+        {"encoder.block.1.layer.0.SelfAttention.o.weight", "enc.blk.1.attn_o.weight"},
+        {"encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight", "enc.blk.0.attn_rel_b.weight"},
+        {"encoder.block.1.layer.0.layer_norm.weight", "enc.blk.1.attn_norm.weight"},
+        {"encoder.block.1.layer.1.DenseReluDense.wo.weight", "enc.blk.1.ffn_down.weight"},
+        {"encoder.block.1.layer.1.layer_norm.weight", "enc.blk.1.ffn_norm.weight"},
+    };
+    for (const auto& [canonical, source] : sources) {
+      ASSERT_TRUE(map->contains(canonical)) << canonical;
+      EXPECT_EQ(partNames(*map->find(canonical)), std::vector<std::string>{source}) << canonical;
+    }
+    if (gated) {
+      EXPECT_EQ(partNames(*map->find("encoder.block.1.layer.1.DenseReluDense.wi_0.weight")),
+                std::vector<std::string>{"enc.blk.1.ffn_gate.weight"});
+      EXPECT_EQ(partNames(*map->find("encoder.block.1.layer.1.DenseReluDense.wi_1.weight")),
+                std::vector<std::string>{"enc.blk.1.ffn_up.weight"});
+    } else {
+      EXPECT_EQ(partNames(*map->find("encoder.block.1.layer.1.DenseReluDense.wi.weight")),
+                std::vector<std::string>{"enc.blk.1.ffn_up.weight"});
+    }
+    // Storage types come through: quantized matrices, f16 where rows are
+    // not whole blocks, f32 norms.
+    EXPECT_EQ(map->find("encoder.block.0.layer.0.SelfAttention.q.weight")->dtype, DType::Q8_0);
+    EXPECT_EQ(map->find("encoder.block.0.layer.0.SelfAttention.o.weight")->dtype, DType::F16);
+    EXPECT_EQ(map->find("encoder.final_layer_norm.weight")->dtype, DType::F32);
+    // The relative attention bias keeps the Embedding's [num_buckets, num_heads].
+    EXPECT_EQ(map->shape("encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight"),
+              (std::vector<int64_t>{p.relative_attention_num_buckets, p.num_heads}));
+    auto detected = detectT5Params(map.value());
+    ASSERT_TRUE(detected.ok()) << detected.error().message;
+    EXPECT_EQ(toJson(detected.value()), toJson(p));
+  }
+
+  // A full T5 (general.architecture "t5"): decoder and head are set aside.
+  T5Params p = tinyT5Params();
+  StateSpec full = t5ToLlamaCpp(t5Spec(p));
+  full.push_back({"dec.blk.0.attn_q.weight", {p.num_heads * p.d_kv, p.d_model}, DType::F32});
+  full.push_back({"dec.output_norm.weight", {p.d_model}, DType::F32});
+  full.push_back({"output.weight", {p.vocab_size, p.d_model}, DType::F32});
+  auto map = mapT5Encoder(openGguf(dir, "t5-full.gguf", full, "t5"));
+  ASSERT_TRUE(map.ok()) << map.error().message;
+  EXPECT_EQ(map->ignored,
+            (std::vector<std::string>{"dec.blk.0.attn_q.weight", "dec.output_norm.weight", "output.weight"}));
+  EXPECT_EQ(toJson(detectT5Params(map.value()).value()), toJson(p));
+}
+
+TEST(WeightNames, T5GgufNamesFromHuggingFaceNamesReverseTheRules) {
+  for (bool gated : {true, false}) {
+    T5Params p = tinyT5Params();
+    p.is_gated_act = gated;
+    const StateSpec hf = t5Spec(p);
+    StateSpec withoutTiedCopy;
+    for (const auto& t : hf)
+      if (t.name != "encoder.embed_tokens.weight") withoutTiedCopy.push_back(t);
+    const StateSpec gguf = t5ToLlamaCpp(withoutTiedCopy);
+    ASSERT_EQ(gguf.size(), withoutTiedCopy.size());
+    for (size_t i = 0; i < gguf.size(); ++i) EXPECT_EQ(t5GgufNameFromHf(withoutTiedCopy[i].name), gguf[i].name);
+  }
+  // Names without a GGUF form come back as they are.
+  for (const char* name : {"encoder.embed_tokens.weight", "decoder.block.0.layer.0.SelfAttention.q.weight",
+                           "encoder.block.0.layer.9.unknown.weight", "lm_head.weight"})
+    EXPECT_EQ(t5GgufNameFromHf(name), name);
+
+  // A file written with those names and the tied copy left in maps cleanly.
+  TempDir dir("names");
+  StateSpec renamed = t5Spec(tinyT5Params());
+  for (auto& t : renamed) t.name = t5GgufNameFromHf(t.name);
+  auto map = mapT5Encoder(openGguf(dir, "demo-t5.gguf", renamed, "t5encoder"));
+  ASSERT_TRUE(map.ok()) << map.error().message;
+  EXPECT_EQ(map->ignored, std::vector<std::string>{"encoder.embed_tokens.weight"});
+  EXPECT_EQ(toJson(detectT5Params(map.value()).value()), toJson(tinyT5Params()));
+}
+
+TEST(WeightNames, FluxGgufWithAndWithoutTheDiffusionModelPrefix) {
+  TempDir dir("names");
+  const FluxParams p = tinyFluxParams();
+  const StateSpec bfl = fluxSpec(p);
+  // city96's files keep the official names; stable-diffusion.cpp's
+  // converter writes them under model.diffusion_model.
+  for (const std::string prefix : {"", "model.diffusion_model."}) {
+    SCOPED_TRACE("prefix '" + prefix + "'");
+    Checkpoint checkpoint =
+        openGguf(dir, "flux1-schnell-Q8_0.gguf", withGgufTypes(withPrefix(bfl, prefix), DType::Q8_0), "flux");
+    EXPECT_EQ(componentsInCheckpoint(checkpoint), std::vector<ComponentKind>{ComponentKind::Transformer});
+    auto map = mapFluxTransformer(checkpoint);
+    ASSERT_TRUE(map.ok()) << map.error().message;
+    EXPECT_EQ(map->naming, prefix.empty() ? WeightNaming::Official : WeightNaming::ComfyPrefixed);
+    EXPECT_TRUE(map->ignored.empty());
+    EXPECT_EQ(shapesOf(map.value()), shapesOf(bfl));
+    EXPECT_EQ(map->find("double_blocks.0.img_attn.qkv.weight")->dtype, DType::Q8_0);
+    EXPECT_EQ(partNames(*map->find("double_blocks.0.img_attn.qkv.weight")),
+              std::vector<std::string>{prefix + "double_blocks.0.img_attn.qkv.weight"});
+    auto detected = detectFluxParams(map.value());
+    ASSERT_TRUE(detected.ok()) << detected.error().message;
+    expectFluxEq(detected.value(), p);
   }
 }
 

@@ -131,9 +131,18 @@ void GoldenChecker::expectAllExpectedOutputsChecked() const {
         << "' has no producer in the runner (unknown tensor name)";
 }
 
+std::filesystem::path goldenWeightsFile(const GoldenCase& golden, const std::string& fileName) {
+  const auto path = golden.dir / fileName;
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) return path;
+  auto gguf = path;
+  gguf.replace_extension(".gguf");
+  return std::filesystem::exists(gguf, ec) ? gguf : path;
+}
+
 FluxModel loadGoldenFlux(const GoldenCase& golden, const std::string& fileName,
                          torch::ScalarType dtype) {
-  const auto path = golden.dir / fileName;
+  const auto path = goldenWeightsFile(golden, fileName);
   auto checkpoint = Checkpoint::open(path.string());
   if (!checkpoint) throw std::runtime_error(checkpoint.error().message);
   auto weights = mapFluxTransformer(checkpoint.value());

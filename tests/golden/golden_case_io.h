@@ -100,6 +100,10 @@ class GoldenChecker {
 // mapFluxTransformer -> detectFluxParams(weights, config.json text) ->
 // FluxModel -> loadModuleWeights (converted once to `dtype`, CPU). The
 // detected params are checked against config.json's flux_params.
+// golden.dir / fileName, or the .gguf of the same stem when only that exists
+// (cases under gguf/ keep their weights as weights.gguf).
+std::filesystem::path goldenWeightsFile(const GoldenCase& golden, const std::string& fileName);
+
 FluxModel loadGoldenFlux(const GoldenCase& golden, const std::string& fileName,
                          torch::ScalarType dtype);
 

@@ -1,7 +1,8 @@
-// The golden runner: every folder under $FLUXDESK_GOLDEN_DIR/flux that holds
-// a config.json becomes one test, named after the folder, found when the
-// tests run (no case list here, no re-configure needed). The case's `kind`
-// selects a registered handler; an unknown kind fails.
+// The golden runner: every folder under $FLUXDESK_GOLDEN_DIR/flux and
+// $FLUXDESK_GOLDEN_DIR/gguf that holds a config.json becomes one test, named
+// after the folder, found when the tests run (no case list here, no
+// re-configure needed). The case's `kind` selects a registered handler; an
+// unknown kind fails.
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -23,6 +24,8 @@ void PrintTo(const GoldenCase& golden, std::ostream* os) { *os << golden.name; }
 namespace {
 
 std::filesystem::path fluxRoot() { return goldenRoot() / "flux"; }
+// FLUX cases with GGUF weights, and ggml's dequantizer output.
+std::filesystem::path ggufRoot() { return goldenRoot() / "gguf"; }
 
 GoldenCase readCase(const std::filesystem::path& dir, const std::filesystem::path& root) {
   GoldenCase golden;
@@ -37,15 +40,25 @@ GoldenCase readCase(const std::filesystem::path& dir, const std::filesystem::pat
   return golden;
 }
 
+// Case folders under `root`; names relative to `nameBase`.
+void collectCases(const std::filesystem::path& root, const std::filesystem::path& nameBase,
+                  std::vector<GoldenCase>& cases) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(root, ec)) return;
+  auto add = [&](const std::filesystem::path& dir) {
+    GoldenCase golden = readCase(dir, dir);
+    golden.name = dir.lexically_relative(nameBase).generic_string();
+    cases.push_back(std::move(golden));
+  };
+  if (std::filesystem::exists(root / "config.json", ec)) add(root);
+  for (std::filesystem::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_directory(ec) && std::filesystem::exists(it->path() / "config.json", ec)) add(it->path());
+}
+
 std::vector<GoldenCase> discoverCases() {
   std::vector<GoldenCase> cases;
-  const auto root = fluxRoot();
-  std::error_code ec;
-  if (!std::filesystem::is_directory(root, ec)) return cases;
-  if (std::filesystem::exists(root / "config.json", ec)) cases.push_back(readCase(root, root));
-  for (std::filesystem::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec))
-    if (it->is_directory(ec) && std::filesystem::exists(it->path() / "config.json", ec))
-      cases.push_back(readCase(it->path(), root));
+  collectCases(fluxRoot(), fluxRoot(), cases);
+  collectCases(ggufRoot(), goldenRoot(), cases);  // "gguf/<case>"
   std::sort(cases.begin(), cases.end(),
             [](const GoldenCase& a, const GoldenCase& b) { return a.name < b.name; });
   // gtest names allow [A-Za-z0-9_] only; folder names are free.
@@ -96,6 +109,8 @@ TEST(GoldenFluxDiscovery, FindsCaseFoldersAndHandlers) {
   EXPECT_TRUE(std::filesystem::is_directory(root))
       << "golden folder " << root << " does not exist (set FLUXDESK_GOLDEN_DIR)";
   EXPECT_FALSE(discoverCases().empty()) << "no case folder (with a config.json) under " << root;
+  EXPECT_TRUE(std::filesystem::is_directory(ggufRoot()))
+      << "golden folder " << ggufRoot() << " does not exist (set FLUXDESK_GOLDEN_DIR)";
   EXPECT_TRUE(duplicateGoldenKinds().empty()) << "a golden kind is registered twice";
   std::printf("[golden] scanned %s: %zu case folder(s)\n", root.string().c_str(), discoverCases().size());
 }

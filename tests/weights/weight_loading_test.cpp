@@ -59,7 +59,7 @@ std::vector<uint32_t> floatBits(const torch::Tensor& t) {
   return bits;
 }
 
-TEST(TorchDtype, MapsEveryStoredTypeExceptFloat8) {
+TEST(TorchDtype, MapsEveryStoredTypeExceptGgmlBlocks) {
   EXPECT_EQ(torchDtype(DType::F64), torch::kFloat64);
   EXPECT_EQ(torchDtype(DType::F32), torch::kFloat32);
   EXPECT_EQ(torchDtype(DType::F16), torch::kFloat16);
@@ -70,8 +70,24 @@ TEST(TorchDtype, MapsEveryStoredTypeExceptFloat8) {
   EXPECT_EQ(torchDtype(DType::I8), torch::kInt8);
   EXPECT_EQ(torchDtype(DType::U8), torch::kUInt8);
   EXPECT_EQ(torchDtype(DType::BOOL), torch::kBool);
-  EXPECT_FALSE(torchDtype(DType::F8_E4M3).has_value());
-  EXPECT_FALSE(torchDtype(DType::F8_E5M2).has_value());
+  EXPECT_EQ(torchDtype(DType::F8_E4M3), torch::kFloat8_e4m3fn);
+  EXPECT_EQ(torchDtype(DType::F8_E5M2), torch::kFloat8_e5m2);
+  for (DType blocks : {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0, DType::Q2_K, DType::Q3_K,
+                       DType::Q4_K, DType::Q5_K, DType::Q6_K})
+    EXPECT_FALSE(torchDtype(blocks).has_value()) << dtypeDisplayName(blocks);
+}
+
+// Torch's own float8 conversions agree with the exact tables the loader
+// decodes with (packed float8 weights are expanded by torch).
+TEST(TorchDtype, TorchFloat8ConversionMatchesTheTables) {
+  auto bytes = torch::arange(256, torch::kInt32).to(torch::kUInt8);
+  for (auto [type, table] : {std::pair{torch::kFloat8_e4m3fn, &float8E4M3Table()},
+                             std::pair{torch::kFloat8_e5m2, &float8E5M2Table()}}) {
+    const auto viaTorch = bytes.view(type).to(torch::kFloat32);
+    const auto viaTable = torch::from_blob(const_cast<float*>(table->data()), {256}, torch::kFloat32);
+    EXPECT_TRUE(torch::equal(viaTorch.isnan(), viaTable.isnan()));
+    EXPECT_TRUE(torch::equal(viaTorch.nan_to_num(0), viaTable.nan_to_num(0)));
+  }
 }
 
 TEST(LoadTensor, IntegerAndBoolTypesKeepEveryValue) {
