@@ -21,6 +21,7 @@ const CommandEntry kCommands[] = {
     {"inspect", runInspect, "show the layout, files and architecture of weights"},
     {"bench", runBench, "time text encoding, each step and decoding"},
     {"make-demo-model", runMakeDemoModel, "write the tiny built-in demo model to a folder"},
+    {"quantize", runQuantize, "write a transformer or T5 checkpoint as a quantized GGUF file"},
 #ifdef FLUXDESK_HAVE_SERVE
     {"serve", runServe, "serve the OpenAI-compatible image API on localhost"},
 #endif

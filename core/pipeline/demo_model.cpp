@@ -68,15 +68,8 @@ Status writeSharded(const fs::path& root, const fs::path& folder, const std::str
   return writeJson(folder / (stem + ".safetensors.index.json"), index);
 }
 
-// city96's FLUX GGUF files keep the embedders and the final layer at F16.
-GgufQuantRule transformerQuantRule(DType wanted) {
-  return GgufQuantRule{wanted, {"img_in.", "txt_in.", "time_in.", "vector_in.", "guidance_in.", "final_layer."}, {}};
-}
-
-// city96's T5 encoder files keep the relative attention bias at F32.
-GgufQuantRule t5QuantRule(DType wanted) {
-  return GgufQuantRule{wanted, {}, {"enc.blk.0.attn_rel_b"}};
-}
+GgufQuantRule transformerQuantRule(DType wanted) { return ggufQuantRuleFor(ComponentKind::Transformer, wanted); }
+GgufQuantRule t5QuantRule(DType wanted) { return ggufQuantRuleFor(ComponentKind::T5Encoder, wanted); }
 
 // The T5 specs under llama.cpp's names (the rename rules of weight_names.cpp).
 Specs renamedForGguf(Specs tensors) {

@@ -84,16 +84,18 @@ std::string gigabytes(uint64_t bytes) {
   return text;
 }
 
+// What the weights may take: free GPU memory, or the RAM available now
+// (other programs keep theirs).
 uint64_t deviceMemoryBytes(const torch::Device& device) {
 #ifdef FLUXDESK_TORCH_CUDA
   if (device.is_cuda()) {
     size_t freeBytes = 0, totalBytes = 0;
-    if (cudaMemGetInfo(&freeBytes, &totalBytes) == cudaSuccess) return totalBytes;
+    if (cudaMemGetInfo(&freeBytes, &totalBytes) == cudaSuccess) return freeBytes;
     return 0;
   }
 #endif
   (void)device;
-  return physicalMemoryBytes();
+  return availableMemoryBytes();
 }
 
 }  // namespace
@@ -113,7 +115,7 @@ void resolveMemoryMode(Placement& p, MemoryMode asked, const WeightBytes& w) {
       mode = MemoryMode::StreamBlocks;
     }
     p.memoryReason = std::string("auto: ") + gigabytes(all) + " of weights (" + gigabytes(w.text) +
-                     " text encoders), " + gigabytes(memory) + (onGpu ? " of GPU memory" : " of RAM");
+                     " text encoders), " + gigabytes(memory) + (onGpu ? " of GPU memory free" : " of RAM available");
   } else {
     p.memoryReason = "as asked";
   }

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -41,6 +42,25 @@ uint64_t physicalMemoryBytes() {
   uint64_t cgroup = 0;
   if (limit >> cgroup && cgroup > 0 && (bytes == 0 || cgroup < bytes)) bytes = cgroup;
   return bytes;
+}
+
+uint64_t availableMemoryBytes() {
+  uint64_t available = 0;
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  uint64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib) {
+    std::getline(meminfo, unit);
+    if (key == "MemAvailable:") {
+      available = kib * 1024;
+      break;
+    }
+  }
+  std::ifstream limitFile("/sys/fs/cgroup/memory.max"), usageFile("/sys/fs/cgroup/memory.current");
+  uint64_t limit = 0, usage = 0;
+  if (limitFile >> limit && usageFile >> usage && limit > usage) available = std::min(available, limit - usage);
+  return available;
 }
 
 MemoryUsage readMemoryUsage() {

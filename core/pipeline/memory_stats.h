@@ -16,8 +16,12 @@ struct MemoryUsage {
 };
 
 MemoryUsage readMemoryUsage();
-// Installed RAM (0 when unknown).
+// Installed RAM (0 when unknown), within this container's limit.
 uint64_t physicalMemoryBytes();
+// RAM this process could take now without pushing others out: the kernel's
+// MemAvailable (free plus reclaimable cache), within the container's limit
+// less what it uses. 0 when unknown.
+uint64_t availableMemoryBytes();
 // User + system CPU time this process has used so far (all threads). On a
 // shared machine, CPU time per request says more than wall time.
 double processCpuSeconds();

@@ -96,11 +96,10 @@ ComponentReport reportFor(const std::string& name, const ComponentFiles& c, cons
                          compute == dtype ? std::string() : dtypeName(compute), weights.parameterCount()};
 }
 
-// Once a component's weights are copied to the GPU its mapped pages are
-// not needed in host memory.
-void releaseIfCopied(const MappedWeights& w, const torch::Device& device) {
-  if (device.is_cuda()) w.checkpoint.releasePages();
-}
+// Loading touched the pages of every tensor it converted (and, for a GPU,
+// copied): hand them back. Tensors used in place as views of the mapping
+// fault their pages in again when first used.
+void releaseLoadedPages(const MappedWeights& w) { w.checkpoint.releasePages(); }
 
 Error mismatch(const std::string& what) {
   return makeError(ErrorKind::ModelInvalid, what + " (are all files from the same model?)");
@@ -182,7 +181,7 @@ Result<LoadedModels> loadAll(const ModelLocation& location, Placement& placement
     m.clip->setComputeDtype(placement.computeDtype(placement.clipDtype));
     m.reports.push_back(reportFor("clip", m.files.clip, placement.textHome, placement.clipDtype,
                                   placement.computeDtype(placement.clipDtype), w->map));
-    releaseIfCopied(*w, placement.textHome);
+    releaseLoadedPages(*w);
     m.textCheckpoints.push_back(w->checkpoint);
     progress.advance(bytesOf(m.files.clip));
   }
@@ -199,7 +198,7 @@ Result<LoadedModels> loadAll(const ModelLocation& location, Placement& placement
     m.t5->setComputeDtype(placement.computeDtype(placement.t5Dtype));
     m.reports.push_back(reportFor("t5", m.files.t5, placement.textHome, placement.t5Dtype,
                                   placement.computeDtype(placement.t5Dtype), w->map));
-    releaseIfCopied(*w, placement.textHome);
+    releaseLoadedPages(*w);
     m.textCheckpoints.push_back(w->checkpoint);
     progress.advance(bytesOf(m.files.t5));
   }
@@ -222,7 +221,8 @@ Result<LoadedModels> loadAll(const ModelLocation& location, Placement& placement
     m.reports.push_back(reportFor("transformer", m.files.transformer, placement.device, placement.fluxDtype,
                                   placement.computeDtype(placement.fluxDtype), w->map));
     if (placement.streamBlocksTo) m.reports.back().device += " (blocks streamed from cpu)";
-    releaseIfCopied(*w, placement.device);
+    releaseLoadedPages(*w);
+    m.transformerCheckpoints.push_back(w->checkpoint);
     progress.advance(bytesOf(m.files.transformer));
   }
   {
@@ -240,7 +240,7 @@ Result<LoadedModels> loadAll(const ModelLocation& location, Placement& placement
     m.autoencoder->setComputeDtype(placement.computeDtype(placement.autoencoderDtype));
     m.reports.push_back(reportFor("autoencoder", m.files.autoencoder, placement.device, placement.autoencoderDtype,
                                   placement.computeDtype(placement.autoencoderDtype), w->map));
-    releaseIfCopied(*w, placement.device);
+    releaseLoadedPages(*w);
     progress.advance(bytesOf(m.files.autoencoder));
   }
   if (auto s = checkCompatible(m); !s) return s.error();

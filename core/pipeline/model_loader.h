@@ -31,13 +31,18 @@ struct LoadedModels {
   std::optional<ClipTokenizer> clipTokenizer;
   std::optional<T5Tokenizer> t5Tokenizer;
   std::vector<ComponentReport> reports;  // transformer, autoencoder, clip, t5
-  // The text encoders' files: their weights on the CPU are views of these
-  // mappings (see loadModuleWeights).
+  // The files of the text encoders and the transformer: on the CPU their
+  // weights are (mostly) views of these mappings (see loadModuleWeights).
   std::vector<Checkpoint> textCheckpoints;
-  // Returns the text encoders' mapped pages to the system (read again from
-  // the page cache or disk when they next encode).
+  std::vector<Checkpoint> transformerCheckpoints;
+  // Return mapped pages to the system (read again from the page cache or
+  // the disk when next used): offload-text on the CPU holds either the text
+  // encoders or the transformer in memory, not both.
   void releaseTextEncoderPages() const {
     for (const auto& checkpoint : textCheckpoints) checkpoint.releasePages();
+  }
+  void releaseTransformerPages() const {
+    for (const auto& checkpoint : transformerCheckpoints) checkpoint.releasePages();
   }
 };
 

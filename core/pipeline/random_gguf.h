@@ -11,20 +11,11 @@
 #include "common/result.h"
 #include "pipeline/random_safetensors.h"
 #include "weights/dtype.h"
+#include "weights/gguf_quant_rules.h"
 #include "weights/gguf_writer.h"
 
 namespace fd {
 
-// Which tensors stay unquantized: 1-D tensors (biases, norm scales) and
-// anything named in `keepF16` (prefixes) are not quantized; those and rows
-// that are not whole blocks of `wanted` fall back to F16 (1-D: F32).
-struct GgufQuantRule {
-  DType wanted = DType::Q8_0;
-  std::vector<std::string> keepF16;  // name prefixes kept at F16
-  std::vector<std::string> keepF32;  // name prefixes kept at F32
-};
-
-DType ggufStorageFor(const RandomTensorSpec& spec, const GgufQuantRule& rule);
 
 // Writes the tensors in order under their spec names, with `metadata`
 // (general.architecture etc.). BadRequest for a type FluxDesk cannot

@@ -9,6 +9,8 @@ namespace {
 class EncodersOnDevice {
  public:
   EncodersOnDevice(LoadedModels& m, const Placement& p) : m_(m), p_(p), moved_(p.textHome != p.device) {
+    // On the CPU: the transformer's mapped pages make way for the encoders'.
+    if (releasesPages()) m_.releaseTransformerPages();
     if (!moved_) return;
     m_.clip->to(p_.device);
     m_.t5->to(p_.device);
@@ -16,7 +18,7 @@ class EncodersOnDevice {
   ~EncodersOnDevice() {
     // On the CPU the encoders' weights are (mostly) views of the mapped
     // files: hand their pages back so the transformer's fit beside them.
-    if (p_.memory == MemoryMode::OffloadText && !p_.device.is_cuda()) m_.releaseTextEncoderPages();
+    if (releasesPages()) m_.releaseTextEncoderPages();
     if (!moved_) return;
     try {
       m_.clip->to(p_.textHome);
@@ -27,6 +29,7 @@ class EncodersOnDevice {
     }
   }
   EncodersOnDevice(const EncodersOnDevice&) = delete;
+  bool releasesPages() const { return p_.memory == MemoryMode::OffloadText && !p_.device.is_cuda(); }
   EncodersOnDevice& operator=(const EncodersOnDevice&) = delete;
 
  private:

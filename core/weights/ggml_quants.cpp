@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <thread>
 
 #include "weights/ggml_quants_internal.h"
 
@@ -111,6 +112,33 @@ Status quantizeRow(DType type, const float* src, uint8_t* dst, int64_t count) {
   auto blocks = wholeBlocks("quantizeRow", type, count);
   if (!blocks.ok()) return blocks.error();
   if (*blocks > 0) kernels->fromFloat(src, dst, *blocks);
+  return Status::success();
+}
+
+Status quantizeRows(DType type, const float* src, int64_t rows, int64_t cols, std::vector<uint8_t>& out) {
+  const auto rowBytes = storageBytes(type, cols);
+  if (!rowBytes || rows < 0)
+    return makeError(ErrorKind::Internal, std::string("quantizeRows: rows of ") + std::to_string(cols) +
+                                              " values cannot be stored as " + dtypeDisplayName(type));
+  out.resize(static_cast<size_t>(rows) * *rowBytes);
+  const int64_t threads =
+      std::max<int64_t>(1, std::min<int64_t>(std::thread::hardware_concurrency(), rows / 8 + 1));
+  std::vector<Status> results(static_cast<size_t>(threads), Status::success());
+  std::vector<std::thread> pool;
+  for (int64_t t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (int64_t r = t; r < rows; r += threads) {
+        auto s = quantizeRow(type, src + r * cols, out.data() + r * *rowBytes, cols);
+        if (!s) {
+          results[size_t(t)] = s;
+          return;
+        }
+      }
+    });
+  }
+  for (auto& thread : pool) thread.join();
+  for (auto& s : results)
+    if (!s) return s;
   return Status::success();
 }
 

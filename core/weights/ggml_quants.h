@@ -8,6 +8,7 @@
 // ../shared/golden/gguf).
 
 #include <cstdint>
+#include <vector>
 
 #include "common/result.h"
 #include "weights/dtype.h"
@@ -32,5 +33,10 @@ bool canQuantize(DType type);
 // (quantize_row_*_ref: no importance matrix). Supported: Q8_0, Q4_0, Q4_1,
 // Q5_0, Q5_1, Q4_K, Q6_K, and F32 / F16 / BF16 (conversions).
 Status quantizeRow(DType type, const float* src, uint8_t* dst, int64_t count);
+
+// `rows` rows of `cols` values (row-major at `src`) quantized on every core
+// into `out` (resized to storageBytes(type, rows * cols)): quantizing is the
+// slow part of writing a quantized file.
+Status quantizeRows(DType type, const float* src, int64_t rows, int64_t cols, std::vector<uint8_t>& out);
 
 }  // namespace fd
