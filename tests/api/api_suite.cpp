@@ -4,6 +4,8 @@
 #include <QByteArray>
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include <set>
 #include <thread>
 #include <vector>
@@ -145,6 +147,15 @@ void expectConcurrentClientsAnswered(const ApiTarget& target, const ApiSuiteOpti
 }
 
 void expectModelsAndHealth(const ApiTarget& target) {
+  // Until the model has loaded its id is provisional (the folder's name);
+  // the endpoints must agree on the loaded model's. The engine loads in the
+  // background (the GUI's at start), so wait for it here, bounded.
+  for (int attempt = 0; attempt < 1200; ++attempt) {
+    ApiReply health = getPath(target, "/health");
+    ASSERT_EQ(health.status, 200) << health.describe();
+    if (health.json.value("ready", false)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   ApiReply models = getPath(target, "/v1/models");
   ASSERT_EQ(models.status, 200) << models.describe();
   EXPECT_EQ(models.json.value("object", ""), "list");
