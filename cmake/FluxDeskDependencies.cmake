@@ -31,6 +31,8 @@ if(Torch_VERSION AND Torch_VERSION VERSION_LESS FLUXDESK_MIN_TORCH_VERSION)
 endif()
 message(STATUS "FluxDesk: LibTorch ${Torch_VERSION} from ${Torch_DIR}")
 find_package(Threads REQUIRED)
+find_package(CURL REQUIRED)      # Debian: libcurl4-openssl-dev
+find_package(OpenSSL REQUIRED)   # Debian: libssl-dev (sha256 of downloaded files)
 find_package(nlohmann_json 3 QUIET)
 
 # Wrap LibTorch's variables once in an interface target.

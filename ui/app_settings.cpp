@@ -26,7 +26,17 @@ const char* dtypeName(DtypePreference d) {
 AppSettings::AppSettings() : settings_(QStringLiteral("FluxDesk"), QStringLiteral("FluxDesk")) {}
 
 QString AppSettings::modelFolder() const { return settings_.value("model/folder").toString(); }
-void AppSettings::setModelFolder(const QString& folder) { settings_.setValue("model/folder", folder); }
+void AppSettings::setModelFolder(const QString& folder) {
+  if (folder != modelFolder()) settings_.remove("model/preset");  // a folder chosen replaces a preset
+  settings_.setValue("model/folder", folder);
+}
+QString AppSettings::modelPreset() const { return settings_.value("model/preset").toString(); }
+void AppSettings::setModelPreset(const QString& id) {
+  settings_.setValue("model/preset", id);
+  if (!id.isEmpty()) settings_.setValue("model/folder", QString());
+}
+QString AppSettings::hubToken() const { return settings_.value("hub/token").toString(); }
+void AppSettings::setHubToken(const QString& token) { settings_.setValue("hub/token", token); }
 
 EngineOptions AppSettings::engineOptions() const {
   EngineOptions o;

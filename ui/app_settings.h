@@ -13,8 +13,18 @@ class AppSettings {
  public:
   AppSettings();
 
-  QString modelFolder() const;  // empty: use the built-in demo model
+  // The model: a folder, or a downloaded preset (hub/model_presets.h) by
+  // id; both empty: the built-in demo model. Setting one clears the other
+  // (a folder only when it differs from the one stored, so saving the
+  // Settings dialog unchanged keeps the preset).
+  QString modelFolder() const;
   void setModelFolder(const QString& folder);
+  QString modelPreset() const;
+  void setModelPreset(const QString& id);
+  // The Hugging Face token saved in the Models window (HF_TOKEN and the
+  // hub's token file come first: see hub/hub_config.h). Stored like the API key.
+  QString hubToken() const;
+  void setHubToken(const QString& token);
   EngineOptions engineOptions() const;
   void setEngineOptions(const EngineOptions& options);
 

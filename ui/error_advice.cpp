@@ -16,6 +16,12 @@ QString adviceFor(const Error& error) {
                          "GPU (Settings).");
     case ErrorKind::Io:
       return QObject::tr("Check that the disk has room and that the folder is writable.");
+    case ErrorKind::Network:
+      return QObject::tr("Check the network connection (and a proxy, if one is needed); the download resumes "
+                         "where it stopped.");
+    case ErrorKind::AccessDenied:
+      return QObject::tr("Accept the model's licence on its Hugging Face page and enter an access token in the "
+                         "Models window.");
     case ErrorKind::Cancelled:
     case ErrorKind::BadRequest:
       return {};

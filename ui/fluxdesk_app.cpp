@@ -6,6 +6,7 @@
 #include "app_services.h"
 #include "app_settings.h"
 #include "main_window.h"
+#include "service/model_downloads.h"
 
 namespace fd::ui {
 
@@ -19,6 +20,7 @@ int runApplication(int argc, char** argv) {
   ServicePaths paths;
   paths.libraryFolder = settings.libraryFolder();
   paths.modelFolder = settings.modelFolder();
+  paths.modelPreset = settings.modelPreset();
   paths.demoModelFolder = settings.demoModelFolder();
   AppServices services(paths, settings.engineOptions());
   Status ready = services.init();
@@ -27,6 +29,7 @@ int runApplication(int argc, char** argv) {
                           QString::fromStdString(ready.error().message));
     return 1;
   }
+  services.downloads()->setSettingsToken(settings.hubToken());
   MainWindow window(settings, services);
   window.show();
   return app.exec();

@@ -19,6 +19,7 @@
 #include "server_panel.h"
 #include "service/api_server.h"
 #include "service/job_queue.h"
+#include "service/model_downloads.h"
 #include "status_line.h"
 #include "plural.h"
 
@@ -100,6 +101,14 @@ void MainWindow::connectServices() {
   connect(queue, &JobQueue::engineReady, this, &MainWindow::onEngineReady);
   connect(queue, &JobQueue::engineFailed, this, &MainWindow::onEngineFailed);
   connect(queue, &JobQueue::queueChanged, this, &MainWindow::updateStatus);
+  // Downloads go on while the Models window is closed: say when one is done.
+  connect(services_.downloads(), &ModelDownloads::finished, this, [this](const QString& id) {
+    const ModelPreset* preset = services_.downloads()->preset(id);
+    if (!preset || services_.paths().modelPreset == id) return;
+    messages_->showMessage(MessageBar::Level::Info,
+                           tr("%1 is downloaded.").arg(QString::fromStdString(preset->title).toHtmlEscaped()),
+                           tr("Use this model"), [this, id] { useModelPreset(id); });
+  });
   connect(gallery_, &GalleryWidget::currentChanged, details_, &DetailsPanel::showRecord);
   connect(gallery_, &GalleryWidget::currentChanged, this, [this](const std::optional<ImageRecord>& record) {
     if (record) rightTabs_->setCurrentWidget(details_);
@@ -111,14 +120,22 @@ void MainWindow::connectServices() {
 }
 
 void MainWindow::showDemoBanner() {
+  if (const auto& problem = services_.modelProblem()) {
+    banner_->showMessage(MessageBar::Level::Warning,
+                         tr("The model chosen in the Models window cannot be used: %1")
+                             .arg(QString::fromStdString(problem->message).toHtmlEscaped()),
+                         tr("Models…"), [this] { openModels(); });
+    return;
+  }
   if (!services_.usingDemoModel()) {
     banner_->clearMessage();
     return;
   }
   banner_->showMessage(MessageBar::Level::Info,
                        tr("FluxDesk is running its built-in <b>demo model</b>: it draws abstract patterns, not "
-                          "FLUX.1 images. Choose a FLUX.1-schnell folder to make real images."),
-                       tr("Choose model folder…"), [this] { openSettings(true); });
+                          "FLUX.1 images. Download a FLUX.1 [schnell] model (or choose a folder you have) to make "
+                          "real images."),
+                       tr("Get a model…"), [this] { openModels(); });
 }
 
 QString MainWindow::statusText() const { return status_->text(); }
@@ -218,6 +235,7 @@ void MainWindow::onJobFinished(quint64 id, const JobOutcome& outcome) {
 void MainWindow::onEngineReady(const ModelInfo& info) {
   modelInfo_ = info;
   panel_->setMaxSteps(info.maxSteps, info.defaultSteps);
+  updateModelsWindow();
   if (!runningJob_)
     progress_->showIdle(tr("Ready: %1 on %2.").arg(QString::fromStdString(info.name), QString::fromStdString(info.device)));
   updateStatus();

@@ -1,10 +1,10 @@
 #pragma once
 // The FluxDesk window: the generation form, progress and queue on the
 // left; the gallery and the selected image (or the local API panel) on
-// the right; menus and a toolbar with the API server toggle; model,
-// device and queue length in the status bar. Split over two files:
+// the right; menus and a toolbar with the API server toggle and Models…;
+// model, device and queue length in the status bar. Split over two files:
 // main_window.cpp (layout, job events) and main_window_actions.cpp
-// (menus, export, server, settings, delete).
+// (menus, export, server, settings, models, delete).
 
 #include <QMainWindow>
 #include <optional>
@@ -23,6 +23,7 @@ class DetailsPanel;
 class GalleryWidget;
 class GenerationPanel;
 class MessageBar;
+class ModelsWindow;
 class ProgressPanel;
 class QueuePanel;
 class ServerPanel;
@@ -43,6 +44,12 @@ class MainWindow : public QMainWindow {
   bool setServerEnabled(bool on);
   void deleteImage(const QString& id, bool confirm = true);
   void openSettings(bool browseModelFolder = false);
+  // The Models window (created once, shown and raised).
+  ModelsWindow* openModels();
+  ModelsWindow* modelsWindow() const { return models_; }
+  // Saves the choice in the settings and reloads the engine.
+  void useModelPreset(const QString& presetId);
+  void useDemoModel();
 
   GenerationPanel* generationPanel() const { return panel_; }
   GalleryWidget* gallery() const { return gallery_; }
@@ -64,7 +71,9 @@ class MainWindow : public QMainWindow {
   void buildLayout();
   void buildActions();  // menus and toolbar (main_window_actions.cpp)
   void connectServices();
-  void showDemoBanner();
+  void showDemoBanner();  // the demo model, or a configured preset that cannot be used
+  void reloadEngine();    // after the model or the engine options changed in the settings
+  void updateModelsWindow();
   void onJobStarted(quint64 id);
   void onJobProgress(quint64 id, const fd::Progress& progress);
   void onJobFinished(quint64 id, const fd::JobOutcome& outcome);
@@ -87,6 +96,7 @@ class MainWindow : public QMainWindow {
   QTabWidget* rightTabs_ = nullptr;
   QAction* serverAction_ = nullptr;
   StatusLine* status_ = nullptr;
+  ModelsWindow* models_ = nullptr;
   quint64 runningJob_ = 0;
   std::optional<fd::ModelInfo> modelInfo_;  // set once the engine has loaded
 };

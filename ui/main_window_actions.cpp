@@ -20,10 +20,13 @@
 #include "image_exporter.h"
 #include "main_window.h"
 #include "message_bar.h"
+#include "models_window.h"
+#include "pipeline/memory_stats.h"
 #include "server_panel.h"
 #include "service/api_server.h"
 #include "service/image_library.h"
 #include "service/job_queue.h"
+#include "service/model_downloads.h"
 #include "settings_dialog.h"
 #include "plural.h"
 
@@ -51,6 +54,10 @@ void MainWindow::buildActions() {
     settingsKeys << QKeySequence(QKeySequence::Preferences);
   settingsAction->setShortcuts(settingsKeys);
   connect(settingsAction, &QAction::triggered, this, [this] { openSettings(); });
+  auto* modelsAction = new QAction(tr("&Models…"), this);
+  modelsAction->setObjectName(QStringLiteral("modelsAction"));
+  modelsAction->setToolTip(tr("Download a FLUX.1 [schnell] model, or choose which one to use"));
+  connect(modelsAction, &QAction::triggered, this, [this] { openModels(); });
   auto* quit = new QAction(tr("&Quit"), this);
   quit->setShortcut(QKeySequence::Quit);
   connect(quit, &QAction::triggered, this, &QWidget::close);
@@ -68,6 +75,7 @@ void MainWindow::buildActions() {
   file->addAction(exportSelected);
   file->addAction(exportAll);
   file->addSeparator();
+  file->addAction(modelsAction);
   file->addAction(settingsAction);
   file->addSeparator();
   file->addAction(quit);
@@ -112,6 +120,7 @@ void MainWindow::buildActions() {
   bar->addSeparator();
   bar->addAction(serverAction_);
   bar->addSeparator();
+  bar->addAction(modelsAction);
   bar->addAction(settingsAction);
 }
 
@@ -200,16 +209,62 @@ void MainWindow::openSettings(bool browseModelFolder) {
   const bool engineChanged = settings_.modelFolder() != oldModel || engine.device != oldEngine.device ||
                              engine.dtype != oldEngine.dtype || engine.memory != oldEngine.memory ||
                              engine.cpuThreads != oldEngine.cpuThreads;
-  if (engineChanged) {
-    services_.reconfigure(settings_.modelFolder(), engine);
-    modelInfo_.reset();
-    showDemoBanner();
-    updateStatus();
-    services_.queue()->warmUp();
-  }
+  if (engineChanged) reloadEngine();
   if (settings_.libraryFolder() != oldLibrary)
     messages_->showMessage(MessageBar::Level::Info,
                            tr("The new library folder is used from the next start of FluxDesk."));
+}
+
+void MainWindow::reloadEngine() {
+  services_.reconfigure(settings_.modelFolder(), settings_.engineOptions(), settings_.modelPreset());
+  modelInfo_.reset();
+  showDemoBanner();
+  updateStatus();
+  updateModelsWindow();
+  services_.queue()->warmUp();
+}
+
+ModelsWindow* MainWindow::openModels() {
+  if (!models_) {
+    models_ = new ModelsWindow(settings_, services_.downloads(), this);
+    connect(models_, &ModelsWindow::useModelRequested, this, &MainWindow::useModelPreset);
+    connect(models_, &ModelsWindow::useDemoRequested, this, &MainWindow::useDemoModel);
+    connect(models_, &ModelsWindow::chooseFolderRequested, this, [this] { openSettings(true); });
+    connect(models_, &ModelsWindow::useFolderRequested, this, [this](const QString& folder) {
+      settings_.setModelFolder(folder);  // replaces a preset
+      settings_.sync();
+      reloadEngine();
+    });
+    updateModelsWindow();
+  }
+  models_->show();
+  models_->raise();
+  models_->activateWindow();
+  return models_;
+}
+
+void MainWindow::updateModelsWindow() {
+  if (!models_) return;
+  const ModelInfo info = modelInfo_ ? *modelInfo_ : ModelInfo{};
+  models_->setMachine(availableMemoryBytes(), gpuMemoryFromModelInfo(info));
+  models_->setCurrentPreset(services_.paths().modelPreset);
+}
+
+void MainWindow::useModelPreset(const QString& presetId) {
+  settings_.setModelPreset(presetId);
+  settings_.sync();
+  reloadEngine();
+  const ModelPreset* preset = services_.downloads()->preset(presetId);
+  if (preset && !services_.modelProblem())
+    messages_->showMessage(MessageBar::Level::Info, tr("Now using %1: it loads in the background.")
+                                                        .arg(QString::fromStdString(preset->title).toHtmlEscaped()));
+}
+
+void MainWindow::useDemoModel() {
+  settings_.setModelPreset(QString());
+  settings_.setModelFolder(QString());
+  settings_.sync();
+  reloadEngine();
 }
 
 }  // namespace fd::ui

@@ -53,6 +53,7 @@ Status ArgParser::parse(const Args& args) {
         inlineValue = args[++i];
       }
       values_[spec->longName] = *inlineValue;
+      allValues_[spec->longName].push_back(*inlineValue);
       continue;
     }
     if (nextPositional >= positionals_.size())
@@ -68,6 +69,11 @@ std::optional<std::string> ArgParser::value(const std::string& longName) const {
   auto it = values_.find(longName);
   if (it == values_.end()) return std::nullopt;
   return it->second;
+}
+
+std::vector<std::string> ArgParser::values(const std::string& longName) const {
+  auto it = allValues_.find(longName);
+  return it == allValues_.end() ? std::vector<std::string>{} : it->second;
 }
 
 bool ArgParser::isSet(const std::string& longName) const { return values_.count(longName) != 0; }

@@ -30,7 +30,9 @@ class ArgParser {
   Status parse(const Args& args);
   bool helpRequested() const { return help_; }
 
-  std::optional<std::string> value(const std::string& longName) const;
+  std::optional<std::string> value(const std::string& longName) const;  // the last one given
+  // Every value given for an option that may repeat ("--include a --include b"), in order.
+  std::vector<std::string> values(const std::string& longName) const;
   bool isSet(const std::string& longName) const;
   const std::string& positionalValue(const std::string& name) const;
   std::string usage() const;
@@ -46,6 +48,7 @@ class ArgParser {
   std::vector<Spec> specs_;
   std::vector<std::pair<std::string, std::string>> positionals_;  // name, help
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> allValues_;
   std::map<std::string, std::string> positionalValues_;
   bool help_ = false;
 };

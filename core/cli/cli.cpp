@@ -22,6 +22,7 @@ const CommandEntry kCommands[] = {
     {"bench", runBench, "time text encoding, each step and decoding"},
     {"make-demo-model", runMakeDemoModel, "write the tiny built-in demo model to a folder"},
     {"quantize", runQuantize, "write a transformer or T5 checkpoint as a quantized GGUF file"},
+    {"download", runDownload, "download a model repository from the Hugging Face hub into the shared cache"},
 #ifdef FLUXDESK_HAVE_SERVE
     {"serve", runServe, "serve the OpenAI-compatible image API on localhost"},
 #endif

@@ -14,6 +14,7 @@ int runGenerate(const Args& args);       // generate_command.cpp
 int runBench(const Args& args);          // bench_command.cpp
 int runMakeDemoModel(const Args& args);  // make_demo_model_command.cpp
 int runQuantize(const Args& args);       // quantize_command.cpp
+int runDownload(const Args& args);       // download_command.cpp
 #ifdef FLUXDESK_HAVE_SERVE
 int runServe(const Args& args);          // serve_command.cpp (Qt builds)
 #endif

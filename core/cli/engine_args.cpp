@@ -4,6 +4,8 @@
 #include <cstdio>
 
 #include "cli/progress_bar.h"
+#include "hub/hub_config.h"
+#include "hub/model_presets.h"
 
 namespace fd::cli {
 
@@ -14,6 +16,8 @@ int exitCodeFor(ErrorKind kind) {
     case ErrorKind::ModelInvalid: return kExitModel;
     case ErrorKind::OutOfMemory: return kExitOutOfMemory;
     case ErrorKind::Cancelled:
+    case ErrorKind::Network:
+    case ErrorKind::AccessDenied:
     case ErrorKind::Io:
     case ErrorKind::Internal: return kExitOther;
   }
@@ -26,8 +30,10 @@ int fail(const std::string& command, const Error& error) {
 }
 
 void addEngineOptions(ArgParser& p) {
-  p.option("model", "m", "DIR", "model folder: a FLUX.1 Hugging Face snapshot, a folder of single files, "
-                                "or the demo model (fluxdesk-cli make-demo-model DIR)");
+  p.option("model", "m", "MODEL", "the model: a folder (a FLUX.1 Hugging Face snapshot, a folder of single\n"
+                                  "files, the demo model of fluxdesk-cli make-demo-model DIR), a weights file, a\n"
+                                  "preset (flux1-schnell, flux1-schnell-q8_0, flux1-schnell-fp8,\n"
+                                  "flux1-schnell-q4_k_s) or org/name[@revision], from the Hugging Face cache");
   p.option("transformer", "", "FILE", "transformer weights file (overrides what the folder gives)");
   p.option("vae", "", "FILE", "autoencoder weights file (e.g. ae.safetensors)");
   p.option("clip", "", "FILE", "CLIP-L text encoder file (e.g. clip_l.safetensors)");
@@ -44,14 +50,20 @@ void addEngineOptions(ArgParser& p) {
 
 Result<ModelLocation> modelLocationFrom(const ArgParser& p) {
   ModelLocation location;
-  location.folder = p.value("model").value_or("");
-  location.transformerFile = p.value("transformer").value_or("");
-  location.autoencoderFile = p.value("vae").value_or("");
-  location.clipFile = p.value("clip").value_or("");
-  location.t5File = p.value("t5").value_or("");
-  location.tokenizerFolder = p.value("tokenizers").value_or("");
+  // --model: a folder or file, a preset or org/name in the shared hub cache.
+  if (auto model = p.value("model"); model && !model->empty()) {
+    auto resolved = resolveModelReference(*model, hubConfigFromEnvironment().cacheDir);
+    if (!resolved) return resolved.error();
+    location = resolved.value();
+  }
+  // Explicit files override what --model gives.
+  if (auto v = p.value("transformer")) location.transformerFile = *v;
+  if (auto v = p.value("vae")) location.autoencoderFile = *v;
+  if (auto v = p.value("clip")) location.clipFile = *v;
+  if (auto v = p.value("t5")) location.t5File = *v;
+  if (auto v = p.value("tokenizers")) location.tokenizerFolder = *v;
   if (location.folder.empty() && location.transformerFile.empty())
-    return makeError(ErrorKind::BadRequest, "--model DIR is required (or --transformer FILE with the other parts)");
+    return makeError(ErrorKind::BadRequest, "--model is required (or --transformer FILE with the other parts)");
   return location;
 }
 

@@ -1,10 +1,12 @@
 // fluxdesk-cli inspect PATH... [--json] [--tokenizers DIR]
 // PATH: a model folder (HF snapshot, a folder of single files, ComfyUI's
 // models/ tree), or one .safetensors / .sft / .safetensors.index.json /
-// .gguf file. Prints the detected layout, each component's files, their
-// format (GGUF: version, architecture), a histogram of storage types
-// (tensors and bytes per type: q4_K, f16, ...), parameter counts, naming and
-// the architecture read from the weights, and what is missing. The text and
+// .gguf file, or what --model takes besides (a preset id,
+// org/name[@revision] in the Hugging Face cache). Prints the detected
+// layout, each component's files, their format (GGUF: version,
+// architecture), a histogram of storage types (tensors and bytes per type:
+// q4_K, f16, ...), parameter counts, naming and the architecture read from
+// the weights, and what is missing. The text and
 // the JSON output come from one report object. Exit code 0: everything
 // found and understood; 1: something missing or invalid; 2: bad usage.
 
@@ -21,6 +23,8 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "hub/hub_config.h"
+#include "hub/model_presets.h"
 #include "weights/architecture.h"
 #include "weights/checkpoint.h"
 #include "weights/component_kind.h"
@@ -365,7 +369,8 @@ void printUsage(std::FILE* out) {
                "usage: fluxdesk-cli inspect PATH... [--json] [--tokenizers DIR]\n"
                "  PATH            a model folder (Hugging Face FLUX.1 snapshot, a folder of single\n"
                "                  files, ComfyUI's models/ folder) or one .safetensors / .sft /\n"
-               "                  .safetensors.index.json / .gguf file\n"
+               "                  .safetensors.index.json / .gguf file; or a preset id or\n"
+               "                  org/name[@revision] in the Hugging Face cache\n"
                "  --json          print the report as JSON (a list of reports for several PATHs)\n"
                "  --tokenizers    folder with vocab.json, merges.txt, spiece.model (or subfolders)\n");
 }
@@ -379,8 +384,17 @@ json inspectPath(const std::string& path, const std::string& tokenizers) {
     return inspectFolder(location);
   }
   if (fs::exists(path, ec)) return inspectFile(path);
-  return {{"path", path}, {"kind", "missing"}, {"components", json::array()},
-          {"problems", json::array({path + " does not exist"})}};
+  // A preset or org/name[@revision] in the shared Hugging Face cache.
+  auto location = resolveModelReference(path, hubConfigFromEnvironment().cacheDir);
+  if (!location)
+    return {{"path", path}, {"kind", "missing"}, {"components", json::array()},
+            {"problems", json::array({location.error().message})}};
+  if (!tokenizers.empty()) location->tokenizerFolder = tokenizers;
+  json report = inspectFolder(location.value());
+  report["path"] = path;
+  report["kind"] = "reference";
+  report["folder"] = location->folder;
+  return report;
 }
 
 }  // namespace

@@ -10,6 +10,8 @@ const char* errorKindName(ErrorKind kind) {
     case ErrorKind::OutOfMemory: return "out_of_memory";
     case ErrorKind::Cancelled: return "cancelled";
     case ErrorKind::Io: return "io_error";
+    case ErrorKind::Network: return "network_error";
+    case ErrorKind::AccessDenied: return "access_denied";
     case ErrorKind::Internal: return "internal_error";
   }
   return "internal_error";

@@ -18,6 +18,8 @@ enum class ErrorKind {
   OutOfMemory,    // host or GPU allocation failed
   Cancelled,      // the user or client cancelled
   Io,             // reading or writing a file failed (disk full, permissions)
+  Network,        // a server could not be reached or failed (no network, timeouts, 5xx)
+  AccessDenied,   // a server refused the request (401/403: gated repository, bad token)
   Internal,       // a bug or an unexpected engine failure
 };
 

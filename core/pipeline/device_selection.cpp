@@ -77,6 +77,8 @@ namespace {
 // What activations, the allocator and the rest of the system need beside
 // the weights: 1024x1024 images of one batch take about 2 GB on top.
 constexpr uint64_t kWorkingMarginBytes = 3ull << 30;
+// What text encoding needs beside the weights (T5's activations at 512 tokens).
+constexpr uint64_t kEncodingMarginBytes = 1ull << 30;
 
 std::string gigabytes(uint64_t bytes) {
   char text[32];
@@ -106,10 +108,12 @@ void resolveMemoryMode(Placement& p, MemoryMode asked, const WeightBytes& w) {
   if (asked == MemoryMode::Auto) {
     const uint64_t memory = deviceMemoryBytes(p.device);
     const uint64_t all = w.transformer + w.autoencoder + w.text;
-    const uint64_t withoutText = w.transformer + w.autoencoder;
+    // offload-text on a GPU: the text encoders visit while the transformer
+    // stays, so everything must fit while they encode (their activations are
+    // small); denoising then has the text encoders' room as its margin.
     if (memory == 0 || all + kWorkingMarginBytes <= memory) {
       mode = MemoryMode::Resident;
-    } else if (!onGpu || withoutText + kWorkingMarginBytes <= memory) {
+    } else if (!onGpu || all + kEncodingMarginBytes <= memory) {
       mode = MemoryMode::OffloadText;
     } else {
       mode = MemoryMode::StreamBlocks;

@@ -111,6 +111,8 @@ ApiError fromEngineError(const Error& error) {
       api.type = "server_error";
       api.code = "model_unavailable";
       break;
+    case ErrorKind::Network:
+    case ErrorKind::AccessDenied:
     case ErrorKind::Io:
     case ErrorKind::Internal:
       api.status = 500;
