@@ -60,7 +60,11 @@ SettingsDialog::SettingsDialog(AppSettings& settings, QWidget* parent)
 
   modelFolder_ = new QLineEdit(settings.modelFolder(), this);
   modelFolder_->setObjectName(QStringLiteral("modelFolderEdit"));
-  modelFolder_->setPlaceholderText(tr("empty: the built-in demo model"));
+  // A model chosen in the Models window is a preset (files from several
+  // repositories in the Hugging Face cache), not a folder.
+  modelFolder_->setPlaceholderText(settings.modelPreset().isEmpty()
+                                       ? tr("empty: the built-in demo model")
+                                       : tr("empty: the downloaded model %1 (Models window)").arg(settings.modelPreset()));
   form->addRow(tr("Model folder"), withBrowse(modelFolder_, this, tr("Choose a FLUX.1-schnell folder")));
   modelReport_ = new QLabel(this);
   modelReport_->setObjectName(QStringLiteral("modelReport"));
@@ -154,9 +158,16 @@ SettingsDialog::SettingsDialog(AppSettings& settings, QWidget* parent)
 
 void SettingsDialog::checkModelFolder() {
   const QString folder = modelFolder_->text().trimmed();
+  if (folder.isEmpty() && !settings_.modelPreset().isEmpty()) {
+    modelReport_->setText(tr("Using the downloaded model %1 (File → Models…). Choose a folder here to use "
+                             "other weights instead.")
+                              .arg(settings_.modelPreset().toHtmlEscaped()));
+    return;
+  }
   if (folder.isEmpty()) {
     modelReport_->setText(tr("No folder chosen: FluxDesk uses its built-in demo model, which draws abstract "
-                             "patterns. Choose a FLUX.1-schnell folder for real images."));
+                             "patterns. Choose a FLUX.1-schnell folder, or download a model (File → Models…), "
+                             "for real images."));
     return;
   }
   if (!QFileInfo(folder).isDir()) {

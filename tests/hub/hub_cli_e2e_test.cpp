@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -194,6 +195,58 @@ TEST_F(HubCli, CtrlCCancelsKeepsThePartialFileAndTheNextRunResumes) {
   for (const auto& q : hub_->requests()) resumed |= q.range == "bytes=" + std::to_string(kept) + "-";
   EXPECT_TRUE(resumed);
   EXPECT_EQ(readTextFile(fs::path(lastLine(r.out)) / lfs), tinyFluxFiles()[5].bytes);
+}
+
+
+// The demo model served as a hub repository: downloaded by `download`, then
+// generated from with `--model org/name` (the cache, not a folder).
+constexpr const char* kDemoRepo = "fluxdesk-test/demo";
+
+class HubCliDemo : public HubCli {
+ protected:
+  std::vector<MockRepo> repos() const override {
+    const fs::path folder = demoSource_.path() / "demo";
+    const std::string command = std::string(FLUXDESK_CLI_PATH) + " make-demo-model '" + folder.string() + "' >/dev/null";
+    EXPECT_EQ(std::system(command.c_str()), 0) << command;
+    std::vector<MockFile> files;
+    for (const auto& entry : fs::recursive_directory_iterator(folder)) {
+      if (!entry.is_regular_file()) continue;
+      const std::string extension = entry.path().extension().string();
+      files.push_back({entry.path().lexically_relative(folder).generic_string(), readTextFile(entry.path()),
+                       extension == ".safetensors" || extension == ".model"});
+    }
+    return {MockRepo{kDemoRepo, files}};
+  }
+  TempDir demoSource_{"hub-demo-source"};
+};
+
+TEST_F(HubCliDemo, GeneratesFromTheCacheByRepoId) {
+  const std::string cacheEnv = "HF_HUB_CACHE=" + cacheDir();
+  // Not downloaded yet: a clear error naming the command that fetches it.
+  const fs::path out = cache_.path() / "images";
+  CliResult r = cli({"generate", "--model", kDemoRepo, "--prompt", "a fox", "--size", "256x256", "--steps", "1",
+                     "--device", "cpu", "-o", out.string()},
+                    {cacheEnv});
+  EXPECT_EQ(r.exitCode, 3) << r.err;
+  EXPECT_NE(r.err.find("fluxdesk-cli download"), std::string::npos) << r.err;
+
+  r = cli({"download", kDemoRepo}, {cacheEnv});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  for (const std::string& model : {std::string(kDemoRepo), std::string(kDemoRepo) + "@main"}) {
+    r = cli({"generate", "--model", model, "--prompt", "a fox", "--size", "256x256", "--steps", "1", "--seed", "3",
+             "--device", "cpu", "-o", out.string()},
+            {cacheEnv});
+    ASSERT_EQ(r.exitCode, 0) << model << ": " << r.err;
+  }
+  size_t pngs = 0;
+  for (const auto& entry : fs::directory_iterator(out)) pngs += entry.path().extension() == ".png";
+  EXPECT_EQ(pngs, 2u);
+  // The model was read from the cache: no byte was fetched by generate.
+  hub_->clearRequests();
+  r = cli({"inspect", kDemoRepo}, {cacheEnv});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("models--fluxdesk-test--demo"), std::string::npos) << r.out;
+  EXPECT_TRUE(hub_->requests().empty());
 }
 
 }  // namespace
