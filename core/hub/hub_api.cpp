@@ -222,7 +222,7 @@ std::string nextPageUrl(const std::string& link, const std::string& base) {
     auto rel = lower.find("rel=");
     if (rel != std::string::npos) {
       std::string rels = lower.substr(rel + 4);
-      rels = rels.substr(0, rels.find_first_of(";,"));
+      if (auto end = rels.find_first_of(";,"); end != std::string::npos) rels.resize(end);
       if (rels == "next" || rels.rfind("next", 0) == 0) return resolveUrl(base, target);
     }
     pos = close + 1;

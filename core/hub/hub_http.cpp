@@ -219,17 +219,17 @@ std::string resolveUrl(const std::string& base, const std::string& location) {
   if (!location.empty() && location[0] == '/') return origin + location;
   // Relative to the base's folder (query and fragment of the base dropped).
   std::string path = base.substr(origin.size());
-  path = path.substr(0, path.find_first_of("?#"));
+  if (auto end = path.find_first_of("?#"); end != std::string::npos) path.resize(end);
   if (location.empty()) return origin + path;
   if (location[0] == '?') return origin + path + location;
-  path = path.substr(0, path.rfind('/') + 1);
+  path.resize(path.rfind('/') + 1);  // npos + 1 == 0: no slash leaves nothing
   if (path.empty()) path = "/";
   std::string merged = path + location;
   // Remove dot segments.
   std::string query;
   if (auto q = merged.find_first_of("?#"); q != std::string::npos) {
     query = merged.substr(q);
-    merged = merged.substr(0, q);
+    merged.resize(q);
   }
   std::vector<std::string> parts;
   size_t start = 1;
