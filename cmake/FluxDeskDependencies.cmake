@@ -90,23 +90,10 @@ target_link_libraries(fluxdesk_sentencepiece INTERFACE ${CMAKE_DL_LIBS})
 
 if(FLUXDESK_WITH_QT)
   find_package(Qt6 6.2 REQUIRED COMPONENTS Core Concurrent Gui Widgets Network Test)
-  find_path(FLUXDESK_HTTPLIB_INCLUDE httplib.h HINTS ${FLUXDESK_THIRD_PARTY_INCLUDE} REQUIRED)
-  add_library(fluxdesk_httplib INTERFACE)
-  target_include_directories(fluxdesk_httplib SYSTEM INTERFACE ${FLUXDESK_HTTPLIB_INCLUDE})
-  target_link_libraries(fluxdesk_httplib INTERFACE Threads::Threads)
-  # Debian's libcpp-httplib-dev ships a split build: httplib.h holds only the
-  # declarations, the code is in libcpp-httplib.so, compiled with OpenSSL,
-  # zlib and Brotli. Link it and define the same macros, or class layouts
-  # (e.g. Request::ssl) differ between our code and the library.
-  file(STRINGS ${FLUXDESK_HTTPLIB_INCLUDE}/httplib.h _fd_httplib_inline_impl
-       REGEX "inline bool Server::listen_internal" LIMIT_COUNT 1)
-  if(NOT _fd_httplib_inline_impl)
-    find_library(FLUXDESK_HTTPLIB_LIB cpp-httplib REQUIRED)
-    target_link_libraries(fluxdesk_httplib INTERFACE ${FLUXDESK_HTTPLIB_LIB})
-    target_compile_definitions(fluxdesk_httplib INTERFACE CPPHTTPLIB_OPENSSL_SUPPORT
-                               CPPHTTPLIB_ZLIB_SUPPORT CPPHTTPLIB_BROTLI_SUPPORT)
-  endif()
 endif()
+
+# cpp-httplib: the API server (Qt builds) and the tests' mock hub (all builds).
+include(FluxDeskHttplib)
 
 if(FLUXDESK_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -1,7 +1,6 @@
 # fluxdesk_httplib: cpp-httplib (header-only, or Debian's split build with
-# libcpp-httplib.so). FluxDeskDependencies.cmake defines it in Qt builds;
-# torch-free tests that need an HTTP server without Qt (tests/hub's mock
-# hub) include this file, which does the same when the target is missing.
+# libcpp-httplib.so), for the API server and the tests' mock hub. Included
+# by FluxDeskDependencies.cmake.
 include_guard(GLOBAL)
 if(NOT TARGET fluxdesk_httplib)
   find_path(FLUXDESK_HTTPLIB_INCLUDE httplib.h HINTS ${FLUXDESK_THIRD_PARTY_INCLUDE} REQUIRED)

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "weights/mapped_file.h"
 #include "weights/tensor_file.h"
 
 namespace fd {
@@ -47,7 +48,8 @@ class GgufFile : public TensorFile {
   std::vector<TensorInfo> tensors_;
   std::map<std::string, size_t> index_;
   std::map<std::string, std::string> metadata_;
-  const uint8_t* map_ = nullptr;
+  std::unique_ptr<MappedFile> file_;
+  const uint8_t* map_ = nullptr;  // file_'s bytes
   uint64_t mapSize_ = 0;
   uint64_t dataStart_ = 0;
   uint32_t version_ = 0;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "weights/mapped_file.h"
 #include "weights/tensor_file.h"
 
 namespace fd {
@@ -43,7 +44,8 @@ class SafetensorsFile : public TensorFile {
   std::vector<TensorInfo> tensors_;
   std::unordered_map<std::string_view, size_t> index_;  // views of tensors_' names
   std::map<std::string, std::string> metadata_;
-  const uint8_t* map_ = nullptr;
+  std::unique_ptr<MappedFile> file_;
+  const uint8_t* map_ = nullptr;  // file_'s bytes
   uint64_t mapSize_ = 0;
   uint64_t dataStart_ = 0;
 };

@@ -19,19 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Every checkpoint tensor under its own name (what the name mappers do for
-// files already in canonical naming).
-WeightMap identityMap(const Checkpoint& checkpoint) {
-  WeightMap map;
-  for (const auto& [name, entry] : checkpoint.entries()) {
-    WeightRecipe recipe;
-    recipe.parts = {entry};
-    recipe.shape = entry.info->shape;
-    recipe.dtype = entry.info->dtype;
-    map.add(name, recipe);
-  }
-  return map;
-}
+using test::identityMap;
 
 TensorToWrite tensorFrom(const std::string& name, const torch::Tensor& t) {
   torch::Tensor c = t.contiguous();

@@ -17,18 +17,7 @@
 namespace fd {
 namespace {
 
-// Every checkpoint tensor under its own name.
-WeightMap identityMap(const Checkpoint& checkpoint) {
-  WeightMap map;
-  for (const auto& [name, entry] : checkpoint.entries()) {
-    WeightRecipe recipe;
-    recipe.parts = {entry};
-    recipe.shape = entry.info->shape;
-    recipe.dtype = entry.info->dtype;
-    map.add(name, recipe);
-  }
-  return map;
-}
+using test::identityMap;
 
 // Two linear layers, the first quantized in the file.
 struct TwoLayers : torch::nn::Module {

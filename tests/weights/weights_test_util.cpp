@@ -66,4 +66,16 @@ std::vector<std::string> tempLeftovers(const std::filesystem::path& folder) {
   return ::testing::AssertionSuccess();
 }
 
+WeightMap identityMap(const Checkpoint& checkpoint) {
+  WeightMap map;
+  for (const auto& [name, entry] : checkpoint.entries()) {
+    WeightRecipe recipe;
+    recipe.parts = {entry};
+    recipe.shape = entry.info->shape;
+    recipe.dtype = entry.info->dtype;
+    map.add(name, recipe);
+  }
+  return map;
+}
+
 }  // namespace fd::test

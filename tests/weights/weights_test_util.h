@@ -12,6 +12,7 @@
 
 #include "common/result.h"
 #include "weights/safetensors_writer.h"
+#include "weights/weight_map.h"
 
 namespace fd::test {
 
@@ -32,6 +33,10 @@ std::string readBytes(const std::filesystem::path& path);
 
 TensorToWrite makeTensor(const std::string& name, DType dtype, std::vector<int64_t> shape,
                          std::vector<uint8_t> bytes);
+
+// Every checkpoint tensor under its own name (what the name mappers do for
+// files already in canonical naming).
+WeightMap identityMap(const Checkpoint& checkpoint);
 
 // Files under `folder` whose name contains ".tmp-" (leftovers of the writer).
 std::vector<std::string> tempLeftovers(const std::filesystem::path& folder);
