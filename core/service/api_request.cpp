@@ -224,6 +224,13 @@ ParsedRequest parseImageRequest(const std::string& body, const ModelInfo& model,
                                     " levels.", "invalid_json");
     return parsed;
   }
+  // nlohmann's parser takes a NUL byte for the end of its input, so
+  // anything after one would go unseen: a raw NUL (never valid JSON) is
+  // refused first.
+  if (body.find('\0') != std::string::npos) {
+    parsed.error = badField("", "The request body is not valid JSON (it holds a NUL byte).", "invalid_json");
+    return parsed;
+  }
   // Rejects malformed JSON and invalid UTF-8 (also in \u escapes) alike.
   json root = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) {

@@ -12,7 +12,6 @@
 #include "service/api_response.h"
 #include "service/api_security.h"
 #include "service/api_server_impl.h"
-#include "service/connection_watch.h"
 #include "service/job_queue.h"
 
 Q_DECLARE_LOGGING_CATEGORY(lcApi)
@@ -22,8 +21,27 @@ namespace fd {
 namespace {
 
 constexpr auto kPollInterval = std::chrono::milliseconds(100);
-const char* const kGeneratePaths[] = {R"(/v1/images/generations/?)", R"(/v1/openai/images/generations/?)"};
-const char* const kReadPaths[] = {R"(/v1/models/?)", R"(/v1/models/.+)", R"(/health/?)"};
+
+enum class Route { Generate, Models, Model, Health, Options, Unknown };
+
+bool stripSlash(const std::string& path, const std::string& base) { return path == base || path == base + "/"; }
+
+Route routeOf(const std::string& path) {
+  if (stripSlash(path, "/v1/images/generations") || stripSlash(path, "/v1/openai/images/generations")) {
+    return Route::Generate;
+  }
+  if (stripSlash(path, "/v1/models")) return Route::Models;
+  if (path.size() > 11 && path.compare(0, 11, "/v1/models/") == 0 && path != "/v1/models/") return Route::Model;
+  if (stripSlash(path, "/health")) return Route::Health;
+  return Route::Unknown;
+}
+
+bool isKnownMethod(const std::string& method) {
+  for (const char* m : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}) {
+    if (method == m) return true;
+  }
+  return false;
+}
 
 // The answer to a waiting request, handed over by the queue's worker.
 class Waiter {
@@ -65,33 +83,59 @@ std::string mediaType(const std::string& contentType) {
   return type;
 }
 
-void methodNotAllowed(const httplib::Request& req, httplib::Response& res, const char* allow) {
-  res.set_header("Allow", allow);
+void methodNotAllowed(const http::Request& req, http::Response& res, const char* allow) {
+  res.setHeader("Allow", allow);
   sendError(res, api::defaultErrorFor(405, req.method, req.path.substr(0, 200)));
 }
 
 }  // namespace
 
-void ApiServer::Impl::installRoutes(httplib::Server& server) {
-  for (const char* path : kGeneratePaths) {
-    server.Post(path, [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-      handleGenerate(req, res, reader);
-    });
-    auto notAllowed = [](const httplib::Request& req, httplib::Response& res) { methodNotAllowed(req, res, "POST, OPTIONS"); };
-    server.Get(path, notAllowed).Put(path, notAllowed).Patch(path, notAllowed).Delete(path, notAllowed);
+bool ApiServer::Impl::admitHead(const http::Request& req, http::Response& res) {
+  const std::string& method = req.method;
+  if (!isKnownMethod(method)) {
+    sendError(res, makeApiError(501, "Method " + method.substr(0, 32) + " is not implemented.", "not_implemented"));
+    return false;
   }
-  server.Get(R"(/v1/models/?)", [this](const httplib::Request& req, httplib::Response& res) { handleModels(req, res); });
-  server.Get(R"(/v1/models/.+)", [this](const httplib::Request& req, httplib::Response& res) { handleModel(req, res); });
-  server.Get(R"(/health/?)", [this](const httplib::Request& req, httplib::Response& res) { handleHealth(req, res); });
-  for (const char* path : kReadPaths) {
-    auto notAllowed = [](const httplib::Request& req, httplib::Response& res) { methodNotAllowed(req, res, "GET, HEAD, OPTIONS"); };
-    server.Post(path, notAllowed).Put(path, notAllowed).Patch(path, notAllowed).Delete(path, notAllowed);
+  if (method == "OPTIONS") return true;  // handlePreflight, with its own checks
+  const Route route = req.path == "*" ? Route::Unknown : routeOf(req.path);
+  if (method == "TRACE" || method == "CONNECT") {
+    methodNotAllowed(req, res, route == Route::Generate ? "POST, OPTIONS" : "GET, HEAD, POST, OPTIONS");
+    return false;
   }
-  server.Options(R"(.*)", [this](const httplib::Request& req, httplib::Response& res) { handlePreflight(req, res); });
+  if (route == Route::Unknown) {
+    sendError(res, api::defaultErrorFor(404, method, req.path.substr(0, 200)));
+    return false;
+  }
+  if (route == Route::Generate) {
+    if (method != "POST") {
+      methodNotAllowed(req, res, "POST, OPTIONS");
+      return false;
+    }
+  } else if (method != "GET" && method != "HEAD") {
+    methodNotAllowed(req, res, "GET, HEAD, OPTIONS");
+    return false;
+  }
+  if (!admit(req, res, route != Route::Health)) return false;
+  if (route == Route::Generate && mediaType(req.header("Content-Type")) == "multipart/form-data") {
+    sendError(res, makeApiError(415, "The body must be JSON (Content-Type: application/json).", "unsupported_media_type"));
+    return false;
+  }
+  return true;
 }
 
-bool ApiServer::Impl::admit(const httplib::Request& req, httplib::Response& res, bool needsKey) {
-  const std::string host = req.get_header_value("Host");
+void ApiServer::Impl::handle(const http::Request& req, http::Response& res, const http::ClientProbe& probe) {
+  if (req.method == "OPTIONS") return handlePreflight(req, res);
+  switch (routeOf(req.path)) {
+    case Route::Generate: return handleGenerate(req, res, probe);
+    case Route::Models: return handleModels(req, res);
+    case Route::Model: return handleModel(req, res);
+    case Route::Health: return handleHealth(req, res);
+    default: sendError(res, api::defaultErrorFor(404, req.method, req.path.substr(0, 200)));
+  }
+}
+
+bool ApiServer::Impl::admit(const http::Request& req, http::Response& res, bool needsKey) {
+  const std::string host = req.header("Host");
   if (host.empty()) {
     sendError(res, makeApiError(400, "The Host header is required.", "missing_host"));
     return false;
@@ -104,7 +148,7 @@ bool ApiServer::Impl::admit(const httplib::Request& req, httplib::Response& res,
                                 "host_not_allowed"));
     return false;
   }
-  const std::string origin = req.get_header_value("Origin");
+  const std::string origin = req.header("Origin");
   if (!origin.empty()) {
     if (!api::isAllowedOrigin(origin, config.allowedOrigins)) {
       sendError(res, makeApiError(403, "Requests from web pages are refused unless their origin is in the server's "
@@ -112,14 +156,14 @@ bool ApiServer::Impl::admit(const httplib::Request& req, httplib::Response& res,
                                   "origin_not_allowed"));
       return false;
     }
-    res.set_header("Access-Control-Allow-Origin", origin);
-    res.set_header("Access-Control-Expose-Headers", "Retry-After");
-    res.set_header("Vary", "Origin");
+    res.setHeader("Access-Control-Allow-Origin", origin);
+    res.setHeader("Access-Control-Expose-Headers", "Retry-After");
+    res.setHeader("Vary", "Origin");
   }
   if (needsKey && !config.apiKey.empty()) {
-    auto key = api::presentedApiKey(req.get_header_value("Authorization"), req.get_header_value("x-api-key"));
+    auto key = api::presentedApiKey(req.header("Authorization"), req.header("x-api-key"));
     if (!key || !api::constantTimeEquals(*key, config.apiKey)) {
-      res.set_header("WWW-Authenticate", "Bearer");
+      res.setHeader("WWW-Authenticate", "Bearer");
       sendError(res, makeApiError(401,
                                   key ? "Incorrect API key provided."
                                       : "You didn't provide an API key. Send it as 'Authorization: Bearer KEY' or "
@@ -131,27 +175,27 @@ bool ApiServer::Impl::admit(const httplib::Request& req, httplib::Response& res,
   return true;
 }
 
-void ApiServer::Impl::handlePreflight(const httplib::Request& req, httplib::Response& res) {
-  const std::string origin = req.get_header_value("Origin");
+void ApiServer::Impl::handlePreflight(const http::Request& req, http::Response& res) {
+  const std::string origin = req.header("Origin");
   if (origin.empty()) {  // a plain OPTIONS: say what exists
     if (!admit(req, res, false)) return;
-    res.set_header("Allow", "GET, HEAD, POST, OPTIONS");
+    res.setHeader("Allow", "GET, HEAD, POST, OPTIONS");
     res.status = 204;
     return;
   }
   if (!admit(req, res, false)) return;  // refuses origins not configured, without CORS headers
-  res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-  res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Api-Key");
-  res.set_header("Access-Control-Max-Age", "600");
+  res.setHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+  res.setHeader("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Api-Key");
+  res.setHeader("Access-Control-Max-Age", "600");
   res.status = 204;
 }
 
-void ApiServer::Impl::handleModels(const httplib::Request& req, httplib::Response& res) {
+void ApiServer::Impl::handleModels(const http::Request& req, http::Response& res) {
   if (!admit(req, res, true)) return;
   sendJson(res, 200, api::modelsResponseBody(queue->modelInfo(), startedAt));
 }
 
-void ApiServer::Impl::handleModel(const httplib::Request& req, httplib::Response& res) {
+void ApiServer::Impl::handleModel(const http::Request& req, http::Response& res) {
   if (!admit(req, res, true)) return;
   const std::string id = req.path.substr(std::string("/v1/models/").size());
   const ModelInfo model = queue->modelInfo();
@@ -164,7 +208,7 @@ void ApiServer::Impl::handleModel(const httplib::Request& req, httplib::Response
   sendJson(res, 200, api::modelObjectBody(model, startedAt));
 }
 
-void ApiServer::Impl::handleHealth(const httplib::Request& req, httplib::Response& res) {
+void ApiServer::Impl::handleHealth(const http::Request& req, http::Response& res) {
   if (!admit(req, res, false)) return;
   nlohmann::json body{{"status", "ok"},
                       {"model", api::apiModelId(queue->modelInfo())},
@@ -173,39 +217,12 @@ void ApiServer::Impl::handleHealth(const httplib::Request& req, httplib::Respons
   sendJson(res, 200, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-void ApiServer::Impl::handleGenerate(const httplib::Request& req, httplib::Response& res,
-                                     const httplib::ContentReader& reader) {
-  RequestContext& context = currentRequestContext();
-  if (req.is_multipart_form_data()) {  // refused unread: httplib would parse it as a form
-    res.set_header("Connection", "close");
-    sendError(res, makeApiError(415, "The body must be JSON (Content-Type: application/json).", "unsupported_media_type"));
-    return;
-  }
-  // Read at most maxBodyBytes ourselves: httplib limits Content-Length
-  // bodies (413 before reading) but not chunked ones.
-  std::string body;
-  bool tooLarge = false;
-  const size_t limit = config.maxBodyBytes;
-  bool read = reader([&](const char* data, size_t length) {
-    if (body.size() + length > limit) {
-      tooLarge = true;
-      return false;
-    }
-    body.append(data, length);
-    return true;
-  });
-  if (tooLarge || res.status == 413) {
-    res.set_header("Connection", "close");
-    sendError(res, makeApiError(413, "The request body is larger than " + std::to_string(limit) + " bytes.",
-                                "payload_too_large"));
-    return;
-  }
-  if (!read) {
-    sendError(res, makeApiError(400, "The request body could not be read.", "invalid_body"));
-    return;
-  }
-  if (!admit(req, res, true)) return;
-  if (mediaType(req.get_header_value("Content-Type")) != "application/json") {
+void ApiServer::Impl::handleGenerate(const http::Request& req, http::Response& res,
+                                     const http::ClientProbe& probe) {
+  // The server read the body within its limits (413 beyond) after
+  // admitHead's checks.
+  const std::string& body = req.body;
+  if (mediaType(req.header("Content-Type")) != "application/json") {
     sendError(res, makeApiError(415, "The body must be JSON sent with 'Content-Type: application/json'.",
                                 "unsupported_media_type"));
     return;
@@ -220,9 +237,9 @@ void ApiServer::Impl::handleGenerate(const httplib::Request& req, httplib::Respo
     return;
   }
   const api::ImageRequest& request = *parsed.request;
-  context.user = request.user;
-  context.size = std::to_string(request.generation.width) + "x" + std::to_string(request.generation.height);
-  context.n = request.generation.count;
+  res.logUser = request.user;
+  res.logSize = std::to_string(request.generation.width) + "x" + std::to_string(request.generation.height);
+  res.logN = request.generation.count;
   if (!request.ignoredFields.empty()) {
     QStringList names;
     for (const auto& name : request.ignoredFields) names << QString::fromStdString(name).left(64);
@@ -234,7 +251,7 @@ void ApiServer::Impl::handleGenerate(const httplib::Request& req, httplib::Respo
       queue->submit(request.generation, job_source::api(), [waiter](const JobOutcome& outcome) { waiter->set(outcome); });
   if (!submission.ok()) {
     if (submission.queueFull) {
-      res.set_header("Retry-After", std::to_string(queue->estimatedWaitSeconds()));
+      res.setHeader("Retry-After", std::to_string(queue->estimatedWaitSeconds()));
       sendError(res, makeApiError(429, "The image queue is full (" + std::to_string(queue->capacity()) +
                                            " jobs). Try again in a few seconds.",
                                   "queue_full", "rate_limit_error"));
@@ -244,17 +261,16 @@ void ApiServer::Impl::handleGenerate(const httplib::Request& req, httplib::Respo
     return;
   }
 
-  const api::ConnectionWatch watch = api::ConnectionWatch::find(req.remote_addr, req.remote_port, req.local_port);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config.requestTimeoutSeconds);
   std::optional<JobOutcome> outcome;
   while (!(outcome = waiter->waitFor(kPollInterval))) {
     if (stopping) {
       queue->cancel(submission.id);
-      res.set_header("Connection", "close");
+      res.close = true;
       sendError(res, makeApiError(503, "The server is stopping; the job was cancelled.", "server_stopping", "server_error"));
       return;
     }
-    if (watch.peerClosed()) {
+    if (probe.clientGone()) {
       queue->cancel(submission.id);
       // Nobody reads this; 499 (as nginx logs it) marks the line in the log.
       sendError(res, makeApiError(499, "The client closed the connection; the job was cancelled.",

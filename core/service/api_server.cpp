@@ -33,19 +33,15 @@ std::string hostForUrl(const std::string& host) {
 
 }  // namespace
 
-RequestContext& currentRequestContext() {
-  thread_local RequestContext context;
-  return context;
-}
-
-void sendJson(httplib::Response& res, int status, const std::string& body) {
+void sendJson(http::Response& res, int status, const std::string& body) {
   res.status = status;
-  res.set_content(body, "application/json");
+  res.body = body;
+  res.setHeader("Content-Type", "application/json");
 }
 
-void sendError(httplib::Response& res, const api::ApiError& error) {
+void sendError(http::Response& res, const api::ApiError& error) {
   sendJson(res, error.status, api::errorBody(error));
-  currentRequestContext().errorCode = error.code.empty() ? error.type : error.code;
+  res.logError = error.code.empty() ? error.type : error.code;
 }
 
 ApiServer::ApiServer(JobQueue* queue, QObject* parent) : QObject(parent), impl_(std::make_unique<Impl>()) {
@@ -68,73 +64,50 @@ Status ApiServer::start(const ApiServerConfig& config) {
   impl_->config = config;
   impl_->stopping = false;
 
-  auto server = std::make_unique<httplib::Server>();
-  const int threads = impl_->queue->capacity() + kHttpThreadsBeyondQueue;
-  server->new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
-  server->set_payload_max_length(config.maxBodyBytes);
-  // Idle keep-alive connections hold stop() up to this long.
-  server->set_keep_alive_timeout(2);
-  server->set_read_timeout(10);
-  server->set_write_timeout(30);
-  server->set_tcp_nodelay(true);
-  // httplib's default sets SO_REUSEPORT, which lets a second server (the
-  // GUI and `serve` at once) bind the same port and silently share its
-  // clients. SO_REUSEADDR alone still allows a quick restart.
-  server->set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&yes), sizeof(yes));
-  });
-  server->set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-    RequestContext& context = currentRequestContext();
-    context = RequestContext{};
-    context.start = std::chrono::steady_clock::now();
-    context.started = true;
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  // Statuses httplib sets by itself (unknown path, malformed request line,
-  // oversize body) get an OpenAI error body too.
-  httplib::Server::HandlerWithResponse errorHandler = [](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    sendError(res, api::defaultErrorFor(res.status, req.method, req.path.substr(0, 200)));
-    return httplib::Server::HandlerResponse::Handled;
-  };
-  server->set_error_handler(std::move(errorHandler));
-  server->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr error) {
-    std::string what = "unknown exception";
-    try {
-      if (error) std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    api::ApiError api = api::defaultErrorFor(500, "", "");
-    api.message = "Internal server error: " + what;
-    sendError(res, api);
-  });
+  http::Limits limits;
+  limits.maxBodyBytes = config.maxBodyBytes;
+  limits.workers = impl_->queue->capacity() + kHttpThreadsBeyondQueue;
   Impl* impl = impl_.get();
-  server->set_logger([impl](const httplib::Request& req, const httplib::Response& res) { impl->logRequest(req, res); });
-  impl_->installRoutes(*server);
-
-  int port = config.port;
-  bool bound = false;
-  if (port == 0) {
-    port = server->bind_to_any_port(config.host);
-    bound = port > 0;
-  } else {
-    bound = server->bind_to_port(config.host, port);
-  }
-  if (!bound) {
+  auto server = std::make_unique<http::Server>(
+      limits, [impl](const http::Request& req, http::Response& res) { return impl->admitHead(req, res); },
+      [impl](const http::Request& req, http::Response& res, const http::ClientProbe& probe) {
+        impl->handle(req, res, probe);
+      },
+      // Statuses the server sets by itself (malformed or oversize requests)
+      // get an OpenAI error body too.
+      [](const http::Request& req, http::Response& res) {
+        api::ApiError error = api::defaultErrorFor(res.status, req.method.substr(0, 32), req.path.substr(0, 200));
+        if (res.status == 431) {
+          error.message = "The request header fields are too large or too many.";
+          error.code = "headers_too_large";
+        } else if (res.status == 501) {
+          error.message = "Not implemented (only the chunked transfer coding and the methods GET, HEAD, POST, "
+                          "OPTIONS are).";
+          error.code = "not_implemented";
+        } else if (res.status == 408) {
+          error.message = "The request was not received in time.";
+          error.code = "request_timeout";
+        } else if (res.status == 417) {
+          error.message = "Only 'Expect: 100-continue' is supported.";
+          error.code = "expectation_failed";
+        } else if (res.status == 505) {
+          error.message = "Only HTTP/1.0 and HTTP/1.1 are supported.";
+          error.code = "http_version_not_supported";
+        }
+        sendError(res, error);
+      },
+      [impl](const http::Request& req, const http::Response& res, double seconds) {
+        impl->logRequest(req, res, seconds);
+      });
+  const int port = server->bind(config.host, config.port);
+  if (port <= 0) {
     return makeError(ErrorKind::Io, "cannot listen on " + config.host + ":" + std::to_string(config.port) +
                                         ": the port is in use or the address does not belong to this machine");
   }
   impl_->port = port;
   impl_->startedAt = QDateTime::currentSecsSinceEpoch();
   impl_->server = std::move(server);
-  httplib::Server* raw = impl_->server.get();
-  impl_->thread = std::thread([raw] { raw->listen_after_bind(); });
-  // httplib's stop() does nothing until listening has begun; wait for it so
-  // that an immediate stop() cannot leave the thread running forever.
-  for (int i = 0; i < 5000 && !raw->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  impl_->server->start();
   impl_->running = true;
   qCInfo(lcApi).noquote() << "serving on" << baseUrl();
   for (const QString& warning : warnings()) qCWarning(lcApi).noquote() << warning;
@@ -145,8 +118,7 @@ Status ApiServer::start(const ApiServerConfig& config) {
 void ApiServer::stop() {
   if (!impl_->running.exchange(false)) return;
   impl_->stopping = true;  // waiting handlers cancel their jobs and answer at once
-  impl_->server->stop();   // closes the listening socket
-  if (impl_->thread.joinable()) impl_->thread.join();  // returns once every connection thread has
+  impl_->server->stop();   // closes every connection not being answered; waits for the answers
   impl_->server.reset();
   impl_->port = 0;
   impl_->stopping = false;
@@ -191,23 +163,18 @@ QStringList ApiServer::warnings() const {
   return list;
 }
 
-void ApiServer::Impl::logRequest(const httplib::Request& req, const httplib::Response& res) {
-  RequestContext& context = currentRequestContext();
-  const auto now = std::chrono::steady_clock::now();
-  const double seconds =
-      context.started ? std::chrono::duration<double>(now - context.start).count() : 0.0;
+void ApiServer::Impl::logRequest(const http::Request& req, const http::Response& res, double seconds) {
   ApiLogEntry entry;
   entry.time = QDateTime::currentDateTimeUtc().addMSecs(-qint64(seconds * 1000));
-  entry.remote = printable(req.remote_addr) + ":" + QString::number(req.remote_port);
+  entry.remote = printable(req.remoteAddress) + ":" + QString::number(req.remotePort);
   entry.method = printable(req.method.empty() ? std::string("-") : req.method, 16);
   entry.path = printable(req.path.empty() ? std::string("-") : req.path);
-  entry.user = printable(context.user, 64);
-  entry.size = printable(context.size, 16);
-  entry.n = context.n;
+  entry.user = printable(res.logUser, 64);
+  entry.size = printable(res.logSize, 16);
+  entry.n = res.logN;
   entry.status = res.status;
   entry.seconds = seconds;
-  entry.error = printable(context.errorCode, 40);
-  context = RequestContext{};
+  entry.error = printable(res.logError, 40);
   qCInfo(lcApi).noquote() << entry.toLine();
   emit owner->requestLogged(entry);
 }

@@ -1,8 +1,9 @@
 #pragma once
 // The local OpenAI-compatible image API (issue 7): POST
 // /v1/images/generations (and /v1/openai/images/generations), GET
-// /v1/models, GET /health. It runs cpp-httplib on its own threads and
-// submits to the same JobQueue as the GUI, so API jobs show in the queue
+// /v1/models, GET /health. It runs http::Server (http_server.h: strict
+// HTTP/1.1 with hard limits and deadlines, one I/O thread and a pool of
+// workers) and submits to the same JobQueue as the GUI, so API jobs show in the queue
 // and their images in the library, marked "api".
 //
 // start() and stop() are called from the owning (GUI) thread and may be

@@ -1,61 +1,50 @@
 #pragma once
 // Internals of ApiServer, shared by api_server.cpp (start/stop, the log)
-// and api_routes.cpp (the endpoints and their checks). The only service
-// header that includes httplib.h.
-
-#include <httplib.h>
+// and api_routes.cpp (the endpoints and their checks). The server itself
+// is http::Server (http_server.h): strict HTTP/1.1 with hard limits and
+// deadlines in front of these routes.
 
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "service/api_error.h"
 #include "service/api_server.h"
+#include "service/http_server.h"
 
 namespace fd {
-
-// What the log line needs about the request a connection thread is
-// answering: set by the handlers, read by httplib's logger callback (which
-// runs on the same thread right after the answer is written).
-struct RequestContext {
-  std::chrono::steady_clock::time_point start;
-  bool started = false;
-  std::string user;
-  std::string size;
-  int n = 0;
-  std::string errorCode;
-};
-RequestContext& currentRequestContext();  // thread_local
 
 struct ApiServer::Impl {
   ApiServer* owner = nullptr;
   JobQueue* queue = nullptr;
   ApiServerConfig config;  // written by start() before the threads exist
-  std::unique_ptr<httplib::Server> server;
-  std::thread thread;
+  std::unique_ptr<http::Server> server;
   std::atomic<bool> running{false};
   std::atomic<bool> stopping{false};
   std::atomic<int> port{0};
   int64_t startedAt = 0;  // unix time, the `created` of /v1/models
 
   // api_routes.cpp
-  void installRoutes(httplib::Server& server);
+  // Before the body is read: the path and method, then the Host, Origin
+  // and key checks; false after filling the answer.
+  bool admitHead(const http::Request& req, http::Response& res);
+  // A whole request that admitHead let through.
+  void handle(const http::Request& req, http::Response& res, const http::ClientProbe& probe);
   // The Host, Origin and key checks; false after answering the request.
-  bool admit(const httplib::Request& req, httplib::Response& res, bool needsKey);
-  void handleGenerate(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
-  void handleModels(const httplib::Request& req, httplib::Response& res);
-  void handleModel(const httplib::Request& req, httplib::Response& res);
-  void handleHealth(const httplib::Request& req, httplib::Response& res);
-  void handlePreflight(const httplib::Request& req, httplib::Response& res);
+  bool admit(const http::Request& req, http::Response& res, bool needsKey);
+  void handleGenerate(const http::Request& req, http::Response& res, const http::ClientProbe& probe);
+  void handleModels(const http::Request& req, http::Response& res);
+  void handleModel(const http::Request& req, http::Response& res);
+  void handleHealth(const http::Request& req, http::Response& res);
+  void handlePreflight(const http::Request& req, http::Response& res);
 
   // api_server.cpp
-  void logRequest(const httplib::Request& req, const httplib::Response& res);
+  void logRequest(const http::Request& req, const http::Response& res, double seconds);
 };
 
 // Writes the OpenAI error body and status (and remembers the code for the log).
-void sendError(httplib::Response& res, const api::ApiError& error);
-void sendJson(httplib::Response& res, int status, const std::string& body);
+void sendError(http::Response& res, const api::ApiError& error);
+void sendJson(http::Response& res, int status, const std::string& body);
 
 }  // namespace fd

@@ -29,16 +29,16 @@ const std::string kIntermediatePrefix = "intermediate.";
 // from config.json's autoencoder_params through detectAutoencoderParams.
 void expectStatedParams(const GoldenCase& golden, const AutoEncoderParams& got) {
   if (!golden.config.contains("autoencoder_params")) return;
-  const auto& want = golden.config["autoencoder_params"];
-  EXPECT_EQ(got.in_channels, want.value("in_channels", got.in_channels));
-  EXPECT_EQ(got.ch, want.value("ch", got.ch));
-  EXPECT_EQ(got.out_ch, want.value("out_ch", got.out_ch));
-  EXPECT_EQ(got.ch_mult, want.value("ch_mult", got.ch_mult));
-  EXPECT_EQ(got.num_res_blocks, want.value("num_res_blocks", got.num_res_blocks));
-  EXPECT_EQ(got.z_channels, want.value("z_channels", got.z_channels));
-  EXPECT_EQ(got.resolution, want.value("resolution", got.resolution));
-  EXPECT_DOUBLE_EQ(got.scale_factor, want.value("scale_factor", got.scale_factor));
-  EXPECT_DOUBLE_EQ(got.shift_factor, want.value("shift_factor", got.shift_factor));
+  StatedParams stated(golden.name + " autoencoder_params", golden.config["autoencoder_params"]);
+  stated.expect("in_channels", got.in_channels);
+  stated.expect("ch", got.ch, /*required=*/true);
+  stated.expect("out_ch", got.out_ch);
+  stated.expect("ch_mult", got.ch_mult, true);
+  stated.expect("num_res_blocks", got.num_res_blocks, true);
+  stated.expect("z_channels", got.z_channels, true);
+  stated.expect("resolution", got.resolution);
+  stated.expect("scale_factor", got.scale_factor);
+  stated.expect("shift_factor", got.shift_factor);
   EXPECT_TRUE(got.has_encoder);
 }
 

@@ -4,6 +4,7 @@
 // tolerances of config.json, and comparison with a printed report line per
 // tensor ("[golden] <case> <tensor> max_abs=... max_rel=... atol=... PASS").
 
+#include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -100,6 +101,26 @@ class GoldenChecker {
 // mapFluxTransformer -> detectFluxParams(weights, config.json text) ->
 // FluxModel -> loadModuleWeights (converted once to `dtype`, CPU). The
 // detected params are checked against config.json's flux_params.
+// Compares parameters a case's config states with what FluxDesk read. A
+// parameter the config leaves out is not compared, unless it is required
+// (then its absence fails: a check against nothing proves nothing).
+class StatedParams {
+ public:
+  StatedParams(std::string where, const nlohmann::json& stated) : where_(std::move(where)), stated_(stated) {}
+  template <typename T>
+  void expect(const char* key, const T& got, bool required = false) const {
+    if (!stated_.contains(key)) {
+      if (required) ADD_FAILURE() << where_ << " does not state " << key;
+      return;
+    }
+    EXPECT_EQ(got, stated_[key].get<T>()) << where_ << ": " << key;
+  }
+
+ private:
+  std::string where_;
+  const nlohmann::json& stated_;
+};
+
 // golden.dir / fileName, or the .gguf of the same stem when only that exists
 // (cases under gguf/ keep their weights as weights.gguf).
 std::filesystem::path goldenWeightsFile(const GoldenCase& golden, const std::string& fileName);
