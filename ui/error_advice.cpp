@@ -16,6 +16,8 @@ QString adviceFor(const Error& error) {
                          "GPU (Settings).");
     case ErrorKind::Io:
       return QObject::tr("Check that the disk has room and that the folder is writable.");
+    case ErrorKind::Busy:
+      return QObject::tr("The queue is full: wait for a job to finish, or cancel one in the queue.");
     case ErrorKind::Network:
       return QObject::tr("Check the network connection (and a proxy, if one is needed); the download resumes "
                          "where it stopped.");

@@ -18,6 +18,7 @@ int exitCodeFor(ErrorKind kind) {
     case ErrorKind::Cancelled:
     case ErrorKind::Network:
     case ErrorKind::AccessDenied:
+    case ErrorKind::Busy:
     case ErrorKind::Io:
     case ErrorKind::Internal: return kExitOther;
   }

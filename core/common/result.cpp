@@ -12,6 +12,7 @@ const char* errorKindName(ErrorKind kind) {
     case ErrorKind::Io: return "io_error";
     case ErrorKind::Network: return "network_error";
     case ErrorKind::AccessDenied: return "access_denied";
+    case ErrorKind::Busy: return "busy";
     case ErrorKind::Internal: return "internal_error";
   }
   return "internal_error";

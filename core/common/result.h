@@ -20,6 +20,7 @@ enum class ErrorKind {
   Io,             // reading or writing a file failed (disk full, permissions)
   Network,        // a server could not be reached or failed (no network, timeouts, 5xx)
   AccessDenied,   // a server refused the request (401/403: gated repository, bad token)
+  Busy,           // no room now (the job queue is full): try again later
   Internal,       // a bug or an unexpected engine failure
 };
 

@@ -6,15 +6,6 @@
 
 namespace fd {
 
-bool isOutOfMemoryMessage(const std::string& what) {
-  std::string lower(what);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower.find("out of memory") != std::string::npos || lower.find("can't allocate") != std::string::npos ||
-         lower.find("cannot allocate") != std::string::npos || lower.find("bad_alloc") != std::string::npos ||
-         lower.find("cublas_status_alloc_failed") != std::string::npos;
-}
-
 std::string memoryAdvice(MemoryMode mode, const std::string& device) {
   if (device.rfind("cuda", 0) != 0)
     return "Free memory on this computer (close other programs), or ask for fewer images or a smaller size.";

@@ -6,6 +6,7 @@
 #include <exception>
 #include <string>
 
+#include "common/out_of_memory.h"
 #include "common/result.h"
 #include "pipeline/pipeline.h"
 
@@ -17,10 +18,6 @@ struct FailureContext {
   MemoryMode memory = MemoryMode::Resident;
   std::string request; // e.g. "1024x1024, 4 images" (empty when loading)
 };
-
-// True for messages of c10::OutOfMemoryError, CUDA "out of memory",
-// DefaultCPUAllocator "can't allocate memory" and similar.
-bool isOutOfMemoryMessage(const std::string& what);
 
 // OutOfMemory (with advice) or Internal, from any exception.
 Error errorFromException(const std::exception& e, const FailureContext& context);

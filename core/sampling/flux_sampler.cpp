@@ -1,5 +1,7 @@
 #include "sampling/flux_sampler.h"
 
+#include "common/out_of_memory.h"
+
 #include <chrono>
 #include <new>
 #include <string>
@@ -14,11 +16,6 @@ namespace {
 
 Error badRequest(const std::string& message) {
   return makeError(ErrorKind::BadRequest, "sampling: " + message);
-}
-
-bool looksLikeOutOfMemory(const std::string& message) {
-  return message.find("out of memory") != std::string::npos ||
-         message.find("can't allocate memory") != std::string::npos;
 }
 
 Status checkOptions(const TextConditioning& text, const SamplingOptions& options) {
@@ -68,7 +65,7 @@ Result<PreparedInputs> prepareSampling(const TextConditioning& text, const Sampl
     return makeError(ErrorKind::OutOfMemory, "sampling: out of memory while preparing the inputs");
   } catch (const std::exception& e) {
     const std::string what = e.what();
-    return makeError(looksLikeOutOfMemory(what) ? ErrorKind::OutOfMemory : ErrorKind::Internal,
+    return makeError(isOutOfMemoryMessage(what) ? ErrorKind::OutOfMemory : ErrorKind::Internal,
                      "sampling: preparing the inputs failed: " + what);
   }
 }
@@ -117,7 +114,7 @@ Result<torch::Tensor> sampleLatents(FluxModel& model, const TextConditioning& te
     return makeError(ErrorKind::OutOfMemory, "sampling: out of host memory");
   } catch (const c10::Error& e) {
     const std::string what = e.what_without_backtrace();
-    return makeError(looksLikeOutOfMemory(what) ? ErrorKind::OutOfMemory : ErrorKind::Internal,
+    return makeError(isOutOfMemoryMessage(what) ? ErrorKind::OutOfMemory : ErrorKind::Internal,
                      "sampling failed: " + what);
   } catch (const std::exception& e) {
     return makeError(ErrorKind::Internal, std::string("sampling failed: ") + e.what());

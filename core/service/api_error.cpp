@@ -111,6 +111,11 @@ ApiError fromEngineError(const Error& error) {
       api.type = "server_error";
       api.code = "model_unavailable";
       break;
+    case ErrorKind::Busy:
+      api.status = 429;
+      api.type = "rate_limit_error";
+      api.code = "queue_full";
+      break;
     case ErrorKind::Network:
     case ErrorKind::AccessDenied:
     case ErrorKind::Io:

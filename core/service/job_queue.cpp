@@ -66,7 +66,7 @@ JobQueue::Submission JobQueue::submit(const GenerationRequest& request, const QS
     std::lock_guard<std::mutex> lock(mutex_);
     if (int(active_.size()) >= capacity_) {
       submission.queueFull = true;
-      submission.error = makeError(ErrorKind::Internal, "the queue is full (" + std::to_string(capacity_) +
+      submission.error = makeError(ErrorKind::Busy, "the queue is full (" + std::to_string(capacity_) +
                                                             " jobs waiting or running); try again later");
       return submission;
     }

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/out_of_memory.h"
 #include "tensor/layers.h"
 #include "tensor/packed_weight.h"
 #include "tensor/weight_loading.h"
@@ -146,8 +147,7 @@ Status loadModuleWeights(torch::nn::Module& module, const WeightMap& weights,
     return makeError(ErrorKind::OutOfMemory, "out of memory while loading '" + current + "'");
   } catch (const std::exception& e) {
     const std::string what = e.what();
-    const bool oom = what.find("out of memory") != std::string::npos ||
-                     what.find("can't allocate") != std::string::npos;
+    const bool oom = isOutOfMemoryMessage(what);
     return makeError(oom ? ErrorKind::OutOfMemory : ErrorKind::Internal,
                      "loading '" + current + "' into the model failed: " +
                          what.substr(0, what.find('\n')));

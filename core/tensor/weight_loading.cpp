@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/out_of_memory.h"
 #include "tensor/packed_weight.h"
 #include "weights/float8.h"
 
@@ -31,8 +32,7 @@ std::string shapeText(c10::IntArrayRef shape) {
 // become OutOfMemory so the UI can suggest a smaller dtype or offloading.
 Error torchError(const std::string& context, const std::exception& e) {
   const std::string what = e.what();
-  const bool oom = what.find("out of memory") != std::string::npos ||
-                   what.find("DefaultCPUAllocator: can't allocate") != std::string::npos;
+  const bool oom = isOutOfMemoryMessage(what);
   // c10 messages carry a long backtrace after the first line.
   const std::string firstLine = what.substr(0, what.find('\n'));
   return makeError(oom ? ErrorKind::OutOfMemory : ErrorKind::Internal,

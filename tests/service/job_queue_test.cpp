@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "service/api_error.h"
 #include "service/fake_image_engine.h"
 #include "service/image_library.h"
+#include "service/api_error.h"
 #include "service/job_queue.h"
 #include "service/qt_test_app.h"
 #include "support/test_paths.h"
@@ -135,6 +137,9 @@ TEST_F(JobQueueTest, RefusesWhenFullAndAcceptsAgainAfterwards) {
   EXPECT_TRUE(c.queueFull);
   ASSERT_TRUE(c.error.has_value());
   EXPECT_NE(c.error->message.find("full"), std::string::npos);
+  // A full queue is "busy" (429 over the API, a message in the GUI), not a failure.
+  EXPECT_EQ(c.error->kind, ErrorKind::Busy);
+  EXPECT_EQ(api::fromEngineError(*c.error).status, 429);
   EXPECT_EQ(queue.pendingCount(), 2);
   EXPECT_GE(queue.estimatedWaitSeconds(), 1);
   engine_->open();
