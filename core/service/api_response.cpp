@@ -1,5 +1,6 @@
 #include "service/api_response.h"
 
+#include <algorithm>
 #include <QByteArray>
 #include <nlohmann/json.hpp>
 
@@ -39,10 +40,23 @@ Result<std::string> imagesResponseBody(const GenerationResult& result, const Mod
                         {"seed", image.seed}});
     size = std::to_string(image.width) + "x" + std::to_string(image.height);
   }
+  // usage as OpenAI reports it for image models: the prompt's tokens after
+  // tokenization (T5's, the encoder that carries the prompt, truncated at
+  // its limit) and one output token per 16x16 latent patch of each image.
+  const int64_t inputTokens = std::min(result.prompt.t5Tokens, result.prompt.t5Limit);
+  int64_t outputTokens = 0;
+  for (const GeneratedImage& image : result.images) outputTokens += int64_t(image.width / 16) * (image.height / 16);
   json body{{"created", created},
+            {"background", "opaque"},
             {"output_format", format == ImageFormat::Png ? "png" : "jpeg"},
+            {"quality", "auto"},
             {"size", size},
-            {"data", std::move(data)}};
+            {"data", std::move(data)},
+            {"usage",
+             {{"input_tokens", inputTokens},
+              {"input_tokens_details", {{"text_tokens", inputTokens}, {"image_tokens", 0}}},
+              {"output_tokens", outputTokens},
+              {"total_tokens", inputTokens + outputTokens}}}};
   return dump(body);
 }
 

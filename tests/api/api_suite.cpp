@@ -93,6 +93,15 @@ void expectAstronautRequests(const ApiTarget& target, const ApiSuiteOptions& opt
     // The default output format is JPEG, as at DeepInfra.
     expectImages(reply, 1, side, side, "jpeg", prompt, std::string("astronaut at ") + path);
     EXPECT_EQ(reply.json.value("output_format", ""), "jpeg");
+    EXPECT_EQ(reply.json.value("size", ""), sizeText(side));
+    EXPECT_EQ(reply.json.value("background", ""), "opaque");
+    // usage: prompt tokens after tokenization, one output token per 16x16 patch.
+    ASSERT_TRUE(reply.json.contains("usage") && reply.json["usage"].is_object()) << reply.describe();
+    const json& usage = reply.json["usage"];
+    EXPECT_GT(usage.value("input_tokens", 0), 0);
+    EXPECT_EQ(usage.value("output_tokens", 0), (side / 16) * (side / 16));
+    EXPECT_EQ(usage.value("total_tokens", 0), usage.value("input_tokens", 0) + usage.value("output_tokens", 0));
+    EXPECT_EQ(usage["input_tokens_details"].value("text_tokens", -1), usage.value("input_tokens", 0));
   }
 }
 

@@ -78,6 +78,16 @@ Result<GenerationResult> FakeImageEngine::generate(const GenerationRequest& requ
   if (!result.request.seed) result.request.seed = 1000;
   if (result.request.steps == 0) result.request.steps = info().defaultSteps;
   result.modelName = info().name;
+  // Like the tokenizers report it: one token per word plus the end token.
+  int words = 0;
+  bool inWord = false;
+  for (char c : request.prompt) {
+    const bool space = c == ' ' || c == '\t' || c == '\n';
+    words += !space && !inWord;
+    inWord = !space;
+  }
+  result.prompt.t5Tokens = words + 1;
+  result.prompt.clipTokens = words + 2;
   for (int step = 1; step <= result.request.steps; ++step) {
     if (cancel && cancel()) return makeError(ErrorKind::Cancelled, "cancelled at step " + std::to_string(step));
     if (stepDelayMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(stepDelayMs.load()));

@@ -181,6 +181,19 @@ def check_images(label, result, count, size, fmt, seed=None):
     check(f"{label}: {count} images", len(data) == count, f"got {len(data)}")
     check(f"{label}: output_format and size reported", (result.output_format, result.size) == (fmt, size),
           repr((result.output_format, result.size)))
+    # usage, typed by the SDK: T5 prompt tokens, one output token per 16x16 patch of each image.
+    usage = result.usage
+    check(f"{label}: usage reported", usage is not None, repr(usage))
+    if usage is not None:
+        check(f"{label}: usage.output_tokens", usage.output_tokens == count * (width // 16) * (height // 16),
+              repr(usage.output_tokens))
+        check(f"{label}: usage.total_tokens", usage.total_tokens == usage.input_tokens + usage.output_tokens,
+              repr((usage.input_tokens, usage.output_tokens, usage.total_tokens)))
+        check(f"{label}: usage.input_tokens_details.text_tokens",
+              usage.input_tokens_details is not None and usage.input_tokens_details.text_tokens == usage.input_tokens,
+              repr(usage.input_tokens_details))
+    check(f"{label}: background reported", getattr(result, "background", None) == "opaque",
+          repr(getattr(result, "background", None)))
     seeds = []
     for i, item in enumerate(data):
         kind = image_kind(decode_b64(item.b64_json))
