@@ -40,6 +40,10 @@ void sendJson(http::Response& res, int status, const std::string& body) {
 }
 
 void sendError(http::Response& res, const api::ApiError& error) {
+  // OpenAI's SDKs retry 5xx answers unless told not to: the same request
+  // runs out of memory again, and a timed-out job took its full time once.
+  // 429 (queue full) stays retryable, with Retry-After.
+  if (error.status >= 500) res.setHeader("x-should-retry", "false");
   sendJson(res, error.status, api::errorBody(error));
   res.logError = error.code.empty() ? error.type : error.code;
 }

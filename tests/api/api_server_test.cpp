@@ -209,6 +209,8 @@ TEST_F(ApiServerTest, EngineFailuresAre500WithTheirMessage) {
   EXPECT_EQ(reply.status, 500) << reply.describe();
   EXPECT_EQ(reply.json["error"].value("type", ""), "server_error");
   EXPECT_NE(reply.json["error"].value("message", "").find("told to fail"), std::string::npos);
+  // The SDKs would otherwise send the failing request again (twice by default).
+  EXPECT_EQ(reply.header("x-should-retry"), "false");
   EXPECT_EQ(postJson(target, "/v1/images/generations", small("works")).status, 200);
 }
 
