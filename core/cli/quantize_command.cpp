@@ -7,6 +7,7 @@
 
 #include "cli/arg_parser.h"
 #include "cli/commands.h"
+#include "cli/engine_args.h"
 #include "pipeline/gguf_convert.h"
 #include "weights/ggml_quants.h"
 
@@ -15,12 +16,6 @@ namespace fd::cli {
 namespace {
 
 const char* kCommand = "quantize";
-
-int failWith(const Error& error) {
-  std::fprintf(stderr, "fluxdesk-cli %s: %s\n", kCommand, error.message.c_str());
-  if (error.kind == ErrorKind::BadRequest) return 2;
-  return error.kind == ErrorKind::Io ? 5 : 3;
-}
 
 Result<GgufConvertOptions> optionsFrom(const ArgParser& parser) {
   GgufConvertOptions options;
@@ -57,13 +52,13 @@ int runQuantize(const Args& args) {
   parser.positional("OUT", "the .gguf file to write (replaced atomically)");
   parser.option("type", "", "TYPE", "q8_0 (default), q6_K, q5_1, q5_0, q4_K, q4_1 or q4_0");
   parser.option("component", "", "transformer|t5", "which model of IN (default: the one it holds)");
-  if (auto s = parser.parse(args); !s) return failWith(s.error());
+  if (auto s = parser.parse(args); !s) return fail(kCommand, s.error());
   if (parser.helpRequested()) {
     std::fputs(parser.usage().c_str(), stdout);
     return 0;
   }
   auto options = optionsFrom(parser);
-  if (!options) return failWith(options.error());
+  if (!options) return fail(kCommand, options.error());
   options->onTensor = [](size_t i, size_t n, const std::string& name) {
     std::fprintf(stderr, "\r[%zu/%zu] %-60.60s", i + 1, n, name.c_str());
     std::fflush(stderr);
@@ -71,7 +66,7 @@ int runQuantize(const Args& args) {
   const auto start = std::chrono::steady_clock::now();
   auto report = convertToGguf(parser.positionalValue("IN"), parser.positionalValue("OUT"), *options);
   std::fputc('\n', stderr);
-  if (!report) return failWith(report.error());
+  if (!report) return fail(kCommand, report.error());
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("%s: %zu tensors, %.2f GB -> %.2f GB (%s) in %.1f s: %s\n", componentKindName(report->component),
               report->tensors, double(report->inputBytes) / 1e9, double(report->outputBytes) / 1e9,

@@ -43,8 +43,9 @@ double retryAfterSeconds(const HttpResponse& r) {
   return std::min(seconds, 60.0);
 }
 
-Result<nlohmann::json> getJson(const HubConfig& config, const HubTarget& target, const std::string& url,
-                               const HubCancelCheck& cancel) {
+// One GET of the hub's API with retries; the hub's errors mapped.
+Result<HttpResponse> getApi(const HubConfig& config, const HubTarget& target, const std::string& url,
+                            const HubCancelCheck& cancel) {
   HttpRequest request;
   request.url = url;
   request.headers = authHeaders(config);
@@ -54,7 +55,14 @@ Result<nlohmann::json> getJson(const HubConfig& config, const HubTarget& target,
   HttpResponse response = requestWithRetries(config, request, cancel);
   if (response.failure == HttpFailure::Aborted) return cancelledError(target);
   if (!response.ok()) return hubHttpError(config, target, url, response);
-  auto json = nlohmann::json::parse(response.body, nullptr, false);
+  return response;
+}
+
+Result<nlohmann::json> getJson(const HubConfig& config, const HubTarget& target, const std::string& url,
+                               const HubCancelCheck& cancel) {
+  auto response = getApi(config, target, url, cancel);
+  if (!response) return response.error();
+  auto json = nlohmann::json::parse(response->body, nullptr, false);
   if (json.is_discarded())
     return makeError(ErrorKind::Network, url + " did not answer with JSON: is HF_ENDPOINT (" + config.endpoint +
                                              ") a Hugging Face hub? A proxy or captive portal may be in the way.");
@@ -251,16 +259,9 @@ Result<std::vector<TreeEntry>> listRepoTree(const HubConfig& config, const std::
                     "?recursive=true&expand=false";
   for (int page = 0; !url.empty(); ++page) {
     if (page > 100000) return makeError(ErrorKind::Network, "the file listing of " + repo + " does not end");
-    HttpRequest request;
-    request.url = url;
-    request.headers = authHeaders(config);
-    request.acceptCompressed = true;
-    request.connectTimeoutSeconds = config.connectTimeoutSeconds;
-    request.stallTimeoutSeconds = config.stallTimeoutSeconds;
-    HttpResponse response = requestWithRetries(config, request, cancel);
-    if (response.failure == HttpFailure::Aborted) return cancelledError(target);
-    if (!response.ok()) return hubHttpError(config, target, url, response);
-    auto json = nlohmann::json::parse(response.body, nullptr, false);
+    auto response = getApi(config, target, url, cancel);
+    if (!response) return response.error();
+    auto json = nlohmann::json::parse(response->body, nullptr, false);
     if (!json.is_array())
       return makeError(ErrorKind::Network, url + " did not answer with a file listing: is HF_ENDPOINT (" +
                                                config.endpoint + ") a Hugging Face hub?");
@@ -279,7 +280,7 @@ Result<std::vector<TreeEntry>> listRepoTree(const HubConfig& config, const std::
       if (item.contains("xetHash") && item["xetHash"].is_string()) e.xetHash = item["xetHash"].get<std::string>();
       entries.push_back(std::move(e));
     }
-    url = nextPageUrl(response.header("Link"), url);
+    url = nextPageUrl(response->header("Link"), url);
   }
   return entries;
 }

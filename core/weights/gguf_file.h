@@ -16,42 +16,22 @@
 #include <vector>
 
 #include "common/result.h"
-#include "weights/mapped_file.h"
-#include "weights/tensor_file.h"
+#include "weights/mapped_tensor_file.h"
 
 namespace fd {
 
-class GgufFile : public TensorFile {
+class GgufFile : public MappedTensorFile {
  public:
   static Result<std::shared_ptr<GgufFile>> open(const std::string& path);
-  ~GgufFile() override;
-  GgufFile(const GgufFile&) = delete;
-  GgufFile& operator=(const GgufFile&) = delete;
 
   TensorFileFormat format() const override { return TensorFileFormat::Gguf; }
-  const std::string& path() const override { return path_; }
-  const std::vector<TensorInfo>& tensors() const override { return tensors_; }
-  const TensorInfo* find(const std::string& name) const override;
-  const std::map<std::string, std::string>& metadata() const override { return metadata_; }
-  const uint8_t* data(const TensorInfo& info) const override;
-  uint64_t fileSize() const override { return mapSize_; }
-  void releasePages() const override;
-
   uint32_t version() const { return version_; }
   uint64_t alignment() const { return alignment_; }
   // metadata()["general.architecture"] or empty.
   std::string architecture() const;
 
  private:
-  GgufFile() = default;
-  std::string path_;
-  std::vector<TensorInfo> tensors_;
-  std::map<std::string, size_t> index_;
-  std::map<std::string, std::string> metadata_;
-  std::unique_ptr<MappedFile> file_;
-  const uint8_t* map_ = nullptr;  // file_'s bytes
-  uint64_t mapSize_ = 0;
-  uint64_t dataStart_ = 0;
+  using MappedTensorFile::MappedTensorFile;
   uint32_t version_ = 0;
   uint64_t alignment_ = 32;
 };
