@@ -1,5 +1,7 @@
 #include "service/http_server.h"
 
+#include "service/http_syntax.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -25,66 +27,6 @@ namespace fd::http {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string lower(std::string text) {
-  for (char& c : text) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
-bool isTokenChar(unsigned char c) {
-  if (std::isalnum(c)) return true;
-  return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != 0;
-}
-
-bool isToken(const std::string& text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return isTokenChar(c); });
-}
-
-std::string trimOws(const std::string& text) {
-  size_t b = text.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  size_t e = text.find_last_not_of(" \t");
-  return text.substr(b, e - b + 1);
-}
-
-// Comma-separated list elements, trimmed, empty ones dropped.
-std::vector<std::string> listElements(const std::string& value) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= value.size()) {
-    size_t comma = value.find(',', start);
-    std::string item = trimOws(value.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decodes a path; false on a malformed escape or a decoded control byte.
-bool decodePath(const std::string& in, std::string& out) {
-  out.clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(in[i]);
-    if (c == '%') {
-      if (i + 2 >= in.size()) return false;
-      int hi = hexValue(in[i + 1]), lo = hexValue(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      c = static_cast<unsigned char>(hi * 16 + lo);
-      i += 2;
-    }
-    if (c < 0x20 || c == 0x7f) return false;
-    out += char(c);
-  }
-  return true;
-}
 
 bool sendAll(int fd, const std::string& data, Clock::time_point deadline, const std::atomic<bool>& stopping) {
   size_t sent = 0;
@@ -120,61 +62,6 @@ void endpoint(const sockaddr_storage& address, socklen_t length, std::string& ho
 }
 
 }  // namespace
-
-const char* reasonPhrase(int status) {
-  switch (status) {
-    case 100: return "Continue";
-    case 102: return "Processing";
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 417: return "Expectation Failed";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 499: return "Client Closed Request";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
-  }
-}
-
-std::string Request::header(const std::string& name) const {
-  const std::string key = lower(name);
-  for (const auto& [n, v] : headers) {
-    if (n == key) return v;
-  }
-  return "";
-}
-
-size_t Request::headerCount(const std::string& name) const {
-  const std::string key = lower(name);
-  return size_t(std::count_if(headers.begin(), headers.end(), [&](const auto& h) { return h.first == key; }));
-}
-
-void Response::setHeader(const std::string& name, const std::string& value) {
-  const std::string key = lower(name);
-  headers.erase(std::remove_if(headers.begin(), headers.end(), [&](const auto& h) { return lower(h.first) == key; }),
-                headers.end());
-  headers.emplace_back(name, value);
-}
-
-std::string Response::header(const std::string& name) const {
-  const std::string key = lower(name);
-  for (const auto& [n, v] : headers) {
-    if (lower(n) == key) return v;
-  }
-  return "";
-}
 
 bool ClientProbe::clientGone() const {
   if (gone_ || fd_ < 0) return gone_;
