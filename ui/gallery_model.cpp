@@ -97,8 +97,13 @@ QMimeData* GalleryModel::mimeData(const QModelIndexList& indexes) const {
 
 void GalleryModel::onImageAdded(const ImageRecord& record) {
   if (rowForId(record.id) >= 0) return;
-  beginInsertRows({}, 0, 0);
-  rows_.insert(rows_.begin(), record);
+  // Usually the newest (row 0), but images another process wrote may be
+  // older than ones listed already: keep the library's order, reversed.
+  auto at = std::find_if(rows_.begin(), rows_.end(),
+                         [&](const ImageRecord& r) { return recordCreatedBefore(r, record); });
+  const int row = static_cast<int>(at - rows_.begin());
+  beginInsertRows({}, row, row);
+  rows_.insert(at, record);
   endInsertRows();
 }
 

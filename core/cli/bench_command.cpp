@@ -118,6 +118,9 @@ int runBench(const Args& args) {
     std::fprintf(stderr, "run %d/%d: %.3f s\n", i + 1, repeat, r->times.totalSeconds);
   }
   const MemoryUsage memory = readMemoryUsage();
+  // The CUDA figures only when the model ran there: on a GPU machine told
+  // --device cpu they would be an idle allocator's zeros.
+  const bool cudaFigures = memory.cuda && info.device.rfind("cuda", 0) == 0;
 
   const int steps = runs.front().times.stepSeconds.empty() ? 0 : int(runs.front().times.stepSeconds.size());
   std::vector<double> text, decode, total, cpu;
@@ -152,7 +155,7 @@ int runBench(const Args& args) {
     j["cpu_seconds"] = statJson(statOf(cpu));
     j["images_per_second"] = imagesPerSecond;
     nlohmann::ordered_json mem = {{"peak_rss_bytes", memory.peakRssBytes}};
-    if (memory.cuda)
+    if (cudaFigures)
       mem["cuda"] = {{"peak_allocated_bytes", memory.cudaPeakAllocatedBytes},
                      {"peak_reserved_bytes", memory.cudaPeakReservedBytes}};
     else
@@ -176,7 +179,7 @@ int runBench(const Args& args) {
   printRow("CPU time", statOf(cpu));
   std::printf("\n  images per second: %.3f\n", imagesPerSecond);
   std::printf("  peak RSS: %.0f MiB\n", mib(memory.peakRssBytes));
-  if (memory.cuda)
+  if (cudaFigures)
     std::printf("  CUDA peak: %.0f MiB allocated, %.0f MiB reserved\n", mib(memory.cudaPeakAllocatedBytes),
                 mib(memory.cudaPeakReservedBytes));
   return kExitOk;

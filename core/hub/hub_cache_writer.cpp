@@ -11,26 +11,18 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
+
+#include "common/atomic_file.h"
 
 namespace fd::hub {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string randomSuffix() {
-  static thread_local std::mt19937_64 rng(std::random_device{}() ^
-                                          static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (int i = 0; i < 8; ++i) s += hex[rng() & 15];
-  return s;
-}
 
 Status ioError(const std::string& what, const std::string& path, int err) {
   return makeError(ErrorKind::Io, "cannot " + what + " " + path + ": " + std::strerror(err) +
@@ -145,23 +137,7 @@ Status CacheWriter::writeRef(const std::string& revision, const std::string& com
     }
   }
   if (auto s = makeDirs(ref.parent_path().string()); !s) return s;
-  const std::string tmp = ref.string() + "." + randomSuffix() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << commit;
-    out.flush();
-    if (!out) {
-      int err = errno;
-      ::unlink(tmp.c_str());
-      return ioError("write", tmp, err);
-    }
-  }
-  if (::rename(tmp.c_str(), ref.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return ioError("write", ref.string(), err);
-  }
-  return Status::success();
+  return writeFileAtomically(ref.string(), commit);
 }
 
 Status CacheWriter::commitBlob(const std::string& etag) const {
@@ -220,17 +196,8 @@ void CacheWriter::writeTreeCache(const std::string& commit, const std::vector<Tr
   doc["files"] = std::move(files);
   const std::string folder = storage_ + "/trees";
   if (!makeDirs(folder)) return;
-  const std::string path = folder + "/" + commit + ".json";
-  const std::string tmp = path + "." + randomSuffix() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << doc.dump(1);
-    if (!out) {
-      ::unlink(tmp.c_str());
-      return;
-    }
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) ::unlink(tmp.c_str());
+  // A cache: a failed write only costs a listing next time.
+  (void)writeFileAtomically(folder + "/" + commit + ".json", doc.dump(1));
 }
 
 BlobLock::~BlobLock() {

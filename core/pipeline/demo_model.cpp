@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <map>
 
-#include "pipeline/atomic_file.h"
+#include "common/atomic_file.h"
 #include "pipeline/demo_corpus.h"
 #include "pipeline/demo_tokenizers.h"
 #include "pipeline/demo_weights.h"

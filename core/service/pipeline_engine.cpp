@@ -6,26 +6,25 @@
 namespace fd {
 
 PipelineEngine::PipelineEngine(ModelLocation location, EngineOptions options)
-    : location_(std::move(location)), options_(options) {}
+    : settings_{std::move(location), options} {}
 
 PipelineEngine::~PipelineEngine() = default;
 
 void PipelineEngine::configure(ModelLocation location, EngineOptions options) {
   std::lock_guard<std::mutex> lock(mutex_);
-  location_ = std::move(location);
-  options_ = options;
+  settings_ = {std::move(location), options};
   stale_ = true;
   info_.reset();
 }
 
 ModelLocation PipelineEngine::location() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return location_;
+  return settings_.location;
 }
 
 EngineOptions PipelineEngine::options() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return options_;
+  return settings_.options;
 }
 
 ModelInfo PipelineEngine::provisionalInfo(const ModelLocation& location) {
@@ -42,7 +41,7 @@ ModelInfo PipelineEngine::provisionalInfo(const ModelLocation& location) {
 
 ModelInfo PipelineEngine::info() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return info_ ? *info_ : provisionalInfo(location_);
+  return info_ ? *info_ : provisionalInfo(settings_.location);
 }
 
 bool PipelineEngine::isReady() const {
@@ -51,31 +50,24 @@ bool PipelineEngine::isReady() const {
 }
 
 Status PipelineEngine::validate(const GenerationRequest& request) const {
-  ModelInfo current = info();
-  return validateRequestShape(request, current.maxSteps);
+  return validateRequest(request, info());
 }
 
 Status PipelineEngine::ensureLoaded(const ProgressCallback& progress) {
-  ModelLocation location;
-  EngineOptions options;
+  LoadSettings wanted;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!stale_ && pipeline_) return Status::success();
-    location = location_;
-    options = options_;
+    wanted = settings_;
   }
   pipeline_.reset();  // free the old model before loading the new one
-  Result<std::unique_ptr<Pipeline>> loaded = Pipeline::load(location, options, progress);
+  Result<std::unique_ptr<Pipeline>> loaded = Pipeline::load(wanted.location, wanted.options, progress);
   if (!loaded) return loaded.error();
   std::unique_ptr<Pipeline> pipeline = std::move(loaded).value();
   std::lock_guard<std::mutex> lock(mutex_);
   // configure() may have been called while loading: keep this model for
   // the job at hand, but load again next time.
-  bool changed = location.folder != location_.folder || location.transformerFile != location_.transformerFile ||
-                 location.autoencoderFile != location_.autoencoderFile || location.clipFile != location_.clipFile ||
-                 location.t5File != location_.t5File || location.tokenizerFolder != location_.tokenizerFolder ||
-                 options.device != options_.device || options.dtype != options_.dtype ||
-                 options.memory != options_.memory || options.cpuThreads != options_.cpuThreads;
+  const bool changed = wanted != settings_;
   stale_ = changed;
   if (!changed) info_ = pipeline->info();
   pipeline_ = std::move(pipeline);

@@ -24,7 +24,7 @@ class PipelineEngine : public ImageEngine {
 
   Result<GenerationResult> generate(const GenerationRequest& request, const ProgressCallback& progress,
                                     const CancelCheck& cancel) override;
-  // Before loading: validateRequestShape with the provisional limits;
+  // Before loading: validateRequest against the provisional info;
   // after: with the model's own step limit (the pipeline checks again).
   Status validate(const GenerationRequest& request) const override;
   ModelInfo info() const override;
@@ -38,9 +38,17 @@ class PipelineEngine : public ImageEngine {
  private:
   Status ensureLoaded(const ProgressCallback& progress);  // worker thread
 
+  // Everything a load depends on: a pipeline loaded with other settings
+  // than the current ones is stale.
+  struct LoadSettings {
+    ModelLocation location;
+    EngineOptions options;
+    bool operator==(const LoadSettings& o) const { return location == o.location && options == o.options; }
+    bool operator!=(const LoadSettings& o) const { return !(*this == o); }
+  };
+
   mutable std::mutex mutex_;  // guards everything below but pipeline_
-  ModelLocation location_;
-  EngineOptions options_;
+  LoadSettings settings_;
   bool stale_ = true;               // configure() since the last load
   std::optional<ModelInfo> info_;   // set once loaded
   std::unique_ptr<Pipeline> pipeline_;  // worker thread only

@@ -1,8 +1,8 @@
 // Architecture parameters read from canonical weight shapes. What shapes
-// cannot tell comes from a config.json beside the weights: a golden case's
-// config ("flux_params" / "autoencoder_params"), a diffusers config
-// (FluxTransformer2DModel / AutoencoderKL) or an HF config (CLIPTextConfig,
-// CLIPConfig's text_config, T5Config); else FLUX.1's values.
+// cannot tell comes from a config.json beside the weights: a diffusers
+// config (FluxTransformer2DModel / AutoencoderKL), one with BFL's dataclass
+// field names (FluxParams / AutoEncoderParams), or an HF config
+// (CLIPTextConfig, CLIPConfig's text_config, T5Config); else FLUX.1's values.
 
 #include <nlohmann/json.hpp>
 
@@ -95,8 +95,7 @@ Result<json> parseConfig(const std::string& text, const std::string& component) 
   return config;
 }
 
-// A nested object of the config (golden "flux_params", CLIPConfig's
-// "text_config"), or null.
+// A nested object of the config (CLIPConfig's "text_config"), or null.
 const json* section(const json& config, const char* name) {
   auto it = config.find(name);
   return it != config.end() && it->is_object() ? &*it : nullptr;
@@ -155,13 +154,12 @@ Result<FluxParams> detectFluxParams(const WeightMap& weights, const std::string&
 
   auto config = parseConfig(configJson, component);
   if (!config) return config.error();
-  const json* golden = section(*config, "flux_params");
+  // diffusers' FluxTransformer2DModel config (axes_dims_rope) or BFL's
+  // FluxParams field names (axes_dim, theta).
   const json* root = &config.value();
-  if (auto axes = read<std::vector<int64_t>>(golden, "axes_dim")) p.axes_dim = *axes;
-  else if (auto diffusersAxes = read<std::vector<int64_t>>(root, "axes_dims_rope")) p.axes_dim = *diffusersAxes;
-  else if (auto rootAxes = read<std::vector<int64_t>>(root, "axes_dim")) p.axes_dim = *rootAxes;
-  if (auto theta = read<int64_t>(golden, "theta")) p.theta = *theta;
-  else if (auto rootTheta = read<int64_t>(root, "theta")) p.theta = *rootTheta;
+  if (auto diffusersAxes = read<std::vector<int64_t>>(root, "axes_dims_rope")) p.axes_dim = *diffusersAxes;
+  else if (auto axes = read<std::vector<int64_t>>(root, "axes_dim")) p.axes_dim = *axes;
+  if (auto theta = read<int64_t>(root, "theta")) p.theta = *theta;
 
   int64_t axesSum = std::accumulate(p.axes_dim.begin(), p.axes_dim.end(), int64_t{0});
   if (axesSum != headDim)
@@ -215,14 +213,14 @@ Result<AutoEncoderParams> detectAutoencoderParams(const WeightMap& weights, cons
 
   auto config = parseConfig(configJson, component);
   if (!config) return config.error();
-  const json* golden = section(*config, "autoencoder_params");
+  // diffusers' AutoencoderKL config (scaling_factor, sample_size) or BFL's
+  // AutoEncoderParams field names (scale_factor, resolution).
   const json* root = &config.value();
-  if (auto v = read<double>(golden, "scale_factor")) p.scale_factor = *v;
-  else if (auto d = read<double>(root, "scaling_factor")) p.scale_factor = *d;
-  if (auto v = read<double>(golden, "shift_factor")) p.shift_factor = *v;
-  else if (auto d = read<double>(root, "shift_factor")) p.shift_factor = *d;
-  if (auto v = read<int64_t>(golden, "resolution")) p.resolution = *v;
-  else if (auto d = read<int64_t>(root, "sample_size")) p.resolution = *d;
+  if (auto d = read<double>(root, "scaling_factor")) p.scale_factor = *d;
+  else if (auto v = read<double>(root, "scale_factor")) p.scale_factor = *v;
+  if (auto d = read<double>(root, "shift_factor")) p.shift_factor = *d;
+  if (auto d = read<int64_t>(root, "sample_size")) p.resolution = *d;
+  else if (auto v = read<int64_t>(root, "resolution")) p.resolution = *v;
   return p;
 }
 

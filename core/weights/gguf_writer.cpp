@@ -5,7 +5,7 @@
 #include <type_traits>
 #include <variant>
 
-#include "weights/atomic_stream_file.h"
+#include "common/atomic_file.h"
 #include "weights/gguf_header.h"
 
 namespace fd {
@@ -190,7 +190,7 @@ Status writeGgufStreaming(const std::string& path, const std::vector<GgufMetadat
   }
   header.padTo(align);
 
-  auto file = AtomicStreamFile::create(path);
+  auto file = AtomicFile::create(path);
   if (!file.ok()) return file.error();
   Status written = file.value().write(reinterpret_cast<const uint8_t*>(header.bytes().data()),
                                       header.bytes().size());

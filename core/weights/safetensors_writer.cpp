@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "weights/atomic_stream_file.h"
+#include "common/atomic_file.h"
 
 namespace fd {
 
@@ -13,10 +13,6 @@ namespace {
 
 Error badRequest(const std::string& path, const std::string& problem, const std::string& name) {
   return makeError(ErrorKind::BadRequest, path + ": " + problem + " (tensor '" + name + "')");
-}
-
-Error ioError(const std::string& path, const std::string& what, int err) {
-  return makeError(ErrorKind::Io, path + ": " + what + " (" + std::strerror(err) + ")");
 }
 
 Status validateTensors(const std::string& path, const std::vector<TensorLayout>& tensors) {
@@ -72,7 +68,7 @@ std::string buildHeader(const std::vector<TensorLayout>& tensors,
 using BytesOf = std::function<std::pair<const uint8_t*, size_t>(size_t index)>;
 Status writeAtomically(const std::string& path, const std::string& header, size_t count,
                        const BytesOf& bytesOf) {
-  auto file = AtomicStreamFile::create(path);
+  auto file = AtomicFile::create(path);
   if (!file.ok()) return file.error();
   Status written =
       file.value().write(reinterpret_cast<const uint8_t*>(header.data()), header.size());
@@ -80,7 +76,7 @@ Status writeAtomically(const std::string& path, const std::string& header, size_
     auto [data, size] = bytesOf(i);
     // The producer could not give this tensor's bytes: the temporary file
     // is dropped with `file`.
-    if (!data) return ioError(path, "cannot write file", EINVAL);
+    if (!data) return fileWriteError("write", path, EINVAL);
     written = file.value().write(data, size);
   }
   if (!written.ok()) return written;

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <algorithm>
 #include <functional>
 #include <numeric>
@@ -85,9 +87,36 @@ json libraryArchitecture(const fs::path& file, const std::string& configText, st
   return json();
 }
 
+// Each golden weights file in a folder of its own beside the config.json a
+// user's folder would carry: the case's reference dataclass parameters
+// ("flux_params" / "autoencoder_params") under BFL's field names, or the
+// HF config as it is. The engine knows nothing of golden cases.
+std::vector<fs::path> mirrorAsModelFolders(const std::vector<fs::path>& golden, const fs::path& root) {
+  std::vector<fs::path> mirrored;
+  for (size_t i = 0; i < golden.size(); ++i) {
+    const fs::path folder = root / std::to_string(i);
+    fs::create_directories(folder);
+    const fs::path copy = folder / golden[i].filename();
+    fs::copy_file(golden[i], copy);
+    const json caseConfig = readJson(golden[i].parent_path() / "config.json");
+    // A case with both models (the sample) gives both sections' fields;
+    // none of the fields the detection reads are shared.
+    json config = json::object();
+    for (const char* section : {"flux_params", "autoencoder_params"}) {
+      if (caseConfig.contains(section)) config.update(caseConfig[section]);
+    }
+    if (config.empty()) config = caseConfig;
+    std::ofstream(folder / "config.json") << config.dump();
+    mirrored.push_back(copy);
+  }
+  return mirrored;
+}
+
 TEST(InspectGolden, EveryWeightsFileGivesItsCaseArchitecture) {
-  const auto files = goldenWeightsFiles();
-  ASSERT_FALSE(files.empty()) << "no weights files under " << goldenRoot();
+  const auto golden = goldenWeightsFiles();
+  ASSERT_FALSE(golden.empty()) << "no weights files under " << goldenRoot();
+  TempDir dir("inspect-golden");
+  const auto files = mirrorAsModelFolders(golden, dir.path());
   // One run of the real binary for all files (it prints a list of reports).
   std::vector<std::string> args{"inspect", "--json"};
   for (const auto& f : files) args.push_back(f.string());
@@ -100,7 +129,7 @@ TEST(InspectGolden, EveryWeightsFileGivesItsCaseArchitecture) {
     const fs::path& file = files[i];
     SCOPED_TRACE(file.string());
     const fs::path configPath = file.parent_path() / "config.json";
-    const json config = readJson(configPath);
+    const json config = readJson(golden[i].parent_path() / "config.json");  // the case's, with its sections
 
     // The binary's report.
     const json& report = reports[i];

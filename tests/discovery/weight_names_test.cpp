@@ -461,7 +461,7 @@ TEST(WeightNames, BrokenCheckpointsGiveErrorsNamingTheKey) {
   // Rope axes that do not fit the head dimension, and a malformed config.
   auto full = mapFluxTransformer(openSpec(dir, "e.safetensors", fluxSpec(p)));
   ASSERT_TRUE(full.ok());
-  auto badAxes = detectFluxParams(full.value(), R"({"flux_params": {"axes_dim": [4, 6, 6]}})");
+  auto badAxes = detectFluxParams(full.value(), R"({"axes_dim": [4, 6, 6]})");
   ASSERT_FALSE(badAxes.ok());
   EXPECT_NE(badAxes.error().message.find("axes"), std::string::npos);
   auto badJson = detectFluxParams(full.value(), "{not json");

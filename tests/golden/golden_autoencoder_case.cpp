@@ -28,14 +28,17 @@ const std::string kIntermediatePrefix = "intermediate.";
 // Shapes must give back what the reference was built with; the factors come
 // from config.json's autoencoder_params through detectAutoencoderParams.
 void expectStatedParams(const GoldenCase& golden, const AutoEncoderParams& got) {
-  if (!golden.config.contains("autoencoder_params")) return;
+  if (!golden.config.contains("autoencoder_params")) {
+    ADD_FAILURE() << golden.name << "/config.json states no autoencoder_params to check the detected ones against";
+    return;
+  }
   StatedParams stated(golden.name + " autoencoder_params", golden.config["autoencoder_params"]);
   stated.expect("in_channels", got.in_channels);
-  stated.expect("ch", got.ch, /*required=*/true);
+  stated.expect("ch", got.ch);
   stated.expect("out_ch", got.out_ch);
-  stated.expect("ch_mult", got.ch_mult, true);
-  stated.expect("num_res_blocks", got.num_res_blocks, true);
-  stated.expect("z_channels", got.z_channels, true);
+  stated.expect("ch_mult", got.ch_mult);
+  stated.expect("num_res_blocks", got.num_res_blocks);
+  stated.expect("z_channels", got.z_channels);
   stated.expect("resolution", got.resolution);
   stated.expect("scale_factor", got.scale_factor);
   stated.expect("shift_factor", got.shift_factor);
@@ -49,7 +52,7 @@ AutoEncoder loadGoldenAutoencoder(const GoldenCase& golden, const std::string& f
   if (!checkpoint) throw std::runtime_error(checkpoint.error().message);
   auto weights = mapAutoencoder(checkpoint.value());
   if (!weights) throw std::runtime_error(path.string() + ": " + weights.error().message);
-  auto params = detectAutoencoderParams(weights.value(), readTextFile(golden.dir / "config.json"));
+  auto params = detectAutoencoderParams(weights.value(), goldenModelConfig(golden, "autoencoder_params"));
   if (!params) throw std::runtime_error(path.string() + ": " + params.error().message);
   expectStatedParams(golden, params.value());
 

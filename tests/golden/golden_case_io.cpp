@@ -140,6 +140,12 @@ std::filesystem::path goldenWeightsFile(const GoldenCase& golden, const std::str
   return std::filesystem::exists(gguf, ec) ? gguf : path;
 }
 
+std::string goldenModelConfig(const GoldenCase& golden, const char* section) {
+  const auto it = golden.config.find(section);
+  if (it == golden.config.end() || !it->is_object()) return "{}";
+  return it->dump();
+}
+
 FluxModel loadGoldenFlux(const GoldenCase& golden, const std::string& fileName,
                          torch::ScalarType dtype) {
   const auto path = goldenWeightsFile(golden, fileName);
@@ -147,12 +153,14 @@ FluxModel loadGoldenFlux(const GoldenCase& golden, const std::string& fileName,
   if (!checkpoint) throw std::runtime_error(checkpoint.error().message);
   auto weights = mapFluxTransformer(checkpoint.value());
   if (!weights) throw std::runtime_error(path.string() + ": " + weights.error().message);
-  auto params = detectFluxParams(weights.value(), readTextFile(golden.dir / "config.json"));
+  auto params = detectFluxParams(weights.value(), goldenModelConfig(golden, "flux_params"));
   if (!params) throw std::runtime_error(path.string() + ": " + params.error().message);
 
-  if (golden.config.contains("flux_params")) {
-    // Each stated parameter must be what the weights (and config) give; the
-    // widths and depths are always stated, or the check proves nothing.
+  // Every parameter must be stated and be what the weights (and config)
+  // give; a case that states none fails (nothing would be checked).
+  if (!golden.config.contains("flux_params")) {
+    ADD_FAILURE() << golden.name << "/config.json states no flux_params to check the detected ones against";
+  } else {
     const auto& want = golden.config["flux_params"];
     const FluxParams& got = params.value();
     StatedParams stated(golden.name + " flux_params", want);
@@ -160,11 +168,11 @@ FluxModel loadGoldenFlux(const GoldenCase& golden, const std::string& fileName,
     stated.expect("out_channels", got.out_channels);
     stated.expect("vec_in_dim", got.vec_in_dim);
     stated.expect("context_in_dim", got.context_in_dim);
-    stated.expect("hidden_size", got.hidden_size, /*required=*/true);
+    stated.expect("hidden_size", got.hidden_size);
     stated.expect("mlp_ratio", got.mlp_ratio);
-    stated.expect("num_heads", got.num_heads, true);
-    stated.expect("depth", got.depth, true);
-    stated.expect("depth_single_blocks", got.depth_single_blocks, true);
+    stated.expect("num_heads", got.num_heads);
+    stated.expect("depth", got.depth);
+    stated.expect("depth_single_blocks", got.depth_single_blocks);
     stated.expect("axes_dim", got.axes_dim);
     stated.expect("theta", got.theta);
     stated.expect("qkv_bias", got.qkv_bias);

@@ -97,20 +97,16 @@ class GoldenChecker {
   std::set<std::string> checked_;
 };
 
-// The case's FLUX transformer, built like the app builds it: Checkpoint ->
-// mapFluxTransformer -> detectFluxParams(weights, config.json text) ->
-// FluxModel -> loadModuleWeights (converted once to `dtype`, CPU). The
-// detected params are checked against config.json's flux_params.
-// Compares parameters a case's config states with what FluxDesk read. A
-// parameter the config leaves out is not compared, unless it is required
-// (then its absence fails: a check against nothing proves nothing).
+// Compares the parameters a case's config states with what FluxDesk read.
+// Every parameter asked for must be stated: one left out fails (a check
+// against nothing proves nothing, and the detected value would simply win).
 class StatedParams {
  public:
   StatedParams(std::string where, const nlohmann::json& stated) : where_(std::move(where)), stated_(stated) {}
   template <typename T>
-  void expect(const char* key, const T& got, bool required = false) const {
+  void expect(const char* key, const T& got) const {
     if (!stated_.contains(key)) {
-      if (required) ADD_FAILURE() << where_ << " does not state " << key;
+      ADD_FAILURE() << where_ << " does not state " << key;
       return;
     }
     EXPECT_EQ(got, stated_[key].get<T>()) << where_ << ": " << key;
@@ -125,6 +121,16 @@ class StatedParams {
 // (cases under gguf/ keep their weights as weights.gguf).
 std::filesystem::path goldenWeightsFile(const GoldenCase& golden, const std::string& fileName);
 
+// The reference dataclass parameters a case states (config "flux_params" or
+// "autoencoder_params") as the config.json text a model folder would carry
+// with BFL's field names: what the engine's detection reads (it knows
+// nothing of golden cases).
+std::string goldenModelConfig(const GoldenCase& golden, const char* section);
+
+// The case's FLUX transformer, built like the app builds it: Checkpoint ->
+// mapFluxTransformer -> detectFluxParams(weights, config.json text) ->
+// FluxModel -> loadModuleWeights (converted once to `dtype`, CPU). The
+// detected params are checked against config.json's flux_params.
 FluxModel loadGoldenFlux(const GoldenCase& golden, const std::string& fileName,
                          torch::ScalarType dtype);
 

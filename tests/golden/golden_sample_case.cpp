@@ -28,7 +28,7 @@ AutoEncoder loadGoldenAutoencoder(const GoldenCase& golden, const std::string& f
   if (!checkpoint) throw std::runtime_error(checkpoint.error().message);
   auto weights = mapAutoencoder(checkpoint.value());
   if (!weights) throw std::runtime_error(path.string() + ": " + weights.error().message);
-  auto params = detectAutoencoderParams(weights.value(), readTextFile(golden.dir / "config.json"));
+  auto params = detectAutoencoderParams(weights.value(), goldenModelConfig(golden, "autoencoder_params"));
   if (!params) throw std::runtime_error(path.string() + ": " + params.error().message);
   AutoEncoder ae(params.value());
   auto status = loadModuleWeights(*ae, weights.value(), torch::kFloat32, torch::kCPU);
@@ -111,8 +111,12 @@ void checkOneSeed(GoldenChecker& checker, const GoldenTensors& tensors, FluxMode
   const auto image = imageToRgb8(decoded);  // (n, H, W, 3)
   checker.checkIfExpected(prefix + "image_uint8", image);
 
-  // The lossless PNG the reference saved (image 0 of the seed), when present.
+  // The lossless PNG the reference saved (image 0 of the seed). A case
+  // without them says so ("saved_png": false); otherwise a missing file is
+  // a failure, not a comparison quietly skipped.
+  if (!checker.goldenCase().config.value("saved_png", true)) return;
   const auto png = checker.goldenCase().dir / ("sample_" + std::to_string(seed) + ".png");
+  EXPECT_TRUE(std::filesystem::exists(png)) << png.string() << " is missing (a case without PNGs states \"saved_png\": false)";
   if (std::filesystem::exists(png)) {
     auto decodedPng = readImageFile(png.string());
     ASSERT_TRUE(decodedPng) << decodedPng.error().message;

@@ -77,6 +77,41 @@ TEST(GalleryModel, PassesModelTesterThroughAddsAndRemoves) {
   thumbnails.waitForDone(5000);
 }
 
+// Images another process writes into the library folder appear without a
+// restart, in the library's order: one made earlier than those listed goes
+// below them, not on top.
+TEST(GalleryModel, ImagesWrittenByAnotherProcessAppearInCreationOrder) {
+  TempDir dir("gallery-other-writer");
+  const QString folder = QString::fromStdString(dir.path().string());
+  ImageLibrary library(folder);
+  ui::ThumbnailLoader thumbnails(32);
+  ui::GalleryModel model(&library, &thumbnails);
+  QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+  auto own = library.add(solidImage(16, 16, 10, 1), settingsFor("mine", 1), QStringLiteral("gui"));
+  ASSERT_TRUE(own.ok()) << own.error().message;
+  ASSERT_TRUE(waitUntil([&] { return model.rowCount() == 1; }, 5000));
+
+  ImageLibrary other(folder);  // stands for fluxdesk-cli serve
+  auto newer = other.add(solidImage(16, 16, 20, 2), settingsFor("from the api", 2), QStringLiteral("api"));
+  ASSERT_TRUE(newer.ok()) << newer.error().message;
+  // An older one, as a copy of a PNG with its sidecar dated last year.
+  const QString oldId = QStringLiteral("old-image");
+  ASSERT_TRUE(QFile::copy(own->filePath, QDir(folder).filePath(oldId + QStringLiteral(".png"))));
+  ImageSettings s = settingsFor("from last year", 3);
+  s.createdAt = "2025-01-01T00:00:00.000Z";
+  writeTextFile(dir / "old-image.json", recordSidecarJson(s, oldId, oldId + QStringLiteral(".png"), "cli"));
+
+  ASSERT_TRUE(waitUntil([&] { return model.rowCount() == 3; }, 5000));
+  EXPECT_EQ(model.data(model.index(0), ui::GalleryModel::IdRole).toString(), newer->id);
+  EXPECT_EQ(model.data(model.index(1), ui::GalleryModel::IdRole).toString(), own->id);
+  EXPECT_EQ(model.data(model.index(2), ui::GalleryModel::IdRole).toString(), oldId);
+
+  ASSERT_TRUE(other.remove(newer->id).ok());
+  ASSERT_TRUE(waitUntil([&] { return model.rowCount() == 2; }, 5000));
+  EXPECT_EQ(model.rowForId(newer->id), -1);
+  thumbnails.waitForDone(5000);
+}
+
 TEST(GalleryModel, ThousandsOfImagesListFullyAndLoadOnlyTheThumbnailsAsked) {
   // 2000 images: one saved by the library, the rest copies of its PNG with
   // their own sidecars (fast: no per-file sync), then a fresh library

@@ -3,6 +3,7 @@
 // whose architecture is read back from their shapes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -223,6 +224,7 @@ TEST(RealWidthDemo, FullDepthWeighsWhatTheFluxSnapshotDoes) {
   auto endsWith = [](const std::string& s, const std::string& tail) {
     return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
   };
+  size_t normScales = 0, biases = 0;  // how many the checks below saw
   auto bytes = [&](const std::vector<RandomTensorSpec>& specs) {
     uint64_t total = 0;
     for (const auto& s : specs) {
@@ -231,9 +233,11 @@ TEST(RealWidthDemo, FullDepthWeighsWhatTheFluxSnapshotDoes) {
       const bool normScale = s.name.find("norm") != std::string::npos && endsWith(s.name, ".weight") &&
                              s.shape.size() == 1;
       if (normScale) {
+        ++normScales;
         EXPECT_TRUE(s.mean == 1.0 && s.halfWidth == 0.0) << s.name;
       }
       if (endsWith(s.name, ".bias")) {
+        ++biases;
         EXPECT_TRUE(s.mean == 0.0 && s.halfWidth == 0.0) << s.name;
       }
       total += s.byteCount();
@@ -244,11 +248,15 @@ TEST(RealWidthDemo, FullDepthWeighsWhatTheFluxSnapshotDoes) {
   EXPECT_EQ(bytes(demoT5Tensors(a.t5, style)), 9524621312ull);
   EXPECT_EQ(bytes(demoAutoencoderTensors(a.autoencoder, style)), 2ull * 83819683);
   EXPECT_EQ(bytes(demoClipTensors(a.clip, style)), 2ull * 123060480);
+  // The name patterns above must still match something, or they check nothing.
+  EXPECT_GT(normScales, 0u);
+  EXPECT_GT(biases, 0u);
   // Weights keep activations at their scale: variance 1/fan_in.
-  for (const auto& s : demoTransformerTensors(realWidthArchitecture(914, 500, {1, 1, 1}).flux, style))
-    if (s.name == "transformer_blocks.0.attn.to_q.weight") {
-      EXPECT_NEAR(s.halfWidth / std::sqrt(3.0), 1.0 / std::sqrt(3072.0), 1e-12);
-    }
+  const auto small = demoTransformerTensors(realWidthArchitecture(914, 500, {1, 1, 1}).flux, style);
+  auto toQ = std::find_if(small.begin(), small.end(),
+                          [](const RandomTensorSpec& s) { return s.name == "transformer_blocks.0.attn.to_q.weight"; });
+  ASSERT_NE(toQ, small.end()) << "no tensor transformer_blocks.0.attn.to_q.weight";
+  EXPECT_NEAR(toQ->halfWidth / std::sqrt(3.0), 1.0 / std::sqrt(3072.0), 1e-12);
 }
 
 TEST(RealWidthDemo, DepthsOutOfRangeAreRejectedBeforeWriting) {

@@ -4,6 +4,9 @@
 #include <QThread>
 #include <gtest/gtest.h>
 
+#include <utility>
+#include <vector>
+
 #include "pipeline/demo_model.h"
 #include "pipeline/image_io.h"
 #include "service/image_library.h"
@@ -74,6 +77,55 @@ TEST(PipelineEngine, LoadsLazilyAndReloadsAfterConfigure) {
   ASSERT_EQ(result->images.size(), 1u);
   EXPECT_EQ(result->images[0].width, 256);
   EXPECT_EQ(result->images[0].seed, 99u);
+}
+
+// Every setting a load depends on takes part in the comparison that
+// decides whether the loaded model is still the one wanted.
+TEST(PipelineEngine, LoadSettingsCompareEveryField) {
+  const ModelLocation base = folder("/models/a");
+  std::vector<ModelLocation> locations(6, base);
+  locations[0].folder = "/models/b";
+  locations[1].transformerFile = "t.safetensors";
+  locations[2].autoencoderFile = "ae.safetensors";
+  locations[3].clipFile = "clip.safetensors";
+  locations[4].t5File = "t5.gguf";
+  locations[5].tokenizerFolder = "/tokenizers";
+  EXPECT_TRUE(base == folder("/models/a"));
+  for (size_t i = 0; i < locations.size(); ++i) EXPECT_TRUE(base != locations[i]) << "field " << i;
+
+  const EngineOptions defaults;
+  std::vector<EngineOptions> options(4, defaults);
+  options[0].device = DevicePreference::Cpu;
+  options[1].dtype = DtypePreference::Float32;
+  options[2].memory = MemoryMode::StreamBlocks;
+  options[3].cpuThreads = 3;
+  EXPECT_TRUE(defaults == EngineOptions{});
+  for (size_t i = 0; i < options.size(); ++i) EXPECT_TRUE(defaults != options[i]) << "field " << i;
+}
+
+// configure() while a load runs: the model loaded serves the job at hand,
+// but counts as ready only if it was loaded with the settings now current.
+TEST(PipelineEngine, AConfigureDuringTheLoadDecidesWhetherItIsStale) {
+  TempDir dir("pipeline_engine_stale");
+  const std::string demo = (dir.path() / "demo").string();
+  ASSERT_TRUE(writeDemoModel(demo).ok());
+  PipelineEngine engine(folder(demo), EngineOptions{});
+  auto configureOnce = [&](const EngineOptions& options) {
+    return [&engine, &demo, options, done = false](const Progress&) mutable {
+      if (!std::exchange(done, true)) engine.configure(folder(demo), options);
+    };
+  };
+  ASSERT_TRUE(engine.prepare(configureOnce(EngineOptions{})).ok());
+  EXPECT_TRUE(engine.isReady());  // the same settings again: still the model wanted
+
+  engine.configure(folder(demo), EngineOptions{});  // loads again at the next prepare()
+  EngineOptions twoThreads;
+  twoThreads.cpuThreads = 2;
+  ASSERT_TRUE(engine.prepare(configureOnce(twoThreads)).ok());
+  EXPECT_FALSE(engine.isReady());  // one field changed mid-load: load again next time
+  ASSERT_TRUE(engine.prepare({}).ok());
+  EXPECT_TRUE(engine.isReady());
+  EXPECT_TRUE(engine.options() == twoThreads);
 }
 
 TEST(PipelineEngine, RunsAJobFromTheQueueIntoTheLibrary) {
