@@ -36,9 +36,29 @@ find_package(OpenSSL REQUIRED)   # Debian: libssl-dev (sha256 of downloaded file
 find_package(nlohmann_json 3 QUIET)
 
 # Wrap LibTorch's variables once in an interface target.
+#
+# Link: LibTorch's CPU libraries only (libtorch_cpu, libc10). A CUDA build's
+# libtorch_cuda.so (and the CUDA libraries it needs) is loaded at run time
+# when present (core/pipeline/cuda_backend.h), so the same binaries run on a
+# machine without them (the fluxdesk .deb without fluxdesk-cuda). Engine code
+# reaches CUDA only through LibTorch's device-generic API, never CUDA headers.
+# Compile: as against the whole of LibTorch (its CUDA targets' definitions
+# and include folders too), as LibTorch itself was built.
 add_library(fluxdesk_torch INTERFACE)
-target_link_libraries(fluxdesk_torch INTERFACE ${TORCH_LIBRARIES})
+if(TARGET torch_cpu_library AND TARGET c10)
+  target_link_libraries(fluxdesk_torch INTERFACE torch_cpu_library c10)
+  target_compile_features(fluxdesk_torch INTERFACE $<TARGET_PROPERTY:torch,INTERFACE_COMPILE_FEATURES>)
+  target_compile_options(fluxdesk_torch INTERFACE $<TARGET_PROPERTY:torch,INTERFACE_COMPILE_OPTIONS>)
+  if(TARGET torch_cuda)
+    target_compile_definitions(fluxdesk_torch INTERFACE $<TARGET_PROPERTY:torch_cuda,INTERFACE_COMPILE_DEFINITIONS>)
+  endif()
+else()  # a static LibTorch: everything in one link
+  target_link_libraries(fluxdesk_torch INTERFACE ${TORCH_LIBRARIES})
+endif()
 target_include_directories(fluxdesk_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
+if(TARGET torch::cudart)
+  target_include_directories(fluxdesk_torch SYSTEM INTERFACE $<TARGET_PROPERTY:torch::cudart,INTERFACE_INCLUDE_DIRECTORIES>)
+endif()
 if(TORCH_CXX_FLAGS)
   separate_arguments(_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
   target_compile_options(fluxdesk_torch INTERFACE ${_torch_flags})
@@ -47,16 +67,19 @@ endif()
 # runtime, from the nvidia-* wheels) through its own RPATH, in folders beside
 # torch/. Our binaries must resolve them there too, at link time and at run
 # time, ahead of an installed CUDA toolkit's older copies (/usr/local/cuda/lib
-# is in ld.so.conf and has, e.g., an older NCCL).
+# is in ld.so.conf and has, e.g., an older NCCL). The run-time path is the
+# build tree's RPATH only (CMAKE_BUILD_RPATH): installed binaries get
+# $ORIGIN-relative ones instead (cmake/FluxDeskPackaging.cmake), and the
+# folder of FluxDesk's own shared libraries (the sentencepiece shim) is on it
+# too, so that programs anywhere in the build tree find them by name.
 get_filename_component(_fd_torch_site "${TORCH_INSTALL_PREFIX}/.." ABSOLUTE)
 file(GLOB _fd_wheel_cuda_libs LIST_DIRECTORIES true "${_fd_torch_site}/nvidia/*/lib")
+list(APPEND CMAKE_BUILD_RPATH "${CMAKE_BINARY_DIR}/lib" "${TORCH_INSTALL_PREFIX}/lib" ${_fd_wheel_cuda_libs})
 if(_fd_wheel_cuda_libs)
   list(JOIN _fd_wheel_cuda_libs ":" _fd_wheel_cuda_path)
-  target_link_options(fluxdesk_torch INTERFACE "LINKER:-rpath-link,${_fd_wheel_cuda_path}"
-                      "LINKER:-rpath,${TORCH_INSTALL_PREFIX}/lib:${_fd_wheel_cuda_path}")
+  target_link_options(fluxdesk_torch INTERFACE "LINKER:-rpath-link,${_fd_wheel_cuda_path}")
 endif()
-# CUDA builds of LibTorch: code that needs CUDA-only headers (allocator
-# statistics for `bench`, freeing cached GPU memory) checks this define.
+# CUDA builds of LibTorch (libtorch_cuda.so is loaded at run time when present).
 if(TORCH_CUDA_LIBRARIES)
   target_compile_definitions(fluxdesk_torch INTERFACE FLUXDESK_TORCH_CUDA=1)
 endif()
@@ -75,6 +98,21 @@ find_path(FLUXDESK_STB_INCLUDE stb_image_write.h PATH_SUFFIXES stb
           HINTS ${FLUXDESK_THIRD_PARTY_INCLUDE} REQUIRED)
 add_library(fluxdesk_stb INTERFACE)
 target_include_directories(fluxdesk_stb SYSTEM INTERFACE ${FLUXDESK_STB_INCLUDE})
+
+# libwebp (Debian's libwebp-dev): WebP answers of the HTTP API and WebP
+# input images. Required with Qt (the API needs it); an engine-only build
+# on a machine without it reads and writes PNG and JPEG only.
+find_package(PkgConfig QUIET)
+if(PKG_CONFIG_FOUND)
+  pkg_check_modules(FLUXDESK_WEBP QUIET IMPORTED_TARGET libwebp)
+endif()
+add_library(fluxdesk_webp INTERFACE)
+if(FLUXDESK_WEBP_FOUND)
+  target_link_libraries(fluxdesk_webp INTERFACE PkgConfig::FLUXDESK_WEBP)
+  target_compile_definitions(fluxdesk_webp INTERFACE FLUXDESK_HAVE_WEBP=1)
+elseif(FLUXDESK_WITH_QT)
+  message(FATAL_ERROR "libwebp was not found: install libwebp-dev (scripts/install-deps.sh does)")
+endif()
 
 # sentencepiece: the T5 tokenizer and the demo model's tokenizer trainer.
 find_path(FLUXDESK_SPM_INCLUDE sentencepiece_processor.h

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "pipeline/cuda_backend.h"
 
 namespace fd::cli {
 
@@ -31,7 +32,15 @@ const CommandEntry kCommands[] = {
 void printUsage(std::FILE* out) {
   std::fprintf(out, "usage: fluxdesk-cli <command> [options]\n\ncommands:\n");
   for (const auto& c : kCommands) std::fprintf(out, "  %-16s %s\n", c.name, c.summary);
-  std::fprintf(out, "\nRun 'fluxdesk-cli <command> --help' for a command's options.\n");
+  std::fprintf(out, "\nRun 'fluxdesk-cli <command> --help' for a command's options,\n"
+                   "'fluxdesk-cli --version' for the version and the CUDA backend's state.\n");
+}
+
+void printVersion() {
+#ifdef FLUXDESK_VERSION
+  std::printf("fluxdesk-cli %s\n", FLUXDESK_VERSION);
+#endif
+  std::printf("CUDA backend: %s\n", cudaBackendStatus().c_str());
 }
 
 }  // namespace
@@ -44,6 +53,10 @@ int run(int argc, char** argv) {
   std::string name = argv[1];
   if (name == "-h" || name == "--help" || name == "help") {
     printUsage(stdout);
+    return 0;
+  }
+  if (name == "--version" || name == "version") {
+    printVersion();
     return 0;
   }
   Args args(argv + 2, argv + argc);

@@ -1,26 +1,26 @@
 #include "pipeline/device_selection.h"
 
 #include "models/t5_encoder.h"
+#include "pipeline/cuda_backend.h"
 #include "pipeline/memory_stats.h"
 #include "tensor/cpu_bf16_probe.h"
 
-#include <cstdio>
+#include <c10/core/CachingDeviceAllocator.h>
 
-#ifdef FLUXDESK_TORCH_CUDA
-#include <ATen/cuda/CUDAContext.h>
-#endif
+#include <cstdio>
 
 namespace fd {
 
 Result<Placement> choosePlacement(const EngineOptions& options) {
   Placement p;
+  loadCudaBackend();  // (done before main(); a no-op here)
   const bool cudaAvailable = torch::cuda::is_available();
   switch (options.device) {
     case DevicePreference::Cuda:
       if (!cudaAvailable)
         return makeError(ErrorKind::BadRequest,
-                         "device 'cuda' was asked for, but this FluxDesk build's LibTorch sees no CUDA GPU "
-                         "(CPU-only LibTorch, or no driver/GPU); use device 'auto' or 'cpu'");
+                         "device 'cuda' was asked for, but LibTorch sees no CUDA GPU (CUDA backend " +
+                             cudaBackendStatus() + "; or no driver/GPU); use device 'auto' or 'cpu'");
       p.device = torch::Device(torch::kCUDA, 0);
       break;
     case DevicePreference::Cpu: p.device = torch::kCPU; break;
@@ -80,6 +80,17 @@ constexpr uint64_t kWorkingMarginBytes = 3ull << 30;
 // What text encoding needs beside the weights (T5's activations at 512 tokens).
 constexpr uint64_t kEncodingMarginBytes = 1ull << 30;
 
+// Free and total bytes of a GPU, through LibTorch's device-generic allocator
+// API (the CUDA backend is loaded at run time: cuda_backend.h); 0, 0 when unknown.
+std::pair<uint64_t, uint64_t> cudaMemoryInfo(const torch::Device& device) {
+  try {
+    const auto info = c10::getDeviceAllocator(torch::kCUDA)->getMemoryInfo(device.has_index() ? device.index() : 0);
+    return {info.first, info.second};
+  } catch (const std::exception&) {
+    return {0, 0};
+  }
+}
+
 std::string gigabytes(uint64_t bytes) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f GB", double(bytes) / 1e9);
@@ -89,14 +100,7 @@ std::string gigabytes(uint64_t bytes) {
 // What the weights may take: free GPU memory, or the RAM available now
 // (other programs keep theirs).
 uint64_t deviceMemoryBytes(const torch::Device& device) {
-#ifdef FLUXDESK_TORCH_CUDA
-  if (device.is_cuda()) {
-    size_t freeBytes = 0, totalBytes = 0;
-    if (cudaMemGetInfo(&freeBytes, &totalBytes) == cudaSuccess) return freeBytes;
-    return 0;
-  }
-#endif
-  (void)device;
+  if (device.is_cuda()) return cudaMemoryInfo(device).first;
   return availableMemoryBytes();
 }
 
@@ -151,16 +155,15 @@ std::string dtypeName(torch::ScalarType dtype) {
 }
 
 std::string describeDevice(const torch::Device& device) {
-  char text[256];
-#ifdef FLUXDESK_TORCH_CUDA
+  char text[320];
   if (device.is_cuda()) {
-    const cudaDeviceProp* props = at::cuda::getDeviceProperties(device.has_index() ? device.index() : 0);
-    std::snprintf(text, sizeof text, "%s (%.1f GiB)", props->name,
-                  double(props->totalGlobalMem) / (1024.0 * 1024.0 * 1024.0));
+    std::string name = cudaDeviceName(device.has_index() ? device.index() : 0);
+    if (name.empty()) name = deviceName(device);
+    const uint64_t total = cudaMemoryInfo(device).second;
+    if (total == 0) return name;
+    std::snprintf(text, sizeof text, "%s (%.1f GiB)", name.c_str(), double(total) / (1024.0 * 1024.0 * 1024.0));
     return text;
   }
-#endif
-  if (device.is_cuda()) return deviceName(device);
   std::snprintf(text, sizeof text, "CPU, %d threads", torch::get_num_threads());
   return text;
 }

@@ -10,9 +10,7 @@
 
 #include <torch/torch.h>
 
-#ifdef FLUXDESK_TORCH_CUDA
-#include <c10/cuda/CUDACachingAllocator.h>
-#endif
+#include <c10/core/CachingDeviceAllocator.h>
 
 namespace fd {
 
@@ -71,16 +69,16 @@ MemoryUsage readMemoryUsage() {
     struct rusage r {};
     if (getrusage(RUSAGE_SELF, &r) == 0) usage.peakRssBytes = int64_t(r.ru_maxrss) * 1024;
   }
-#ifdef FLUXDESK_TORCH_CUDA
+  // The CUDA allocator through LibTorch's device-generic API: the CUDA
+  // backend is loaded at run time (pipeline/cuda_backend.h).
   if (torch::cuda::is_available()) {
     // Index 0 of each stat array is the aggregate over pool types (StatType::AGGREGATE).
-    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(0);
+    const auto stats = c10::getDeviceAllocator(torch::kCUDA)->getDeviceStats(0);
     usage.cuda = true;
     usage.cudaAllocatedBytes = stats.allocated_bytes[0].current;
     usage.cudaPeakAllocatedBytes = stats.allocated_bytes[0].peak;
     usage.cudaPeakReservedBytes = stats.reserved_bytes[0].peak;
   }
-#endif
   return usage;
 }
 
@@ -92,15 +90,11 @@ double processCpuSeconds() {
 }
 
 void resetCudaPeakMemory() {
-#ifdef FLUXDESK_TORCH_CUDA
-  if (torch::cuda::is_available()) c10::cuda::CUDACachingAllocator::resetPeakStats(0);
-#endif
+  if (torch::cuda::is_available()) c10::getDeviceAllocator(torch::kCUDA)->resetPeakStats(0);
 }
 
 void releaseCachedGpuMemory() {
-#ifdef FLUXDESK_TORCH_CUDA
-  if (torch::cuda::is_available()) c10::cuda::CUDACachingAllocator::emptyCache();
-#endif
+  if (torch::cuda::is_available()) c10::getDeviceAllocator(torch::kCUDA)->emptyCache();
 }
 
 }  // namespace fd

@@ -17,18 +17,22 @@ namespace fs = std::filesystem;
 
 constexpr const char* kShimFileName = "libfluxdesk_spm.so";
 
+// Where the shim is looked for: $FLUXDESK_SPM_SHIM, then beside the
+// executable (an installed FluxDesk: /usr/bin/../lib/fluxdesk; a build tree:
+// app/../lib), then by name through the executable's RUNPATH (every program
+// of a build tree has the build's lib/ on it: cmake/FluxDeskDependencies.cmake).
+// No path of the build tree is compiled in.
 std::vector<std::string> shimCandidates() {
   std::vector<std::string> paths;
   if (const char* env = std::getenv("FLUXDESK_SPM_SHIM"); env && *env) paths.emplace_back(env);
-#ifdef FLUXDESK_SPM_SHIM_PATH
-  paths.emplace_back(FLUXDESK_SPM_SHIM_PATH);
-#endif
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {
+    paths.push_back((exe.parent_path().parent_path() / "lib" / "fluxdesk" / kShimFileName).string());
     paths.push_back((exe.parent_path() / kShimFileName).string());
     paths.push_back((exe.parent_path().parent_path() / "lib" / kShimFileName).string());
   }
+  paths.emplace_back(kShimFileName);
   return paths;
 }
 
@@ -59,7 +63,8 @@ Result<const FdSpmApi*> shimApi() {
   if (!failure.empty()) return makeError(ErrorKind::Internal, failure);
   std::string tried;
   for (const auto& path : shimCandidates()) {
-    if (::access(path.c_str(), R_OK) != 0) {
+    const bool byName = path.find('/') == std::string::npos;
+    if (!byName && ::access(path.c_str(), R_OK) != 0) {
       tried += "\n  " + path + " (absent)";
       continue;
     }
