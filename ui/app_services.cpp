@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QGuiApplication>
 
 #include "hub/model_presets.h"
 #include "pipeline/demo_model.h"
@@ -60,6 +61,14 @@ Status AppServices::init() {
   }
   library_ = std::make_unique<ImageLibrary>(paths_.libraryFolder);
   if (!library_->openStatus().ok()) return library_->openStatus();
+  // The folder watch misses changes made from other machines (network
+  // folders) or beyond inotify's limits: coming back to FluxDesk looks again.
+  if (qGuiApp) {
+    ImageLibrary* library = library_.get();
+    connect(qGuiApp, &QGuiApplication::applicationStateChanged, library, [library](Qt::ApplicationState state) {
+      if (state == Qt::ApplicationActive) library->refresh();
+    });
+  }
   downloads_ = std::make_unique<ModelDownloads>();
   engine_ = std::make_shared<PipelineEngine>(locationFor(paths_.modelFolder, paths_.modelPreset), options_);
   queue_ = std::make_unique<JobQueue>(engine_, library_.get());

@@ -69,6 +69,9 @@ QString AppSettings::demoModelFolder() const {
       .filePath(QStringLiteral("demo-model"));
 }
 
+QString AppSettings::loraFolder() const { return settings_.value("lora/folder").toString(); }
+void AppSettings::setLoraFolder(const QString& folder) { settings_.setValue("lora/folder", folder); }
+
 int AppSettings::serverPort() const { return settings_.value("server/port", 8000).toInt(); }
 void AppSettings::setServerPort(int port) { settings_.setValue("server/port", port); }
 QString AppSettings::serverToken() const { return settings_.value("server/token").toString(); }

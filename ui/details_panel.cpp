@@ -73,6 +73,11 @@ DetailsPanel::DetailsPanel(QWidget* parent) : QWidget(parent) {
           &QToolButton::clicked, this, [this] {
             if (record_) emit reuseSeedRequested(record_->seed);
           });
+  connect(addAction(tr("Use as input"), "useAsInputButton",
+                    tr("Start the next image from this one (image-to-image; paint a mask to inpaint)")),
+          &QToolButton::clicked, this, [this] {
+            if (record_) emit useAsInputRequested(*record_);
+          });
   connect(addAction(tr("Export…"), "exportButton", tr("Export the selected images")),
           &QToolButton::clicked, this, &DetailsPanel::exportRequested);
   connect(addAction(tr("Show in folder"), "showInFolderButton", tr("Open the folder holding this image")),
@@ -126,6 +131,19 @@ QString DetailsPanel::infoText() const {
                      .arg(r.seconds, 0, 'f', 1)
                      .arg(QLocale().toString(r.created.toLocalTime(), QLocale::ShortFormat))
                      .arg(r.source);
+  // What it was made from besides the prompt.
+  QStringList made;
+  if (r.strength || !r.inputName.isEmpty())
+    made << tr("%1 input %2, strength %3")
+                .arg(r.inpaint ? tr("inpainted from") : tr("from"))
+                .arg(r.inputName.isEmpty() ? tr("(unnamed)") : r.inputName.toHtmlEscaped())
+                .arg(r.strength.value_or(0), 0, 'f', 2);
+  if (!r.loras.empty()) {
+    QStringList loras;
+    for (const RecordLora& lora : r.loras) loras << QStringLiteral("%1 %2").arg(lora.name.toHtmlEscaped()).arg(lora.scale);
+    made << tr("LoRA %1").arg(loras.join(QStringLiteral(", ")));
+  }
+  if (!made.isEmpty()) text += QStringLiteral("<br>") + made.join(QStringLiteral(" · "));
   return text;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // The selected image, large, with its settings and the actions a user
 // looks for: copy image, copy prompt, reuse settings or seed, export, show
-// in the file manager, delete (after confirmation).
+// in the file manager, use as the input of the next image, delete (after
+// confirmation).
 
 #include <QWidget>
 #include <optional>
@@ -32,6 +33,7 @@ class DetailsPanel : public QWidget {
  signals:
   void reuseSettingsRequested(const fd::ImageRecord& record);
   void reuseSeedRequested(quint64 seed);
+  void useAsInputRequested(const fd::ImageRecord& record);
   void exportRequested();
   void deleteRequested(const QString& id);
 

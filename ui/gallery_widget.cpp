@@ -2,6 +2,7 @@
 
 #include <QLineEdit>
 #include <QListView>
+#include <QMenu>
 #include <QSortFilterProxyModel>
 #include <QVBoxLayout>
 
@@ -45,6 +46,15 @@ GalleryWidget::GalleryWidget(ImageLibrary* library, QWidget* parent) : QWidget(p
   view_->setModel(proxy_);
   layout->addWidget(view_, 1);
 
+  view_->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(view_, &QListView::customContextMenuRequested, this, [this](const QPoint& pos) {
+    const QModelIndex index = view_->indexAt(pos);
+    const ImageRecord* record = index.isValid() ? recordAtProxyRow(index.row()) : nullptr;
+    if (!record) return;
+    QMenu* menu = contextMenuFor(*record);
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->popup(view_->viewport()->mapToGlobal(pos));
+  });
   connect(search_, &QLineEdit::textChanged, proxy_, &QSortFilterProxyModel::setFilterFixedString);
   connect(view_->selectionModel(), &QItemSelectionModel::currentChanged, this,
           [this] { emit currentChanged(currentRecord()); });
@@ -83,6 +93,15 @@ void GalleryWidget::selectId(const QString& id) {
   if (row < 0) return;
   QModelIndex index = proxy_->mapFromSource(model_->index(row));
   if (index.isValid()) view_->setCurrentIndex(index);
+}
+
+QMenu* GalleryWidget::contextMenuFor(const ImageRecord& record) {
+  auto* menu = new QMenu(this);
+  QAction* input = menu->addAction(tr("Use as input"), this, [this, record] { emit useAsInputRequested(record); });
+  input->setObjectName(QStringLiteral("useAsInputAction"));
+  QAction* reuse = menu->addAction(tr("Reuse settings"), this, [this, record] { emit reuseSettingsRequested(record); });
+  reuse->setObjectName(QStringLiteral("reuseSettingsAction"));
+  return menu;
 }
 
 void GalleryWidget::selectFirst() {

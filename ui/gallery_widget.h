@@ -1,5 +1,6 @@
 #pragma once
-// The gallery: a search box over an icon-mode list of every image.
+// The gallery: a search box over an icon-mode list of every image, with a
+// context menu (use as input, reuse settings).
 
 #include <QWidget>
 #include <optional>
@@ -8,6 +9,7 @@
 
 class QLineEdit;
 class QListView;
+class QMenu;
 class QSortFilterProxyModel;
 
 namespace fd {
@@ -34,9 +36,13 @@ class GalleryWidget : public QWidget {
   QListView* view() const { return view_; }
   QLineEdit* searchBox() const { return search_; }
   ThumbnailLoader* thumbnails() const { return thumbnails_; }
+  // The context menu of `record` (the caller owns it; tests trigger its actions).
+  QMenu* contextMenuFor(const ImageRecord& record);
 
  signals:
   void currentChanged(const std::optional<fd::ImageRecord>& record);
+  void useAsInputRequested(const fd::ImageRecord& record);
+  void reuseSettingsRequested(const fd::ImageRecord& record);
 
  private:
   const ImageRecord* recordAtProxyRow(int row) const;

@@ -3,6 +3,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -13,6 +14,10 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
+#include "input_box.h"
+#include "input_image.h"
+#include "lora_picker.h"
+#include "pipeline/request_validation.h"
 #include "prompt_edit.h"
 #include "size_presets.h"
 
@@ -21,8 +26,8 @@ namespace fd::ui {
 namespace {
 QSpinBox* sideSpin(QWidget* parent, const QString& name) {
   auto* spin = new QSpinBox(parent);
-  spin->setRange(kMinSide, kMaxSide);
-  spin->setSingleStep(kSideStep);
+  spin->setRange(kRequestLimits.minSide, kRequestLimits.maxSide);
+  spin->setSingleStep(kRequestLimits.sideMultiple);
   spin->setSuffix(QStringLiteral(" px"));
   spin->setObjectName(name);
   return spin;
@@ -58,7 +63,7 @@ GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
 
   count_ = new QSpinBox(this);
   count_->setObjectName(QStringLiteral("countSpin"));
-  count_->setRange(1, 4);
+  count_->setRange(1, kRequestLimits.maxImagesPerRequest);
   form->addRow(tr("Images"), count_);
 
   steps_ = new QSpinBox(this);
@@ -81,6 +86,19 @@ GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
   form->addRow(tr("Seed"), seedRow);
   layout->addLayout(form);
 
+  input_ = new InputImage(this);
+  auto* inputGroup = new QGroupBox(tr("Input image"), this);
+  auto* inputLayout = new QVBoxLayout(inputGroup);
+  inputBox_ = new InputBox(input_, inputGroup);
+  inputBox_->setSteps(steps_->value());
+  inputLayout->addWidget(inputBox_);
+  layout->addWidget(inputGroup);
+  auto* loraGroup = new QGroupBox(tr("LoRAs"), this);
+  auto* loraLayout = new QVBoxLayout(loraGroup);
+  loras_ = new LoraPicker(loraGroup);
+  loraLayout->addWidget(loras_);
+  layout->addWidget(loraGroup);
+
   auto* buttons = new QHBoxLayout();
   generate_ = new QPushButton(tr("Generate"), this);
   generate_->setObjectName(QStringLiteral("generateButton"));
@@ -98,7 +116,16 @@ GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
           &GenerationPanel::onPresetChanged);
   connect(width_, qOverload<int>(&QSpinBox::valueChanged), this, &GenerationPanel::onCustomSizeChanged);
   connect(height_, qOverload<int>(&QSpinBox::valueChanged), this, &GenerationPanel::onCustomSizeChanged);
-  connect(steps_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { stepsChosen_ = true; });
+  connect(steps_, qOverload<int>(&QSpinBox::valueChanged), this, [this](int steps) {
+    stepsChosen_ = true;
+    inputBox_->setSteps(steps);
+  });
+  connect(inputBox_, &InputBox::openRequested, this, &GenerationPanel::openInputRequested);
+  connect(inputBox_, &InputBox::matchSizeRequested, this, &GenerationPanel::matchInputSize);
+  // A new picture brings its size (what the CLI does without --size).
+  connect(input_, &InputImage::imageChanged, this, [this] {
+    if (input_->isSet() && !applyingSettings_) matchInputSize();
+  });
   connect(randomSeed_, &QCheckBox::toggled, this, [this](bool random) {
     seed_->setEnabled(!random);
     if (!random && seed_->text().isEmpty())
@@ -131,9 +158,13 @@ void GenerationPanel::onCustomSizeChanged() {
 
 QString GenerationPanel::validationProblem() const {
   if (prompt_->toPlainText().trimmed().isEmpty()) return tr("Type a prompt first.");
-  if (width_->value() % kSideStep || height_->value() % kSideStep)
-    return tr("Width and height must be multiples of 16 (now %1x%2).").arg(width_->value()).arg(height_->value());
   if (!randomSeed_->isChecked() && seed_->text().isEmpty()) return tr("Enter a seed or tick Random.");
+  // Every other rule is the engine's one validator's, with its message.
+  if (auto problem = findRequestProblem(currentRequest(), model_)) {
+    QString message = QString::fromStdString(problem->message);
+    if (!message.isEmpty()) message[0] = message[0].toUpper();
+    return message + QLatin1Char('.');
+  }
   return {};
 }
 
@@ -148,11 +179,32 @@ GenerationRequest GenerationPanel::currentRequest() const {
     r.seed = QRandomGenerator::global()->bounded(static_cast<quint64>(1) << 32);
   else
     r.seed = seed_->text().toULongLong();
+  r.source = input_->source();
+  if (r.source) r.strength = inputBox_->strength();
+  r.loras = loras_->loras();
   return r;
+}
+
+void GenerationPanel::matchInputSize() {
+  if (!input_->isSet()) return;
+  const auto [width, height] = defaultSizeForSource(input_->width(), input_->height());
+  updatingSize_ = true;
+  width_->setValue(width);
+  height_->setValue(height);
+  updatingSize_ = false;
+  onCustomSizeChanged();
 }
 
 void GenerationPanel::setSettings(const GenerationRequest& request) {
   prompt_->setPlainText(QString::fromStdString(request.prompt));
+  applyingSettings_ = true;  // the request's size wins over the picture's
+  if (request.source)
+    input_->set(*request.source);
+  else
+    input_->clear();
+  applyingSettings_ = false;
+  if (request.source && request.strength) inputBox_->setStrength(*request.strength);
+  loras_->setLoras(request.loras);
   updatingSize_ = true;
   width_->setValue(request.width);
   height_->setValue(request.height);
@@ -171,7 +223,9 @@ void GenerationPanel::setSeed(uint64_t seed) {
   seed_->setText(QString::number(seed));
 }
 
-void GenerationPanel::setMaxSteps(int maxSteps, int defaultSteps) {
+void GenerationPanel::setModel(const ModelInfo& model) {
+  model_ = model;
+  const int maxSteps = model.maxSteps, defaultSteps = model.defaultSteps;
   // The model's default replaces ours only while the user has not chosen.
   const bool chosen = stepsChosen_;
   steps_->setRange(1, std::max(1, maxSteps));

@@ -1,7 +1,8 @@
 #pragma once
 // The left-hand form: prompt, size (presets + custom), image count, steps,
-// seed (random or fixed), Generate and Cancel. Produces a GenerationRequest;
-// knows nothing about how it runs.
+// seed (random or fixed), the input picture and strength (InputBox), LoRAs
+// (LoraPicker), Generate and Cancel. Produces a GenerationRequest; knows
+// nothing about how it runs.
 
 #include <QWidget>
 
@@ -16,6 +17,9 @@ class QSpinBox;
 
 namespace fd::ui {
 
+class InputBox;
+class InputImage;
+class LoraPicker;
 class PromptEdit;
 
 class GenerationPanel : public QWidget {
@@ -28,19 +32,31 @@ class GenerationPanel : public QWidget {
   GenerationRequest currentRequest() const;
   QString validationProblem() const;  // empty when the form is valid
 
-  void setSettings(const GenerationRequest& request);  // "reuse all settings"
+  // "Reuse all settings": the input picture (with its mask), strength and
+  // LoRAs too; a request without a source clears the input.
+  void setSettings(const GenerationRequest& request);
   void setSeed(uint64_t seed);                         // fixes the seed
-  void setMaxSteps(int maxSteps, int defaultSteps);
+  // The loaded model: its step range and default, and the model the
+  // request validator judges the form against.
+  void setModel(const ModelInfo& model);
   void setBusy(bool running);                          // enables Cancel
   void setPromptNote(const QString& note);             // e.g. truncation warning
 
+  // The size of the input picture (fd::defaultSizeForSource); done by
+  // itself when a picture is opened.
+  void matchInputSize();
+
   PromptEdit* promptEdit() const { return prompt_; }
+  InputImage* inputImage() const { return input_; }
+  InputBox* inputBox() const { return inputBox_; }
+  LoraPicker* loraPicker() const { return loras_; }
   QPushButton* generateButton() const { return generate_; }
   QPushButton* cancelButton() const { return cancel_; }
 
  signals:
   void generateRequested();
   void cancelRequested();
+  void openInputRequested();  // the input box's "Open…"
 
  private:
   void onPresetChanged(int index);
@@ -57,7 +73,12 @@ class GenerationPanel : public QWidget {
   QLineEdit* seed_;
   QPushButton* generate_;
   QPushButton* cancel_;
+  InputImage* input_;
+  InputBox* inputBox_;
+  LoraPicker* loras_;
   bool updatingSize_ = false;
+  bool applyingSettings_ = false;  // setSettings sets the size itself
+  ModelInfo model_;  // what validationProblem checks against (schnell's limits until a model loads)
   bool stepsChosen_ = false;  // the user set the steps (keep them when the model loads)
 };
 

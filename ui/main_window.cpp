@@ -12,6 +12,8 @@
 #include "error_advice.h"
 #include "gallery_widget.h"
 #include "generation_panel.h"
+#include "input_editor.h"
+#include "lora_picker.h"
 #include "message_bar.h"
 #include "progress_panel.h"
 #include "prompt_edit.h"
@@ -73,8 +75,12 @@ void MainWindow::buildLayout() {
   rightTabs_ = new QTabWidget(splitter);
   details_ = new DetailsPanel(rightTabs_);
   serverPanel_ = new ServerPanel(services_.server(), rightTabs_);
+  inputEditor_ = new InputEditor(panel_->inputImage(), rightTabs_);
   rightTabs_->addTab(details_, tr("Image"));
+  rightTabs_->addTab(inputEditor_, tr("Input"));
   rightTabs_->addTab(serverPanel_, tr("Local API"));
+  panel_->loraPicker()->setFolder(settings_.loraFolder());
+  setAcceptDrops(true);
   gallery_ = new GalleryWidget(services_.library(), splitter);
   splitter->addWidget(left);
   splitter->addWidget(rightTabs_);
@@ -114,6 +120,10 @@ void MainWindow::connectServices() {
     if (record) rightTabs_->setCurrentWidget(details_);
   });
   connect(details_, &DetailsPanel::reuseSettingsRequested, this, &MainWindow::reuseSettings);
+  connect(details_, &DetailsPanel::useAsInputRequested, this, &MainWindow::useAsInput);
+  connect(gallery_, &GalleryWidget::reuseSettingsRequested, this, &MainWindow::reuseSettings);
+  connect(gallery_, &GalleryWidget::useAsInputRequested, this, &MainWindow::useAsInput);
+  connect(panel_, &GenerationPanel::openInputRequested, this, &MainWindow::chooseInputImage);
   connect(details_, &DetailsPanel::reuseSeedRequested, panel_, &GenerationPanel::setSeed);
   connect(details_, &DetailsPanel::exportRequested, this, [this] { exportImages(false); });
   connect(details_, &DetailsPanel::deleteRequested, this, [this](const QString& id) { deleteImage(id); });
@@ -170,17 +180,6 @@ void MainWindow::cancelRunning() {
   if (runningJob_) services_.queue()->cancel(runningJob_);
 }
 
-void MainWindow::reuseSettings(const ImageRecord& r) {
-  GenerationRequest request;
-  request.prompt = r.prompt.toStdString();
-  request.width = r.width;
-  request.height = r.height;
-  request.steps = r.steps;
-  request.seed = r.seed;
-  request.guidance = r.guidance;
-  panel_->setSettings(request);
-}
-
 void MainWindow::onJobStarted(quint64 id) {
   runningJob_ = id;
   progress_->start();
@@ -234,7 +233,7 @@ void MainWindow::onJobFinished(quint64 id, const JobOutcome& outcome) {
 
 void MainWindow::onEngineReady(const ModelInfo& info) {
   modelInfo_ = info;
-  panel_->setMaxSteps(info.maxSteps, info.defaultSteps);
+  panel_->setModel(info);
   updateModelsWindow();
   if (!runningJob_)
     progress_->showIdle(tr("Ready: %1 on %2.").arg(QString::fromStdString(info.name), QString::fromStdString(info.device)));

@@ -1,10 +1,12 @@
 #pragma once
 // The FluxDesk window: the generation form, progress and queue on the
-// left; the gallery and the selected image (or the local API panel) on
-// the right; menus and a toolbar with the API server toggle and Models…;
-// model, device and queue length in the status bar. Split over two files:
-// main_window.cpp (layout, job events) and main_window_actions.cpp
-// (menus, export, server, settings, models, delete).
+// left; the gallery and the selected image (or the input picture with its
+// mask brush, or the local API panel) on the right; menus and a toolbar
+// with the API server toggle and Models…; model, device and queue length
+// in the status bar. Split over three files: main_window.cpp (layout, job
+// events), main_window_actions.cpp (menus, export, server, settings,
+// models, delete) and main_window_input.cpp (input pictures: open, drop,
+// use as input, reuse settings).
 
 #include <QMainWindow>
 #include <optional>
@@ -22,6 +24,7 @@ class AppSettings;
 class DetailsPanel;
 class GalleryWidget;
 class GenerationPanel;
+class InputEditor;
 class MessageBar;
 class ModelsWindow;
 class ProgressPanel;
@@ -50,6 +53,14 @@ class MainWindow : public QMainWindow {
   // Saves the choice in the settings and reloads the engine.
   void useModelPreset(const QString& presetId);
   void useDemoModel();
+  // The next request starts from this picture (PNG, JPEG, WebP); the Input
+  // tab shows it for the mask brush. false (and a message) when unreadable.
+  bool openInputImage(const QString& path);
+  void chooseInputImage();  // a file dialog, then openInputImage
+  void useAsInput(const fd::ImageRecord& record);
+  // The record's prompt, size, seed, steps, input picture, mask, strength
+  // and LoRAs into the form; what cannot come back is said in the message bar.
+  void reuseSettings(const fd::ImageRecord& record);
 
   GenerationPanel* generationPanel() const { return panel_; }
   GalleryWidget* gallery() const { return gallery_; }
@@ -57,6 +68,8 @@ class MainWindow : public QMainWindow {
   ProgressPanel* progressPanel() const { return progress_; }
   QueuePanel* queuePanel() const { return queuePanel_; }
   ServerPanel* serverPanel() const { return serverPanel_; }
+  InputEditor* inputEditor() const { return inputEditor_; }
+  QTabWidget* rightTabs() const { return rightTabs_; }
   MessageBar* messages() const { return messages_; }
   MessageBar* demoBanner() const { return banner_; }
   QAction* serverAction() const { return serverAction_; }
@@ -66,6 +79,9 @@ class MainWindow : public QMainWindow {
 
  protected:
   void closeEvent(QCloseEvent* event) override;
+  // A picture file dropped anywhere on the window becomes the input.
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
 
  private:
   void buildLayout();
@@ -79,7 +95,6 @@ class MainWindow : public QMainWindow {
   void onJobFinished(quint64 id, const fd::JobOutcome& outcome);
   void onEngineReady(const fd::ModelInfo& info);
   void onEngineFailed(const fd::Error& error);
-  void reuseSettings(const fd::ImageRecord& record);
   void updateStatus();
   void showError(const fd::Error& error);
 
@@ -91,6 +106,7 @@ class MainWindow : public QMainWindow {
   GalleryWidget* gallery_ = nullptr;
   DetailsPanel* details_ = nullptr;
   ServerPanel* serverPanel_ = nullptr;
+  InputEditor* inputEditor_ = nullptr;
   MessageBar* banner_ = nullptr;    // demo-model notice
   MessageBar* messages_ = nullptr;  // errors and notes
   QTabWidget* rightTabs_ = nullptr;

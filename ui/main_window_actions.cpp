@@ -18,6 +18,7 @@
 #include "gallery_widget.h"
 #include "generation_panel.h"
 #include "image_exporter.h"
+#include "lora_picker.h"
 #include "main_window.h"
 #include "message_bar.h"
 #include "models_window.h"
@@ -58,6 +59,11 @@ void MainWindow::buildActions() {
   modelsAction->setObjectName(QStringLiteral("modelsAction"));
   modelsAction->setToolTip(tr("Download a FLUX.1 [schnell] model, or choose which one to use"));
   connect(modelsAction, &QAction::triggered, this, [this] { openModels(); });
+  auto* openInput = new QAction(tr("Open &input image…"), this);
+  openInput->setObjectName(QStringLiteral("openInputAction"));
+  openInput->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
+  openInput->setToolTip(tr("Start from a picture (PNG, JPEG, WebP): image-to-image, or inpainting with a mask"));
+  connect(openInput, &QAction::triggered, this, &MainWindow::chooseInputImage);
   auto* quit = new QAction(tr("&Quit"), this);
   quit->setShortcut(QKeySequence::Quit);
   connect(quit, &QAction::triggered, this, &QWidget::close);
@@ -71,6 +77,8 @@ void MainWindow::buildActions() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   file->addAction(generateAction);
   file->addAction(cancelAction);
+  file->addSeparator();
+  file->addAction(openInput);
   file->addSeparator();
   file->addAction(exportSelected);
   file->addAction(exportAll);
@@ -89,6 +97,9 @@ void MainWindow::buildActions() {
   });
   image->addAction(tr("Reuse &seed"), this, [this] {
     if (details_->record()) panel_->setSeed(details_->record()->seed);
+  });
+  image->addAction(tr("Use as &input"), this, [this] {
+    if (details_->record()) useAsInput(*details_->record());
   });
   image->addAction(tr("Show in &folder"), details_, &DetailsPanel::showInFileManager);
   image->addSeparator();
@@ -115,6 +126,7 @@ void MainWindow::buildActions() {
   bar->setMovable(false);
   bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
   bar->addAction(generateAction);
+  bar->addAction(openInput);
   bar->addAction(exportSelected);
   bar->addAction(exportAll);
   bar->addSeparator();
@@ -210,6 +222,7 @@ void MainWindow::openSettings(bool browseModelFolder) {
                              engine.dtype != oldEngine.dtype || engine.memory != oldEngine.memory ||
                              engine.cpuThreads != oldEngine.cpuThreads;
   if (engineChanged) reloadEngine();
+  panel_->loraPicker()->setFolder(settings_.loraFolder());
   if (settings_.libraryFolder() != oldLibrary)
     messages_->showMessage(MessageBar::Level::Info,
                            tr("The new library folder is used from the next start of FluxDesk."));

@@ -116,6 +116,11 @@ SettingsDialog::SettingsDialog(AppSettings& settings, QWidget* parent)
   library_->setObjectName(QStringLiteral("libraryFolderEdit"));
   form->addRow(tr("Library folder"), withBrowse(library_, this, tr("Choose the image library folder")));
 
+  lora_ = new QLineEdit(settings.loraFolder(), this);
+  lora_->setObjectName(QStringLiteral("loraFolderEdit"));
+  lora_->setPlaceholderText(tr("a folder of .safetensors LoRA files (empty: choose each file)"));
+  form->addRow(tr("LoRA folder"), withBrowse(lora_, this, tr("Choose the folder of your LoRA files")));
+
   port_ = new QSpinBox(this);
   port_->setObjectName(QStringLiteral("portSpin"));
   port_->setRange(1, 65535);
@@ -217,6 +222,7 @@ void SettingsDialog::apply() {
   o.cpuThreads = threads_->value();
   settings_.setEngineOptions(o);
   settings_.setLibraryFolder(library_->text().trimmed());
+  settings_.setLoraFolder(lora_->text().trimmed());
   settings_.setServerPort(port_->value());
   settings_.setServerToken(token_->text().trimmed());
   settings_.setAllowedOrigins(origins_->text().trimmed());

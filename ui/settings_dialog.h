@@ -1,7 +1,7 @@
 #pragma once
 // Settings: the model folder (checked on the spot, listing the components
 // found and missing), device, dtype, memory mode, CPU threads, library
-// folder, API server port, key and allowed origins.
+// folder, LoRA folder, API server port, key and allowed origins.
 
 #include <QDialog>
 
@@ -40,6 +40,7 @@ class SettingsDialog : public QDialog {
   QComboBox* memory_;
   QSpinBox* threads_;
   QLineEdit* library_;
+  QLineEdit* lora_;
   QSpinBox* port_;
   QLineEdit* token_;
   QLineEdit* origins_;

@@ -1,7 +1,8 @@
 #pragma once
 // The aspect-ratio presets offered next to custom width/height. Every size
-// is a multiple of 16 within 256..2048 and close to one megapixel, the
-// resolution FLUX.1 was trained around.
+// meets the request limits (pipeline/request_limits.h; the size presets
+// test checks) and is close to one megapixel, the resolution FLUX.1 was
+// trained around.
 
 #include <QList>
 #include <QString>
@@ -17,9 +18,5 @@ struct SizePreset {
 const QList<SizePreset>& sizePresets();
 // Index of the preset with exactly this size, or -1 (custom).
 int presetIndexFor(int width, int height);
-
-constexpr int kMinSide = 256;
-constexpr int kMaxSide = 2048;
-constexpr int kSideStep = 16;
 
 }  // namespace fd::ui

@@ -3,12 +3,16 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <optional>
+#include <tuple>
 
 #include "cli/arg_parser.h"
 #include "cli/commands.h"
 #include "cli/engine_args.h"
 #include "cli/progress_bar.h"
 #include "pipeline/image_io.h"
+#include "pipeline/mask_image.h"
 #include "pipeline/request_validation.h"
 #include "pipeline/result_settings.h"
 
@@ -33,6 +37,48 @@ struct GenerateArgs {
   int jpegQuality = 95;
 };
 
+// --image FILE and --mask FILE: the input picture and its inpainting mask
+// (same size; see pipeline/mask_image.h for the two mask conventions).
+Result<SourceImage> readSourceImage(const std::string& imagePath, const std::optional<std::string>& maskPath) {
+  auto image = readImageFile(imagePath);
+  if (!image) return makeError(ErrorKind::BadRequest, "--image: " + image.error().message);
+  SourceImage source;
+  source.width = image->width;
+  source.height = image->height;
+  source.rgb = std::move(image->rgb);
+  source.name = std::filesystem::path(imagePath).filename().string();
+  if (maskPath) {
+    auto bytes = readFileBytes(*maskPath);
+    if (!bytes) return makeError(ErrorKind::BadRequest, "--mask: " + bytes.error().message);
+    auto mask = decodeMaskImage(*bytes);
+    if (!mask) return makeError(ErrorKind::BadRequest, "--mask: " + *maskPath + ": " + mask.error().message);
+    if (mask->width != source.width || mask->height != source.height)
+      return makeError(ErrorKind::BadRequest, "--mask is " + std::to_string(mask->width) + "x" +
+                                                  std::to_string(mask->height) + " but the image is " +
+                                                  std::to_string(source.width) + "x" + std::to_string(source.height) +
+                                                  ": they must be the same size");
+    source.mask = std::move(mask->repaint);
+  }
+  return source;
+}
+
+// --lora FILE[:SCALE]: the scale is what follows the last ':' when it is a
+// number (a path may hold ':' itself).
+Result<LoraSpec> parseLoraOption(const std::string& text) {
+  LoraSpec lora;
+  lora.path = text;
+  const size_t colon = text.rfind(':');
+  if (colon != std::string::npos && colon + 1 < text.size()) {
+    auto scale = parseDoubleOption("--lora", text.substr(colon + 1));
+    if (scale) {
+      lora.path = text.substr(0, colon);
+      lora.scale = *scale;
+    }
+  }
+  if (lora.path.empty()) return makeError(ErrorKind::BadRequest, "--lora needs a file (FILE or FILE:SCALE)");
+  return lora;
+}
+
 Result<GenerateArgs> requestFrom(const ArgParser& p) {
   GenerateArgs g;
   auto& r = g.request;
@@ -46,7 +92,7 @@ Result<GenerateArgs> requestFrom(const ArgParser& p) {
     r.height = size->second;
   }
   if (auto v = p.value("count")) {
-    auto n = parseIntOption("-n", *v, 1, kMaxImagesPerRequest);
+    auto n = parseIntOption("-n", *v, 1, kRequestLimits.maxImagesPerRequest);
     if (!n) return n.error();
     r.count = *n;
   }
@@ -67,12 +113,30 @@ Result<GenerateArgs> requestFrom(const ArgParser& p) {
     if (!guidance) return guidance.error();
     r.guidance = *guidance;
   }
+  if (auto v = p.value("strength")) {
+    auto strength = parseDoubleOption("--strength", *v);
+    if (!strength) return strength.error();
+    r.strength = *strength;
+  }
+  for (const std::string& text : p.values("lora")) {
+    auto lora = parseLoraOption(text);
+    if (!lora) return lora.error();
+    r.loras.push_back(*lora);
+  }
+  if (auto file = p.value("image")) {
+    auto source = readSourceImage(*file, p.value("mask"));
+    if (!source) return source.error();
+    if (!p.value("size")) std::tie(r.width, r.height) = defaultSizeForSource(source->width, source->height);
+    r.source = std::make_shared<const SourceImage>(std::move(*source));
+  } else if (p.value("mask")) {
+    return makeError(ErrorKind::BadRequest, "--mask needs --image (the picture the mask belongs to)");
+  }
   auto out = p.value("output");
   if (!out) return makeError(ErrorKind::BadRequest, "-o OUTDIR is required (the folder for the images)");
   g.outputFolder = *out;
   if (auto v = p.value("format")) {
     auto format = imageFormatFromName(*v);
-    if (!format) return makeError(ErrorKind::BadRequest, "--format: '" + *v + "' is not png or jpeg");
+    if (!format) return makeError(ErrorKind::BadRequest, "--format: '" + *v + "' is not png, jpeg or webp");
     g.format = *format;
   }
   if (auto v = p.value("jpeg-quality")) {
@@ -98,13 +162,29 @@ int runGenerate(const Args& args) {
   ArgParser parser(kCommand, "Generates images from a prompt and saves them with their settings inside.");
   addEngineOptions(parser);
   parser.option("prompt", "p", "TEXT", "what to draw");
-  parser.option("size", "s", "WxH", "image size, multiples of 16 in 256..2048 (default 1024x1024)");
-  parser.option("count", "n", "N", "images, 1..4, run as one batch (default 1)");
+  const RequestLimits& limits = kRequestLimits;
+  parser.option("size", "s", "WxH",
+                "image size, multiples of " + std::to_string(limits.sideMultiple) + " in " +
+                    std::to_string(limits.minSide) + ".." + std::to_string(limits.maxSide) + " (default 1024x1024)");
+  parser.option("count", "n", "N",
+                "images, 1.." + std::to_string(limits.maxImagesPerRequest) + ", run as one batch (default 1)");
   parser.option("seed", "", "S", "seed of the first image; image i uses S+i (default: random, printed)");
   parser.option("steps", "", "K", "denoising steps (default: the model's, 4 for schnell)");
   parser.option("guidance", "", "G", "guidance for guidance-distilled models (FLUX.1-dev) only");
-  parser.option("format", "", "png|jpeg", "file format (default png)");
-  parser.option("jpeg-quality", "", "Q", "JPEG quality 1..100 (default 95)");
+  parser.option("lora", "", "FILE[:SCALE]",
+                "a LoRA on the transformer (kohya, diffusers/PEFT, BFL/ComfyUI or XLabs .safetensors), scale "
+                "default 1; repeat for several");
+  parser.option("image", "", "FILE",
+                "start from this picture (image-to-image; PNG, JPEG, WebP): scaled to cover --size and cropped "
+                "in the middle; without --size, the picture's own size within the limits");
+  parser.option("mask", "", "FILE",
+                "inpaint: redraw only where the mask says (transparent pixels of a mask with alpha, as OpenAI; "
+                "else white), same size as --image; pixels outside it stay the input's exactly");
+  parser.option("strength", "", "S",
+                "how much of --image is redrawn, 0..1 (default 0.85, 1.0 with --mask); with N steps the first "
+                "int(N - N*S) are skipped, as diffusers does");
+  parser.option("format", "", "png|jpeg|webp", "file format (default png; only PNG and JPEG carry the settings)");
+  parser.option("jpeg-quality", "", "Q", "JPEG and WebP quality 1..100 (default 95)");
   parser.option("output", "o", "OUTDIR", "folder for the images (created when missing)");
   if (auto s = parser.parse(args); !s) return fail(kCommand, s.error());
   if (parser.helpRequested()) {

@@ -75,6 +75,7 @@ Result<ApiServerConfig> serverConfigFrom(const ArgParser& p, int& queueCapacity)
   }
   if (auto v = p.value("allow-origin")) config.allowedOrigins = commaList(*v);
   if (auto v = p.value("allow-host")) config.allowedHosts = commaList(*v);
+  if (auto v = p.value("lora-dir")) config.loraFolder = *v;
   if (auto v = p.value("timeout")) {
     auto seconds = parseIntOption("--timeout", *v, 1, 86400);
     if (!seconds) return seconds.error();
@@ -118,6 +119,7 @@ int runServe(const Args& args) {
   p.option("library", "", "DIR", "folder where every image is kept (default: Pictures/FluxDesk)");
   p.option("allow-origin", "", "LIST", "comma-separated web origins allowed to call the API (CORS); none by default");
   p.option("allow-host", "", "LIST", "comma-separated Host names to accept besides localhost and 127.0.0.1");
+  p.option("lora-dir", "", "DIR", "folder of LoRA files that requests may name in \"loras\" (none by default)");
   p.option("queue", "", "N", "jobs waiting or running at most; more get 429 (default 16)");
   p.option("timeout", "", "SECONDS", "longest wait for one request, queue included (default 600)");
   if (Status parsed = p.parse(args); !parsed) {

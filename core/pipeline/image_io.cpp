@@ -2,14 +2,16 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <fstream>
 
-#include "pipeline/atomic_file.h"
+#include "common/atomic_file.h"
 #include "pipeline/png_chunks.h"
+#include "pipeline/webp_codec.h"
 #include "pipeline/stb_wrappers.h"
 
 namespace fd {
@@ -29,15 +31,39 @@ void appendBytes(void* context, void* data, int size) {
   out->insert(out->end(), bytes, bytes + size);
 }
 
+// Every format's encoder; the settings go where the format keeps them
+// (WebP: nowhere, see the header).
+Result<std::vector<uint8_t>> encodeWithSettings(const uint8_t* rgb, int width, int height, ImageFormat format,
+                                                int quality, const ImageSettings* settings) {
+  switch (format) {
+    case ImageFormat::Jpeg:
+      return encodeJpeg(rgb, width, height, std::max(1, quality), settings ? settingsToJson(*settings) : "");
+    case ImageFormat::Webp:
+      return encodeWebp(rgb, width, height, quality);
+    case ImageFormat::Png: break;
+  }
+  return encodePng(rgb, width, height, settings ? settingsTextChunks(*settings) : std::vector<PngTextChunk>{});
+}
+
 }  // namespace
 
 const char* imageFormatExtension(ImageFormat format) {
-  return format == ImageFormat::Jpeg ? "jpg" : "png";
+  switch (format) {
+    case ImageFormat::Jpeg: return "jpg";
+    case ImageFormat::Webp: return "webp";
+    case ImageFormat::Png: break;
+  }
+  return "png";
+}
+
+const char* imageFormatName(ImageFormat format) {
+  return format == ImageFormat::Jpeg ? "jpeg" : imageFormatExtension(format);
 }
 
 std::optional<ImageFormat> imageFormatFromName(const std::string& name) {
   if (name == "png") return ImageFormat::Png;
   if (name == "jpeg" || name == "jpg") return ImageFormat::Jpeg;
+  if (name == "webp") return ImageFormat::Webp;
   return std::nullopt;
 }
 
@@ -70,14 +96,18 @@ Result<std::vector<uint8_t>> encodeJpeg(const uint8_t* rgb, int width, int heigh
 }
 
 Result<std::vector<uint8_t>> encodeImage(const uint8_t* rgb, int width, int height, ImageFormat format,
-                                         const ImageSettings& settings, int jpegQuality) {
-  if (format == ImageFormat::Jpeg) return encodeJpeg(rgb, width, height, jpegQuality, settingsToJson(settings));
-  return encodePng(rgb, width, height, settingsTextChunks(settings));
+                                         const ImageSettings& settings, int quality) {
+  return encodeWithSettings(rgb, width, height, format, quality, &settings);
+}
+
+Result<std::vector<uint8_t>> encodeImagePlain(const uint8_t* rgb, int width, int height, ImageFormat format,
+                                              int quality) {
+  return encodeWithSettings(rgb, width, height, format, quality, nullptr);
 }
 
 Status saveImage(const std::string& path, const uint8_t* rgb, int width, int height, ImageFormat format,
-                 const ImageSettings& settings, int jpegQuality) {
-  auto bytes = encodeImage(rgb, width, height, format, settings, jpegQuality);
+                 const ImageSettings& settings, int quality) {
+  auto bytes = encodeImage(rgb, width, height, format, settings, quality);
   if (!bytes) return bytes.error();
   return writeFileAtomically(path, *bytes);
 }
@@ -86,6 +116,12 @@ Result<DecodedImage> decodeImage(const std::vector<uint8_t>& bytes) {
   if (bytes.empty() || bytes.size() > size_t(INT32_MAX))
     return makeError(ErrorKind::Io, "image data is empty or too large");
   DecodedImage image;
+  if (looksLikeWebp(bytes)) {  // stb has no WebP reader
+    auto rgb = decodeWebp(bytes, image.width, image.height);
+    if (!rgb) return rgb.error();
+    image.rgb = std::move(*rgb);
+    return image;
+  }
   unsigned char* raw = fd_stb_decode_rgb(bytes.data(), static_cast<int>(bytes.size()), &image.width, &image.height);
   if (!raw) return makeError(ErrorKind::Io, "cannot decode the image (unknown format or damaged file)");
   image.rgb.assign(raw, raw + size_t(image.width) * size_t(image.height) * 3);

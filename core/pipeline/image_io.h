@@ -1,7 +1,8 @@
 #pragma once
 // 8-bit RGB images in and out: PNG with text chunks carrying the settings,
-// JPEG with the settings in a comment, read-back helpers for tests, the
-// image library and the UI. Torch-free (the service and the UI use it).
+// JPEG with the settings in a comment, WebP (no settings inside: the
+// library keeps the PNG), read-back helpers for tests, the image library
+// and the UI. Torch-free (the service and the UI use it).
 
 #include <cstdint>
 #include <map>
@@ -14,9 +15,10 @@
 
 namespace fd {
 
-enum class ImageFormat { Png, Jpeg };
-const char* imageFormatExtension(ImageFormat format);  // "png", "jpg"
-std::optional<ImageFormat> imageFormatFromName(const std::string& name);  // png, jpeg, jpg
+enum class ImageFormat { Png, Jpeg, Webp };
+const char* imageFormatExtension(ImageFormat format);  // "png", "jpg", "webp"
+const char* imageFormatName(ImageFormat format);       // "png", "jpeg", "webp" (the API's names)
+std::optional<ImageFormat> imageFormatFromName(const std::string& name);  // png, jpeg, jpg, webp
 
 // One PNG text chunk. Written as tEXt when `text` is plain ASCII, else as
 // an uncompressed iTXt (UTF-8). Keywords: 1-79 printable ASCII characters.
@@ -36,13 +38,17 @@ Result<std::vector<uint8_t>> encodePng(const uint8_t* rgb, int width, int height
 Result<std::vector<uint8_t>> encodeJpeg(const uint8_t* rgb, int width, int height, int quality,
                                         const std::string& comment = {});
 
-// PNG with settingsTextChunks, or JPEG with settingsToJson as its comment.
+// PNG with settingsTextChunks, JPEG with settingsToJson as its comment, or
+// WebP. `quality` (0..100; JPEG's 0 is 1) applies to JPEG and WebP.
 Result<std::vector<uint8_t>> encodeImage(const uint8_t* rgb, int width, int height,
                                          ImageFormat format, const ImageSettings& settings,
-                                         int jpegQuality = 95);
-// encodeImage, then written atomically (see atomic_file.h).
+                                         int quality = 95);
+// The same without any metadata (previews, partial images).
+Result<std::vector<uint8_t>> encodeImagePlain(const uint8_t* rgb, int width, int height, ImageFormat format,
+                                              int quality = 95);
+// encodeImage, then written atomically (see common/atomic_file.h).
 Status saveImage(const std::string& path, const uint8_t* rgb, int width, int height,
-                 ImageFormat format, const ImageSettings& settings, int jpegQuality = 95);
+                 ImageFormat format, const ImageSettings& settings, int quality = 95);
 
 // Every tEXt, zTXt and iTXt chunk of a PNG (keyword -> UTF-8 text). Io
 // errors name the file; a malformed file (bad signature, chunk past the end,
@@ -57,7 +63,7 @@ struct DecodedImage {
   int height = 0;
   std::vector<uint8_t> rgb;  // width*height*3
 };
-// PNG, JPEG, BMP, ... converted to 8-bit RGB.
+// PNG, JPEG, WebP, BMP, ... converted to 8-bit RGB.
 Result<DecodedImage> decodeImage(const std::vector<uint8_t>& bytes);
 Result<DecodedImage> readImageFile(const std::string& path);
 Result<std::vector<uint8_t>> readFileBytes(const std::string& path);

@@ -30,9 +30,13 @@ std::string formatNumber(double value) {
 
 std::string parametersText(const ImageSettings& s) {
   std::ostringstream out;
-  out << s.prompt << "\nSteps: " << s.steps << ", Sampler: " << s.sampler << ", Seed: " << s.seed
+  out << s.prompt;
+  for (const auto& [name, scale] : s.loras) out << " <lora:" << name << ":" << formatNumber(scale) << ">";
+  out << "\nSteps: " << s.steps << ", Sampler: " << s.sampler << ", Seed: " << s.seed
       << ", Size: " << s.width << "x" << s.height << ", Model: " << s.model;
   if (s.guidance) out << ", Distilled CFG Scale: " << formatNumber(*s.guidance);
+  if (s.strength) out << ", Denoising strength: " << formatNumber(*s.strength);
+  if (s.inpaint) out << ", Inpaint: masked";
   return out.str();
 }
 
@@ -53,6 +57,16 @@ std::string settingsToJson(const ImageSettings& s) {
   j["version"] = s.version;
   j["created"] = s.createdAt;
   j["seconds"] = std::round(s.seconds * 1000.0) / 1000.0;
+  if (!s.loras.empty()) {
+    auto list = nlohmann::ordered_json::array();
+    for (const auto& [name, scale] : s.loras) list.push_back({{"name", name}, {"scale", scale}});
+    j["loras"] = list;
+  }
+  if (s.strength) {
+    j["strength"] = *s.strength;
+    j["source_image"] = s.sourceImage;
+    j["inpaint"] = s.inpaint;
+  }
   // Prompts may hold any UTF-8; replace invalid bytes rather than throw.
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
@@ -101,6 +115,19 @@ Result<ImageSettings> settingsFromJson(const std::string& text) {
   optionalString("created", s.createdAt);
   auto seconds = j.find("seconds");
   if (seconds != j.end() && seconds->is_number()) s.seconds = seconds->get<double>();
+  auto strength = j.find("strength");
+  if (strength != j.end() && strength->is_number()) s.strength = strength->get<double>();
+  optionalString("source_image", s.sourceImage);
+  auto loras = j.find("loras");
+  if (loras != j.end() && loras->is_array()) {
+    for (const auto& item : *loras) {
+      if (item.is_object() && item.contains("name") && item["name"].is_string() && item.contains("scale") &&
+          item["scale"].is_number())
+        s.loras.emplace_back(item["name"].get<std::string>(), item["scale"].get<double>());
+    }
+  }
+  auto inpaint = j.find("inpaint");
+  if (inpaint != j.end() && inpaint->is_boolean()) s.inpaint = inpaint->get<bool>();
   return s;
 }
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <random>
 
+#include "lora/lora_apply.h"
 #include "models/autoencoder.h"
 #include "pipeline/device_selection.h"
 #include "pipeline/host_memory.h"
@@ -14,6 +15,7 @@
 #include "pipeline/model_loader.h"
 #include "pipeline/pipeline_errors.h"
 #include "pipeline/request_validation.h"
+#include "pipeline/source_image.h"
 #include "pipeline/text_conditioner.h"
 #include "sampling/flux_sampler.h"
 #include "sampling/latent_preview.h"
@@ -75,10 +77,28 @@ struct Pipeline::Impl {
   LoadedModels models;
   ModelInfo info;
   std::unique_ptr<TextConditioner> text;
+  std::vector<LoraSpec> appliedLoras;  // on the transformer now
+  LoraReport appliedReport;
 
+  // Puts the request's LoRAs on the transformer (nothing to do when they
+  // are the ones already there). On failure the transformer is the base.
+  Status useLoras(const std::vector<LoraSpec>& loras);
   Result<GenerationResult> run(const GenerationRequest& request, const ProgressCallback& progress,
                                const CancelCheck& cancel, FailureContext& context);
 };
+
+Status Pipeline::Impl::useLoras(const std::vector<LoraSpec>& loras) {
+  if (loras == appliedLoras) return Status::success();
+  clearLoras(*models.flux);
+  appliedLoras.clear();
+  appliedReport = {};
+  if (loras.empty()) return Status::success();
+  auto report = applyLoras(*models.flux, loras);
+  if (!report) return report.error();
+  appliedLoras = loras;
+  appliedReport = std::move(*report);
+  return Status::success();
+}
 
 Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Pipeline::~Pipeline() = default;
@@ -172,6 +192,10 @@ Result<GenerationResult> Pipeline::Impl::run(const GenerationRequest& request, c
   result.textCacheHit = encoded->cacheHit;
   if (cancelled()) return cancelledError("after encoding the prompt");
 
+  context.stage = "applying the LoRAs";
+  if (auto s = useLoras(request.loras); !s) return s.error();
+  result.loras = appliedReport;
+
   // Denoising: the whole batch at once, image i with seed + i.
   context.stage = "denoising";
   SamplingOptions sampling;
@@ -186,6 +210,29 @@ Result<GenerationResult> Pipeline::Impl::run(const GenerationRequest& request, c
   // the same seed gives the same start whatever the CPU computes in.
   sampling.noiseDtype = placement.fluxDtype;
   sampling.device = placement.device;
+
+  // Image-to-image / inpainting: the input, scaled and cropped to the
+  // request's size, encoded once for the whole batch.
+  std::optional<PreparedSource> source;
+  if (request.source) {
+    context.stage = "encoding the input image";
+    if (!models.autoencoder->params().has_encoder)
+      return makeError(ErrorKind::ModelInvalid,
+                       "this model's autoencoder file holds only the decoder; image-to-image and inpainting need "
+                       "the full autoencoder (ae.safetensors or the diffusers vae folder)");
+    Progress encoding;
+    encoding.stage = Stage::EncodingText;
+    encoding.message = "encoding the input image";
+    report(encoding);
+    source = prepareSource(*request.source, request.width, request.height,
+                           models.autoencoder->downsamplingFactor());
+    sampling.imageLatent = models.autoencoder->encode(source->image).to(torch::kFloat32);  // (1, 16, H/8, W/8)
+    sampling.strength = effectiveStrength(request);
+    sampling.latentMask = source->latentMask;  // (1, 1, H/8, W/8) or undefined
+    result.request.strength = sampling.strength;
+    if (cancelled()) return cancelledError("after encoding the input image");
+    context.stage = "denoising";
+  }
   auto onStep = [&](const StepInfo& step) {
     result.times.stepSeconds.push_back(step.seconds);
     if (progress) {
@@ -196,7 +243,9 @@ Result<GenerationResult> Pipeline::Impl::run(const GenerationRequest& request, c
       p.stepSeconds = step.seconds;
       p.fraction = double(step.step) / double(step.totalSteps);
       p.message = "step " + std::to_string(step.step) + " of " + std::to_string(step.totalSteps);
-      p.preview = std::make_shared<LatentPreview>(latentPreview(step.packedLatent, step.width, step.height));
+      // The preview shows where the step is heading (x0), not the noisy latent.
+      const auto denoised = denoisedEstimate(step.packedLatent, step.prediction, step.tPrev);  // (B, L_img, 64)
+      p.preview = std::make_shared<LatentPreview>(latentPreview(denoised, step.width, step.height));
       progress(p);
     }
     return !cancelled();
@@ -228,6 +277,7 @@ Result<GenerationResult> Pipeline::Impl::run(const GenerationRequest& request, c
     image.seed = seed + uint64_t(i);
     const auto* bytes = rgb.data_ptr<uint8_t>();
     image.rgb.assign(bytes, bytes + rgb.numel());
+    if (source) keepUnmaskedPixels(image.rgb, *source);  // inpainting: outside the mask, the input exactly
     result.images.push_back(std::move(image));
   }
   syncIfCuda(placement.device);

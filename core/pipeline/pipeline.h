@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "common/result.h"
+#include "lora/lora_spec.h"  // LoraSpec, LoraReport
+#include "sampling/preview_image.h"  // LatentPreview
 #include "weights/model_location.h"  // ModelLocation
 
 namespace fd {
@@ -36,6 +38,27 @@ struct EngineOptions {
   int cpuThreads = 0;  // 0: one per core
 };
 
+// Field by field (a change means loading again, service/pipeline_engine).
+// C++17 has no defaulted ==; the size check makes a new field fail to
+// compile until it is compared here too.
+inline bool operator==(const EngineOptions& a, const EngineOptions& b) {
+  static_assert(sizeof(EngineOptions) == sizeof(DevicePreference) + sizeof(DtypePreference) +
+                                             sizeof(MemoryMode) + sizeof(int),
+                "compare the new field of EngineOptions");
+  return a.device == b.device && a.dtype == b.dtype && a.memory == b.memory && a.cpuThreads == b.cpuThreads;
+}
+inline bool operator!=(const EngineOptions& a, const EngineOptions& b) { return !(a == b); }
+
+// The picture an image-to-image or inpainting request starts from, any
+// size: the pipeline scales it to cover the request's size and crops the
+// middle (source_image.h).
+struct SourceImage {
+  int width = 0, height = 0;
+  std::vector<uint8_t> rgb;   // width*height*3, RGB8, row-major
+  std::vector<uint8_t> mask;  // inpainting: width*height bytes, nonzero = repaint; empty: img2img
+  std::string name;           // where it came from (a file name), recorded with the result
+};
+
 struct GenerationRequest {
   std::string prompt;
   int width = 1024;
@@ -44,15 +67,25 @@ struct GenerationRequest {
   std::optional<uint64_t> seed;    // image i uses seed + i; none: random, reported
   int steps = 0;                   // 0: the model's default (schnell 4)
   std::optional<double> guidance;  // guidance-distilled (dev) models only
+  // Image-to-image / inpainting: the input (null: text-to-image) and how
+  // much of it is redrawn, 0..1 (unset: kDefaultStrength / kDefaultInpaintStrength).
+  std::shared_ptr<const SourceImage> source;
+  std::optional<double> strength;
+  // LoRA adapters on the transformer for this request (applied when they
+  // differ from the previous request's, removed when absent).
+  std::vector<LoraSpec> loras;
 };
+
+inline constexpr double kDefaultStrength = 0.85;        // image-to-image (diffusers' default)
+inline constexpr double kDefaultInpaintStrength = 1.0;  // inpainting: the masked area is redrawn
+// The strength a request runs with.
+inline double effectiveStrength(const GenerationRequest& request) {
+  if (request.strength) return *request.strength;
+  return request.source && !request.source->mask.empty() ? kDefaultInpaintStrength : kDefaultStrength;
+}
 
 enum class Stage { Loading, EncodingText, Denoising, Decoding, Done };
 const char* stageName(Stage stage);
-
-struct LatentPreview {
-  int width = 0, height = 0;  // in pixels
-  std::vector<uint8_t> rgb;   // width*height*3, one image (the first of the batch)
-};
 
 struct Progress {
   Stage stage = Stage::Loading;
@@ -61,7 +94,7 @@ struct Progress {
   double stepSeconds = 0;   // time of the step just finished
   double fraction = 0;      // 0..1 for loading
   std::string message;      // e.g. "loading transformer (bf16, cuda)"
-  std::shared_ptr<const LatentPreview> preview;  // Denoising only, may be null
+  std::shared_ptr<const LatentPreview> preview;  // Denoising only (every image of the batch), may be null
 };
 
 using ProgressCallback = std::function<void(const Progress&)>;
@@ -96,6 +129,7 @@ struct GenerationResult {
   StageTimes times;
   std::string modelName;
   bool textCacheHit = false;
+  LoraReport loras;  // what each LoRA file matched (empty without LoRAs)
 };
 
 struct ComponentReport {

@@ -1,5 +1,7 @@
 #include "pipeline/result_settings.h"
 
+#include <filesystem>
+
 namespace fd {
 
 ImageSettings imageSettingsFor(const GenerationResult& result, size_t index, const ModelInfo& model) {
@@ -11,6 +13,12 @@ ImageSettings imageSettingsFor(const GenerationResult& result, size_t index, con
   s.seed = index < result.images.size() ? result.images[index].seed : r.seed.value_or(0) + index;
   s.steps = r.steps;
   if (model.guidanceDistilled) s.guidance = r.guidance;
+  if (r.source) {
+    s.strength = effectiveStrength(r);
+    s.sourceImage = r.source->name;
+    s.inpaint = !r.source->mask.empty();
+  }
+  for (const LoraSpec& lora : r.loras) s.loras.emplace_back(std::filesystem::path(lora.path).stem().string(), lora.scale);
   s.model = model.name;
   s.modelId = model.id;
   s.dtype = model.dtype;

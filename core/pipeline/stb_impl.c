@@ -43,6 +43,11 @@ unsigned char* fd_stb_decode_rgb(const unsigned char* bytes, int length, int* wi
   return stbi_load_from_memory(bytes, length, width, height, &channels, 3);
 }
 
+unsigned char* fd_stb_decode_rgba(const unsigned char* bytes, int length, int* width, int* height,
+                                  int* channelsInFile) {
+  return stbi_load_from_memory(bytes, length, width, height, channelsInFile, 4);
+}
+
 char* fd_stb_zlib_decode(const char* bytes, int length, int* outLength) {
   return stbi_zlib_decode_malloc(bytes, length, outLength);
 }

@@ -19,6 +19,11 @@ int fd_stb_jpeg_to_func(fd_stb_write_fn* write, void* context, const unsigned ch
 // Any format stb_image reads, converted to 8-bit RGB; null on failure.
 unsigned char* fd_stb_decode_rgb(const unsigned char* bytes, int length, int* width, int* height);
 
+// The same as 8-bit RGBA; `channelsInFile` tells whether the file had alpha
+// (2 or 4 channels).
+unsigned char* fd_stb_decode_rgba(const unsigned char* bytes, int length, int* width, int* height,
+                                  int* channelsInFile);
+
 // Inflates a zlib stream (zTXt / compressed iTXt chunks); null on failure.
 char* fd_stb_zlib_decode(const char* bytes, int length, int* outLength);
 

@@ -39,6 +39,12 @@ Status checkOptions(const TextConditioning& text, const SamplingOptions& options
   return Status::success();
 }
 
+// A clean latent brought to timestep t with the given noise (the
+// scheduler's scale_noise, sigma = t).
+torch::Tensor noiseTo(const torch::Tensor& clean, const torch::Tensor& noise, double t) {
+  return noise * t + clean * (1.0 - t);
+}
+
 }  // namespace
 
 Result<PreparedInputs> prepareSampling(const TextConditioning& text, const SamplingOptions& options) {
@@ -60,6 +66,26 @@ Result<PreparedInputs> prepareSampling(const TextConditioning& text, const Sampl
     in.txtIds = makeTextIds(batch, in.txt.size(1), options.device);
     in.vec = repeatToBatch(text.vec, batch).to(latentOptions);
     in.timesteps = getSchedule(options.steps, in.img.size(1), options.shift);
+    if (options.imageLatent.defined()) {
+      const auto expected = std::vector<int64_t>{1, in.noise.size(1), in.noise.size(2), in.noise.size(3)};
+      if (options.imageLatent.sizes().vec() != expected)
+        return badRequest("the input image's latent has the wrong shape for this size");
+      in.firstStep = img2imgFirstStep(options.steps, options.strength);
+      if (in.firstStep >= options.steps)
+        return badRequest("strength " + std::to_string(options.strength) + " leaves no denoising step of " +
+                          std::to_string(options.steps));
+      // Packed like the noise, one copy per image: (B, L_img, 64).
+      in.imageLatent = packLatents(options.imageLatent.to(torch::kFloat32)).expand({batch, -1, -1})
+                           .to(latentOptions).contiguous();
+      const double t = in.timesteps[size_t(in.firstStep)];
+      in.packedNoise = in.img;
+      // Strength 1 starts at t = 1: the noise itself, untouched (bitwise text-to-image).
+      if (in.firstStep > 0) in.img = noiseTo(in.imageLatent, in.img, t);
+      if (options.latentMask.defined()) {
+        auto mask = options.latentMask.to(torch::kFloat32).expand({1, in.noise.size(1), -1, -1});  // (1, 16, h, w)
+        in.latentMask = packLatents(mask).expand({batch, -1, -1}).to(latentOptions).contiguous();  // (B, L_img, 64)
+      }
+    }
     return in;
   } catch (const std::bad_alloc&) {
     return makeError(ErrorKind::OutOfMemory, "sampling: out of memory while preparing the inputs");
@@ -89,22 +115,29 @@ Result<torch::Tensor> sampleLatents(FluxModel& model, const TextConditioning& te
     auto img = in.img;
     // The guidance vector is always passed; models without a guidance embedding ignore it.
     const auto guidanceVec = torch::full({batch}, options.guidance, img.options());
-    for (int i = 0; i < options.steps; ++i) {
+    // Steps are reported counted from the first one run (image-to-image skips some).
+    const int runSteps = options.steps - in.firstStep;
+    for (int i = in.firstStep; i < options.steps; ++i) {
       const auto start = std::chrono::steady_clock::now();
       const double tCurr = in.timesteps[i], tPrev = in.timesteps[i + 1];
       const auto tVec = torch::full({batch}, tCurr, img.options());  // (B,)
       const auto pred = model->forward(img, in.imgIds, in.txt, in.txtIds, tVec, in.vec, guidanceVec);
       // Euler step; the difference is taken in double and applied in img's dtype.
       img = img + pred * (tPrev - tCurr);
+      if (in.latentMask.defined()) {
+        // Inpainting: outside the mask, the input noised to where this step arrived.
+        const auto kept = noiseTo(in.imageLatent, in.packedNoise, tPrev);
+        img = kept * (1.0 - in.latentMask) + img * in.latentMask;  // (B, L_img, 64)
+      }
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (onStep) {
-        const StepInfo info{i + 1, options.steps, seconds, img, options.width, options.height,
+        const int step = i - in.firstStep + 1;
+        const StepInfo info{step, runSteps, seconds, img, options.width, options.height,
                             pred, tVec, tCurr, tPrev};
         if (!onStep(info))
-          return makeError(ErrorKind::Cancelled, "sampling cancelled after step " +
-                                                     std::to_string(i + 1) + " of " +
-                                                     std::to_string(options.steps));
+          return makeError(ErrorKind::Cancelled, "sampling cancelled after step " + std::to_string(step) + " of " +
+                                                     std::to_string(runSteps));
       }
     }
     return unpackLatents(img.to(torch::kFloat32), options.height, options.width);  // (B, 16, H/8, W/8)

@@ -29,6 +29,19 @@ struct SamplingOptions {
   torch::ScalarType noiseDtype = torch::kFloat32;  // dtype the noise is drawn in (CLI: bf16)
   torch::Device device = torch::kCPU;
   int imagesPerSeed = 1;            // get_noise(num_samples=imagesPerSeed) per seed
+
+  // Image-to-image (diffusers' FluxImg2ImgPipeline): the encoded input
+  // image (1, 16, h, w) in the sampler's latent space (scale_factor *
+  // (mean - shift_factor)); undefined for text-to-image. The loop starts at
+  // the first kept timestep t of the normal schedule (img2imgFirstStep) from
+  // t * noise + (1 - t) * imageLatent, with the same noise text-to-image
+  // draws for the seed, so strength 1 is text-to-image exactly.
+  torch::Tensor imageLatent;
+  double strength = 1.0;
+  // Inpainting (FluxInpaintPipeline): (1, 1, h, w) on the latent grid, 1 =
+  // repaint, 0 = keep. After each step the kept area is the input's latent
+  // noised to the next timestep (at the end: the input's latent itself).
+  torch::Tensor latentMask;
 };
 
 struct StepInfo {
@@ -56,6 +69,10 @@ struct PreparedInputs {
   torch::Tensor txtIds;   // (B, L_txt, 3) float32 zeros
   torch::Tensor vec;      // (B, vec_in_dim) options.dtype
   std::vector<double> timesteps;  // steps + 1 values, 1 -> 0
+  int firstStep = 0;              // image-to-image: timesteps before this index are skipped
+  torch::Tensor imageLatent;      // (B, L_img, 64) packed input latent, or undefined
+  torch::Tensor packedNoise;      // (B, L_img, 64) the noise as drawn (image-to-image only)
+  torch::Tensor latentMask;       // (B, L_img, 64) packed inpainting mask, or undefined
 };
 Result<PreparedInputs> prepareSampling(const TextConditioning& text, const SamplingOptions& options);
 

@@ -23,20 +23,26 @@ constexpr float kLatentRgbBias[3] = {-0.0329f, -0.0718f, -0.0851f};
 
 LatentPreview latentPreview(const torch::Tensor& packed, int width, int height) {
   torch::NoGradGuard noGrad;
-  auto latent = unpackLatents(packed.slice(0, 0, 1).to(torch::kFloat32), height, width)[0];  // (16, h, w)
-  TORCH_CHECK(latent.size(0) == 16, "latentPreview expects 16 latent channels, got ", latent.size(0));
+  auto latent = unpackLatents(packed.to(torch::kFloat32), height, width);  // (B, 16, h, w)
+  TORCH_CHECK(latent.size(1) == 16, "latentPreview expects 16 latent channels, got ", latent.size(1));
   const auto options = torch::TensorOptions(torch::kFloat32).device(latent.device());
   auto factors = torch::from_blob(const_cast<float*>(&kLatentRgbFactors[0][0]), {16, 3}, torch::kFloat32)
                      .to(options);
   auto bias = torch::from_blob(const_cast<float*>(kLatentRgbBias), {3}, torch::kFloat32).to(options);
-  auto rgb = torch::matmul(latent.permute({1, 2, 0}), factors) + bias;  // (h, w, 3), about [-1, 1]
+  auto rgb = torch::matmul(latent.permute({0, 2, 3, 1}), factors) + bias;  // (B, h, w, 3), about [-1, 1]
   auto bytes = ((rgb + 1.0) * 127.5).clamp(0, 255).to(torch::kUInt8).contiguous().cpu();
 
   LatentPreview preview;
-  preview.height = static_cast<int>(bytes.size(0));
-  preview.width = static_cast<int>(bytes.size(1));
+  preview.count = static_cast<int>(bytes.size(0));
+  preview.height = static_cast<int>(bytes.size(1));
+  preview.width = static_cast<int>(bytes.size(2));
   preview.rgb.assign(bytes.data_ptr<uint8_t>(), bytes.data_ptr<uint8_t>() + bytes.numel());
   return preview;
+}
+
+torch::Tensor denoisedEstimate(const torch::Tensor& packedAfterStep, const torch::Tensor& prediction, double t) {
+  torch::NoGradGuard noGrad;
+  return packedAfterStep.to(torch::kFloat32) - prediction.to(torch::kFloat32) * t;  // (B, L_img, 64)
 }
 
 }  // namespace fd

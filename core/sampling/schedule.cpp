@@ -1,5 +1,7 @@
 #include "sampling/schedule.h"
 
+#include <algorithm>
+
 #include <torch/torch.h>
 
 #include <cmath>
@@ -30,6 +32,12 @@ std::vector<double> getSchedule(int numSteps, int64_t imageSeqLen, bool shift,
   const float* data = values.data_ptr<float>();
   for (int64_t i = 0; i < values.numel(); ++i) out[i] = data[i];
   return out;
+}
+
+int img2imgFirstStep(int steps, double strength) {
+  // In double precision, as the reference's python floats (4 * 0.85 = 3.4 -> 0).
+  const double initSteps = std::min(double(steps) * strength, double(steps));
+  return int(std::max(double(steps) - initSteps, 0.0));
 }
 
 }  // namespace fd

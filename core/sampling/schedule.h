@@ -24,4 +24,10 @@ double scheduleMu(int64_t imageSeqLen, const ScheduleShift& shift = {});
 std::vector<double> getSchedule(int numSteps, int64_t imageSeqLen, bool shift,
                                 const ScheduleShift& params = {});
 
+// Image-to-image: how many of the schedule's first steps a `strength`
+// (0..1) skips, as diffusers' Flux img2img/inpaint pipelines compute
+// t_start: int(max(steps - min(steps * strength, steps), 0)). The sampler
+// starts at timestep index firstStep; steps - firstStep steps run.
+int img2imgFirstStep(int steps, double strength);
+
 }  // namespace fd

@@ -1,6 +1,7 @@
 #include "service/api_error.h"
 
 #include <nlohmann/json.hpp>
+#include <utility>
 
 namespace fd::api {
 
@@ -13,6 +14,15 @@ std::string errorBody(const ApiError& error) {
   e["code"] = error.code.empty() ? nlohmann::json(nullptr) : nlohmann::json(error.code);
   // Messages may quote client text: never let a stray byte throw here.
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+ApiError makeApiError(int status, std::string message, std::string code, std::string type) {
+  ApiError error;
+  error.status = status;
+  error.message = std::move(message);
+  error.code = std::move(code);
+  error.type = std::move(type);
+  return error;
 }
 
 ApiError badField(const std::string& param, const std::string& message, const std::string& code) {

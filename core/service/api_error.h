@@ -18,6 +18,8 @@ struct ApiError {
 
 std::string errorBody(const ApiError& error);
 
+ApiError makeApiError(int status, std::string message, std::string code,
+                      std::string type = "invalid_request_error");
 // 400 for a bad field, naming it.
 ApiError badField(const std::string& param, const std::string& message, const std::string& code = "invalid_value");
 // The default error for a status httplib produced by itself (no handler):

@@ -1,11 +1,13 @@
 #include "service/api_response.h"
 
-#include <algorithm>
 #include <QByteArray>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "service/api_model_names.h"
+#include "pipeline/request_limits.h"
 #include "pipeline/result_settings.h"
+#include "service/api_json.h"
+#include "service/api_model_names.h"
 
 namespace fd::api {
 
@@ -13,57 +15,70 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 json modelObject(const ModelInfo& model, int64_t created) {
+  const RequestLimits& limits = kRequestLimits;
   return json{{"id", apiModelId(model)},
               {"object", "model"},
               {"created", created},
-              {"owned_by", model.isDemo ? "fluxdesk" : "black-forest-labs"}};
+              {"owned_by", model.isDemo ? "fluxdesk" : "black-forest-labs"},
+              {"limits",
+               {{"min_side", limits.minSide},
+                {"max_side", limits.maxSide},
+                {"side_multiple", limits.sideMultiple},
+                {"max_images", limits.maxImagesPerRequest},
+                {"max_prompt_characters", limits.maxPromptCodePoints},
+                {"default_steps", model.defaultSteps},
+                {"max_steps", model.maxSteps}}}};
 }
 
 }  // namespace
 
-Result<std::string> imagesResponseBody(const GenerationResult& result, const ModelInfo& model, ImageFormat format,
-                                       int jpegQuality, int64_t created) {
+Result<std::string> base64Image(const uint8_t* rgb, int width, int height, const ImageSettings* settings,
+                                const OutputOptions& output) {
+  Result<std::vector<uint8_t>> encoded =
+      settings ? encodeImage(rgb, width, height, output.format, *settings, output.compression)
+               : encodeImagePlain(rgb, width, height, output.format, output.compression);
+  if (!encoded) return encoded.error();
+  const QByteArray raw =
+      QByteArray::fromRawData(reinterpret_cast<const char*>(encoded->data()), qsizetype(encoded->size()));
+  return raw.toBase64().toStdString();
+}
+
+int64_t promptTokens(const GenerationResult& result) {
+  return std::min(result.prompt.t5Tokens, result.prompt.t5Limit);
+}
+
+int64_t imageTokens(int width, int height) { return int64_t(width / 16) * (height / 16); }
+
+Result<std::string> imagesResponseBody(const GenerationResult& result, const ModelInfo& model,
+                                       const OutputOptions& output, int64_t created) {
   json data = json::array();
   std::string size;
+  int64_t outputTokens = 0;
   for (size_t i = 0; i < result.images.size(); ++i) {
     const GeneratedImage& image = result.images[i];
-    Result<std::vector<uint8_t>> encoded = encodeImage(image.rgb.data(), image.width, image.height, format,
-                                                       imageSettingsFor(result, i, model), jpegQuality);
+    const ImageSettings settings = imageSettingsFor(result, i, model);
+    Result<std::string> encoded = base64Image(image.rgb.data(), image.width, image.height, &settings, output);
     if (!encoded) return encoded.error();
-    const QByteArray raw = QByteArray::fromRawData(reinterpret_cast<const char*>(encoded->data()),
-                                                   qsizetype(encoded->size()));
-    data.push_back(json{{"b64_json", raw.toBase64().toStdString()},
-                        {"revised_prompt", result.request.prompt},
-                        {"seed", image.seed}});
+    data.push_back(json{{"b64_json", std::move(*encoded)}, {"revised_prompt", result.request.prompt}, {"seed", image.seed}});
     size = std::to_string(image.width) + "x" + std::to_string(image.height);
+    outputTokens += imageTokens(image.width, image.height);
   }
-  // usage as OpenAI reports it for image models: the prompt's tokens after
-  // tokenization (T5's, the encoder that carries the prompt, truncated at
-  // its limit) and one output token per 16x16 latent patch of each image.
-  const int64_t inputTokens = std::min(result.prompt.t5Tokens, result.prompt.t5Limit);
-  int64_t outputTokens = 0;
-  for (const GeneratedImage& image : result.images) outputTokens += int64_t(image.width / 16) * (image.height / 16);
   json body{{"created", created},
             {"background", "opaque"},
-            {"output_format", format == ImageFormat::Png ? "png" : "jpeg"},
-            {"quality", "auto"},
+            {"output_format", imageFormatName(output.format)},
+            {"quality", output.quality},
             {"size", size},
             {"data", std::move(data)},
-            {"usage",
-             {{"input_tokens", inputTokens},
-              {"input_tokens_details", {{"text_tokens", inputTokens}, {"image_tokens", 0}}},
-              {"output_tokens", outputTokens},
-              {"total_tokens", inputTokens + outputTokens}}}};
-  return dump(body);
+            {"usage", usageJson(promptTokens(result), outputTokens)}};
+  if (!output.safetyIdentifier.empty()) body["safety_identifier"] = output.safetyIdentifier;
+  return dumpJson(body);
 }
 
 std::string modelsResponseBody(const ModelInfo& model, int64_t created) {
-  return dump(json{{"object", "list"}, {"data", json::array({modelObject(model, created)})}});
+  return dumpJson(json{{"object", "list"}, {"data", json::array({modelObject(model, created)})}});
 }
 
-std::string modelObjectBody(const ModelInfo& model, int64_t created) { return dump(modelObject(model, created)); }
+std::string modelObjectBody(const ModelInfo& model, int64_t created) { return dumpJson(modelObject(model, created)); }
 
 }  // namespace fd::api

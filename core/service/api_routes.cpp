@@ -2,16 +2,15 @@
 #include <QDateTime>
 #include <QLoggingCategory>
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "service/api_model_names.h"
-#include "service/api_request.h"
 #include "service/api_response.h"
 #include "service/api_security.h"
 #include "service/api_server_impl.h"
+#include "service/http_syntax.h"
+#include "service/multipart_form.h"
 #include "service/job_queue.h"
 
 Q_DECLARE_LOGGING_CATEGORY(lcApi)
@@ -20,9 +19,7 @@ namespace fd {
 
 namespace {
 
-constexpr auto kPollInterval = std::chrono::milliseconds(100);
-
-enum class Route { Generate, Models, Model, Health, Options, Unknown };
+enum class Route { Generate, Edit, Models, Model, Health, Options, Unknown };
 
 bool stripSlash(const std::string& path, const std::string& base) { return path == base || path == base + "/"; }
 
@@ -30,6 +27,7 @@ Route routeOf(const std::string& path) {
   if (stripSlash(path, "/v1/images/generations") || stripSlash(path, "/v1/openai/images/generations")) {
     return Route::Generate;
   }
+  if (stripSlash(path, "/v1/images/edits") || stripSlash(path, "/v1/openai/images/edits")) return Route::Edit;
   if (stripSlash(path, "/v1/models")) return Route::Models;
   if (path.size() > 11 && path.compare(0, 11, "/v1/models/") == 0 && path != "/v1/models/") return Route::Model;
   if (stripSlash(path, "/health")) return Route::Health;
@@ -43,46 +41,6 @@ bool isKnownMethod(const std::string& method) {
   return false;
 }
 
-// The answer to a waiting request, handed over by the queue's worker.
-class Waiter {
- public:
-  void set(const JobOutcome& outcome) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      outcome_ = outcome;
-    }
-    ready_.notify_all();
-  }
-  std::optional<JobOutcome> waitFor(std::chrono::milliseconds duration) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    ready_.wait_for(lock, duration, [this] { return outcome_.has_value(); });
-    return outcome_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::optional<JobOutcome> outcome_;
-};
-
-api::ApiError makeApiError(int status, std::string message, std::string code,
-                           std::string type = "invalid_request_error") {
-  api::ApiError error;
-  error.status = status;
-  error.message = std::move(message);
-  error.code = std::move(code);
-  error.type = std::move(type);
-  return error;
-}
-
-std::string mediaType(const std::string& contentType) {
-  std::string type = contentType.substr(0, contentType.find(';'));
-  type.erase(0, type.find_first_not_of(" \t"));
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
-  std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return type;
-}
-
 void methodNotAllowed(const http::Request& req, http::Response& res, const char* allow) {
   res.setHeader("Allow", allow);
   sendError(res, api::defaultErrorFor(405, req.method, req.path.substr(0, 200)));
@@ -93,7 +51,7 @@ void methodNotAllowed(const http::Request& req, http::Response& res, const char*
 bool ApiServer::Impl::admitHead(const http::Request& req, http::Response& res) {
   const std::string& method = req.method;
   if (!isKnownMethod(method)) {
-    sendError(res, makeApiError(501, "Method " + method.substr(0, 32) + " is not implemented.", "not_implemented"));
+    sendError(res, api::makeApiError(501, "Method " + method.substr(0, 32) + " is not implemented.", "not_implemented"));
     return false;
   }
   if (method == "OPTIONS") return true;  // handlePreflight, with its own checks
@@ -106,7 +64,7 @@ bool ApiServer::Impl::admitHead(const http::Request& req, http::Response& res) {
     sendError(res, api::defaultErrorFor(404, method, req.path.substr(0, 200)));
     return false;
   }
-  if (route == Route::Generate) {
+  if (route == Route::Generate || route == Route::Edit) {
     if (method != "POST") {
       methodNotAllowed(req, res, "POST, OPTIONS");
       return false;
@@ -116,17 +74,30 @@ bool ApiServer::Impl::admitHead(const http::Request& req, http::Response& res) {
     return false;
   }
   if (!admit(req, res, route != Route::Health)) return false;
-  if (route == Route::Generate && mediaType(req.header("Content-Type")) == "multipart/form-data") {
-    sendError(res, makeApiError(415, "The body must be JSON (Content-Type: application/json).", "unsupported_media_type"));
+  if (route == Route::Generate && http::mediaType(req.header("Content-Type")) == "multipart/form-data") {
+    sendError(res, api::makeApiError(415, "The body must be JSON (Content-Type: application/json).", "unsupported_media_type"));
     return false;
+  }
+  if (route == Route::Edit) {
+    // Only a form may be large (the picture and its mask), and only after
+    // the key and Host checks above.
+    if (!http::formBoundary(req.header("Content-Type"))) {
+      sendError(res, api::makeApiError(415,
+                                       "The body must be multipart/form-data with the image file (as the SDKs' "
+                                       "images.edit sends it).",
+                                       "unsupported_media_type"));
+      return false;
+    }
+    res.bodyLimit = config.maxUploadBytes;
   }
   return true;
 }
 
-void ApiServer::Impl::handle(const http::Request& req, http::Response& res, const http::ClientProbe& probe) {
+void ApiServer::Impl::handle(const http::Request& req, http::Response& res, http::Exchange& exchange) {
   if (req.method == "OPTIONS") return handlePreflight(req, res);
   switch (routeOf(req.path)) {
-    case Route::Generate: return handleGenerate(req, res, probe);
+    case Route::Generate: return handleGenerate(req, res, exchange);
+    case Route::Edit: return handleEdit(req, res, exchange);
     case Route::Models: return handleModels(req, res);
     case Route::Model: return handleModel(req, res);
     case Route::Health: return handleHealth(req, res);
@@ -137,11 +108,11 @@ void ApiServer::Impl::handle(const http::Request& req, http::Response& res, cons
 bool ApiServer::Impl::admit(const http::Request& req, http::Response& res, bool needsKey) {
   const std::string host = req.header("Host");
   if (host.empty()) {
-    sendError(res, makeApiError(400, "The Host header is required.", "missing_host"));
+    sendError(res, api::makeApiError(400, "The Host header is required.", "missing_host"));
     return false;
   }
   if (!api::isAllowedHost(host, port, config.host, config.allowedHosts)) {
-    sendError(res, makeApiError(403,
+    sendError(res, api::makeApiError(403,
                                 "This server answers only requests addressed to this machine (Host: localhost or "
                                 "127.0.0.1 with its port); the Host header names another (a guard against DNS "
                                 "rebinding). Add the name to the allowed hosts to use it.",
@@ -151,7 +122,7 @@ bool ApiServer::Impl::admit(const http::Request& req, http::Response& res, bool 
   const std::string origin = req.header("Origin");
   if (!origin.empty()) {
     if (!api::isAllowedOrigin(origin, config.allowedOrigins)) {
-      sendError(res, makeApiError(403, "Requests from web pages are refused unless their origin is in the server's "
+      sendError(res, api::makeApiError(403, "Requests from web pages are refused unless their origin is in the server's "
                                        "allowed origins.",
                                   "origin_not_allowed"));
       return false;
@@ -164,7 +135,7 @@ bool ApiServer::Impl::admit(const http::Request& req, http::Response& res, bool 
     auto key = api::presentedApiKey(req.header("Authorization"), req.header("x-api-key"));
     if (!key || !api::constantTimeEquals(*key, config.apiKey)) {
       res.setHeader("WWW-Authenticate", "Bearer");
-      sendError(res, makeApiError(401,
+      sendError(res, api::makeApiError(401,
                                   key ? "Incorrect API key provided."
                                       : "You didn't provide an API key. Send it as 'Authorization: Bearer KEY' or "
                                         "'x-api-key: KEY'.",
@@ -200,7 +171,7 @@ void ApiServer::Impl::handleModel(const http::Request& req, http::Response& res)
   const std::string id = req.path.substr(std::string("/v1/models/").size());
   const ModelInfo model = queue->modelInfo();
   if (!api::isAcceptedModelName(id, model, queue->engine().isReady())) {
-    api::ApiError error = makeApiError(404, "The model '" + id.substr(0, 100) + "' does not exist here.", "model_not_found");
+    api::ApiError error = api::makeApiError(404, "The model '" + id.substr(0, 100) + "' does not exist here.", "model_not_found");
     error.param = "model";
     sendError(res, error);
     return;
@@ -215,93 +186,6 @@ void ApiServer::Impl::handleHealth(const http::Request& req, http::Response& res
                       {"ready", queue->engine().isReady()},
                       {"queue", {{"pending", queue->pendingCount()}, {"capacity", queue->capacity()}}}};
   sendJson(res, 200, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-}
-
-void ApiServer::Impl::handleGenerate(const http::Request& req, http::Response& res,
-                                     const http::ClientProbe& probe) {
-  // The server read the body within its limits (413 beyond) after
-  // admitHead's checks.
-  const std::string& body = req.body;
-  if (mediaType(req.header("Content-Type")) != "application/json") {
-    sendError(res, makeApiError(415, "The body must be JSON sent with 'Content-Type: application/json'.",
-                                "unsupported_media_type"));
-    return;
-  }
-
-  const ModelInfo model = queue->modelInfo();
-  api::RequestLimits limits;
-  limits.maxPromptChars = config.maxPromptChars;
-  api::ParsedRequest parsed = api::parseImageRequest(body, model, queue->engine().isReady(), limits);
-  if (!parsed.ok()) {
-    sendError(res, parsed.error);
-    return;
-  }
-  const api::ImageRequest& request = *parsed.request;
-  res.logUser = request.user;
-  res.logSize = std::to_string(request.generation.width) + "x" + std::to_string(request.generation.height);
-  res.logN = request.generation.count;
-  if (!request.ignoredFields.empty()) {
-    QStringList names;
-    for (const auto& name : request.ignoredFields) names << QString::fromStdString(name).left(64);
-    qCInfo(lcApi).noquote() << "ignoring unknown request fields:" << names.join(QStringLiteral(", "));
-  }
-
-  auto waiter = std::make_shared<Waiter>();
-  JobQueue::Submission submission =
-      queue->submit(request.generation, job_source::api(), [waiter](const JobOutcome& outcome) { waiter->set(outcome); });
-  if (!submission.ok()) {
-    if (submission.queueFull) {
-      res.setHeader("Retry-After", std::to_string(queue->estimatedWaitSeconds()));
-      sendError(res, makeApiError(429, "The image queue is full (" + std::to_string(queue->capacity()) +
-                                           " jobs). Try again in a few seconds.",
-                                  "queue_full", "rate_limit_error"));
-      return;
-    }
-    sendError(res, api::fromEngineError(submission.error.value_or(Error())));
-    return;
-  }
-
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config.requestTimeoutSeconds);
-  std::optional<JobOutcome> outcome;
-  while (!(outcome = waiter->waitFor(kPollInterval))) {
-    if (stopping) {
-      queue->cancel(submission.id);
-      res.close = true;
-      sendError(res, makeApiError(503, "The server is stopping; the job was cancelled.", "server_stopping", "server_error"));
-      return;
-    }
-    if (probe.clientGone()) {
-      queue->cancel(submission.id);
-      // Nobody reads this; 499 (as nginx logs it) marks the line in the log.
-      sendError(res, makeApiError(499, "The client closed the connection; the job was cancelled.",
-                                  "client_disconnected", "server_error"));
-      return;
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      queue->cancel(submission.id);
-      sendError(res, makeApiError(503, "The image was not ready within " + std::to_string(config.requestTimeoutSeconds) +
-                                           " seconds; the job was cancelled.",
-                                  "timeout", "server_error"));
-      return;
-    }
-  }
-
-  if (outcome->state != JobState::Done) {
-    Error error = outcome->error.value_or(makeError(ErrorKind::Internal, "the job ended without a result"));
-    if (stopping && outcome->state == JobState::Cancelled) {
-      sendError(res, makeApiError(503, "The server is stopping; the job was cancelled.", "server_stopping", "server_error"));
-      return;
-    }
-    sendError(res, api::fromEngineError(error));
-    return;
-  }
-  Result<std::string> answer = api::imagesResponseBody(*outcome->result, queue->modelInfo(), request.outputFormat,
-                                                       request.jpegQuality, QDateTime::currentSecsSinceEpoch());
-  if (!answer) {
-    sendError(res, api::fromEngineError(answer.error()));
-    return;
-  }
-  sendJson(res, 200, answer.value());
 }
 
 }  // namespace fd

@@ -62,7 +62,7 @@ Status ApiServer::start(const ApiServerConfig& config) {
     return makeError(ErrorKind::BadRequest, "the API port must be 0 to 65535, not " + std::to_string(config.port));
   }
   if (config.host.empty()) return makeError(ErrorKind::BadRequest, "the API host is empty");
-  if (config.maxBodyBytes < 1024 || config.maxPromptChars < 1 || config.requestTimeoutSeconds < 1) {
+  if (config.maxBodyBytes < 1024 || config.maxUploadBytes < config.maxBodyBytes || config.requestTimeoutSeconds < 1) {
     return makeError(ErrorKind::BadRequest, "the API limits must be positive (body at least 1024 bytes)");
   }
   impl_->config = config;
@@ -74,8 +74,8 @@ Status ApiServer::start(const ApiServerConfig& config) {
   Impl* impl = impl_.get();
   auto server = std::make_unique<http::Server>(
       limits, [impl](const http::Request& req, http::Response& res) { return impl->admitHead(req, res); },
-      [impl](const http::Request& req, http::Response& res, const http::ClientProbe& probe) {
-        impl->handle(req, res, probe);
+      [impl](const http::Request& req, http::Response& res, http::Exchange& exchange) {
+        impl->handle(req, res, exchange);
       },
       // Statuses the server sets by itself (malformed or oversize requests)
       // get an OpenAI error body too.
@@ -94,6 +94,10 @@ Status ApiServer::start(const ApiServerConfig& config) {
         } else if (res.status == 417) {
           error.message = "Only 'Expect: 100-continue' is supported.";
           error.code = "expectation_failed";
+        } else if (res.status == 503) {
+          error.message = "Too many uploads are being received at once; try again in a few seconds.";
+          error.code = "uploads_busy";
+          res.setHeader("Retry-After", "2");
         } else if (res.status == 505) {
           error.message = "Only HTTP/1.0 and HTTP/1.1 are supported.";
           error.code = "http_version_not_supported";

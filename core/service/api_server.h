@@ -32,7 +32,8 @@ struct ApiServerConfig {
   std::vector<std::string> allowedOrigins;  // CORS; empty: no CORS headers at all
   std::vector<std::string> allowedHosts;    // extra Host header names beyond loopback
   size_t maxBodyBytes = 64 * 1024;
-  int maxPromptChars = 4000;
+  size_t maxUploadBytes = 32ull << 20;  // /v1/images/edits: the picture, its mask and the fields
+  std::string loraFolder;  // where `loras` names its files ("": none)
   int requestTimeoutSeconds = 600;  // waiting plus generating; then 503 and the job is cancelled
 };
 

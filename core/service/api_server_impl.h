@@ -12,8 +12,14 @@
 #include "service/api_error.h"
 #include "service/api_server.h"
 #include "service/http_server.h"
+#include "service/job_types.h"
 
 namespace fd {
+
+namespace api {
+struct ImageRequest;
+class JobWatch;
+}  // namespace api
 
 struct ApiServer::Impl {
   ApiServer* owner = nullptr;
@@ -30,10 +36,22 @@ struct ApiServer::Impl {
   // and key checks; false after filling the answer.
   bool admitHead(const http::Request& req, http::Response& res);
   // A whole request that admitHead let through.
-  void handle(const http::Request& req, http::Response& res, const http::ClientProbe& probe);
+  void handle(const http::Request& req, http::Response& res, http::Exchange& exchange);
   // The Host, Origin and key checks; false after answering the request.
   bool admit(const http::Request& req, http::Response& res, bool needsKey);
-  void handleGenerate(const http::Request& req, http::Response& res, const http::ClientProbe& probe);
+
+  // api_generate.cpp: POST .../images/generations (JSON) and
+  // .../images/edits (multipart/form-data), answered whole or streamed as
+  // server-sent events.
+  void handleGenerate(const http::Request& req, http::Response& res, http::Exchange& exchange);
+  void handleEdit(const http::Request& req, http::Response& res, http::Exchange& exchange);
+  // Queues a parsed request and answers it; `events`: "image_generation" or "image_edit".
+  void runImageRequest(const api::ImageRequest& request, const std::string& events, http::Response& res,
+                       http::Exchange& exchange);
+  void answerGeneration(const api::ImageRequest& request, JobId id, api::JobWatch& watch, http::Response& res,
+                        http::Exchange& exchange);
+  void streamGeneration(const api::ImageRequest& request, const std::string& events, JobId id, api::JobWatch& watch,
+                        http::Response& res, http::Exchange& exchange);
   void handleModels(const http::Request& req, http::Response& res);
   void handleModel(const http::Request& req, http::Response& res);
   void handleHealth(const http::Request& req, http::Response& res);

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -63,8 +64,9 @@ void endpoint(const sockaddr_storage& address, socklen_t length, std::string& ho
 
 }  // namespace
 
-bool ClientProbe::clientGone() const {
+bool Exchange::clientGone() {
   if (gone_ || fd_ < 0) return gone_;
+  if (failed_) return gone_ = true;
   char byte;
   ssize_t n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n > 0) return false;  // a pipelined request waits: the client is there
@@ -75,8 +77,8 @@ bool ClientProbe::clientGone() const {
   socklen_t length = sizeof info;
   if (::getsockopt(fd_, IPPROTO_TCP, TCP_INFO, &info, &length) == 0 && info.tcpi_state == TCP_CLOSE) return gone_ = true;
 #endif
-  if (!fin_) return false;
-  if (!mayProbe_) return gone_ = true;  // HTTP/1.0: a FIN means it left
+  if (!fin_ || streaming_) return false;
+  if (minorVersion_ == 0) return gone_ = true;  // HTTP/1.0: a FIN means it left
   if (!probed_) {
     // Half-closed or gone? An interim answer tells: a closed socket
     // answers it with a reset, a half-closed client reads and skips it.
@@ -88,6 +90,75 @@ bool ClientProbe::clientGone() const {
   }
   return false;
 }
+
+bool Exchange::write(const std::string& data) {
+  if (failed_) return false;
+  if (!sendAll(fd_, data, Clock::now() + writeTimeout_, stopping_)) {
+    failed_ = true;
+    gone_ = true;
+  }
+  return !failed_;
+}
+
+bool Exchange::beginStream(const Response& head) {
+  if (streaming_) return !failed_;
+  streaming_ = true;
+  std::string text = "HTTP/1.1 " + std::to_string(head.status) + " " + reasonPhrase(head.status) + "\r\n";
+  for (const auto& [name, value] : head.headers) {
+    const std::string key = lower(name);
+    if (key == "content-length" || key == "connection" || key == "transfer-encoding") continue;
+    text += name + ": " + value + "\r\n";
+  }
+  text += minorVersion_ >= 1 ? "Transfer-Encoding: chunked\r\n" : "Connection: close\r\n";
+  text += "\r\n";
+  return write(text);
+}
+
+bool Exchange::send(const std::string& data) {
+  if (!streaming_ || data.empty()) return streaming_ && !failed_;
+  if (head_) return !failed_;  // HEAD: headers only
+  if (minorVersion_ == 0) return write(data);
+  char size[32];
+  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  return write(size + data + "\r\n");
+}
+
+bool Exchange::finishStream() {
+  if (!streaming_ || failed_) return false;
+  if (head_ || minorVersion_ == 0) return true;
+  return write("0\r\n\r\n");
+}
+
+// Bytes an upload holds against the server's budget for all uploads, given
+// back when the connection moves on to its next request or goes away (on
+// whatever thread that happens).
+class UploadReservation {
+ public:
+  UploadReservation() = default;
+  UploadReservation(const UploadReservation&) = delete;
+  UploadReservation& operator=(const UploadReservation&) = delete;
+  ~UploadReservation() { release(); }
+
+  bool reserve(std::atomic<size_t>& budget, size_t bytes, size_t limit) {
+    release();
+    size_t used = budget.load();
+    do {
+      if (used + bytes > limit) return false;
+    } while (!budget.compare_exchange_weak(used, used + bytes));
+    budget_ = &budget;
+    bytes_ = bytes;
+    return true;
+  }
+  void release() {
+    if (budget_) budget_->fetch_sub(bytes_);
+    budget_ = nullptr;
+    bytes_ = 0;
+  }
+
+ private:
+  std::atomic<size_t>* budget_ = nullptr;
+  size_t bytes_ = 0;
+};
 
 struct Server::Impl {
   enum class Phase { Idle, Head, Body, Drain };
@@ -115,6 +186,9 @@ struct Server::Impl {
     size_t chunkLeft = 0;
     size_t trailerLines = 0;
     Response pre;  // what admit set (CORS headers)
+    std::string authority;  // of an absolute-form target
+    size_t bodyLimit = 0;   // what Admit allowed this request
+    UploadReservation upload;
 
     void resetRequest() {
       req = Request{};
@@ -130,6 +204,9 @@ struct Server::Impl {
       chunkLeft = 0;
       trailerLines = 0;
       pre = Response{};
+      authority.clear();
+      bodyLimit = 0;
+      upload.release();
     }
   };
 
@@ -150,6 +227,7 @@ struct Server::Impl {
   int listenFd = -1;
   int wake[2] = {-1, -1};
   std::atomic<bool> stopping{false};
+  std::atomic<size_t> uploadsInFlight{0};  // bytes of uploads being read or handled
   std::thread io;
   std::vector<std::thread> workers;
 
@@ -223,11 +301,19 @@ struct Server::Impl {
     }
     if (c.req.target == "*") {
       c.req.path = "*";
-    } else {
-      if (c.req.target[0] != '/') return 400;
-      std::string raw = c.req.target.substr(0, c.req.target.find('?'));
-      if (!decodePath(raw, c.req.path)) return 400;
+      return 0;
     }
+    std::string origin = c.req.target;
+    if (c.req.target[0] != '/') {
+      // absolute-form (RFC 9112 3.2.2), as proxies and some clients send
+      // it: the authority stands in for Host (see headDone).
+      auto split = splitAbsoluteTarget(c.req.target);
+      if (!split) return 400;
+      c.authority = split->first;
+      origin = split->second;
+    }
+    std::string raw = origin.substr(0, origin.find('?'));
+    if (!decodePath(raw, c.req.path)) return 400;
     return 0;
   }
 
@@ -236,6 +322,13 @@ struct Server::Impl {
     Conn& c = *conn;
     Request& req = c.req;
     if (req.headerCount("host") > 1) return 400;  // none: admit answers missing_host
+    if (!c.authority.empty()) {
+      // RFC 9112 3.2.2: the target's authority replaces any Host header.
+      req.headers.erase(std::remove_if(req.headers.begin(), req.headers.end(),
+                                       [](const auto& header) { return header.first == "host"; }),
+                        req.headers.end());
+      req.headers.emplace_back("host", c.authority);
+    }
     const size_t lengths = req.headerCount("content-length");
     const size_t codings = req.headerCount("transfer-encoding");
     if (lengths && codings) return 400;
@@ -268,19 +361,20 @@ struct Server::Impl {
     }
     const std::string expect = lower(trimOws(req.header("expect")));
     if (req.headerCount("expect") > 1 || (!expect.empty() && expect != "100-continue")) return 417;
-    if (c.contentLength > limits.maxBodyBytes) {
-      // admit first: a refused request hears why, not "too large"
-      Response res;
-      if (admit && !admit(req, res)) {
-        finishRefused(conn, std::move(res));
-        return -1;
-      }
-      return 413;
-    }
+    // admit first: a refused request hears why, not "too large"
     Response res;
     if (admit && !admit(req, res)) {
       finishRefused(conn, std::move(res));
       return -1;
+    }
+    c.bodyLimit = res.bodyLimit ? res.bodyLimit : limits.maxBodyBytes;
+    if (c.contentLength > c.bodyLimit) return 413;
+    if (c.contentLength > limits.maxBodyBytes || (c.chunked && c.bodyLimit > limits.maxBodyBytes)) {
+      // An upload: its whole size (a chunked one's limit) is reserved now.
+      if (!c.upload.reserve(uploadsInFlight, c.chunked ? c.bodyLimit : c.contentLength,
+                            limits.maxUploadBytesInFlight)) {
+        return 503;
+      }
     }
     c.pre = std::move(res);
     if ((c.chunked || c.contentLength > 0) && expect == "100-continue" && req.minorVersion >= 1) {
@@ -367,7 +461,7 @@ struct Server::Impl {
       if (c.chunk == Conn::Chunk::Data) {
         size_t take = std::min(c.chunkLeft, c.in.size() - c.pos);
         if (take == 0) return;
-        if (c.req.body.size() + take > limits.maxBodyBytes) return fail(std::move(conn), 413);
+        if (c.req.body.size() + take > c.bodyLimit) return fail(std::move(conn), 413);
         c.req.body.append(c.in, c.pos, take);
         c.pos += take;
         c.chunkLeft -= take;
@@ -405,7 +499,7 @@ struct Server::Impl {
           if (h < 0) return fail(std::move(conn), 400);
           value = value * 16 + size_t(h);
         }
-        if (c.req.body.size() + value > limits.maxBodyBytes) return fail(std::move(conn), 413);
+        if (c.req.body.size() + value > c.bodyLimit) return fail(std::move(conn), 413);
         if (value == 0) {
           c.chunk = Conn::Chunk::Trailer;
         } else {
@@ -438,6 +532,15 @@ struct Server::Impl {
     conn->in.shrink_to_fit();
     job.conn = std::move(conn);
     enqueue(std::move(job));
+  }
+
+  // A request that did not arrive in time is logged like an answered one.
+  void logTimeout(Conn& c, Clock::time_point now) {
+    if (!logger) return;
+    Response res;
+    res.status = 408;
+    res.close = true;
+    logger(c.req, res, std::chrono::duration<double>(now - c.started).count());
   }
 
   void closeConn(Conn& c, int status = 0) {
@@ -557,7 +660,9 @@ struct Server::Impl {
           continue;
         }
         if (now >= conn->deadline) {
-          closeConn(*conn, conn->phase == Phase::Idle || conn->phase == Phase::Drain ? 0 : 408);
+          const bool midRequest = conn->phase == Phase::Head || conn->phase == Phase::Body;
+          if (midRequest) logTimeout(*conn, now);
+          closeConn(*conn, midRequest ? 408 : 0);
           it = conns.erase(it);
           continue;
         }
@@ -585,16 +690,19 @@ struct Server::Impl {
 
   void run(Job& job) {
     Conn& c = *job.conn;
+    Exchange exchange(c.fd, c.fin, job.req.minorVersion, job.req.method == "HEAD", limits.writeTimeout, stopping);
     if (job.handle) {
-      ClientProbe probe(c.fd, c.fin, job.req.minorVersion >= 1);
       try {
-        handler(job.req, job.res, probe);
+        handler(job.req, job.res, exchange);
       } catch (...) {
-        job.res = Response{};
-        job.res.status = 500;
-        if (errorBody) errorBody(job.req, job.res);
+        if (!exchange.streaming()) {
+          job.res = Response{};
+          job.res.status = 500;
+          if (errorBody) errorBody(job.req, job.res);
+        }
       }
     }
+    if (exchange.streaming()) return finishStreamed(job, exchange);
     Response& res = job.res;
     const std::string connection = lower(job.req.header("connection"));
     bool close = res.close || job.req.minorVersion == 0 || c.fin || stopping ||
@@ -617,6 +725,27 @@ struct Server::Impl {
       ::close(c.fd);
       return;
     }
+    keepOrDrain(job, close);
+  }
+
+  // After a streamed answer: the last chunk, the log line, then the
+  // connection is kept (HTTP/1.1) or closed like any other answer.
+  void finishStreamed(Job& job, Exchange& exchange) {
+    const bool ok = exchange.finishStream();
+    const double seconds = std::chrono::duration<double>(Clock::now() - job.started).count();
+    if (logger) logger(job.req, job.res, seconds);
+    if (!ok) {
+      ::close(job.conn->fd);
+      return;
+    }
+    const std::string connection = lower(job.req.header("connection"));
+    const bool close = exchange.closesAfterStream() || job.conn->fin || stopping || job.res.close ||
+                       connection.find("close") != std::string::npos;
+    keepOrDrain(job, close);
+  }
+
+  void keepOrDrain(Job& job, bool close) {
+    Conn& c = *job.conn;
     if (close) {
       // The I/O thread reads and drops what the client still sends for a
       // moment, so that closing with unread data does not reset the answer

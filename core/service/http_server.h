@@ -49,6 +49,10 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   bool close = false;  // answer with Connection: close and close
+  // Set by Admit: the largest body this request may send (0: the server's
+  // Limits::maxBodyBytes). A larger one (an upload) is held against
+  // Limits::maxUploadBytesInFlight while it is read and handled.
+  size_t bodyLimit = 0;
 
   // What the request log needs (set by the handlers).
   std::string logUser, logSize, logError;
@@ -58,22 +62,51 @@ struct Response {
   std::string header(const std::string& name) const;
 };
 
-// Whether the client of a request being handled is still there.
-class ClientProbe {
+// The client side of a request being handled: whether the client is still
+// there, and a streamed answer for handlers that send as they go
+// (text/event-stream). Used by one handler thread only.
+class Exchange {
  public:
-  ClientProbe(int fd, bool finSeen, bool mayProbe) : fd_(fd), fin_(finSeen), mayProbe_(mayProbe) {}
+  Exchange(int fd, bool finSeen, int minorVersion, bool headRequest, std::chrono::milliseconds writeTimeout,
+           const std::atomic<bool>& stopping)
+      : fd_(fd), fin_(finSeen), minorVersion_(minorVersion), head_(headRequest), writeTimeout_(writeTimeout),
+        stopping_(stopping) {}
+
   // True once the client closed its connection (reset, or closed entirely).
   // A client that only half-closed its sending side is still there: after
   // its FIN, HTTP/1.1 clients get one "102 Processing" interim answer, and
-  // only a reset in reply means it is gone. Never blocks or consumes data.
-  bool clientGone() const;
+  // only a reset in reply means it is gone. While streaming, no interim
+  // answer can be sent: a failed send() tells instead. Never blocks or
+  // consumes data.
+  bool clientGone();
+
+  // Sends the status line and `head`'s headers now; the body follows in
+  // send() calls, framed as chunks (HTTP/1.1) or up to the close (1.0).
+  // False when the client is gone.
+  bool beginStream(const Response& head);
+  // One piece of the streamed body, written before it returns (each piece
+  // within the write timeout). False when the client is gone or slow.
+  bool send(const std::string& data);
+  bool streaming() const { return streaming_; }
+  bool failed() const { return failed_; }
+  // Ends the streamed body (the last chunk); false when that failed.
+  bool finishStream();
+  // Whether the connection must close after the stream (HTTP/1.0 framing).
+  bool closesAfterStream() const { return minorVersion_ == 0; }
 
  private:
+  bool write(const std::string& data);
+
   int fd_;
-  mutable bool fin_;
-  bool mayProbe_;
-  mutable bool probed_ = false;
-  mutable bool gone_ = false;
+  bool fin_;
+  int minorVersion_;
+  bool head_;
+  std::chrono::milliseconds writeTimeout_;
+  const std::atomic<bool>& stopping_;
+  bool probed_ = false;
+  bool gone_ = false;
+  bool streaming_ = false;
+  bool failed_ = false;
 };
 
 struct Limits {
@@ -82,6 +115,9 @@ struct Limits {
   size_t maxHeaders = 100;           // 431 beyond
   size_t maxHeadBytes = 32 * 1024;   // request line plus headers; 431 beyond
   size_t maxBodyBytes = 64 * 1024;   // 413 beyond (Content-Length or chunked)
+  // Uploads (bodies allowed beyond maxBodyBytes by Admit) of all connections
+  // together; one more is answered 503 until others finish.
+  size_t maxUploadBytesInFlight = 48ull << 20;
   size_t maxConnections = 128;       // beyond: the oldest connection not being answered is dropped
   std::chrono::milliseconds idleTimeout{2000};   // keep-alive: no byte of a next request
   std::chrono::milliseconds headTimeout{5000};   // the whole head, from its first byte
@@ -96,7 +132,7 @@ class Server {
   // thread): false after filling `res` (then the body is not read and the
   // connection is closed).
   using Admit = std::function<bool(const Request& req, Response& res)>;
-  using Handler = std::function<void(const Request& req, Response& res, const ClientProbe& probe)>;
+  using Handler = std::function<void(const Request& req, Response& res, Exchange& exchange)>;
   // Fills the body of an error the server answers by itself (status set).
   using ErrorBody = std::function<void(const Request& req, Response& res)>;
   using Logger = std::function<void(const Request& req, const Response& res, double seconds)>;

@@ -68,4 +68,22 @@ bool decodePath(const std::string& in, std::string& out) {
   return true;
 }
 
+std::string mediaType(const std::string& contentType) {
+  return lower(trimOws(contentType.substr(0, contentType.find(';'))));
+}
+
+std::optional<std::pair<std::string, std::string>> splitAbsoluteTarget(const std::string& target) {
+  const size_t colon = target.find("://");
+  if (colon == std::string::npos) return std::nullopt;
+  const std::string scheme = lower(target.substr(0, colon));
+  if (scheme != "http" && scheme != "https") return std::nullopt;
+  const size_t start = colon + 3;
+  const size_t end = target.find_first_of("/?", start);
+  std::string authority = target.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (authority.empty() || authority.find('@') != std::string::npos || authority[0] == ':') return std::nullopt;
+  std::string rest = end == std::string::npos ? "" : target.substr(end);
+  if (rest.empty() || rest[0] == '?') rest = "/" + rest;
+  return std::make_pair(std::move(authority), std::move(rest));
+}
+
 }  // namespace fd::http

@@ -4,7 +4,9 @@
 // request path's percent-decoding. Separate from the socket loop so they can
 // be read (and tested) as text rules. Qt-free.
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fd::http {
@@ -18,5 +20,12 @@ std::vector<std::string> listElements(const std::string& value);
 int hexValue(char c);
 // Percent-decodes a path; false on a malformed escape or a decoded control byte.
 bool decodePath(const std::string& in, std::string& out);
+// The media type of a Content-Type value, lower case, without parameters
+// ("Application/JSON; charset=utf-8" -> "application/json").
+std::string mediaType(const std::string& contentType);
+// An absolute-form target "http://host:port/path?query" split into its
+// authority ("host:port") and origin-form ("/path?query"; "/" when empty).
+// Nothing for another scheme, an empty host, or userinfo ("user@host").
+std::optional<std::pair<std::string, std::string>> splitAbsoluteTarget(const std::string& target);
 
 }  // namespace fd::http

@@ -6,6 +6,7 @@
 
 #include "common/result.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/request_validation.h"  // validateRequest: the one set of rules every engine applies
 
 namespace fd {
 
@@ -26,11 +27,5 @@ class ImageEngine {
   // True when info() describes a loaded model.
   virtual bool isReady() const;
 };
-
-// The checks every engine shares (prompt not empty, size multiples of 16
-// in 256..2048, count 1..4, steps 0 (default) or 1..maxSteps). The message
-// names the field as GenerationRequest does (prompt, width, height, count,
-// steps).
-Status validateRequestShape(const GenerationRequest& request, int maxSteps);
 
 }  // namespace fd

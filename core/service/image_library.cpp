@@ -1,16 +1,17 @@
 #include "service/image_library.h"
 
-#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QStandardPaths>
+#include <QTimer>
 #include <algorithm>
-#include <set>
 
-#include "pipeline/atomic_file.h"
+#include "common/atomic_file.h"
 #include "pipeline/image_io.h"
+#include "service/folder_watcher.h"
+#include "service/library_scan.h"
 
 Q_LOGGING_CATEGORY(lcLibrary, "fluxdesk.library")
 
@@ -18,103 +19,16 @@ namespace fd {
 
 namespace {
 
-constexpr const char* kTemporaryMarker = ".tmp-";  // see atomic_file.cpp
-constexpr qint64 kStaleTemporarySeconds = 3600;
-constexpr qint64 kMaxSidecarBytes = 1 << 20;
+// A burst of writes (PNG, sidecar, their temporary files) is one refresh.
+constexpr int kRefreshDelayMs = 250;
+// A PNG without a sidecar this young is probably between its writer's two
+// files (see add()); recovering it now would race that writer's sidecar.
+constexpr int kRecoveryGraceMs = 3000;
+// Name clashes with other writers before giving up (each costs a rename).
+constexpr int kMaxNameAttempts = 1000;
 
-bool byCreated(const ImageRecord& a, const ImageRecord& b) {
-  if (a.created != b.created) return a.created < b.created;
-  return a.id < b.id;
-}
-
-// A leftover of a write interrupted by a crash or a kill. Young ones may
-// belong to a write in progress (another FluxDesk process), so they stay.
-void handleTemporaryFile(const QFileInfo& info) {
-  qint64 age = info.lastModified().secsTo(QDateTime::currentDateTime());
-  if (age > kStaleTemporarySeconds && QFile::remove(info.absoluteFilePath())) {
-    qCInfo(lcLibrary) << "removed an interrupted write:" << info.fileName();
-  } else {
-    qCDebug(lcLibrary) << "ignoring temporary file" << info.fileName();
-  }
-}
-
-Result<std::string> readSmallFile(const QString& path) {
-  QFile file(path);
-  if (!file.open(QIODevice::ReadOnly)) {
-    return makeError(ErrorKind::Io, "cannot read: " + file.errorString().toStdString());
-  }
-  if (file.size() > kMaxSidecarBytes) return makeError(ErrorKind::BadRequest, "the file is too large");
-  QByteArray bytes = file.readAll();
-  return std::string(bytes.constData(), size_t(bytes.size()));
-}
-
-// Rebuilds a record from the `fluxdesk` text chunk of a PNG of ours.
-std::optional<ImageRecord> recoverFromPng(const QFileInfo& png) {
-  auto chunks = readPngTextChunks(png.absoluteFilePath().toStdString());
-  if (!chunks) {
-    qCWarning(lcLibrary) << "skipping" << png.fileName() << ":" << chunks.error().message.c_str();
-    return std::nullopt;
-  }
-  auto it = chunks->find("fluxdesk");
-  if (it == chunks->end()) {
-    qCWarning(lcLibrary) << "skipping" << png.fileName() << ": not a FluxDesk image (no settings chunk)";
-    return std::nullopt;
-  }
-  auto settings = settingsFromJson(it->second);
-  if (!settings) {
-    qCWarning(lcLibrary) << "skipping" << png.fileName() << ":" << settings.error().message.c_str();
-    return std::nullopt;
-  }
-  const QString id = png.completeBaseName();
-  const QString source = QStringLiteral("recovered");
-  std::string sidecar = recordSidecarJson(settings.value(), id, png.fileName(), source);
-  QString sidecarPath = png.absoluteDir().absoluteFilePath(id + QStringLiteral(".json"));
-  Status written = sidecar.empty() ? Status(makeError(ErrorKind::Internal, "settings not writable as JSON"))
-                                   : writeFileAtomically(sidecarPath.toStdString(), sidecar);
-  if (!written) qCWarning(lcLibrary) << "cannot rewrite the sidecar:" << written.error().message.c_str();
-  qCInfo(lcLibrary) << "recovered" << png.fileName() << "from its own settings";
-  return recordFromSettings(settings.value(), id, png.absoluteFilePath(), source);
-}
-
-std::vector<ImageRecord> scanFolder(const QString& folder) {
-  std::vector<ImageRecord> records;
-  std::set<QString> listedPngs;
-  const QFileInfoList entries = QDir(folder).entryInfoList(QDir::Files | QDir::Hidden, QDir::Name);
-  std::vector<QFileInfo> pngs;
-  for (const QFileInfo& info : entries) {
-    const QString name = info.fileName();
-    if (name.contains(QLatin1String(kTemporaryMarker))) {
-      handleTemporaryFile(info);
-      continue;
-    }
-    if (name.endsWith(QLatin1String(".png"), Qt::CaseInsensitive)) {
-      pngs.push_back(info);
-      continue;
-    }
-    if (!name.endsWith(QLatin1String(".json"))) continue;
-    auto text = readSmallFile(info.absoluteFilePath());
-    if (!text) {
-      qCWarning(lcLibrary) << "skipping sidecar" << name << ":" << text.error().message.c_str();
-      continue;
-    }
-    auto record = recordFromSidecarJson(text.value(), folder);
-    if (!record) {
-      qCWarning(lcLibrary) << "skipping corrupt sidecar" << name << ":" << record.error().message.c_str();
-      continue;
-    }
-    if (!QFileInfo::exists(record->filePath)) {
-      qCWarning(lcLibrary) << "skipping sidecar" << name << ": its image is missing";
-      continue;
-    }
-    listedPngs.insert(QFileInfo(record->filePath).fileName());
-    records.push_back(std::move(record.value()));
-  }
-  for (const QFileInfo& png : pngs) {
-    if (listedPngs.count(png.fileName())) continue;
-    if (auto recovered = recoverFromPng(png)) records.push_back(std::move(*recovered));
-  }
-  std::sort(records.begin(), records.end(), byCreated);
-  return records;
+void insertSorted(std::vector<ImageRecord>& records, const ImageRecord& record) {
+  records.insert(std::upper_bound(records.begin(), records.end(), record, recordCreatedBefore), record);
 }
 
 }  // namespace
@@ -134,63 +48,229 @@ ImageLibrary::ImageLibrary(const QString& folder, QObject* parent)
     return;
   }
   rescan();
+  watcher_ = new FolderWatcher(folder_, kRefreshDelayMs, this);
+  connect(watcher_, &FolderWatcher::changed, this, &ImageLibrary::refresh);
+  if (!watcher_->watching()) qCWarning(lcLibrary) << "cannot watch" << folder_ << "for images other programs add";
+  retry_ = new QTimer(this);
+  retry_->setSingleShot(true);
+  retry_->setInterval(kRecoveryGraceMs);
+  connect(retry_, &QTimer::timeout, this, &ImageLibrary::refresh);
 }
 
 ImageLibrary::~ImageLibrary() = default;
 
 QString ImageLibrary::folder() const { return folder_; }
 Status ImageLibrary::openStatus() const { return openStatus_; }
+bool ImageLibrary::watching() const { return watcher_ && watcher_->watching(); }
+
+QString ImageLibrary::pathOf(const QString& fileName) const { return QDir(folder_).absoluteFilePath(fileName); }
+
+KnownLibraryFiles ImageLibrary::knownFiles() const {
+  KnownLibraryFiles known;
+  for (const ImageRecord& r : records_) {
+    known.ids.insert(r.id);
+    known.pngNames.insert(QFileInfo(r.filePath).fileName());
+  }
+  for (const QString& id : reserved_) {
+    known.ids.insert(id);
+    known.pngNames.insert(id + QStringLiteral(".png"));
+  }
+  known.unreadable = unreadable_;
+  return known;
+}
 
 int ImageLibrary::rescan() {
-  std::vector<ImageRecord> scanned = scanFolder(folder_);
-  int count = int(scanned.size());
+  // Everything is read again (nothing counts as known), and PNGs without a
+  // sidecar are recovered at once: at start no writer of ours is running.
+  LibraryScan scan = scanLibraryFiles(folder_, libraryFileNames(folder_), {}, 0, /*removeStaleTemporaries=*/true);
+  int count = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    records_ = std::move(scanned);
+    // Records add() published while the folder was being read stay listed.
+    std::set<QString> scanned;
+    for (const ImageRecord& r : scan.records) scanned.insert(r.id);
+    for (const ImageRecord& r : records_) {
+      if (!scanned.count(r.id) && QFileInfo::exists(r.filePath)) insertSorted(scan.records, r);
+    }
+    records_ = std::move(scan.records);
+    unreadable_ = std::move(scan.unreadable);
+    if (!records_.empty() && (!lastCreated_.isValid() || lastCreated_ < records_.back().created))
+      lastCreated_ = records_.back().created;
+    count = int(records_.size());
   }
   emit libraryReset();
   return count;
 }
 
+int ImageLibrary::refresh() {
+  if (!openStatus_) return 0;
+  KnownLibraryFiles known;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    known = knownFiles();
+  }
+  // The folder is read without the lock; what changed meanwhile is settled
+  // when merging below.
+  const QStringList names = libraryFileNames(folder_);
+  LibraryScan scan = scanLibraryFiles(folder_, names, known, kRecoveryGraceMs, /*removeStaleTemporaries=*/false);
+  const std::set<QString> present(names.begin(), names.end());
+
+  std::vector<ImageRecord> added;
+  std::vector<QString> removed;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [name, modified] : scan.unreadable) unreadable_[name] = modified;
+    for (auto it = unreadable_.begin(); it != unreadable_.end();)  // forget files that are gone
+      it = present.count(it->first) ? std::next(it) : unreadable_.erase(it);
+    // Gone: listed when the folder was read, and its PNG was not in it (and
+    // is still not there: a new add may have taken the name since).
+    for (auto it = records_.begin(); it != records_.end();) {
+      const bool wasKnown = known.ids.count(it->id) && !reserved_.count(it->id);
+      if (wasKnown && !present.count(QFileInfo(it->filePath).fileName()) && !QFileInfo::exists(it->filePath)) {
+        removed.push_back(it->id);
+        it = records_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    // New: unless add() is writing it now or has published it meanwhile.
+    for (ImageRecord& r : scan.records) {
+      if (reserved_.count(r.id)) continue;
+      if (std::any_of(records_.begin(), records_.end(), [&](const ImageRecord& e) { return e.id == r.id; })) continue;
+      if (!lastCreated_.isValid() || lastCreated_ < r.created) lastCreated_ = r.created;
+      insertSorted(records_, r);
+      added.push_back(std::move(r));
+    }
+  }
+  if (scan.deferred > 0 && retry_) QMetaObject::invokeMethod(retry_, [timer = retry_] { timer->start(); });
+  for (const QString& id : removed) emit imageRemoved(id);
+  for (const ImageRecord& r : added) emit imageAdded(r);
+  return int(added.size() + removed.size());
+}
+
+// The first of stem, stem-2, stem-3, ... (from `next`) that this library
+// neither lists nor is writing; other processes' files are found by the
+// no-replace rename in add().
+QString ImageLibrary::reserveId(const QString& stem, int& next) {
+  for (;; ++next) {
+    const QString id = next <= 1 ? stem : stem + QStringLiteral("-%1").arg(next);
+    if (reserved_.count(id)) continue;
+    if (std::any_of(records_.begin(), records_.end(), [&](const ImageRecord& r) { return r.id == id; })) continue;
+    reserved_.insert(id);
+    ++next;
+    return id;
+  }
+}
+
+// The input as a plain PNG (no settings chunks: it is not an image of the
+// library, and scans skip it by name), the mask as black and white (white
+// repaints), the convention `fluxdesk-cli generate --mask` reads back.
+SidecarExtras ImageLibrary::writeInputs(const QString& id, const ImageInputs& inputs) const {
+  SidecarExtras extras;
+  extras.loras = inputs.loras;
+  const SourceImage* input = inputs.source.get();
+  if (!input || input->width <= 0 || input->height <= 0 ||
+      input->rgb.size() != size_t(input->width) * size_t(input->height) * 3)
+    return extras;
+  auto writePng = [&](const QString& name, const std::vector<uint8_t>& rgb) {
+    auto png = encodePng(rgb.data(), input->width, input->height);
+    Status written = png ? writeFileAtomically(pathOf(name).toStdString(), png.value()) : Status(png.error());
+    if (!written) qCWarning(lcLibrary) << "input of" << id << "not kept:" << written.error().message.c_str();
+    return written.ok();
+  };
+  if (!writePng(inputFileNameFor(id), input->rgb)) return extras;
+  extras.inputFile = inputFileNameFor(id);
+  if (input->mask.size() == size_t(input->width) * size_t(input->height)) {
+    std::vector<uint8_t> mask(input->mask.size() * 3);
+    for (size_t i = 0; i < input->mask.size(); ++i) {
+      const uint8_t v = input->mask[i] ? 255 : 0;
+      mask[3 * i] = mask[3 * i + 1] = mask[3 * i + 2] = v;
+    }
+    if (writePng(maskFileNameFor(id), mask)) extras.maskFile = maskFileNameFor(id);
+  }
+  return extras;
+}
+
 Result<ImageRecord> ImageLibrary::add(const GeneratedImage& image, const ImageSettings& settings,
-                                      const QString& source) {
+                                      const QString& source, const ImageInputs& inputs) {
   if (image.width <= 0 || image.height <= 0 ||
       image.rgb.size() != size_t(image.width) * size_t(image.height) * 3) {
     return makeError(ErrorKind::BadRequest, "the image has no pixels or a size that does not match them");
   }
+  if (!openStatus_) return openStatus_.error();
   ImageSettings described = settings;  // the image's own seed and size win
   described.width = image.width;
   described.height = image.height;
   described.seed = image.seed;
 
-  ImageRecord record;
+  const QString stem = QString::fromStdString(imageFileStem(localDateTimeStamp(), described.seed, described.prompt));
+  QString id;
+  int next = 1;
   {
-    // One writer at a time, so two images never get the same name.
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!openStatus_) return openStatus_.error();
-    // Milliseconds, and strictly after the newest image, so the gallery
-    // order after a restart is the order of creation.
+    // Milliseconds, and strictly after every image handed out so far, so
+    // the gallery order after a restart is the order of creation.
     QDateTime created = QDateTime::currentDateTimeUtc();
-    if (!records_.empty() && created <= records_.back().created) created = records_.back().created.addMSecs(1);
+    if (lastCreated_.isValid() && created <= lastCreated_) created = lastCreated_.addMSecs(1);
+    lastCreated_ = created;
     described.createdAt = created.toString(Qt::ISODateWithMs).toStdString();
-    const std::string stem = imageFileStem(localDateTimeStamp(), described.seed, described.prompt);
-    const std::string pngPath = uniqueImagePath(folder_.toStdString(), stem, ImageFormat::Png);
-    const QFileInfo png(QString::fromStdString(pngPath));
-    const QString id = png.completeBaseName();
+    id = reserveId(stem, next);
+  }
+  // From here on the files are written without the lock; every way out
+  // gives the reserved name back.
+  auto release = [&] {
+    std::lock_guard<std::mutex> lock(mutex_);
+    reserved_.erase(id);
+  };
 
-    Status saved = saveImage(pngPath, image.rgb.data(), image.width, image.height, ImageFormat::Png, described);
-    if (!saved) return saved.error();
+  auto png = encodeImage(image.rgb.data(), image.width, image.height, ImageFormat::Png, described);
+  if (!png) {
+    release();
+    return png.error();
+  }
+  auto file = AtomicFile::create(pathOf(id + QStringLiteral(".png")).toStdString());
+  Status written = file ? file.value().write(png->data(), png->size()) : Status(file.error());
+  // Published under the reserved name unless another process took it
+  // first (it does not know our reservations): then the next free name.
+  for (int attempt = 0; written.ok(); ++attempt) {
+    auto published = file.value().commitAsNew(pathOf(id + QStringLiteral(".png")).toStdString());
+    if (!published) {
+      written = published.error();
+    } else if (published.value()) {
+      break;
+    } else if (attempt + 1 >= kMaxNameAttempts) {
+      written = makeError(ErrorKind::Io, "no free file name for '" + stem.toStdString() + "' in '" +
+                                             folder_.toStdString() + "'");
+    } else {
+      std::lock_guard<std::mutex> lock(mutex_);
+      reserved_.erase(id);
+      id = reserveId(stem, next);
+    }
+  }
+  if (!written) {
+    release();
+    return written.error();
+  }
 
-    // The PNG alone is already safe (its chunks hold the settings); a
-    // failed sidecar is rebuilt from them at the next scan.
-    std::string sidecar = recordSidecarJson(described, id, png.fileName(), source);
-    Status written = sidecar.empty()
-                         ? Status(makeError(ErrorKind::Internal, "settings not writable as JSON"))
-                         : writeFileAtomically(QDir(folder_).absoluteFilePath(id + ".json").toStdString(), sidecar);
-    if (!written) qCWarning(lcLibrary) << "sidecar not written:" << written.error().message.c_str();
-    record = recordFromSettings(described, id, png.absoluteFilePath(), source);
-    auto at = std::upper_bound(records_.begin(), records_.end(), record, byCreated);
-    records_.insert(at, record);
+  // The PNG alone is already safe (its chunks hold the settings); a
+  // failed sidecar is rebuilt from them at the next scan. The inputs come
+  // first so that the sidecar never names a file that is not there yet.
+  const QString pngName = id + QStringLiteral(".png");
+  const SidecarExtras extras = writeInputs(id, inputs);
+  std::string sidecar = recordSidecarJson(described, id, pngName, source, extras);
+  Status sidecarWritten = sidecar.empty()
+                              ? Status(makeError(ErrorKind::Internal, "settings not writable as JSON"))
+                              : writeFileAtomically(pathOf(id + QStringLiteral(".json")).toStdString(), sidecar);
+  if (!sidecarWritten) qCWarning(lcLibrary) << "sidecar not written:" << sidecarWritten.error().message.c_str();
+
+  ImageRecord record = recordFromSettings(described, id, pathOf(pngName), source);
+  if (!extras.inputFile.isEmpty()) record.inputPath = pathOf(extras.inputFile);
+  if (!extras.maskFile.isEmpty()) record.maskPath = pathOf(extras.maskFile);
+  if (!extras.loras.empty()) record.loras = recordLoras(extras.loras);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    reserved_.erase(id);
+    insertSorted(records_, record);
   }
   emit imageAdded(record);
   return record;
@@ -224,21 +304,28 @@ std::vector<ImageRecord> ImageLibrary::search(const QString& text) const {
 }
 
 Status ImageLibrary::remove(const QString& id, RemoveMode mode) {
+  const std::optional<ImageRecord> found = record(id);
+  if (!found) return makeError(ErrorKind::BadRequest, "no image '" + id.toStdString() + "' in the library");
+  // The files go without the lock: moving to the trash may copy them to
+  // another file system. The PNG first: a sidecar alone lists nothing; the
+  // kept input and mask last (they list nothing either).
+  for (const QString& path : {found->filePath, pathOf(id + QStringLiteral(".json")), found->inputPath, found->maskPath}) {
+    if (path.isEmpty()) continue;
+    if (!QFileInfo::exists(path)) continue;
+    bool gone = (mode == RemoveMode::MoveToTrash && QFile::moveToTrash(path)) || QFile::remove(path);
+    if (!gone) return makeError(ErrorKind::Io, "cannot remove '" + path.toStdString() + "'");
+  }
+  bool erased = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = std::find_if(records_.begin(), records_.end(), [&](const ImageRecord& r) { return r.id == id; });
-    if (it == records_.end()) {
-      return makeError(ErrorKind::BadRequest, "no image '" + id.toStdString() + "' in the library");
+    if (it != records_.end()) {
+      records_.erase(it);
+      erased = true;
     }
-    const QString sidecar = QDir(folder_).absoluteFilePath(it->id + ".json");
-    for (const QString& path : {it->filePath, sidecar}) {
-      if (!QFileInfo::exists(path)) continue;
-      bool gone = (mode == RemoveMode::MoveToTrash && QFile::moveToTrash(path)) || QFile::remove(path);
-      if (!gone) return makeError(ErrorKind::Io, "cannot remove '" + path.toStdString() + "'");
-    }
-    records_.erase(it);
   }
-  emit imageRemoved(id);
+  // Not erased: a refresh() saw the files go first and said so already.
+  if (erased) emit imageRemoved(id);
   return Status::success();
 }
 

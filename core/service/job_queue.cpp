@@ -30,6 +30,7 @@ const char* jobStateName(JobState state) {
 struct JobQueue::Job {
   JobInfo info;  // guarded by JobQueue::mutex_ (request and id never change)
   Completion completion;
+  ProgressListener listener;
   std::atomic<bool> cancelRequested{false};
 };
 
@@ -54,7 +55,7 @@ JobQueue::~JobQueue() {
 }
 
 JobQueue::Submission JobQueue::submit(const GenerationRequest& request, const QString& source,
-                                      Completion onFinished) {
+                                      Completion onFinished, ProgressListener onProgress) {
   Submission submission;
   Status valid = engine_->validate(request);
   if (!valid) {
@@ -75,6 +76,7 @@ JobQueue::Submission JobQueue::submit(const GenerationRequest& request, const QS
     job->info.source = source;
     job->info.queuedAt = QDateTime::currentDateTimeUtc();
     job->completion = std::move(onFinished);
+    job->listener = std::move(onProgress);
     active_.push_back(job);
     // Posted under the lock: jobAdded is always before this job's jobStarted.
     JobInfo info = job->info;
@@ -102,6 +104,7 @@ void JobQueue::runJob(const std::shared_ptr<Job>& job) {
       std::lock_guard<std::mutex> lock(mutex_);
       job->info.progress = report;
     }
+    if (job->listener) job->listener(report);
     post([this, id, report] { emit jobProgress(id, report); });
   };
   auto cancelled = [job] { return job->cancelRequested.load(); };
@@ -152,7 +155,8 @@ void JobQueue::saveImages(const Job& job, JobOutcome& outcome) {
   const auto& images = outcome.result->images;
   for (size_t i = 0; i < images.size(); ++i) {
     const GeneratedImage& image = images[i];
-    Result<ImageRecord> record = library_->add(image, imageSettingsFor(*outcome.result, i, model), job.info.source);
+    Result<ImageRecord> record = library_->add(image, imageSettingsFor(*outcome.result, i, model), job.info.source,
+                                               inputsOf(outcome.result->request));
     if (record) {
       outcome.records.push_back(std::move(record.value()));
     } else {

@@ -34,6 +34,10 @@ class JobQueue : public QObject {
   // thread that cancelled it while queued), before jobFinished is emitted.
   // Must be quick and thread-safe; used by callers that wait (the API).
   using Completion = std::function<void(const JobOutcome&)>;
+  // Called with each progress report of the job, on the worker thread,
+  // before jobProgress is emitted. Must be quick and thread-safe (the API's
+  // streaming answers take the latent previews from here).
+  using ProgressListener = std::function<void(const Progress&)>;
 
   struct Submission {
     JobId id = 0;            // 0 when refused
@@ -50,7 +54,8 @@ class JobQueue : public QObject {
   ~JobQueue() override;
 
   // Validates (engine.validate) and queues. Never blocks on the engine.
-  Submission submit(const GenerationRequest& request, const QString& source, Completion onFinished = {});
+  Submission submit(const GenerationRequest& request, const QString& source, Completion onFinished = {},
+                    ProgressListener onProgress = {});
   // A queued job ends at once (Cancelled); a running one is asked to stop
   // (its CancelCheck turns true) and ends when the engine returns. False
   // when the id is not queued or running.

@@ -12,13 +12,26 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "weights/dtype.h"
 
 namespace fd {
 
+// A low-rank adapter (LoRA) on a Dense layer: adds
+// scale * (x down^T) up^T to the output columns [rowOffset, rowOffset + rows)
+// (rows of the weight), after the base product, so the weight itself is
+// never changed (packed GGUF / float8 weights included).
+struct DenseAdapter {
+  torch::Tensor down;  // (rank, in), on the layer's device
+  torch::Tensor up;    // (rows, rank)
+  int64_t rowOffset = 0;
+  double scale = 1.0;  // user scale * alpha / rank
+};
+
 // y = x W^T + b. The weight may be kept packed (tensor/packed_weight.h):
-// ggml blocks or float8, expanded for each call.
+// ggml blocks or float8, expanded for each call. Adapters (lora/lora_apply.h)
+// add their low-rank products to y.
 class DenseImpl : public torch::nn::Module {
  public:
   DenseImpl(int64_t in, int64_t out, bool bias, const torch::TensorOptions& options = {});
@@ -31,16 +44,27 @@ class DenseImpl : public torch::nn::Module {
   // The weight as a (out, in) tensor in `dtype` (expanded when packed).
   torch::Tensor weightIn(torch::ScalarType dtype) const;
   int64_t inFeatures() const { return in_; }
+  // Adapters are plain members, not parameters or buffers: they never show
+  // in named_parameters() (strict loading, checkpoint keys) and leave the
+  // base weights untouched; clearAdapters gives the base layer back exactly.
+  void addAdapter(DenseAdapter adapter);
+  void clearAdapters() { adapters_.clear(); }
+  const std::vector<DenseAdapter>& adapters() const { return adapters_; }
   // Module::to converts every parameter; a packed weight keeps its stored
   // format (only its device changes), the bias converts.
   using torch::nn::Module::to;
   void to(torch::Dtype dtype, bool nonBlocking = false) override;
   void to(torch::Device device, torch::Dtype dtype, bool nonBlocking = false) override;
+  void to(torch::Device device, bool nonBlocking = false) override;  // adapters move along
   torch::Tensor weight, bias;  // (out, in) or packed, (out) or undefined
 
  private:
+  torch::Tensor addAdapters(const torch::Tensor& x, torch::Tensor y) const;
+  void moveAdapters(torch::Device device, bool nonBlocking);
+
   int64_t in_;
   std::optional<DType> packed_;
+  std::vector<DenseAdapter> adapters_;
 };
 TORCH_MODULE(Dense);
 

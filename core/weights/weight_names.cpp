@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "weights/component_kind.h"
+#include "weights/flux_module_names.h"
 #include "weights/weight_map.h"
 
 namespace fd {
@@ -662,6 +663,55 @@ std::string t5GgufNameFromHf(const std::string& hfName) {
   for (const Rule& r : kT5LlamaCppTopRules)
     if (startsWith(hfName, r.to)) return r.from + hfName.substr(std::strlen(r.to));
   return hfName;
+}
+
+// ---------------------------------------------------------------- FLUX modules (LoRA)
+
+namespace {
+
+// The head rules of `rules` ("attn.to_q." -> "img_attn.qkv.") applied to a
+// module name: "module." must equal a rule's head, leaving no tail.
+template <size_t N>
+std::optional<FluxModuleSlot> moduleByRules(std::string_view rest, const Rule (&rules)[N],
+                                            const std::string& canonicalHead) {
+  const std::string dotted = std::string(rest) + ".";
+  std::string tail;
+  const Rule* rule = matchRule(dotted, std::begin(rules), std::end(rules), tail);
+  if (!rule || !tail.empty()) return std::nullopt;
+  std::string to = rule->to;  // ends with '.' for a head rule
+  to.pop_back();
+  return FluxModuleSlot{canonicalHead + to, rule->slot, rule->slots, rule->swapHalves};
+}
+
+template <size_t N>
+void appendModules(const Rule (&rules)[N], const std::string& head, std::vector<std::string>& out) {
+  for (const Rule& r : rules) {
+    std::string_view from = r.from;
+    if (from.empty() || from.back() != '.') continue;  // a whole-key rule (norm scales)
+    out.push_back(head + std::string(from.substr(0, from.size() - 1)));
+  }
+}
+
+}  // namespace
+
+std::optional<FluxModuleSlot> fluxModuleFromDiffusers(std::string_view module) {
+  std::string_view rest = module;
+  int block = 0;
+  if (takeIndexed(rest, "transformer_blocks.", block))
+    return moduleByRules(rest, kFluxDoubleRules, "double_blocks." + std::to_string(block) + ".");
+  if (takeIndexed(rest, "single_transformer_blocks.", block))
+    return moduleByRules(rest, kFluxSingleRules, "single_blocks." + std::to_string(block) + ".");
+  return moduleByRules(rest, kFluxTopRules, "");
+}
+
+std::vector<std::string> fluxDiffusersModules(int64_t doubleBlocks, int64_t singleBlocks) {
+  std::vector<std::string> names;
+  appendModules(kFluxTopRules, "", names);
+  for (int64_t i = 0; i < doubleBlocks; ++i)
+    appendModules(kFluxDoubleRules, "transformer_blocks." + std::to_string(i) + ".", names);
+  for (int64_t i = 0; i < singleBlocks; ++i)
+    appendModules(kFluxSingleRules, "single_transformer_blocks." + std::to_string(i) + ".", names);
+  return names;
 }
 
 }  // namespace fd

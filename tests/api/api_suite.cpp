@@ -1,5 +1,6 @@
 #include "api/api_suite.h"
 #include "api/api_suite_checks.h"
+#include "pipeline/request_limits.h"
 
 #include <QByteArray>
 #include <gtest/gtest.h>
@@ -115,8 +116,9 @@ void expectPngWithSettings(const ApiTarget& target, const ApiSuiteOptions& optio
             {"quality", "hd"},
             {"style", "natural"},
             {"user", "suite-user"},
-            {"background", "transparent"},  // another server's field: ignored
-            {"moderation", "low"}};
+            {"background", "opaque"},
+            {"moderation", "low"},
+            {"partial_images", 2}};  // without stream: no effect
   ApiReply reply = postJson(target, kPath, body);
   auto seeds = expectImages(reply, 2, options.smallSize, options.smallSize + 16, "png", "a lighthouse at dusk", "png n=2");
   EXPECT_EQ(seeds, (std::vector<uint64_t>{1234, 1235}));
@@ -173,6 +175,13 @@ void expectModelsAndHealth(const ApiTarget& target) {
   const json& model = models.json["data"][0];
   EXPECT_EQ(model.value("object", ""), "model");
   EXPECT_TRUE(model["created"].is_number_integer());
+  // The request limits, published once for clients (request_limits.h).
+  ASSERT_TRUE(model.contains("limits") && model["limits"].is_object()) << models.describe();
+  EXPECT_EQ(model["limits"].value("min_side", 0), kRequestLimits.minSide);
+  EXPECT_EQ(model["limits"].value("max_side", 0), kRequestLimits.maxSide);
+  EXPECT_EQ(model["limits"].value("side_multiple", 0), kRequestLimits.sideMultiple);
+  EXPECT_EQ(model["limits"].value("max_images", 0), kRequestLimits.maxImagesPerRequest);
+  EXPECT_GE(model["limits"].value("max_steps", 0), 1);
   EXPECT_TRUE(model["owned_by"].is_string());
   const std::string id = model.value("id", "");
   EXPECT_FALSE(id.empty());
@@ -331,6 +340,14 @@ void runApiSuite(const ApiTarget& target, const ApiSuiteOptions& options) {
   {
     SCOPED_TRACE("png with settings");
     expectPngWithSettings(target, options);
+  }
+  {
+    SCOPED_TRACE("streamed generations");
+    expectStreamedGenerations(target, options);
+  }
+  {
+    SCOPED_TRACE("edits");
+    expectEdits(target, options);
   }
   {
     SCOPED_TRACE("concurrent clients");

@@ -21,6 +21,10 @@ struct ApiSuiteOptions {
   int concurrentClients = 8;
 };
 
+// The images one runApiSuite run adds to the server's library: 2
+// astronauts, 2 PNGs, 3 streamed, 2 edits, 8 concurrent clients.
+inline constexpr int kSuiteImages = 17;
+
 // Everything below that needs no special server configuration.
 void runApiSuite(const ApiTarget& target, const ApiSuiteOptions& options = {});
 
@@ -36,6 +40,12 @@ void expectBadRequestsRejected(const ApiTarget& target);
 void expectConcurrentClientsAnswered(const ApiTarget& target, const ApiSuiteOptions& options);
 // GET /v1/models (OpenAI list), /v1/models/{id}, /health.
 void expectModelsAndHealth(const ApiTarget& target);
+// stream: true: partial images then completed images as server-sent
+// events, for n = 2 and with partial_images 0 (api_suite_streaming.cpp).
+void expectStreamedGenerations(const ApiTarget& target, const ApiSuiteOptions& options);
+// POST /v1/images/edits with a picture and a mask, streamed too, and the
+// form's errors (api_suite_edits.cpp).
+void expectEdits(const ApiTarget& target, const ApiSuiteOptions& options);
 // Host headers other than loopback names are refused (DNS rebinding).
 void expectForeignHostRefused(const ApiTarget& target);
 // With no allowed origins: no CORS headers, browser requests refused.

@@ -1,5 +1,7 @@
 #include "api/api_test_client.h"
 
+#include <cstring>
+
 #include <QByteArray>
 #include <csignal>
 #include <mutex>
@@ -102,6 +104,8 @@ std::optional<DecodedImage> decodeB64Image(const std::string& b64, std::string* 
   if (format) {
     if (bytes.size() > 8 && bytes[0] == 0x89 && bytes[1] == 'P') *format = "png";
     else if (bytes.size() > 2 && bytes[0] == 0xFF && bytes[1] == 0xD8) *format = "jpeg";
+    else if (bytes.size() > 12 && std::memcmp(bytes.data(), "RIFF", 4) == 0 && std::memcmp(bytes.data() + 8, "WEBP", 4) == 0)
+      *format = "webp";
     else *format = "unknown";
   }
   auto decoded = decodeImage(bytes);

@@ -14,8 +14,11 @@
 #include <chrono>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
 
+#include "service/api_log_entry.h"
 #include "service/api_server.h"
 #include "service/fake_image_engine.h"
 #include "service/image_library.h"
@@ -119,6 +122,19 @@ class Raw {
       if (n <= 0) return true;
     }
     return false;
+  }
+  // Everything received until `text` appears (or the time is up).
+  std::string readUntil(const std::string& text, double timeoutSeconds = 10) {
+    const auto deadline = Clock::now() + std::chrono::milliseconds(int(timeoutSeconds * 1000));
+    while (buffer_.find(text) == std::string::npos && Clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      char chunk[65536];
+      ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n <= 0) break;
+      buffer_.append(chunk, size_t(n));
+    }
+    return buffer_;
   }
   int fd() const { return fd_; }
 
@@ -441,6 +457,85 @@ TEST_F(HttpHardeningTest, FramingAndAuthenticationRules) {
   EXPECT_EQ(all.rfind("HTTP/1.1 200 ", 0), 0u) << all;
   EXPECT_NE(all.find("Content-Length: "), std::string::npos);
   EXPECT_EQ(all.size(), all.find("\r\n\r\n") + 4) << all;
+}
+
+TEST_F(HttpHardeningTest, AbsoluteFormTargetsAreAcceptedWithTheirAuthorityAsHost) {
+  start();
+  // RFC 9112 3.2.2: the target's authority replaces the Host header.
+  Reply ok = once("GET http://" + host_ + "/health HTTP/1.1\r\nHost: elsewhere.example\r\n\r\n");
+  EXPECT_EQ(ok.status, 200) << ok.head;
+  EXPECT_EQ(once("GET http://" + host_ + "/health?x=1 HTTP/1.1\r\n\r\n").status, 200);
+  EXPECT_EQ(once("GET HTTP://" + host_ + " HTTP/1.1\r\n\r\n").status, 404);  // path "/"
+  // ... so a rebinding name in the target is refused like one in Host.
+  EXPECT_EQ(once("GET http://evil.example:" + std::to_string(port_) + "/health HTTP/1.1\r\nHost: " + host_ +
+                 "\r\n\r\n")
+                .status,
+            403);
+  EXPECT_EQ(once("GET ftp://" + host_ + "/health HTTP/1.1\r\nHost: " + host_ + "\r\n\r\n").status, 400);
+  EXPECT_EQ(once("GET http://user@" + host_ + "/health HTTP/1.1\r\nHost: " + host_ + "\r\n\r\n").status, 400);
+  EXPECT_EQ(once("GET http:///health HTTP/1.1\r\nHost: " + host_ + "\r\n\r\n").status, 400);
+  const std::string json = R"({"prompt": "a", "size": "256x256"})";
+  Reply generated = once("POST http://" + host_ + "/v1/images/generations HTTP/1.1\r\nContent-Type: "
+                         "application/json\r\nContent-Length: " + std::to_string(json.size()) + "\r\n\r\n" + json);
+  EXPECT_EQ(generated.status, 200) << generated.body.substr(0, 200);
+}
+
+TEST_F(HttpHardeningTest, ARequestThatTimesOutIsLogged) {
+  start();
+  std::mutex mutex;
+  std::vector<int> statuses;
+  QObject::connect(
+      server_.get(), &ApiServer::requestLogged, server_.get(),
+      [&](const ApiLogEntry& entry) {
+        std::lock_guard<std::mutex> lock(mutex);
+        statuses.push_back(entry.status);
+      },
+      Qt::DirectConnection);
+  Raw slow(port_);
+  slow.send("GET /health HTTP/1.1\r\nHost: " + host_ + "\r\n");  // the head never ends
+  Reply reply = slow.read(8);
+  EXPECT_EQ(reply.status, 408);
+  const auto deadline = Clock::now() + std::chrono::seconds(2);
+  while (Clock::now() < deadline) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!statuses.empty()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  EXPECT_EQ(statuses, std::vector<int>{408});
+}
+
+TEST_F(HttpHardeningTest, AStreamIsChunkedAndItsClientLeavingCancelsTheJob) {
+  start();
+  engine_->stepDelayMs = 500;
+  const std::string body = R"({"prompt": "a stream", "size": "256x256", "steps": 4, "stream": true, "partial_images": 3})";
+  {
+    Raw raw(port_);
+    raw.send(post("/v1/images/generations", body));
+    const std::string first = raw.readUntil("image_generation.partial_image", 10);
+    EXPECT_NE(first.find("HTTP/1.1 200"), std::string::npos) << first.substr(0, 300);
+    EXPECT_NE(first.find("Transfer-Encoding: chunked"), std::string::npos);
+    EXPECT_NE(first.find("Content-Type: text/event-stream"), std::string::npos);
+    EXPECT_EQ(first.find("Content-Length"), std::string::npos);
+    EXPECT_NE(first.find("image_generation.partial_image"), std::string::npos);
+    EXPECT_EQ(queue_->pendingCount(), 1);
+  }  // the client leaves after the first partial image
+  const auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (queue_->pendingCount() > 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(queue_->pendingCount(), 0) << "the job of a stream whose client left still runs";
+  EXPECT_TRUE(library_->records().empty()) << "a cancelled stream's image was kept";
+
+  // HTTP/1.0: no chunks, the stream ends with the connection.
+  engine_->stepDelayMs = 0;
+  Raw old(port_);
+  old.send("POST /v1/images/generations HTTP/1.0\r\nHost: " + host_ +
+           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  const std::string whole = old.readUntil("no-such-text", 10);
+  EXPECT_NE(whole.find("Connection: close"), std::string::npos) << whole.substr(0, 300);
+  EXPECT_EQ(whole.find("Transfer-Encoding"), std::string::npos);
+  EXPECT_NE(whole.find("event: image_generation.completed"), std::string::npos);
 }
 
 }  // namespace

@@ -237,6 +237,85 @@ TEST(Sampler, RunsEveryStepAndReturnsTheUnpackedLatent) {
   EXPECT_TRUE(torch::allclose((*latent)[1], (*alone)[0], 1e-5, 1e-6));
 }
 
+// Image-to-image: the start point and the steps run, against a computation
+// written out here from diffusers' FluxImg2ImgPipeline (not the sampler's code).
+TEST(Sampler, ImageToImageStartsAtTheFirstKeptTimestepWithTheSameNoise) {
+  EXPECT_EQ(img2imgFirstStep(4, 1.0), 0);
+  EXPECT_EQ(img2imgFirstStep(4, 0.85), 0);  // int(4 - 3.4) = 0, as diffusers: all steps run
+  EXPECT_EQ(img2imgFirstStep(4, 0.75), 1);
+  EXPECT_EQ(img2imgFirstStep(4, 0.5), 2);
+  EXPECT_EQ(img2imgFirstStep(4, 0.25), 3);
+  EXPECT_EQ(img2imgFirstStep(4, 0.1), 3);  // int(3.6): any strength above 0 keeps a step
+  EXPECT_EQ(img2imgFirstStep(4, 0.0), 4);  // nothing left: the validator refuses it
+  EXPECT_EQ(img2imgFirstStep(28, 0.6), 11);  // int(28 - 16.8)
+
+  auto options = tinyOptions();
+  options.steps = 4;
+  const auto textOnly = prepareSampling(tinyText(), options);
+  ASSERT_TRUE(textOnly);
+  const auto imageLatent = randn({1, 16, 4, 6}, 80);  // (1, 16, h, w)
+  options.imageLatent = imageLatent;
+  options.strength = 0.5;
+  const auto in = prepareSampling(tinyText(), options);
+  ASSERT_TRUE(in) << in.error().message;
+  EXPECT_EQ(in->firstStep, 2);
+  const double t = double(torch::linspace(1, 0, 5, torch::kFloat32)[2].item<float>());  // 0.5
+  // t * noise + (1 - t) * latent, the noise being text-to-image's for the seed.
+  const auto expected = packLatents(textOnly->noise.to(torch::kFloat32) * t + imageLatent * (1 - t));
+  EXPECT_TRUE(torch::allclose(in->img, expected, 1e-6, 1e-6));
+  // Strength 1: the text-to-image start, bit for bit.
+  options.strength = 1.0;
+  const auto full = prepareSampling(tinyText(), options);
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->firstStep, 0);
+  EXPECT_TRUE(torch::equal(full->img, textOnly->img));
+
+  // The loop runs steps - firstStep steps, reported 1.. of that many.
+  auto model = tinyModel();
+  options.strength = 0.5;
+  std::vector<std::pair<int, int>> seen;
+  std::vector<double> times;
+  auto latent = sampleLatents(model, tinyText(), options, [&](const StepInfo& info) {
+    seen.emplace_back(info.step, info.totalSteps);
+    times.push_back(info.tCurr);
+    return true;
+  });
+  ASSERT_TRUE(latent) << latent.error().message;
+  EXPECT_EQ(seen, (std::vector<std::pair<int, int>>{{1, 2}, {2, 2}}));
+  EXPECT_EQ(times, (std::vector<double>{0.5, 0.25}));
+  options.strength = 0.0;
+  EXPECT_FALSE(sampleLatents(model, tinyText(), options));
+}
+
+// Inpainting: where the mask keeps, every step ends on the input noised to
+// its timestep, and the last on the input's latent itself.
+TEST(Sampler, InpaintingKeepsTheUnmaskedLatent) {
+  auto model = tinyModel();
+  auto options = tinyOptions();
+  options.steps = 4;
+  options.imageLatent = randn({1, 16, 4, 6}, 81);
+  options.strength = 1.0;
+  auto mask = torch::zeros({1, 1, 4, 6});
+  mask.slice(3, 0, 2).fill_(1);  // repaint the two left latent columns
+  options.latentMask = mask;
+  const auto noise = prepareSampling(tinyText(), options)->packedNoise;
+  std::vector<torch::Tensor> afterSteps;
+  auto latent = sampleLatents(model, tinyText(), options, [&](const StepInfo& info) {
+    afterSteps.push_back(unpackLatents(info.packedLatent.to(torch::kFloat32), 32, 48));
+    return true;
+  });
+  ASSERT_TRUE(latent) << latent.error().message;
+  const auto noiseUnpacked = unpackLatents(noise.to(torch::kFloat32), 32, 48);
+  const std::vector<double> next = {0.75, 0.5, 0.25, 0.0};
+  for (size_t i = 0; i < afterSteps.size(); ++i) {
+    const auto kept = afterSteps[i].slice(3, 2, 6);
+    const auto expected = (noiseUnpacked * next[i] + options.imageLatent * (1 - next[i])).slice(3, 2, 6);
+    EXPECT_TRUE(torch::allclose(kept, expected, 1e-6, 1e-6)) << "step " << i + 1;
+  }
+  EXPECT_TRUE(torch::allclose(latent->slice(3, 2, 6), options.imageLatent.slice(3, 2, 6), 1e-6, 1e-6));
+  EXPECT_FALSE(torch::allclose(latent->slice(3, 0, 2), options.imageLatent.slice(3, 0, 2), 1e-2, 1e-2));
+}
+
 TEST(Sampler, CallbackReturningFalseCancelsAfterTheFirstStep) {
   auto model = tinyModel();
   int calls = 0;
@@ -271,16 +350,32 @@ TEST(Sampler, BadRequestsAreErrorsNotCrashes) {
       << wrongWidth.error().message;
 }
 
-TEST(LatentPreviewTest, OnePixelPerLatentCellOfTheFirstImage) {
+TEST(LatentPreviewTest, OnePixelPerLatentCellOfEveryImage) {
   const auto packed = torch::cat({torch::zeros({1, 6, 64}), randn({1, 6, 64}, 70)});
   const auto preview = latentPreview(packed, 48, 32);
   EXPECT_EQ(preview.width, 6);
   EXPECT_EQ(preview.height, 4);
-  ASSERT_EQ(preview.rgb.size(), 6u * 4u * 3u);
-  // Image 0 is all zeros: every pixel gets the same colour.
-  for (size_t i = 3; i < preview.rgb.size(); ++i) EXPECT_EQ(preview.rgb[i], preview.rgb[i % 3]);
-  const auto other = latentPreview(packed.flip({0}), 48, 32);
-  EXPECT_NE(other.rgb, preview.rgb);
+  EXPECT_EQ(preview.count, 2);
+  ASSERT_EQ(preview.rgb.size(), 2u * 6u * 4u * 3u);
+  // Image 0 is all zeros: every pixel gets the same colour (the bias).
+  const uint8_t* first = preview.image(0);
+  for (size_t i = 3; i < preview.imageBytes(); ++i) EXPECT_EQ(first[i], first[i % 3]);
+  // Image 1 is its own, and the same as when previewed alone.
+  const auto alone = latentPreview(packed.slice(0, 1, 2), 48, 32);
+  ASSERT_EQ(alone.count, 1);
+  EXPECT_TRUE(std::equal(alone.rgb.begin(), alone.rgb.end(), preview.image(1)));
+  EXPECT_FALSE(std::equal(alone.rgb.begin(), alone.rgb.end(), preview.image(0)));
+}
+
+TEST(LatentPreviewTest, DenoisedEstimateUndoesTheRemainingFlow) {
+  // x_t = (1 - t) x0 + t n and v = n - x0, so x_t - t v gives x0 back.
+  const auto x0 = randn({2, 6, 64}, 71), noise = randn({2, 6, 64}, 72);
+  const double t = 0.3;
+  const auto xt = x0 * (1 - t) + noise * t;
+  const auto estimate = denoisedEstimate(xt, noise - x0, t);
+  EXPECT_TRUE(torch::allclose(estimate, x0, 1e-5, 1e-5));
+  // At t = 0 (the last step) the estimate is the latent itself.
+  EXPECT_TRUE(torch::equal(denoisedEstimate(x0, noise, 0.0), x0));
 }
 
 }  // namespace

@@ -121,12 +121,12 @@ TEST(MainWindowServer, ToolbarToggleServesTheSharedApiSuiteIntoTheSameQueueAndGa
 
   // API images land in the same library and gallery, marked with their source.
   ASSERT_TRUE(waitUntil([&] { return h.galleryCount() == h.services().library()->count(); }, 10000));
-  EXPECT_GE(h.galleryCount(), 12);
+  EXPECT_GE(h.galleryCount(), kSuiteImages);
   for (const auto& r : h.services().library()->records()) EXPECT_EQ(r.source, QStringLiteral("api"));
   auto* model = w.gallery()->model();
   EXPECT_TRUE(model->data(model->index(0), Qt::DisplayRole).toString().startsWith(QStringLiteral("[api]")));
   EXPECT_GE(mostQueued, 2) << "concurrent API requests show in the queue";
-  ASSERT_TRUE(waitUntil([&] { return w.serverPanel()->logLines() >= 12; }, 5000)) << w.serverPanel()->logLines();
+  ASSERT_TRUE(waitUntil([&] { return w.serverPanel()->logLines() >= kSuiteImages; }, 5000)) << w.serverPanel()->logLines();
 
   clickToolbarAction(w, w.serverAction());
   EXPECT_FALSE(h.services().server()->isRunning());

@@ -12,6 +12,7 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QTest>
 #include <QToolButton>
 
@@ -26,6 +27,8 @@
 #include "progress_panel.h"
 #include "prompt_edit.h"
 #include "queue_panel.h"
+#include "size_presets.h"
+#include "pipeline/request_validation.h"
 #include "service/image_library.h"
 #include "service/job_queue.h"
 
@@ -100,6 +103,37 @@ TEST(MainWindow, EmptyPromptIsExplainedNotQueued) {
   h.window().generationPanel()->promptEdit()->clear();
   h.clickGenerate();
   EXPECT_TRUE(h.window().messages()->text().contains(QStringLiteral("Type a prompt")));
+  EXPECT_EQ(h.services().queue()->pendingCount(), 0);
+}
+
+// The form is judged by the engine's one validator, and its widgets take
+// their ranges from the same limits.
+TEST(MainWindow, FormUsesTheOneRequestValidatorAndItsLimits) {
+  TempDir library("gui-library");
+  GuiHarness h(folderOf(library));
+  auto* panel = h.window().generationPanel();
+  auto* width = panel->findChild<QSpinBox*>(QStringLiteral("widthSpin"));
+  auto* count = panel->findChild<QSpinBox*>(QStringLiteral("countSpin"));
+  ASSERT_TRUE(width && count);
+  EXPECT_EQ(width->minimum(), kRequestLimits.minSide);
+  EXPECT_EQ(width->maximum(), kRequestLimits.maxSide);
+  EXPECT_EQ(width->singleStep(), kRequestLimits.sideMultiple);
+  EXPECT_EQ(count->maximum(), kRequestLimits.maxImagesPerRequest);
+  // Every size preset meets the rules.
+  ModelInfo model = h.services().queue()->modelInfo();
+  for (const auto& preset : ui::sizePresets()) {
+    GenerationRequest request;
+    request.prompt = "x";
+    request.width = preset.width;
+    request.height = preset.height;
+    EXPECT_FALSE(findRequestProblem(request, model).has_value()) << preset.label.toStdString();
+  }
+  // A typed size off the 16 grid is refused with the validator's own words.
+  h.typePrompt(QStringLiteral("a fox"));
+  width->setValue(1000);
+  h.clickGenerate();
+  EXPECT_TRUE(h.window().messages()->text().contains(QStringLiteral("Width 1000 is not a multiple of 16")))
+      << h.window().messages()->text().toStdString();
   EXPECT_EQ(h.services().queue()->pendingCount(), 0);
 }
 

@@ -4,9 +4,11 @@
 
 #include <filesystem>
 
-#include "pipeline/atomic_file.h"
+#include "common/atomic_file.h"
 #include "pipeline/image_io.h"
+#include "pipeline/image_scale.h"
 #include "pipeline/image_metadata.h"
+#include "pipeline/webp_codec.h"
 #include "support/test_paths.h"
 
 namespace fd::test {
@@ -181,6 +183,46 @@ TEST(ImageIo, JpegCarriesTheSettingsComment) {
   EXPECT_LT(meanError, 3.0);  // lossy but the same picture
   EXPECT_FALSE(encodeJpeg(rgb.data(), 48, 32, 0).ok());
   EXPECT_FALSE(encodeJpeg(rgb.data(), 48, 32, 101).ok());
+}
+
+TEST(ImageIo, WebpRoundTripsAndItsQualityIsUsed) {
+  ASSERT_TRUE(webpAvailable()) << "this build has no libwebp";
+  const auto rgb = testImage(48, 32, /*smooth=*/true);
+  auto good = encodeImage(rgb.data(), 48, 32, ImageFormat::Webp, sampleSettings(), 95);
+  auto poor = encodeImagePlain(rgb.data(), 48, 32, ImageFormat::Webp, 5);
+  ASSERT_TRUE(good.ok() && poor.ok()) << (good.ok() ? poor.error().message : good.error().message);
+  EXPECT_TRUE(looksLikeWebp(*good));
+  EXPECT_LT(poor->size(), good->size());
+  auto decoded = decodeImage(*good);  // through the common decoder, as uploads will be
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(decoded->width, 48);
+  EXPECT_EQ(decoded->height, 32);
+  double meanError = 0;
+  for (size_t i = 0; i < rgb.size(); ++i) meanError += std::abs(int(decoded->rgb[i]) - int(rgb[i]));
+  EXPECT_LT(meanError / double(rgb.size()), 4.0);
+  // A damaged file is an error naming WebP, never a crash.
+  std::vector<uint8_t> cut(good->begin(), good->begin() + 20);
+  auto broken = decodeImage(cut);
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.error().message.find("WebP"), std::string::npos) << broken.error().message;
+  EXPECT_EQ(imageFormatFromName("webp"), ImageFormat::Webp);
+  EXPECT_STREQ(imageFormatName(ImageFormat::Jpeg), "jpeg");
+  EXPECT_STREQ(imageFormatExtension(ImageFormat::Webp), "webp");
+}
+
+TEST(ImageScale, BilinearKeepsFlatAreasAndCornersAndInterpolatesBetween) {
+  // 2x1: black | white, scaled to 8x2.
+  const std::vector<uint8_t> rgb = {0, 0, 0, 255, 255, 255};
+  const auto out = scaleRgbBilinear(rgb.data(), 2, 1, 8, 2);
+  ASSERT_EQ(out.size(), 8u * 2u * 3u);
+  EXPECT_EQ(out[0], 0);                // the left edge is the left pixel
+  EXPECT_EQ(out[7 * 3], 255);          // the right edge the right one
+  for (int x = 1; x < 8; ++x) EXPECT_GE(out[size_t(x) * 3], out[size_t(x - 1) * 3]);  // a ramp between
+  EXPECT_EQ(out[3 * 3], 96);           // x=3: centre 3.5/4-0.5 = 0.375 of the way
+  for (int x = 0; x < 8; ++x) EXPECT_EQ(out[size_t(8 + x) * 3], out[size_t(x) * 3]);  // rows alike
+  const std::vector<uint8_t> flat(6 * 4 * 3, 77);
+  for (uint8_t v : scaleRgbBilinear(flat.data(), 6, 4, 48, 32)) ASSERT_EQ(v, 77);
+  EXPECT_TRUE(scaleRgbBilinear(nullptr, 2, 2, 4, 4).empty());
 }
 
 TEST(ImageIo, SavedFileReadsBackFromDisk) {

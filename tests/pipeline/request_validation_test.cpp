@@ -64,6 +64,17 @@ TEST(RequestValidation, PromptMustSaySomething) {
   EXPECT_EQ(rejection(r), "the prompt is empty: describe the image to generate");
   r.prompt = " \t\n ";
   EXPECT_EQ(rejection(r), "the prompt is empty: describe the image to generate");
+  r.prompt = std::string("a\0b", 3);
+  EXPECT_EQ(rejection(r), "the prompt contains a NUL character");
+  // The length limit counts characters, not bytes.
+  r.prompt.clear();
+  for (int i = 0; i < kRequestLimits.maxPromptCodePoints; ++i) r.prompt += "\xc3\xa9";
+  EXPECT_EQ(rejection(r), "accepted");
+  r.prompt += "e";
+  EXPECT_EQ(rejection(r), "the prompt is longer than 4000 characters");
+  auto problem = findRequestProblem(r, schnell());
+  ASSERT_TRUE(problem.has_value());
+  EXPECT_EQ(problem->field, RequestField::Prompt);
 }
 
 TEST(RequestValidation, StepsFollowTheModel) {

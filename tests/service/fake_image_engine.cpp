@@ -1,5 +1,6 @@
 #include "service/fake_image_engine.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -23,7 +24,7 @@ ModelInfo FakeImageEngine::info() const {
 }
 
 Status FakeImageEngine::validate(const GenerationRequest& request) const {
-  return validateRequestShape(request, info().maxSteps);
+  return validateRequest(request, info());
 }
 
 void FakeImageEngine::close() {
@@ -96,8 +97,19 @@ Result<GenerationResult> FakeImageEngine::generate(const GenerationRequest& requ
     report.step = step;
     report.totalSteps = result.request.steps;
     report.stepSeconds = stepDelayMs / 1000.0;
+    // A preview per image, as the real pipeline sends (an eighth of the
+    // size): flat grey that brightens with each step, so tests can tell steps apart.
+    auto preview = std::make_shared<LatentPreview>();
+    preview->width = std::max(1, request.width / 8);
+    preview->height = std::max(1, request.height / 8);
+    preview->count = request.count;
+    preview->rgb.assign(size_t(request.count) * preview->imageBytes(),
+                        uint8_t(std::min(255, 40 * step)));
+    report.preview = preview;
     if (progress) progress(report);
   }
+  // As the real pipeline: a cancel during the last step still ends the job.
+  if (cancel && cancel()) return makeError(ErrorKind::Cancelled, "cancelled after the last step");
   for (int i = 0; i < request.count; ++i) {
     GeneratedImage image;
     image.width = request.width;

@@ -8,7 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <map>
+#include <set>
 #include <filesystem>
 #include <thread>
 
@@ -164,6 +167,65 @@ TEST(ImageLibrary, RemoveDeletesBothFiles) {
   EXPECT_EQ(reopened.records()[0].id, keep->id);
 }
 
+// An image made from an input keeps the input and mask beside it (read
+// back by path after a restart, and after a lost sidecar), and LoRA paths.
+TEST(ImageLibrary, KeepsTheInputMaskAndLoraPathsWithTheImage) {
+  TempDir dir("library_inputs");
+  auto source = std::make_shared<SourceImage>();
+  source->width = 12;
+  source->height = 8;
+  source->rgb.resize(12 * 8 * 3);
+  for (size_t i = 0; i < source->rgb.size(); ++i) source->rgb[i] = uint8_t(i * 5);
+  source->mask.assign(12 * 8, 0);
+  source->mask[3] = source->mask[50] = 1;
+  source->name = "house.png";
+  ImageSettings settings = settingsFor("a red door");
+  settings.strength = 0.7;
+  settings.sourceImage = "house.png";
+  settings.inpaint = true;
+  settings.loras = {{"style", 0.8}};
+  ImageInputs inputs{source, {{"/loras/style.safetensors", 0.8}}};
+  QString id;
+  {
+    ImageLibrary library(qpath(dir.path()));
+    auto record = library.add(makeImage(16, 16, 7), settings, "gui", inputs);
+    ASSERT_TRUE(record.ok()) << record.error().message;
+    id = record->id;
+    EXPECT_EQ(record->inputPath, QDir(qpath(dir.path())).absoluteFilePath(id + ".input.png"));
+    EXPECT_EQ(record->maskPath, QDir(qpath(dir.path())).absoluteFilePath(id + ".mask.png"));
+  }
+  auto check = [&](const ImageRecord& r, bool withLoraPath) {
+    ASSERT_TRUE(r.strength.has_value());
+    EXPECT_DOUBLE_EQ(*r.strength, 0.7);
+    EXPECT_EQ(r.inputName, "house.png");
+    EXPECT_TRUE(r.inpaint);
+    auto input = readImageFile(r.inputPath.toStdString());
+    ASSERT_TRUE(input.ok());
+    EXPECT_EQ(input->rgb, source->rgb);
+    auto mask = readImageFile(r.maskPath.toStdString());
+    ASSERT_TRUE(mask.ok());
+    EXPECT_EQ(mask->rgb[3 * 3], 255);   // white: repaint
+    EXPECT_EQ(mask->rgb[3 * 4], 0);
+    ASSERT_EQ(r.loras.size(), 1u);
+    EXPECT_EQ(r.loras[0].name, "style");
+    EXPECT_EQ(r.loras[0].path, withLoraPath ? QString("/loras/style.safetensors") : QString());
+    EXPECT_DOUBLE_EQ(r.loras[0].scale, 0.8);
+  };
+  {
+    ImageLibrary reopened(qpath(dir.path()));
+    ASSERT_EQ(reopened.count(), 1);  // the companions are not images
+    check(reopened.records()[0], true);
+  }
+  // Without the sidecar the PNG is recovered, and its kept files found again.
+  ASSERT_TRUE(QFile::remove(QDir(qpath(dir.path())).absoluteFilePath(id + ".json")));
+  ImageLibrary recovered(qpath(dir.path()));
+  ASSERT_EQ(recovered.count(), 1);
+  check(recovered.records()[0], false);
+  ASSERT_TRUE(recovered.remove(id).ok());
+  EXPECT_TRUE(QDir(qpath(dir.path())).entryList(QDir::Files).isEmpty())
+      << QDir(qpath(dir.path())).entryList(QDir::Files).join(' ').toStdString();
+}
+
 TEST(ImageLibrary, SkipsDamageAndRecoversImagesFromTheirOwnSettings) {
   TempDir dir("library_damage");
   const QString folder = qpath(dir.path());
@@ -246,6 +308,115 @@ TEST(ImageLibrary, SurvivesAWriterKilledMidway) {
     if (entry.path().extension() == ".png") ++pngs;
   }
   EXPECT_EQ(pngs, records.size());
+}
+
+// Two libraries on one folder stand for two processes (the GUI and
+// `fluxdesk-cli serve`, or two windows): each has its own list and lock.
+TEST(ImageLibrary, SeesImagesAnotherWriterAddsAndRemoves) {
+  TempDir dir("library_two_writers");
+  ImageLibrary gui(qpath(dir.path()));
+  ImageLibrary server(qpath(dir.path()));
+  ASSERT_TRUE(gui.watching());
+  std::vector<QString> added, removed;
+  QObject::connect(&gui, &ImageLibrary::imageAdded, [&](const ImageRecord& r) { added.push_back(r.id); });
+  QObject::connect(&gui, &ImageLibrary::imageRemoved, [&](const QString& id) { removed.push_back(id); });
+
+  auto made = server.add(makeImage(32, 32, 7), settingsFor("from the api"), "api");
+  ASSERT_TRUE(made.ok()) << made.error().message;
+  // No call here: the folder watch brings it in, once.
+  ASSERT_TRUE(waitFor([&] { return gui.count() == 1; }, 5000));
+  ASSERT_EQ(added, std::vector<QString>{made->id});
+  const ImageRecord seen = gui.records()[0];
+  EXPECT_EQ(seen.filePath, made->filePath);
+  EXPECT_EQ(seen.source, "api");
+  EXPECT_EQ(seen.created, made->created);
+
+  ASSERT_TRUE(server.remove(made->id).ok());
+  ASSERT_TRUE(waitFor([&] { return gui.count() == 0; }, 5000));
+  EXPECT_EQ(removed, std::vector<QString>{made->id});
+  EXPECT_EQ(added.size(), 1u);
+}
+
+TEST(ImageLibrary, ItsOwnImagesAreListedOnceDespiteTheWatch) {
+  TempDir dir("library_own_adds");
+  ImageLibrary library(qpath(dir.path()));
+  int added = 0;
+  QObject::connect(&library, &ImageLibrary::imageAdded, [&](const ImageRecord&) { ++added; });
+  for (uint64_t seed = 0; seed < 3; ++seed) {
+    ASSERT_TRUE(library.add(makeImage(16, 16, seed), settingsFor("mine"), "gui").ok());
+  }
+  waitFor([] { return false; }, 1000);  // let every watch notice run
+  EXPECT_EQ(library.refresh(), 0);
+  EXPECT_EQ(library.count(), 3);
+  EXPECT_EQ(added, 3);
+}
+
+// Another process between its two files (the PNG published, the sidecar
+// not yet): not recovered at once, which would race its sidecar.
+TEST(ImageLibrary, APngWhoseSidecarIsComingIsLeftToItsWriter) {
+  TempDir dir("library_half_written");
+  ImageLibrary library(qpath(dir.path()));
+  ImageSettings settings = settingsFor("written elsewhere");
+  settings.seed = 5;
+  settings.width = 16;
+  settings.height = 16;
+  settings.createdAt = "2025-01-01T00:00:00.000Z";
+  const GeneratedImage image = makeImage(16, 16, 5);
+  auto png = encodeImage(image.rgb.data(), 16, 16, ImageFormat::Png, settings);
+  ASSERT_TRUE(png.ok());
+  writeTextFile(dir / "elsewhere.png", std::string(png->begin(), png->end()));
+  EXPECT_EQ(library.refresh(), 0);
+  EXPECT_EQ(library.count(), 0);
+  EXPECT_FALSE(fs::exists(dir / "elsewhere.json"));  // not written by us
+
+  writeTextFile(dir / "elsewhere.json", recordSidecarJson(settings, "elsewhere", "elsewhere.png", "cli"));
+  EXPECT_EQ(library.refresh(), 1);
+  ASSERT_EQ(library.count(), 1);
+  EXPECT_EQ(library.records()[0].source, "cli");  // the writer's sidecar, not a recovery
+}
+
+// Two writers adding at once, with the same prompt and seeds (so the same
+// file names): every image is kept, under a name of its own, and both
+// lists end up with all of them.
+TEST(ImageLibrary, ConcurrentAddsFromTwoInstancesLoseNothing) {
+  TempDir dir("library_concurrent");
+  ImageLibrary first(qpath(dir.path()));
+  ImageLibrary second(qpath(dir.path()));
+  constexpr int kEach = 25;
+  std::atomic<int> failures{0};
+  auto writer = [&](ImageLibrary& library, const QString& source) {
+    for (int i = 0; i < kEach; ++i) {
+      if (!library.add(makeImage(24, 24, uint64_t(i)), settingsFor("the same prompt"), source).ok()) ++failures;
+    }
+  };
+  std::thread a(writer, std::ref(first), QStringLiteral("gui"));
+  std::thread b(writer, std::ref(second), QStringLiteral("api"));
+  a.join();
+  b.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(filesWithExtension(dir.path(), ".png"), size_t(2 * kEach));
+  EXPECT_EQ(filesWithExtension(dir.path(), ".json"), size_t(2 * kEach));
+
+  first.refresh();
+  second.refresh();
+  EXPECT_EQ(first.count(), 2 * kEach);
+  EXPECT_EQ(second.count(), 2 * kEach);
+  ImageLibrary reopened(qpath(dir.path()));
+  const auto records = reopened.records();
+  ASSERT_EQ(records.size(), size_t(2 * kEach));
+  std::set<QString> ids;
+  std::map<QString, int> bySource;
+  for (const ImageRecord& r : records) {
+    ids.insert(r.id);
+    ++bySource[r.source];
+    auto decoded = readImageFile(r.filePath.toStdString());
+    ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+    EXPECT_EQ(decoded->rgb, makeImage(24, 24, r.seed).rgb) << r.filePath.toStdString();
+  }
+  EXPECT_EQ(ids.size(), size_t(2 * kEach));
+  EXPECT_EQ(bySource["gui"], kEach);
+  EXPECT_EQ(bySource["api"], kEach);
+  EXPECT_EQ(first.records().size(), records.size());
 }
 
 TEST(ImageLibrary, AFolderThatCannotBeCreatedIsAnErrorNotACrash) {

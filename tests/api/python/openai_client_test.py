@@ -16,10 +16,13 @@ environment (scripts/install-python-env.sh installs the pinned SDK).
 """
 
 import base64
+import io
 import socket
 import sys
 import threading
 import time
+
+from PIL import Image  # pinned beside the SDK: decodes every output format fully
 
 try:
     import openai
@@ -90,14 +93,28 @@ def jpeg_size(data):
 
 
 def image_kind(data):
-    """("png" | "jpeg", width, height) from the file's own header, or None."""
+    """("png" | "jpeg" | "webp", width, height) from the file's own header,
+    checked against a full decode by Pillow, or None."""
+    kind = None
     if data.startswith(PNG_SIGNATURE):
         size = png_size(data)
-        return ("png",) + size if size else None
-    if data.startswith(b"\xff\xd8"):
+        kind = ("png",) + size if size else None
+    elif data.startswith(b"\xff\xd8"):
         size = jpeg_size(data)
-        return ("jpeg",) + size if size else None
-    return None
+        kind = ("jpeg",) + size if size else None
+    elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        kind = ("webp", None, None)
+    if kind is None:
+        return None
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()  # every pixel decoded, not only the header
+            decoded = (image.format.lower(), image.width, image.height)
+    except Exception:  # noqa: BLE001 - an undecodable image is the finding
+        return None
+    if kind[0] == "webp":
+        kind = ("webp", decoded[1], decoded[2])
+    return kind if decoded == kind else None
 
 
 def decode_b64(text):
@@ -194,6 +211,8 @@ def check_images(label, result, count, size, fmt, seed=None):
               repr(usage.input_tokens_details))
     check(f"{label}: background reported", getattr(result, "background", None) == "opaque",
           repr(getattr(result, "background", None)))
+    check(f"{label}: quality reported as one of OpenAI's levels", result.quality in ("low", "medium", "high"),
+          repr(result.quality))
     seeds = []
     for i, item in enumerate(data):
         kind = image_kind(decode_b64(item.b64_json))
@@ -224,6 +243,169 @@ def check_generations(base_url, api_key):
             check_images(f"{path} n={count}", generate(client, **arguments), count, size, fmt, seed)
 
 
+def check_output_formats(client):
+    """png, jpeg and webp, with output_compression; each decodes fully."""
+    sizes = {}
+    for fmt in ("png", "jpeg", "webp"):
+        for compression in (10, 95):
+            if fmt == "png" and compression == 10:
+                continue
+            result = generate(client, output_format=fmt, output_compression=compression,
+                              extra_body={"steps": 1, "seed": 7})
+            data = result.data or []
+            raw = decode_b64(data[0].b64_json) if data else b""
+            check(f"output_format {fmt} compression {compression}: a 256x256 {fmt} that decodes",
+                  image_kind(raw) == (fmt, 256, 256), repr(image_kind(raw)))
+            check(f"output_format {fmt}: reported", result.output_format == fmt, repr(result.output_format))
+            sizes[(fmt, compression)] = len(raw)
+    for fmt in ("jpeg", "webp"):
+        check(f"{fmt}: output_compression 10 makes a smaller file than 95",
+              sizes.get((fmt, 10), 0) < sizes.get((fmt, 95), 0), repr(sizes))
+    result = generate(client, background="opaque", moderation="low", extra_body={"steps": 1})
+    check("background opaque and moderation low are accepted", len(result.data or []) == 1)
+
+
+def stream_events(client, **arguments):
+    """images.generate(stream=True): the events, in order, as the SDK types them."""
+    global images_received
+    request = dict(model=MODEL, prompt=PROMPT, n=1, size="256x256", stream=True)
+    request.update(arguments)
+    events = list(client.images.generate(**request))
+    images_received += sum(1 for e in events if e.type == "image_generation.completed")
+    return events
+
+
+def check_streaming(client, health):
+    """stream=True with partial_images: previews first, then the image."""
+    events = stream_events(client, partial_images=2, output_format="png", extra_body={"steps": 4, "seed": 11})
+    types = [event.type for event in events]
+    check("a stream with partial_images=2 sends 2 partial images, then the completed image",
+          types == ["image_generation.partial_image"] * 2 + ["image_generation.completed"], repr(types))
+    partials = [e for e in events if e.type == "image_generation.partial_image"]
+    check("partial_image_index counts 0, 1", [e.partial_image_index for e in partials] == [0, 1],
+          repr([e.partial_image_index for e in partials]))
+    for event in events:
+        kind = image_kind(decode_b64(event.b64_json))
+        check(f"{event.type} {getattr(event, 'partial_image_index', '')}: a 256x256 png that decodes",
+              kind == ("png", 256, 256), repr(kind))
+        check(f"{event.type}: size, format, background, quality as requested",
+              (event.size, event.output_format, event.background) == ("256x256", "png", "opaque")
+              and event.quality in ("low", "medium", "high"), repr(event))
+        check(f"{event.type}: created_at is a unix time", abs(event.created_at - time.time()) < 3600,
+              repr(event.created_at))
+    completed = events[-1] if events else None
+    if completed is not None and completed.type == "image_generation.completed":
+        usage = completed.usage
+        check("the completed event carries usage", usage.output_tokens == (256 // 16) ** 2
+              and usage.total_tokens == usage.input_tokens + usage.output_tokens and usage.input_tokens > 0,
+              repr(usage))
+        # The streamed image is the image the same request makes unstreamed.
+        whole = generate(client, output_format="png", extra_body={"steps": 4, "seed": 11})
+        same = whole.data and Image.open(io.BytesIO(decode_b64(whole.data[0].b64_json))).tobytes() == \
+            Image.open(io.BytesIO(decode_b64(completed.b64_json))).tobytes()
+        check("the streamed final image equals the unstreamed one (same seed)", bool(same))
+        previews_differ = len(partials) == 2 and decode_b64(partials[0].b64_json) != decode_b64(partials[1].b64_json)
+        check("the two partial images are different steps' previews", previews_differ)
+
+    # partial_images=0: the image alone, in one event.
+    events = stream_events(client, partial_images=0, output_format="webp", extra_body={"steps": 2})
+    check("partial_images=0 streams only the completed image",
+          [e.type for e in events] == ["image_generation.completed"], repr([e.type for e in events]))
+    if events:
+        kind = image_kind(decode_b64(events[-1].b64_json))
+        check("a streamed webp decodes", kind == ("webp", 256, 256), repr(kind))
+
+    # n = 2: every image's events in the one stream, told apart by image_index.
+    events = stream_events(client, n=2, partial_images=1, output_format="jpeg", extra_body={"steps": 4})
+    seen = [(e.type, extra_of(e).get("image_index"), getattr(e, "partial_image_index", None)) for e in events]
+    check("n=2 streams a partial image and a completed image for each image_index",
+          sorted(seen, key=repr) == sorted([("image_generation.partial_image", 0, 0),
+                                            ("image_generation.partial_image", 1, 0),
+                                            ("image_generation.completed", 0, None),
+                                            ("image_generation.completed", 1, None)], key=repr)
+          and [t for t, _, _ in seen][-2:] == ["image_generation.completed"] * 2, repr(seen))
+    completed = [e for e in events if e.type == "image_generation.completed"]
+    if len(completed) == 2:
+        total_input = sum(e.usage.input_tokens for e in completed)
+        check("n=2: the prompt's tokens are counted once over the completed events",
+              completed[0].usage.input_tokens == total_input and completed[1].usage.input_tokens == 0,
+              repr([e.usage for e in completed]))
+
+    # Errors before the stream starts are plain HTTP errors.
+    expect_error("stream with partial_images=4 is a BadRequestError",
+                 lambda: stream_events(client, partial_images=4), openai.BadRequestError,
+                 status_code=400, param="partial_images")
+
+    # A client that leaves mid-stream stops its job.
+    stream = client.images.generate(model=MODEL, prompt=PROMPT, n=1, size="2048x2048", stream=True,
+                                    partial_images=3, extra_body={"steps": 4})
+    started = health.wait_until(lambda pending: pending >= 1, 10)
+    stream.close()
+    check("a stream's job is queued", started)
+    check("closing the stream ends its job", health.wait_idle(30), f"pending {health.pending()}")
+
+
+def png_bytes(image):
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def check_edits(client):
+    """images.edit with a picture and an OpenAI-style mask (alpha 0 = edit)."""
+    global images_received
+    width, height = 320, 256
+    picture = Image.new("RGB", (width, height))
+    picture.putdata([((x * 3) % 256, (y * 2) % 256, (x + y) % 256) for y in range(height) for x in range(width)])
+    mask = Image.new("RGBA", (width, height), (0, 0, 0, 255))
+    box = (80, 64, 240, 192)
+    mask.paste((0, 0, 0, 0), box)
+    result = client.images.edit(model=MODEL, image=("photo.png", png_bytes(picture), "image/png"),
+                                mask=("mask.png", png_bytes(mask), "image/png"), prompt=PROMPT,
+                                output_format="png", extra_body={"steps": 4, "seed": 5})
+    images_received += len(result.data or [])
+    data = result.data or []
+    check("images.edit answers one image", len(data) == 1, repr(len(data)))
+    if not data:
+        return
+    edited = Image.open(io.BytesIO(decode_b64(data[0].b64_json))).convert("RGB")
+    check("the edit has the picture's size", edited.size == (width, height), repr(edited.size))
+    check("the edit reports its size", result.size == f"{width}x{height}", repr(result.size))
+    if edited.size == (width, height):
+        source, out = picture.load(), edited.load()
+        outside = [(x, y) for y in range(height) for x in range(width)
+                   if not (box[0] <= x < box[2] and box[1] <= y < box[3])]
+        changed_outside = sum(1 for x, y in outside if out[x, y] != source[x, y])
+        changed_inside = sum(1 for y in range(box[1], box[3]) for x in range(box[0], box[2]) if out[x, y] != source[x, y])
+        check("pixels outside the mask are the picture's exactly", changed_outside == 0, f"{changed_outside} changed")
+        check("the masked area is redrawn", changed_inside > (box[2] - box[0]) * (box[3] - box[1]) // 2,
+              f"{changed_inside} changed")
+    # Image-to-image without a mask, as WebP in and out.
+    buffer = io.BytesIO()
+    picture.save(buffer, format="WEBP", quality=90)
+    result = client.images.edit(model=MODEL, image=("photo.webp", buffer.getvalue(), "image/webp"), prompt=PROMPT,
+                                size="256x256", output_format="webp", extra_body={"steps": 4, "strength": 0.5})
+    images_received += len(result.data or [])
+    kind = image_kind(decode_b64(result.data[0].b64_json)) if result.data else None
+    check("images.edit from a WebP with strength 0.5 gives a 256x256 webp", kind == ("webp", 256, 256), repr(kind))
+    # Streamed edits are image_edit.* events.
+    events = list(client.images.edit(model=MODEL, image=("photo.png", png_bytes(picture), "image/png"), prompt=PROMPT,
+                                     stream=True, partial_images=1, extra_body={"steps": 4, "strength": 0.75}))
+    images_received += sum(1 for e in events if e.type == "image_edit.completed")
+    check("a streamed edit sends image_edit.partial_image then image_edit.completed",
+          [e.type for e in events] == ["image_edit.partial_image", "image_edit.completed"], repr([e.type for e in events]))
+    expect_error("a mask of another size is a BadRequestError naming mask",
+                 lambda: client.images.edit(model=MODEL, image=("photo.png", png_bytes(picture), "image/png"),
+                                            mask=("mask.png", png_bytes(mask.resize((64, 64))), "image/png"),
+                                            prompt=PROMPT),
+                 openai.BadRequestError, status_code=400, param="mask")
+    expect_error("two images are a BadRequestError naming image",
+                 lambda: client.images.edit(model=MODEL, image=[("a.png", png_bytes(picture), "image/png"),
+                                                                 ("b.png", png_bytes(picture), "image/png")],
+                                            prompt=PROMPT),
+                 openai.BadRequestError, status_code=400, param="image")
+
+
 def check_models(client):
     ids = [model.id for model in client.models.list().data]
     check("models.list names one model", len(ids) == 1 and isinstance(ids[0], str), repr(ids))
@@ -242,6 +424,8 @@ def check_bad_requests(client):
         ("size 1000x1000", dict(size="1000x1000"), "size", "invalid_value"),
         ("an empty prompt", dict(prompt=""), "prompt", "invalid_value"),
         ("response_format url", dict(response_format="url"), "response_format", "unsupported_value"),
+        ("background transparent", dict(background="transparent"), "background", "unsupported_value"),
+        ("output_format svg", dict(output_format="svg"), "output_format", "unsupported_value"),
         ("steps 99 (extra_body)", dict(extra_body={"steps": 99}), "steps", "invalid_value"),
     ]
     for label, arguments, param, code in cases:
@@ -360,6 +544,9 @@ def main(argv):
     health = Health(base_url, api_key)
 
     run_scenario("generations", check_generations, base_url, api_key)
+    run_scenario("output formats", check_output_formats, client)
+    run_scenario("streaming", check_streaming, client, health)
+    run_scenario("edits", check_edits, client)
     run_scenario("models", check_models, client)
     run_scenario("bad requests", check_bad_requests, client)
     run_scenario("unknown model", check_unknown_model, client)
