@@ -16,6 +16,8 @@
 #include "golden/golden_case_io.h"
 #include "golden/golden_registry.h"
 #include "models/autoencoder.h"
+#include "sampling/flux_sampler.h"
+#include "sampling/noise.h"
 #include "support/test_paths.h"
 #include "tensor/weight_loading.h"
 #include "weights/weight_map.h"
@@ -102,6 +104,35 @@ AutoencoderOutputs runAutoencoder(AutoEncoder& ae, const torch::Tensor& image,
   return out;
 }
 
+// Image-to-image's start on this autoencoder: given the encoder's latent of
+// the case's first image, strength 0.5 at 4 steps starts at t = 0.5
+// (diffusers' t_start = int(4 - 4 * 0.5) = 2 of get_schedule(4)) from
+// t * noise + (1 - t) * latent with the seed's text-to-image noise. The
+// expected value is written out here (noise drawn, mixed and 2x2-packed by
+// hand), not through the sampler's code.
+void expectImageToImageStart(const GoldenCase& golden, const torch::Tensor& encoded) {
+  const auto latent = encoded.slice(0, 0, 1).to(torch::kFloat32);  // (1, 16, h, w)
+  const int64_t h = latent.size(2), w = latent.size(3);
+  SamplingOptions options;
+  options.height = int(h * 8);
+  options.width = int(w * 8);
+  options.seeds = {17};
+  options.steps = 4;
+  options.imageLatent = latent;
+  options.strength = 0.5;
+  const TextConditioning text{torch::zeros({1, 4, 8}), torch::zeros({1, 8})};  // shapes only
+  auto in = prepareSampling(text, options);
+  ASSERT_TRUE(in) << golden.name << ": " << in.error().message;
+  EXPECT_EQ(in->firstStep, 2);
+  EXPECT_DOUBLE_EQ(in->timesteps[2], 0.5);
+  const auto noise = getNoise(17, options.height, options.width, torch::kFloat32, 1);  // (1, 16, h, w)
+  const auto mixed = noise * 0.5 + latent * 0.5;                                       // (1, 16, h, w)
+  // "b c (h ph) (w pw) -> b (h w) (c ph pw)"
+  const auto packed = mixed.view({1, 16, h / 2, 2, w / 2, 2}).permute({0, 2, 4, 1, 3, 5}).reshape({1, h * w / 4, 64});
+  EXPECT_TRUE(torch::allclose(in->img, packed, 1e-6, 1e-6))
+      << golden.name << ": img2img start, max |diff| " << (in->img - packed).abs().max().item<float>();
+}
+
 void runAutoencoderCase(const GoldenCase& golden) {
   const auto tensors = GoldenTensors::open(golden.dir / "tensors.safetensors");
   GoldenChecker checker(golden, tensors);
@@ -139,6 +170,7 @@ void runAutoencoderCase(const GoldenCase& golden) {
     checker.check("encoded_latent", encoded16, bf16RerunTolerance(tensors.get("encoded_latent")),
                   " [bfloat16 encoder]");
   }
+  expectImageToImageStart(golden, out.encoded);
 }
 
 }  // namespace
