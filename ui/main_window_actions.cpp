@@ -178,6 +178,8 @@ bool MainWindow::setServerEnabled(bool on) {
     config.apiKey = settings_.serverToken().toStdString();
     for (const QString& origin : settings_.allowedOrigins().split(QLatin1Char(','), Qt::SkipEmptyParts))
       config.allowedOrigins.push_back(origin.trimmed().toStdString());
+    // API clients name LoRAs in the same folder the window's picker lists.
+    config.loraFolder = settings_.loraFolder().toStdString();
     Status started = server->start(config);
     if (!started.ok()) {
       messages_->showMessage(MessageBar::Level::Error,

@@ -89,6 +89,25 @@ void clickToolbarAction(ui::MainWindow& window, QAction* action) {
   QTest::mouseClick(button, Qt::LeftButton);
 }
 
+// The toggle's server finds LoRAs by name in the window's LoRA folder.
+TEST(MainWindowServer, ApiLorasComeFromTheWindowsLoraFolder) {
+  TempDir library("gui-library");
+  TempDir loras("gui-loras");
+  GuiHarness h(folderOf(library));
+  h.settings().setServerPort(0);
+  h.settings().setLoraFolder(QString::fromStdString(loras.path().string()));
+  clickToolbarAction(h.window(), h.window().serverAction());
+  ASSERT_TRUE(h.services().server()->isRunning());
+  EXPECT_EQ(h.services().server()->config().loraFolder, loras.path().string());
+  ApiTarget target = ApiTarget::fromBaseUrl(h.services().server()->baseUrl().toStdString());
+  // Not there: a 400 naming loras (the folder is the window's, nothing else).
+  ApiReply missing = postJson(target, "/v1/images/generations",
+                              nlohmann::json{{"prompt", "x"}, {"loras", {{{"name", "absent"}}}}});
+  EXPECT_EQ(missing.status, 400) << missing.describe();
+  EXPECT_EQ(missing.json["error"].value("code", ""), "lora_not_found") << missing.describe();
+  clickToolbarAction(h.window(), h.window().serverAction());
+}
+
 TEST(MainWindowServer, ToolbarToggleServesTheSharedApiSuiteIntoTheSameQueueAndGallery) {
   TempDir library("gui-library");
   GuiHarness h(folderOf(library));
