@@ -309,6 +309,12 @@ Status ImageLibrary::remove(const QString& id, RemoveMode mode) {
   // The files go without the lock: moving to the trash may copy them to
   // another file system. The PNG first: a sidecar alone lists nothing; the
   // kept input and mask last (they list nothing either).
+  if (mode == RemoveMode::MoveToTrash) {
+    // Qt puts the home trash under the generic data folder; when that folder
+    // does not exist yet (a fresh home), it trashes into the current working
+    // directory instead. Make sure it exists.
+    QDir().mkpath(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation));
+  }
   for (const QString& path : {found->filePath, pathOf(id + QStringLiteral(".json")), found->inputPath, found->maskPath}) {
     if (path.isEmpty()) continue;
     if (!QFileInfo::exists(path)) continue;

@@ -12,6 +12,7 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QPushButton>
+#include <QStandardPaths>
 #include <QSpinBox>
 #include <QTest>
 #include <QToolButton>
@@ -318,6 +319,11 @@ TEST(MainWindow, ImageActionsReuseCopyAndDeleteAfterConfirmation) {
   EXPECT_FALSE(QFileInfo::exists(record.filePath));
   EXPECT_FALSE(QFileInfo::exists(sidecar));
   EXPECT_FALSE(w.details()->record().has_value());
+  // It went to the (test) home's trash, not into the working directory.
+  const QString trashed = QFileInfo(record.filePath).fileName() + QStringLiteral(".trashinfo");
+  EXPECT_FALSE(QFileInfo::exists(QDir::current().filePath(QStringLiteral("info/") + trashed)));
+  EXPECT_TRUE(QFileInfo::exists(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+                                QStringLiteral("/Trash/info/") + trashed));
 }
 
 TEST(MainWindow, TooLongPromptIsReportedAfterTheJob) {
