@@ -12,6 +12,7 @@
 #include "sampling/latent_preview.h"
 #include "sampling/noise.h"
 #include "sampling/schedule.h"
+#include "support/torch/tiny_flux.h"
 #include "tensor/attention.h"
 
 namespace fd::test {
@@ -20,29 +21,6 @@ namespace {
 torch::Tensor randn(std::vector<int64_t> shape, uint64_t seed,
                     torch::ScalarType dtype = torch::kFloat32) {
   return torch::randn(shape, at::detail::createCPUGenerator(seed), torch::TensorOptions(dtype));
-}
-
-FluxParams tinyParams(bool guidance) {
-  FluxParams p;
-  p.in_channels = p.out_channels = 64;
-  p.vec_in_dim = 8;
-  p.context_in_dim = 12;
-  p.hidden_size = 32;
-  p.num_heads = 2;
-  p.depth = 1;
-  p.depth_single_blocks = 2;
-  p.axes_dim = {4, 6, 6};
-  p.guidance_embed = guidance;
-  return p;
-}
-
-// A model with small random weights (its parameters are allocated uninitialised).
-FluxModel tinyModel(bool guidance = false) {
-  FluxModel model(tinyParams(guidance));
-  torch::NoGradGuard noGrad;
-  auto generator = at::detail::createCPUGenerator(7);
-  for (auto& p : model->parameters()) p.normal_(0.0, 0.1, generator);
-  return model;
 }
 
 TextConditioning tinyText(int64_t batch = 1) {
@@ -168,8 +146,8 @@ TEST(Attention, RopeWithIdentityRotationKeepsQueriesAndKeys) {
 
 TEST(FluxModel, ParametersCarryTheOfficialNames) {
   std::set<std::string> names, namesWithGuidance;
-  for (const auto& p : tinyModel(false)->named_parameters()) names.insert(p.key());
-  for (const auto& p : tinyModel(true)->named_parameters()) namesWithGuidance.insert(p.key());
+  for (const auto& p : tinyFluxModel(false)->named_parameters()) names.insert(p.key());
+  for (const auto& p : tinyFluxModel(true)->named_parameters()) namesWithGuidance.insert(p.key());
   for (const char* key : {"img_in.weight", "time_in.in_layer.bias", "vector_in.out_layer.weight",
                           "txt_in.bias", "double_blocks.0.img_mod.lin.weight",
                           "double_blocks.0.img_attn.qkv.bias", "double_blocks.0.img_attn.norm.query_norm.scale",
@@ -182,11 +160,11 @@ TEST(FluxModel, ParametersCarryTheOfficialNames) {
   EXPECT_EQ(names.count("guidance_in.in_layer.weight"), 0u);
   EXPECT_EQ(namesWithGuidance.count("guidance_in.in_layer.weight"), 1u);
   EXPECT_EQ(namesWithGuidance.size(), names.size() + 4);
-  EXPECT_THROW(FluxModel([] { auto p = tinyParams(false); p.axes_dim = {4, 4, 4}; return p; }()), c10::Error);
+  EXPECT_THROW(FluxModel([] { auto p = tinyFluxParams(false); p.axes_dim = {4, 4, 4}; return p; }()), c10::Error);
 }
 
 TEST(FluxModel, GuidanceModelRequiresGuidance) {
-  auto model = tinyModel(true);
+  auto model = tinyFluxModel(true);
   torch::NoGradGuard noGrad;
   const auto img = randn({1, 6, 64}, 50), txt = randn({1, 5, 12}, 51), y = randn({1, 8}, 52);
   const auto t = torch::full({1}, 0.5);
@@ -196,7 +174,7 @@ TEST(FluxModel, GuidanceModelRequiresGuidance) {
 }
 
 TEST(FluxModel, BlockStreamingGivesTheSameResult) {
-  auto model = tinyModel();
+  auto model = tinyFluxModel();
   torch::NoGradGuard noGrad;
   const auto img = randn({2, 6, 64}, 60), txt = randn({2, 5, 12}, 61), y = randn({2, 8}, 62);
   const auto t = torch::full({2}, 0.75);
@@ -213,7 +191,7 @@ TEST(FluxModel, BlockStreamingGivesTheSameResult) {
 // --- sampler -------------------------------------------------------------------------
 
 TEST(Sampler, RunsEveryStepAndReturnsTheUnpackedLatent) {
-  auto model = tinyModel();
+  auto model = tinyFluxModel();
   auto options = tinyOptions();
   options.seeds = {3, 4};
   std::vector<int> seen;
@@ -271,7 +249,7 @@ TEST(Sampler, ImageToImageStartsAtTheFirstKeptTimestepWithTheSameNoise) {
   EXPECT_TRUE(torch::equal(full->img, textOnly->img));
 
   // The loop runs steps - firstStep steps, reported 1.. of that many.
-  auto model = tinyModel();
+  auto model = tinyFluxModel();
   options.strength = 0.5;
   std::vector<std::pair<int, int>> seen;
   std::vector<double> times;
@@ -290,7 +268,7 @@ TEST(Sampler, ImageToImageStartsAtTheFirstKeptTimestepWithTheSameNoise) {
 // Inpainting: where the mask keeps, every step ends on the input noised to
 // its timestep, and the last on the input's latent itself.
 TEST(Sampler, InpaintingKeepsTheUnmaskedLatent) {
-  auto model = tinyModel();
+  auto model = tinyFluxModel();
   auto options = tinyOptions();
   options.steps = 4;
   options.imageLatent = randn({1, 16, 4, 6}, 81);
@@ -317,7 +295,7 @@ TEST(Sampler, InpaintingKeepsTheUnmaskedLatent) {
 }
 
 TEST(Sampler, CallbackReturningFalseCancelsAfterTheFirstStep) {
-  auto model = tinyModel();
+  auto model = tinyFluxModel();
   int calls = 0;
   auto latent = sampleLatents(model, tinyText(), tinyOptions(), [&](const StepInfo&) {
     ++calls;
@@ -329,7 +307,7 @@ TEST(Sampler, CallbackReturningFalseCancelsAfterTheFirstStep) {
 }
 
 TEST(Sampler, BadRequestsAreErrorsNotCrashes) {
-  auto model = tinyModel();
+  auto model = tinyFluxModel();
   auto options = tinyOptions();
   options.seeds.clear();
   auto noSeeds = sampleLatents(model, tinyText(), options);

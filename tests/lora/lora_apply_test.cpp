@@ -44,7 +44,7 @@ std::map<std::string, torch::Tensor> parameterCopies(FluxModel& model) {
 }
 
 TEST(LoraApply, ScaleZeroAndAnAllZeroLoraLeaveTheOutputBitwise) {
-  auto model = tinyLoraModel();
+  auto model = tinyFluxModel(true);
   const auto base = runModel(model, tinyInputs());
   const auto modules = allDenseModules(model);
   LoraDelta delta = randomDelta(model, modules, 4, 4.0f, 3);
@@ -67,7 +67,7 @@ TEST(LoraApply, ScaleZeroAndAnAllZeroLoraLeaveTheOutputBitwise) {
 }
 
 TEST(LoraApply, ClearingGivesTheBaseModelBack) {
-  auto model = tinyLoraModel();
+  auto model = tinyFluxModel(true);
   const auto weights = parameterCopies(model);
   const auto base = runModel(model, tinyInputs());
   const LoraDelta delta = randomDelta(model, allDenseModules(model), 4, 4.0f, 8);
@@ -83,7 +83,7 @@ TEST(LoraApply, ClearingGivesTheBaseModelBack) {
 }
 
 TEST(LoraApply, SeveralLorasAddUp) {
-  auto model = tinyLoraModel();
+  auto model = tinyFluxModel(true);
   const auto modules = allDenseModules(model);
   const LoraDelta a = randomDelta(model, modules, 4, 2.0f, 31);
   // B adapts only some layers, at another rank.
@@ -114,7 +114,7 @@ TEST(LoraApply, AQuantizedTransformerTakesAdapters) {
   TempDir dir("lora-gguf");
   // The tiny model saved as a float32 checkpoint, quantized to q8_0 by the
   // converter `fluxdesk-cli quantize` runs, and loaded packed.
-  auto source = tinyLoraModel();
+  auto source = tinyFluxModel(true);
   std::vector<TensorToWrite> tensors;
   for (const auto& p : source->named_parameters()) tensors.push_back(floatTensor(p.key(), p.value()));
   const std::string f32 = (dir / "tiny.safetensors").string(), q8 = (dir / "tiny-q8_0.gguf").string();
@@ -127,7 +127,7 @@ TEST(LoraApply, AQuantizedTransformerTakesAdapters) {
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.error().message;
   auto map = mapFluxTransformer(checkpoint.value());
   ASSERT_TRUE(map.ok()) << map.error().message;
-  FluxModel model(tinyLoraParams());
+  FluxModel model(tinyFluxParams(true));
   ASSERT_TRUE(loadModuleWeights(*model, map.value(), torch::kFloat32, torch::kCPU).ok());
   size_t packed = 0;
   for (const auto& item : model->named_modules("", false))
@@ -153,7 +153,7 @@ TEST(LoraApply, AQuantizedTransformerTakesAdapters) {
 }
 
 TEST(LoraApply, BfloatModelsComputeTheAdaptersInTheirDtype) {
-  auto model = tinyLoraModel();
+  auto model = tinyFluxModel(true);
   model->to(torch::kBFloat16);
   const auto base = runModel(model, tinyInputs());
   const LoraDelta delta = randomDelta(model, allDenseModules(model), 4, 4.0f, 12);
@@ -180,7 +180,7 @@ TEST(LoraApply, BfloatModelsComputeTheAdaptersInTheirDtype) {
 }
 
 TEST(LoraApply, AdaptersFollowTheLayersDevice) {
-  auto model = tinyLoraModel();
+  auto model = tinyFluxModel(true);
   const LoraDelta delta = randomDelta(model, allDenseModules(model), 4, 4.0f, 17);
   TempDir dir("lora-device");
   writeLora((dir / "lora.safetensors").string(), delta, LoraNaming::Kohya, model);
@@ -213,7 +213,7 @@ TEST(LoraApply, AdaptersFollowTheLayersDevice) {
 // --- refusals ---------------------------------------------------------------
 
 TEST(LoraApply, AFileThatMatchesNothingIsAnErrorListingItsKeys) {
-  auto model = tinyLoraModel();
+  auto model = tinyFluxModel(true);
   TempDir dir("lora-nomatch");
   const std::string path = (dir / "sdxl.safetensors").string();
   ASSERT_TRUE(writeSafetensors(path, {floatTensor("lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight",
@@ -245,7 +245,7 @@ TEST(LoraApply, AFileThatMatchesNothingIsAnErrorListingItsKeys) {
 }
 
 TEST(LoraApply, PartlyMatchingFilesApplyWhatMatchesAndCountTheRest) {
-  auto model = tinyLoraModel();
+  auto model = tinyFluxModel(true);
   const LoraDelta delta = randomDelta(model, {"double_blocks.0.img_attn.qkv", "single_blocks.0.linear2"}, 4, 4.0f, 2);
   TempDir dir("lora-partial");
   const std::string flux = (dir / "flux.safetensors").string();
@@ -277,7 +277,7 @@ TEST(LoraApply, PartlyMatchingFilesApplyWhatMatchesAndCountTheRest) {
 }
 
 TEST(LoraApply, ShapesThatDoNotFitAreRefusedAndNothingIsAttached) {
-  auto model = tinyLoraModel();
+  auto model = tinyFluxModel(true);
   TempDir dir("lora-shapes");
   const LoraDelta good = randomDelta(model, {"img_in"}, 4, 4.0f, 1);
   writeLora((dir / "good.safetensors").string(), good, LoraNaming::Kohya, model);

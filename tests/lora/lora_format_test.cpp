@@ -41,7 +41,7 @@ torch::Tensor outputWith(FluxModel& model, const std::string& path, double scale
 }
 
 TEST(LoraFormats, EveryNamingGivesTheMergedModelsOutput) {
-  auto model = tinyLoraModel();
+  auto model = tinyFluxModel(true);
   const auto modules = allDenseModules(model);
   ASSERT_EQ(modules.size(), 26u);  // every Dense layer of the tiny model, embedders and final layer included
   const LoraDelta delta = randomDelta(model, modules, /*rank=*/4, /*alpha=*/2.0f, /*seed=*/21);
@@ -83,7 +83,7 @@ TEST(LoraFormats, EveryNamingGivesTheMergedModelsOutput) {
 }
 
 TEST(LoraFormats, XLabsAdaptsTheDoubleBlocksAttention) {
-  auto model = tinyLoraModel();
+  auto model = tinyFluxModel(true);
   const std::vector<std::string> modules = {"double_blocks.0.img_attn.qkv", "double_blocks.0.txt_attn.qkv",
                                             "double_blocks.0.img_attn.proj", "double_blocks.0.txt_attn.proj"};
   const LoraDelta delta = randomDelta(model, modules, /*rank=*/8, /*alpha=*/8.0f, /*seed=*/5);
@@ -118,7 +118,7 @@ TEST(LoraKeys, RolesAndModulesFromTheKey) {
 }
 
 TEST(LoraKeys, UnderscoredNamesResolveByTheModelsLayers) {
-  auto model = tinyLoraModel();
+  auto model = tinyFluxModel(true);
   const LoraModuleResolver resolver(denseLayerShapes(*model));
   auto expectAt = [&](const char* name, const char* module, int64_t offset, int64_t rows, bool swap = false) {
     auto p = resolver.resolve(name);

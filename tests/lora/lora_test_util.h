@@ -10,12 +10,11 @@
 #include <vector>
 
 #include "models/flux_model.h"
+#include "support/torch/tiny_flux.h"
 
 namespace fd::test {
 
-FluxParams tinyLoraParams();  // hidden 32, 2 heads, 1 double + 2 single blocks, guidance
-// Random weights (N(0, 0.1)) from `seed`.
-FluxModel tinyLoraModel(uint64_t seed = 7);
+// The models: support/torch/tiny_flux.h's, with guidance (every kind of layer).
 
 struct TinyInputs {
   torch::Tensor img, imgIds, txt, txtIds, timesteps, y, guidance;
