@@ -194,6 +194,8 @@ def main():
 // See core/text/unicode_tables.h for what each table means.
 #include "text/unicode_tables.h"
 
+// The tables keep the generator's layout (several entries a line).
+// clang-format off
 namespace fd::unicode::tables {{
 
 const char kUnicodeVersion[] = "{unicodedata.unidata_version}";
@@ -240,6 +242,7 @@ const uint32_t kRegexUnmatched[] = {{
 const size_t kRegexUnmatchedCount = sizeof(kRegexUnmatched) / sizeof(kRegexUnmatched[0]);
 
 }}  // namespace fd::unicode::tables
+// clang-format on
 """
     sys.stdout.write(out)
 

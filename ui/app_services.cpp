@@ -34,9 +34,10 @@ ModelLocation AppServices::locationFor(const QString& modelFolder, const QString
     // A few file checks in the hub cache: quick enough for the GUI thread.
     const ModelPreset* preset = downloads_ ? downloads_->preset(modelPreset) : nullptr;
     if (!preset) {
-      modelProblem_ = makeError(ErrorKind::ModelMissing,
-                                "the model \"" + modelPreset.toStdString() + "\" is not one FluxDesk knows; choose "
-                                "another in the Models window");
+      modelProblem_ =
+          makeError(ErrorKind::ModelMissing, "the model \"" + modelPreset.toStdString() +
+                                                 "\" is not one FluxDesk knows; choose "
+                                                 "another in the Models window");
       return location;
     }
     Result<ModelLocation> found = presetLocation(*preset, downloads_->cacheDir().toStdString());
@@ -65,22 +66,26 @@ Status AppServices::init() {
   // folders) or beyond inotify's limits: coming back to FluxDesk looks again.
   if (qGuiApp) {
     ImageLibrary* library = library_.get();
-    connect(qGuiApp, &QGuiApplication::applicationStateChanged, library, [library](Qt::ApplicationState state) {
-      if (state == Qt::ApplicationActive) library->refresh();
-    });
+    connect(qGuiApp, &QGuiApplication::applicationStateChanged, library,
+            [library](Qt::ApplicationState state) {
+              if (state == Qt::ApplicationActive) library->refresh();
+            });
   }
   downloads_ = std::make_unique<ModelDownloads>();
-  engine_ = std::make_shared<PipelineEngine>(locationFor(paths_.modelFolder, paths_.modelPreset), options_);
+  engine_ = std::make_shared<PipelineEngine>(locationFor(paths_.modelFolder, paths_.modelPreset),
+                                             options_);
   queue_ = std::make_unique<JobQueue>(engine_, library_.get());
   server_ = std::make_unique<ApiServer>(queue_.get());
   return Status::success();
 }
 
-void AppServices::reconfigure(const QString& modelFolder, const EngineOptions& options, const QString& modelPreset) {
+void AppServices::reconfigure(const QString& modelFolder, const EngineOptions& options,
+                              const QString& modelPreset) {
   paths_.modelFolder = modelFolder;
   paths_.modelPreset = modelFolder.isEmpty() ? modelPreset : QString();
   options_ = options;
-  if (usingDemoModel() && !QFileInfo::exists(QDir(paths_.demoModelFolder).filePath("model_index.json")))
+  if (usingDemoModel() &&
+      !QFileInfo::exists(QDir(paths_.demoModelFolder).filePath("model_index.json")))
     (void)writeDemoModel(paths_.demoModelFolder.toStdString());
   if (engine_) engine_->configure(locationFor(paths_.modelFolder, paths_.modelPreset), options);
 }

@@ -46,7 +46,9 @@ class AppServices : public QObject {
   JobQueue* queue() const { return queue_.get(); }
   ApiServer* server() const { return server_.get(); }
   ModelDownloads* downloads() const { return downloads_.get(); }
-  bool usingDemoModel() const { return paths_.modelFolder.isEmpty() && paths_.modelPreset.isEmpty(); }
+  bool usingDemoModel() const {
+    return paths_.modelFolder.isEmpty() && paths_.modelPreset.isEmpty();
+  }
   const ServicePaths& paths() const { return paths_; }
   // Why the configured preset cannot be used (not downloaded, files gone,
   // unknown id); the engine then has no model and fails with ModelMissing.
@@ -55,7 +57,8 @@ class AppServices : public QObject {
   // Points the engine at another model folder (or, with an empty folder, a
   // downloaded preset, else the demo model) or options (the old model is
   // released; the next job loads the new one).
-  void reconfigure(const QString& modelFolder, const EngineOptions& options, const QString& modelPreset = {});
+  void reconfigure(const QString& modelFolder, const EngineOptions& options,
+                   const QString& modelPreset = {});
 
  private:
   ModelLocation locationFor(const QString& modelFolder, const QString& modelPreset);

@@ -27,7 +27,8 @@ AppSettings::AppSettings() : settings_(QStringLiteral("FluxDesk"), QStringLitera
 
 QString AppSettings::modelFolder() const { return settings_.value("model/folder").toString(); }
 void AppSettings::setModelFolder(const QString& folder) {
-  if (folder != modelFolder()) settings_.remove("model/preset");  // a folder chosen replaces a preset
+  if (folder != modelFolder())
+    settings_.remove("model/preset");  // a folder chosen replaces a preset
   settings_.setValue("model/folder", folder);
 }
 QString AppSettings::modelPreset() const { return settings_.value("model/preset").toString(); }
@@ -40,10 +41,12 @@ void AppSettings::setHubToken(const QString& token) { settings_.setValue("hub/to
 
 EngineOptions AppSettings::engineOptions() const {
   EngineOptions o;
-  o.device = devicePreferenceFromName(settings_.value("engine/device", "auto").toString().toStdString())
-                 .value_or(DevicePreference::Auto);
-  o.dtype = dtypePreferenceFromName(settings_.value("engine/dtype", "auto").toString().toStdString())
-                .value_or(DtypePreference::Auto);
+  o.device =
+      devicePreferenceFromName(settings_.value("engine/device", "auto").toString().toStdString())
+          .value_or(DevicePreference::Auto);
+  o.dtype =
+      dtypePreferenceFromName(settings_.value("engine/dtype", "auto").toString().toStdString())
+          .value_or(DtypePreference::Auto);
   o.memory = memoryModeFromName(settings_.value("engine/memory", "auto").toString().toStdString())
                  .value_or(MemoryMode::Auto);
   o.cpuThreads = settings_.value("engine/threads", 0).toInt();
@@ -62,7 +65,9 @@ QString AppSettings::libraryFolder() const {
                          .filePath(QStringLiteral("FluxDesk"));
   return settings_.value("library/folder", fallback).toString();
 }
-void AppSettings::setLibraryFolder(const QString& folder) { settings_.setValue("library/folder", folder); }
+void AppSettings::setLibraryFolder(const QString& folder) {
+  settings_.setValue("library/folder", folder);
+}
 
 QString AppSettings::demoModelFolder() const {
   return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))
@@ -70,21 +75,30 @@ QString AppSettings::demoModelFolder() const {
 }
 
 QString AppSettings::loraFolder() const { return settings_.value("lora/folder").toString(); }
-void AppSettings::setLoraFolder(const QString& folder) { settings_.setValue("lora/folder", folder); }
+void AppSettings::setLoraFolder(const QString& folder) {
+  settings_.setValue("lora/folder", folder);
+}
 
 int AppSettings::serverPort() const { return settings_.value("server/port", 8000).toInt(); }
 void AppSettings::setServerPort(int port) { settings_.setValue("server/port", port); }
 QString AppSettings::serverToken() const { return settings_.value("server/token").toString(); }
-void AppSettings::setServerToken(const QString& token) { settings_.setValue("server/token", token); }
+void AppSettings::setServerToken(const QString& token) {
+  settings_.setValue("server/token", token);
+}
 QString AppSettings::allowedOrigins() const { return settings_.value("server/origins").toString(); }
 void AppSettings::setAllowedOrigins(const QString& o) { settings_.setValue("server/origins", o); }
 
 QString AppSettings::exportFolder() const {
-  return settings_.value("export/folder", QStandardPaths::writableLocation(QStandardPaths::PicturesLocation))
+  return settings_
+      .value("export/folder", QStandardPaths::writableLocation(QStandardPaths::PicturesLocation))
       .toString();
 }
-void AppSettings::setExportFolder(const QString& folder) { settings_.setValue("export/folder", folder); }
-QString AppSettings::exportFormat() const { return settings_.value("export/format", "png").toString(); }
+void AppSettings::setExportFolder(const QString& folder) {
+  settings_.setValue("export/folder", folder);
+}
+QString AppSettings::exportFormat() const {
+  return settings_.value("export/format", "png").toString();
+}
 void AppSettings::setExportFormat(const QString& f) { settings_.setValue("export/format", f); }
 int AppSettings::exportQuality() const { return settings_.value("export/quality", 92).toInt(); }
 void AppSettings::setExportQuality(int q) { settings_.setValue("export/quality", q); }
@@ -93,9 +107,15 @@ QString AppSettings::exportPattern() const {
 }
 void AppSettings::setExportPattern(const QString& p) { settings_.setValue("export/pattern", p); }
 
-QByteArray AppSettings::windowGeometry() const { return settings_.value("window/geometry").toByteArray(); }
-void AppSettings::setWindowGeometry(const QByteArray& g) { settings_.setValue("window/geometry", g); }
-QByteArray AppSettings::windowState() const { return settings_.value("window/state").toByteArray(); }
+QByteArray AppSettings::windowGeometry() const {
+  return settings_.value("window/geometry").toByteArray();
+}
+void AppSettings::setWindowGeometry(const QByteArray& g) {
+  settings_.setValue("window/geometry", g);
+}
+QByteArray AppSettings::windowState() const {
+  return settings_.value("window/state").toByteArray();
+}
 void AppSettings::setWindowState(const QByteArray& s) { settings_.setValue("window/state", s); }
 
 }  // namespace fd::ui

@@ -31,7 +31,8 @@ class AppSettings {
   QString libraryFolder() const;  // default: Pictures/FluxDesk
   void setLibraryFolder(const QString& folder);
   QString demoModelFolder() const;  // where the demo model is written (app data)
-  QString loraFolder() const;  // the LoRA picker lists its *.safetensors; empty: none (files are chosen one by one)
+  QString loraFolder()
+      const;  // the LoRA picker lists its *.safetensors; empty: none (files are chosen one by one)
   void setLoraFolder(const QString& folder);
 
   int serverPort() const;

@@ -45,7 +45,8 @@ DetailsPanel::DetailsPanel(QWidget* parent) : QWidget(parent) {
   connect(zoomIn, &QToolButton::clicked, view_, [this] { view_->zoomBy(1.25); });
   connect(zoomOut, &QToolButton::clicked, view_, [this] { view_->zoomBy(0.8); });
   connect(view_, &ImageView::zoomChanged, zoomLabel, [zoomLabel](double zoom, bool fitting) {
-    zoomLabel->setText(fitting ? tr("fit (%1%)").arg(qRound(zoom * 100)) : QStringLiteral("%1%").arg(qRound(zoom * 100)));
+    zoomLabel->setText(fitting ? tr("fit (%1%)").arg(qRound(zoom * 100))
+                               : QStringLiteral("%1%").arg(qRound(zoom * 100)));
   });
 
   layout->addLayout(zoomRow);
@@ -65,7 +66,8 @@ DetailsPanel::DetailsPanel(QWidget* parent) : QWidget(parent) {
           &QToolButton::clicked, this, &DetailsPanel::copyImage);
   connect(addAction(tr("Copy prompt"), "copyPromptButton", tr("Copy the prompt to the clipboard")),
           &QToolButton::clicked, this, &DetailsPanel::copyPrompt);
-  connect(addAction(tr("Reuse settings"), "reuseSettingsButton", tr("Put this image's settings in the form")),
+  connect(addAction(tr("Reuse settings"), "reuseSettingsButton",
+                    tr("Put this image's settings in the form")),
           &QToolButton::clicked, this, [this] {
             if (record_) emit reuseSettingsRequested(*record_);
           });
@@ -73,14 +75,16 @@ DetailsPanel::DetailsPanel(QWidget* parent) : QWidget(parent) {
           &QToolButton::clicked, this, [this] {
             if (record_) emit reuseSeedRequested(record_->seed);
           });
-  connect(addAction(tr("Use as input"), "useAsInputButton",
-                    tr("Start the next image from this one (image-to-image; paint a mask to inpaint)")),
-          &QToolButton::clicked, this, [this] {
-            if (record_) emit useAsInputRequested(*record_);
-          });
+  connect(
+      addAction(tr("Use as input"), "useAsInputButton",
+                tr("Start the next image from this one (image-to-image; paint a mask to inpaint)")),
+      &QToolButton::clicked, this, [this] {
+        if (record_) emit useAsInputRequested(*record_);
+      });
   connect(addAction(tr("Export…"), "exportButton", tr("Export the selected images")),
           &QToolButton::clicked, this, &DetailsPanel::exportRequested);
-  connect(addAction(tr("Show in folder"), "showInFolderButton", tr("Open the folder holding this image")),
+  connect(addAction(tr("Show in folder"), "showInFolderButton",
+                    tr("Open the folder holding this image")),
           &QToolButton::clicked, this, &DetailsPanel::showInFileManager);
   connect(addAction(tr("Delete"), "deleteButton", tr("Delete this image from the library")),
           &QToolButton::clicked, this, [this] {
@@ -140,7 +144,8 @@ QString DetailsPanel::infoText() const {
                 .arg(r.strength.value_or(0), 0, 'f', 2);
   if (!r.loras.empty()) {
     QStringList loras;
-    for (const RecordLora& lora : r.loras) loras << QStringLiteral("%1 %2").arg(lora.name.toHtmlEscaped()).arg(lora.scale);
+    for (const RecordLora& lora : r.loras)
+      loras << QStringLiteral("%1 %2").arg(lora.name.toHtmlEscaped()).arg(lora.scale);
     made << tr("LoRA %1").arg(loras.join(QStringLiteral(", ")));
   }
   if (!made.isEmpty()) text += QStringLiteral("<br>") + made.join(QStringLiteral(" · "));
@@ -156,7 +161,8 @@ void DetailsPanel::copyPrompt() {
 }
 
 void DetailsPanel::showInFileManager() {
-  if (record_) QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(record_->filePath).absolutePath()));
+  if (record_)
+    QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(record_->filePath).absolutePath()));
 }
 
 }  // namespace fd::ui

@@ -18,14 +18,16 @@ namespace fd::ui {
 
 namespace {
 QString formatLabel(const QString& format) {
-  if (format == QStringLiteral("png")) return QObject::tr("PNG (lossless, settings in text chunks)");
+  if (format == QStringLiteral("png"))
+    return QObject::tr("PNG (lossless, settings in text chunks)");
   if (format == QStringLiteral("jpeg")) return QObject::tr("JPEG (settings in comments)");
   if (format == QStringLiteral("webp")) return QObject::tr("WebP (no settings kept)");
   return format;
 }
 }  // namespace
 
-ExportDialog::ExportDialog(AppSettings& settings, int imageCount, const ExportItem& sample, QWidget* parent)
+ExportDialog::ExportDialog(AppSettings& settings, int imageCount, const ExportItem& sample,
+                           QWidget* parent)
     : QDialog(parent), settings_(settings), sample_(sample) {
   setWindowTitle(tr("Export %1").arg(countOf(imageCount, tr("1 image"), tr("%1 images"))));
   setObjectName(QStringLiteral("exportDialog"));
@@ -59,7 +61,8 @@ ExportDialog::ExportDialog(AppSettings& settings, int imageCount, const ExportIt
   pattern_->setObjectName(QStringLiteral("exportPattern"));
   pattern_->setToolTip(tr("{date} {time} {seed} {prompt} (first words) {width} {height} {index}"));
   form->addRow(tr("File names"), pattern_);
-  auto* tokens = new QLabel(tr("Tokens: {date} {time} {seed} {prompt} {width} {height} {index}"), this);
+  auto* tokens =
+      new QLabel(tr("Tokens: {date} {time} {seed} {prompt} {width} {height} {index}"), this);
   tokens->setEnabled(false);  // drawn as a hint
   form->addRow(QString(), tokens);
   example_ = new QLabel(this);
@@ -68,7 +71,8 @@ ExportDialog::ExportDialog(AppSettings& settings, int imageCount, const ExportIt
   form->addRow(tr("Example"), example_);
   layout->addLayout(form);
 
-  auto* note = new QLabel(tr("Existing files are never replaced: a number is added instead."), this);
+  auto* note =
+      new QLabel(tr("Existing files are never replaced: a number is added instead."), this);
   note->setWordWrap(true);
   layout->addWidget(note);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
@@ -89,7 +93,8 @@ ExportDialog::ExportDialog(AppSettings& settings, int imageCount, const ExportIt
   setOptions(last);
   connect(folder_, &QLineEdit::textChanged, this, &ExportDialog::updateForm);
   connect(pattern_, &QLineEdit::textChanged, this, &ExportDialog::updateForm);
-  connect(format_, qOverload<int>(&QComboBox::currentIndexChanged), this, &ExportDialog::updateForm);
+  connect(format_, qOverload<int>(&QComboBox::currentIndexChanged), this,
+          &ExportDialog::updateForm);
   updateForm();
 }
 
@@ -104,7 +109,8 @@ ExportOptions ExportDialog::options() const {
 
 void ExportDialog::setOptions(const ExportOptions& o) {
   folder_->setText(o.folder);
-  int index = format_->findData(o.format == QStringLiteral("jpg") ? QStringLiteral("jpeg") : o.format);
+  int index =
+      format_->findData(o.format == QStringLiteral("jpg") ? QStringLiteral("jpeg") : o.format);
   format_->setCurrentIndex(index >= 0 ? index : 0);
   quality_->setValue(o.quality);
   pattern_->setText(o.pattern);

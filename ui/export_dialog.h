@@ -21,7 +21,8 @@ class ExportDialog : public QDialog {
   Q_OBJECT
  public:
   // `sample`: the first image to export, for the file-name example.
-  ExportDialog(AppSettings& settings, int imageCount, const ExportItem& sample, QWidget* parent = nullptr);
+  ExportDialog(AppSettings& settings, int imageCount, const ExportItem& sample,
+               QWidget* parent = nullptr);
 
   ExportOptions options() const;
   void setOptions(const ExportOptions& options);

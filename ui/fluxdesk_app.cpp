@@ -5,7 +5,6 @@
 #include <QIcon>
 #include <QMessageBox>
 #include <QTimer>
-
 #include <cstdio>
 
 #include "app_services.h"
@@ -65,7 +64,8 @@ int runApplication(int argc, char** argv) {
   services.downloads()->setSettingsToken(settings.hubToken());
   MainWindow window(settings, services);
   window.show();
-  if (quitAfterSeconds >= 0) QTimer::singleShot(int(quitAfterSeconds * 1000), &window, &QWidget::close);
+  if (quitAfterSeconds >= 0)
+    QTimer::singleShot(int(quitAfterSeconds * 1000), &window, &QWidget::close);
   return app.exec();
 }
 

@@ -1,8 +1,8 @@
 #include "gallery_model.h"
 
 #include <QMimeData>
-#include <algorithm>
 #include <QUrl>
+#include <algorithm>
 
 #include "service/image_library.h"
 #include "thumbnail_loader.h"

@@ -97,9 +97,11 @@ void GalleryWidget::selectId(const QString& id) {
 
 QMenu* GalleryWidget::contextMenuFor(const ImageRecord& record) {
   auto* menu = new QMenu(this);
-  QAction* input = menu->addAction(tr("Use as input"), this, [this, record] { emit useAsInputRequested(record); });
+  QAction* input = menu->addAction(tr("Use as input"), this,
+                                   [this, record] { emit useAsInputRequested(record); });
   input->setObjectName(QStringLiteral("useAsInputAction"));
-  QAction* reuse = menu->addAction(tr("Reuse settings"), this, [this, record] { emit reuseSettingsRequested(record); });
+  QAction* reuse = menu->addAction(tr("Reuse settings"), this,
+                                   [this, record] { emit reuseSettingsRequested(record); });
   reuse->setObjectName(QStringLiteral("reuseSettingsAction"));
   return menu;
 }

@@ -78,7 +78,8 @@ GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
   randomSeed_->setChecked(true);
   seed_ = new QLineEdit(this);
   seed_->setObjectName(QStringLiteral("seedEdit"));
-  seed_->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("\\d{1,19}")), seed_));
+  seed_->setValidator(
+      new QRegularExpressionValidator(QRegularExpression(QStringLiteral("\\d{1,19}")), seed_));
   seed_->setPlaceholderText(tr("drawn at each run"));
   seed_->setEnabled(false);
   seedRow->addWidget(randomSeed_);
@@ -114,8 +115,10 @@ GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
 
   connect(preset_, qOverload<int>(&QComboBox::currentIndexChanged), this,
           &GenerationPanel::onPresetChanged);
-  connect(width_, qOverload<int>(&QSpinBox::valueChanged), this, &GenerationPanel::onCustomSizeChanged);
-  connect(height_, qOverload<int>(&QSpinBox::valueChanged), this, &GenerationPanel::onCustomSizeChanged);
+  connect(width_, qOverload<int>(&QSpinBox::valueChanged), this,
+          &GenerationPanel::onCustomSizeChanged);
+  connect(height_, qOverload<int>(&QSpinBox::valueChanged), this,
+          &GenerationPanel::onCustomSizeChanged);
   connect(steps_, qOverload<int>(&QSpinBox::valueChanged), this, [this](int steps) {
     stepsChosen_ = true;
     inputBox_->setSteps(steps);
@@ -158,7 +161,8 @@ void GenerationPanel::onCustomSizeChanged() {
 
 QString GenerationPanel::validationProblem() const {
   if (prompt_->toPlainText().trimmed().isEmpty()) return tr("Type a prompt first.");
-  if (!randomSeed_->isChecked() && seed_->text().isEmpty()) return tr("Enter a seed or tick Random.");
+  if (!randomSeed_->isChecked() && seed_->text().isEmpty())
+    return tr("Enter a seed or tick Random.");
   // Every other rule is the engine's one validator's, with its message.
   if (auto problem = findRequestProblem(currentRequest(), model_)) {
     QString message = QString::fromStdString(problem->message);

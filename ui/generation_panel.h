@@ -35,12 +35,12 @@ class GenerationPanel : public QWidget {
   // "Reuse all settings": the input picture (with its mask), strength and
   // LoRAs too; a request without a source clears the input.
   void setSettings(const GenerationRequest& request);
-  void setSeed(uint64_t seed);                         // fixes the seed
+  void setSeed(uint64_t seed);  // fixes the seed
   // The loaded model: its step range and default, and the model the
   // request validator judges the form against.
   void setModel(const ModelInfo& model);
-  void setBusy(bool running);                          // enables Cancel
-  void setPromptNote(const QString& note);             // e.g. truncation warning
+  void setBusy(bool running);               // enables Cancel
+  void setPromptNote(const QString& note);  // e.g. truncation warning
 
   // The size of the input picture (fd::defaultSizeForSource); done by
   // itself when a picture is opened.

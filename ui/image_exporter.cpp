@@ -19,7 +19,8 @@ namespace {
 QString promptWords(const QString& prompt) {
   // Up to six words, letters/digits only, joined by '-': safe on every OS.
   QStringList words;
-  for (const QString& w : prompt.split(QRegularExpression(QStringLiteral("\\W+")), Qt::SkipEmptyParts)) {
+  for (const QString& w :
+       prompt.split(QRegularExpression(QStringLiteral("\\W+")), Qt::SkipEmptyParts)) {
     words << w.toLower();
     if (words.size() == 6) break;
   }
@@ -45,18 +46,22 @@ QString uniquePath(const QDir& dir, const QString& base, const QString& ext) {
 // which Qt's writers would add again (folded onto one line).
 QImage withoutText(const QImage& image) {
   QImage rgb = image.convertToFormat(QImage::Format_RGB888);
-  return QImage(rgb.constBits(), rgb.width(), rgb.height(), rgb.bytesPerLine(), QImage::Format_RGB888).copy();
+  return QImage(rgb.constBits(), rgb.width(), rgb.height(), rgb.bytesPerLine(),
+                QImage::Format_RGB888)
+      .copy();
 }
 
 // Pixels through Qt (any quality), then the comments: each insert goes
 // right after APP0, so the JSON, inserted last, ends up first.
-Result<QByteArray> encodeJpegWithComments(const QImage& image, int quality, const ExportItem& item) {
+Result<QByteArray> encodeJpegWithComments(const QImage& image, int quality,
+                                          const ExportItem& item) {
   QByteArray bytes;
   QBuffer buffer(&bytes);
   buffer.open(QIODevice::WriteOnly);
   QImageWriter writer(&buffer, "jpeg");
   writer.setQuality(quality);
-  if (!writer.write(withoutText(image))) return makeError(ErrorKind::Io, writer.errorString().toStdString());
+  if (!writer.write(withoutText(image)))
+    return makeError(ErrorKind::Io, writer.errorString().toStdString());
   std::vector<uint8_t> jpeg(bytes.begin(), bytes.end());
   for (const QString& comment : {item.parametersText, item.settingsJson}) {
     if (comment.isEmpty()) continue;
@@ -64,10 +69,12 @@ Result<QByteArray> encodeJpegWithComments(const QImage& image, int quality, cons
     if (!withComment) return withComment.error();
     jpeg = std::move(withComment.value());
   }
-  return QByteArray(reinterpret_cast<const char*>(jpeg.data()), static_cast<qsizetype>(jpeg.size()));
+  return QByteArray(reinterpret_cast<const char*>(jpeg.data()),
+                    static_cast<qsizetype>(jpeg.size()));
 }
 
-Result<QByteArray> encodeForExport(const QImage& image, const QString& format, int quality, const ExportItem& item) {
+Result<QByteArray> encodeForExport(const QImage& image, const QString& format, int quality,
+                                   const ExportItem& item) {
   if (format == QStringLiteral("jpeg")) return encodeJpegWithComments(image, quality, item);
   QImage out = withoutText(image);
   QByteArray bytes;
@@ -77,7 +84,8 @@ Result<QByteArray> encodeForExport(const QImage& image, const QString& format, i
   if (format == QStringLiteral("png")) {
     // QImage::setText, not QImageWriter::setText: the writer's texts lose
     // their line breaks.
-    if (!item.parametersText.isEmpty()) out.setText(QStringLiteral("parameters"), item.parametersText);
+    if (!item.parametersText.isEmpty())
+      out.setText(QStringLiteral("parameters"), item.parametersText);
     if (!item.settingsJson.isEmpty()) out.setText(QStringLiteral("fluxdesk"), item.settingsJson);
   } else {
     writer.setQuality(quality);
@@ -134,8 +142,9 @@ ExportReport exportImages(const QList<ExportItem>& items, const ExportOptions& o
     report.errors << QObject::tr("Cannot create the folder %1.").arg(options.folder);
     return report;
   }
-  const QString format = options.format.toLower() == QStringLiteral("jpg") ? QStringLiteral("jpeg")
-                                                                           : options.format.toLower();
+  const QString format = options.format.toLower() == QStringLiteral("jpg")
+                             ? QStringLiteral("jpeg")
+                             : options.format.toLower();
   if (!availableExportFormats().contains(format)) {
     report.errors << QObject::tr("The format %1 is not available in this Qt build.").arg(format);
     return report;
@@ -147,14 +156,17 @@ ExportReport exportImages(const QList<ExportItem>& items, const ExportOptions& o
     QImageReader reader(item.sourcePath);
     QImage image = reader.read();
     if (image.isNull()) {
-      report.errors << QObject::tr("%1: cannot read (%2).").arg(item.sourcePath, reader.errorString());
+      report.errors
+          << QObject::tr("%1: cannot read (%2).").arg(item.sourcePath, reader.errorString());
       continue;
     }
-    QString base = expandFileNamePattern(options.pattern, item, index, image.width(), image.height());
+    QString base =
+        expandFileNamePattern(options.pattern, item, index, image.width(), image.height());
     QString target = uniquePath(dir, base, ext);
     auto encoded = encodeForExport(image, format, options.quality, item);
     if (!encoded) {
-      report.errors << QObject::tr("%1: %2").arg(target, QString::fromStdString(encoded.error().message));
+      report.errors << QObject::tr("%1: %2").arg(target,
+                                                 QString::fromStdString(encoded.error().message));
       continue;
     }
     // QSaveFile: written to a temporary file and renamed, so a full disk

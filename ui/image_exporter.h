@@ -16,7 +16,7 @@
 namespace fd::ui {
 
 struct ExportItem {
-  QString sourcePath;      // the PNG in the library
+  QString sourcePath;  // the PNG in the library
   QString prompt;
   quint64 seed = 0;
   QDateTime created;

@@ -61,7 +61,9 @@ class MaskOverlay : public QWidget {
   }
 
  private:
-  double scale() const { return view_->image_.isNull() ? 1.0 : width() / double(view_->image_.width()); }
+  double scale() const {
+    return view_->image_.isNull() ? 1.0 : width() / double(view_->image_.width());
+  }
   QPointF toImage(QPointF pos) const { return pos / scale(); }
   void moveOutline(QPointF pos) {
     hover_ = pos;
@@ -147,7 +149,8 @@ void ImageView::refreshMask() {
 }
 
 void ImageView::paintStroke(QPointF from, QPointF to) {
-  if (!painter_ || painter_->width() != image_.width() || painter_->height() != image_.height()) return;
+  if (!painter_ || painter_->width() != image_.width() || painter_->height() != image_.height())
+    return;
   const QRect changed = painter_->stroke(from, to);
   if (changed.isEmpty()) return;
   painter_->updateOverlay(overlay_->mask, changed, kMaskColor);

@@ -28,7 +28,8 @@ InputBox::InputBox(InputImage* input, QWidget* parent) : QWidget(parent), input_
   empty_ = new QWidget(this);
   auto* emptyRow = new QHBoxLayout(empty_);
   emptyRow->setContentsMargins(0, 0, 0, 0);
-  auto* none = new QLabel(tr("Input image: none (drop a picture on the window to start from it)"), empty_);
+  auto* none =
+      new QLabel(tr("Input image: none (drop a picture on the window to start from it)"), empty_);
   none->setWordWrap(true);
   auto* open = new QPushButton(tr("Open…"), empty_);
   open->setObjectName(QStringLiteral("openInputButton"));
@@ -120,8 +121,8 @@ void InputBox::onImageChanged() {
   chosen_ = false;  // a new picture starts from the defaults
   showStrength(input_->hasMask() ? kDefaultInpaintStrength : kDefaultStrength);
   if (set)
-    thumbnail_->setPixmap(QPixmap::fromImage(input_->preview().scaled(kThumbnailEdge, kThumbnailEdge, Qt::KeepAspectRatio,
-                                                                      Qt::SmoothTransformation)));
+    thumbnail_->setPixmap(QPixmap::fromImage(input_->preview().scaled(
+        kThumbnailEdge, kThumbnailEdge, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
   else
     thumbnail_->clear();
   updateInfo();
@@ -141,9 +142,10 @@ void InputBox::updateInfo() {
   }
   const MaskPainter& mask = input_->mask();
   const int total = std::max(1, mask.width() * mask.height());
-  const QString what = input_->hasMask()
-                           ? tr("inpainting %1 % (the rest is kept)").arg(std::max(1, qRound(100.0 * mask.markedCount() / total)))
-                           : tr("image-to-image (paint a mask in the Input tab to change only part)");
+  const QString what =
+      input_->hasMask() ? tr("inpainting %1 % (the rest is kept)")
+                              .arg(std::max(1, qRound(100.0 * mask.markedCount() / total)))
+                        : tr("image-to-image (paint a mask in the Input tab to change only part)");
   info_->setText(tr("<b>%1</b><br>%2×%3 · %4")
                      .arg(input_->name().toHtmlEscaped())
                      .arg(input_->width())
@@ -182,10 +184,12 @@ void InputBox::updateHint() {
         most = v;
         break;
       }
-    hint = most >= 0 ? tr("At %1 steps this redraws everything; use %2 or less to keep the picture.")
-                           .arg(steps_)
-                           .arg(most / double(kSliderSteps), 0, 'f', 2)
-                     : tr("At %1 steps this redraws everything; use more steps to keep the picture.").arg(steps_);
+    hint = most >= 0
+               ? tr("At %1 steps this redraws everything; use %2 or less to keep the picture.")
+                     .arg(steps_)
+                     .arg(most / double(kSliderSteps), 0, 'f', 2)
+               : tr("At %1 steps this redraws everything; use more steps to keep the picture.")
+                     .arg(steps_);
   } else {
     hint = tr("Runs %1 of %2 steps, starting from the picture.").arg(steps_ - first).arg(steps_);
   }

@@ -13,7 +13,8 @@
 namespace fd::ui {
 
 namespace {
-QToolButton* toolButton(const QString& text, const QString& name, const QString& tip, QWidget* parent) {
+QToolButton* toolButton(const QString& text, const QString& name, const QString& tip,
+                        QWidget* parent) {
   auto* button = new QToolButton(parent);
   button->setText(text);
   button->setObjectName(name);
@@ -30,9 +31,11 @@ InputEditor::InputEditor(InputImage* input, QWidget* parent) : QWidget(parent), 
   tools_ = new QWidget(this);
   auto* row = new QHBoxLayout(tools_);
   row->setContentsMargins(0, 0, 0, 0);
-  paint_ = toolButton(tr("Paint mask"), QStringLiteral("paintMaskButton"),
-                      tr("Mark the area to redraw (inpainting); the rest of the picture is kept exactly"), tools_);
-  erase_ = toolButton(tr("Erase"), QStringLiteral("eraseMaskButton"), tr("Unmark part of the mask"), tools_);
+  paint_ = toolButton(
+      tr("Paint mask"), QStringLiteral("paintMaskButton"),
+      tr("Mark the area to redraw (inpainting); the rest of the picture is kept exactly"), tools_);
+  erase_ = toolButton(tr("Erase"), QStringLiteral("eraseMaskButton"), tr("Unmark part of the mask"),
+                      tools_);
   paint_->setCheckable(true);
   erase_->setCheckable(true);
   paint_->setChecked(true);
@@ -47,7 +50,8 @@ InputEditor::InputEditor(InputImage* input, QWidget* parent) : QWidget(parent), 
   brush_->setToolTip(tr("Brush diameter, in the input picture's pixels"));
   clear_ = toolButton(tr("Clear mask"), QStringLiteral("clearMaskButton"),
                       tr("Remove the mask: the whole picture is redrawn (image-to-image)"), tools_);
-  auto* fit = toolButton(tr("Fit"), QStringLiteral("inputFitButton"), tr("Fit the picture to the view"), tools_);
+  auto* fit = toolButton(tr("Fit"), QStringLiteral("inputFitButton"),
+                         tr("Fit the picture to the view"), tools_);
   row->addWidget(paint_);
   row->addWidget(erase_);
   row->addWidget(new QLabel(tr("Brush"), tools_));
@@ -59,8 +63,9 @@ InputEditor::InputEditor(InputImage* input, QWidget* parent) : QWidget(parent), 
 
   view_ = new ImageView(this);
   view_->setObjectName(QStringLiteral("inputView"));
-  view_->setPlaceholder(tr("No input image.\nUse a gallery image as input (right-click it), open one with "
-                           "File → Open input image…, or drop a picture on the window."));
+  view_->setPlaceholder(
+      tr("No input image.\nUse a gallery image as input (right-click it), open one with "
+         "File → Open input image…, or drop a picture on the window."));
   layout->addWidget(view_, 1);
   status_ = new QLabel(this);
   status_->setObjectName(QStringLiteral("maskStatus"));
@@ -108,10 +113,11 @@ void InputEditor::updateStatus() {
     status_->clear();
     return;
   }
-  status_->setText(input_->hasMask()
-                       ? tr("Inpainting: only the marked area is redrawn, every other pixel is kept.")
-                       : tr("No mask: the whole picture is redrawn as far as the strength says. Paint over an "
-                            "area to change only that."));
+  status_->setText(
+      input_->hasMask()
+          ? tr("Inpainting: only the marked area is redrawn, every other pixel is kept.")
+          : tr("No mask: the whole picture is redrawn as far as the strength says. Paint over an "
+               "area to change only that."));
 }
 
 }  // namespace fd::ui

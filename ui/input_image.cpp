@@ -8,8 +8,8 @@ namespace fd::ui {
 
 bool isInputImageFile(const QString& path) {
   const QString suffix = QFileInfo(path).suffix().toLower();
-  return suffix == QLatin1String("png") || suffix == QLatin1String("jpg") || suffix == QLatin1String("jpeg") ||
-         suffix == QLatin1String("webp");
+  return suffix == QLatin1String("png") || suffix == QLatin1String("jpg") ||
+         suffix == QLatin1String("jpeg") || suffix == QLatin1String("webp");
 }
 
 QString inputImageFileFilter() { return QObject::tr("Images (*.png *.jpg *.jpeg *.webp)"); }

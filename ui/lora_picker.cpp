@@ -16,15 +16,16 @@
 namespace fd::ui {
 
 namespace {
-constexpr double kMaxScale = 2.0;  // the useful range; the engine takes up to kRequestLimits.maxLoraScale
+constexpr double kMaxScale =
+    2.0;  // the useful range; the engine takes up to kRequestLimits.maxLoraScale
 const QString kOtherFile = QStringLiteral("other");  // item data of "Other file…"
 }  // namespace
 
 QStringList loraFilesIn(const QString& folder) {
   QStringList files;
   if (folder.isEmpty()) return files;
-  for (const QFileInfo& info :
-       QDir(folder).entryInfoList({QStringLiteral("*.safetensors")}, QDir::Files | QDir::Readable, QDir::Name))
+  for (const QFileInfo& info : QDir(folder).entryInfoList({QStringLiteral("*.safetensors")},
+                                                          QDir::Files | QDir::Readable, QDir::Name))
     files << info.absoluteFilePath();
   return files;
 }
@@ -59,8 +60,8 @@ void LoraPicker::onAddClicked() {
     return;
   }
   // No folder (or an empty one): straight to a file.
-  const QString path = QFileDialog::getOpenFileName(this, tr("Choose a LoRA file"), folder_,
-                                                    tr("LoRA files (*.safetensors);;All files (*)"));
+  const QString path = QFileDialog::getOpenFileName(
+      this, tr("Choose a LoRA file"), folder_, tr("LoRA files (*.safetensors);;All files (*)"));
   if (!path.isEmpty()) addLora(path);
 }
 
@@ -91,7 +92,8 @@ bool LoraPicker::addLora(const QString& path, double scale) {
   fillFiles(row.file, path);
   QComboBox* box = row.file;
   QWidget* widget = row.widget;
-  connect(box, qOverload<int>(&QComboBox::activated), this, [this, box](int index) { onFileActivated(box, index); });
+  connect(box, qOverload<int>(&QComboBox::activated), this,
+          [this, box](int index) { onFileActivated(box, index); });
   connect(remove, &QToolButton::clicked, this, [this, widget] {
     for (int i = 0; i < rowCount(); ++i)
       if (rows_[size_t(i)].widget == widget) return removeRow(i);
@@ -135,8 +137,8 @@ void LoraPicker::onFileActivated(QComboBox* box, int index) {
     return;
   }
   // Cancelling the dialog keeps the row's file from before "Other file…".
-  const QString path = QFileDialog::getOpenFileName(this, tr("Choose a LoRA file"), folder_,
-                                                    tr("LoRA files (*.safetensors);;All files (*)"));
+  const QString path = QFileDialog::getOpenFileName(
+      this, tr("Choose a LoRA file"), folder_, tr("LoRA files (*.safetensors);;All files (*)"));
   fillFiles(box, path.isEmpty() ? box->property("path").toString() : path);
 }
 

@@ -17,7 +17,8 @@ class QVBoxLayout;
 
 namespace fd::ui {
 
-// The *.safetensors files of `folder`, by name (absolute paths; none for an empty or missing folder).
+// The *.safetensors files of `folder`, by name (absolute paths; none for an empty or missing
+// folder).
 QStringList loraFilesIn(const QString& folder);
 
 class LoraPicker : public QWidget {

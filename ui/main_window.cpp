@@ -15,6 +15,7 @@
 #include "input_editor.h"
 #include "lora_picker.h"
 #include "message_bar.h"
+#include "plural.h"
 #include "progress_panel.h"
 #include "prompt_edit.h"
 #include "queue_panel.h"
@@ -23,7 +24,6 @@
 #include "service/job_queue.h"
 #include "service/model_downloads.h"
 #include "status_line.h"
-#include "plural.h"
 
 namespace fd::ui {
 
@@ -111,14 +111,16 @@ void MainWindow::connectServices() {
   connect(services_.downloads(), &ModelDownloads::finished, this, [this](const QString& id) {
     const ModelPreset* preset = services_.downloads()->preset(id);
     if (!preset || services_.paths().modelPreset == id) return;
-    messages_->showMessage(MessageBar::Level::Info,
-                           tr("%1 is downloaded.").arg(QString::fromStdString(preset->title).toHtmlEscaped()),
-                           tr("Use this model"), [this, id] { useModelPreset(id); });
+    messages_->showMessage(
+        MessageBar::Level::Info,
+        tr("%1 is downloaded.").arg(QString::fromStdString(preset->title).toHtmlEscaped()),
+        tr("Use this model"), [this, id] { useModelPreset(id); });
   });
   connect(gallery_, &GalleryWidget::currentChanged, details_, &DetailsPanel::showRecord);
-  connect(gallery_, &GalleryWidget::currentChanged, this, [this](const std::optional<ImageRecord>& record) {
-    if (record) rightTabs_->setCurrentWidget(details_);
-  });
+  connect(gallery_, &GalleryWidget::currentChanged, this,
+          [this](const std::optional<ImageRecord>& record) {
+            if (record) rightTabs_->setCurrentWidget(details_);
+          });
   connect(details_, &DetailsPanel::reuseSettingsRequested, this, &MainWindow::reuseSettings);
   connect(details_, &DetailsPanel::useAsInputRequested, this, &MainWindow::useAsInput);
   connect(gallery_, &GalleryWidget::reuseSettingsRequested, this, &MainWindow::reuseSettings);
@@ -126,7 +128,8 @@ void MainWindow::connectServices() {
   connect(panel_, &GenerationPanel::openInputRequested, this, &MainWindow::chooseInputImage);
   connect(details_, &DetailsPanel::reuseSeedRequested, panel_, &GenerationPanel::setSeed);
   connect(details_, &DetailsPanel::exportRequested, this, [this] { exportImages(false); });
-  connect(details_, &DetailsPanel::deleteRequested, this, [this](const QString& id) { deleteImage(id); });
+  connect(details_, &DetailsPanel::deleteRequested, this,
+          [this](const QString& id) { deleteImage(id); });
 }
 
 void MainWindow::showDemoBanner() {
@@ -141,11 +144,12 @@ void MainWindow::showDemoBanner() {
     banner_->clearMessage();
     return;
   }
-  banner_->showMessage(MessageBar::Level::Info,
-                       tr("FluxDesk is running its built-in <b>demo model</b>: it draws abstract patterns, not "
-                          "FLUX.1 images. Download a FLUX.1 [schnell] model (or choose a folder you have) to make "
-                          "real images."),
-                       tr("Get a model…"), [this] { openModels(); });
+  banner_->showMessage(
+      MessageBar::Level::Info,
+      tr("FluxDesk is running its built-in <b>demo model</b>: it draws abstract patterns, not "
+         "FLUX.1 images. Download a FLUX.1 [schnell] model (or choose a folder you have) to make "
+         "real images."),
+      tr("Get a model…"), [this] { openModels(); });
 }
 
 QString MainWindow::statusText() const { return status_->text(); }
@@ -164,14 +168,16 @@ void MainWindow::generate() {
     return;
   }
   messages_->clearMessage();
-  JobQueue::Submission submission = services_.queue()->submit(panel_->currentRequest(), job_source::gui());
+  JobQueue::Submission submission =
+      services_.queue()->submit(panel_->currentRequest(), job_source::gui());
   if (!submission.ok()) {
     if (submission.error)
       showError(*submission.error);
     else
-      messages_->showMessage(MessageBar::Level::Warning,
-                             tr("The queue is full (%1 jobs); wait for one to finish or cancel one.")
-                                 .arg(services_.queue()->capacity()));
+      messages_->showMessage(
+          MessageBar::Level::Warning,
+          tr("The queue is full (%1 jobs); wait for one to finish or cancel one.")
+              .arg(services_.queue()->capacity()));
   }
   updateStatus();
 }
@@ -196,37 +202,40 @@ void MainWindow::onJobFinished(quint64 id, const JobOutcome& outcome) {
     panel_->setBusy(false);
   }
   // A job may have loaded the model itself (after a settings change).
-  if (!modelInfo_ && services_.queue()->engine().isReady()) modelInfo_ = services_.queue()->modelInfo();
+  if (!modelInfo_ && services_.queue()->engine().isReady())
+    modelInfo_ = services_.queue()->modelInfo();
   switch (outcome.state) {
     case JobState::Done: {
       const auto& result = outcome.result;
       const int images = result ? int(result->images.size()) : 0;
-      progress_->finish(tr("Done: %1 in %2 s").arg(countOf(images, tr("1 image"), tr("%1 images"))).arg(outcome.seconds, 0, 'f', 1));
+      progress_->finish(tr("Done: %1 in %2 s")
+                            .arg(countOf(images, tr("1 image"), tr("%1 images")))
+                            .arg(outcome.seconds, 0, 'f', 1));
       if (result && outcome.source == job_source::gui()) {
         const PromptReport& p = result->prompt;
         QStringList notes;
         if (p.clipTruncated)
-          notes << tr("CLIP read only the first %1 of %2 tokens.").arg(p.clipLimit).arg(p.clipTokens);
-        if (p.t5Truncated) notes << tr("T5 read only the first %1 of %2 tokens.").arg(p.t5Limit).arg(p.t5Tokens);
-        panel_->setPromptNote(notes.isEmpty() ? QString()
-                                              : tr("Prompt too long, the end was ignored: %1 Shorten it to keep "
-                                                   "every word.")
-                                                    .arg(notes.join(QLatin1Char(' '))));
+          notes
+              << tr("CLIP read only the first %1 of %2 tokens.").arg(p.clipLimit).arg(p.clipTokens);
+        if (p.t5Truncated)
+          notes << tr("T5 read only the first %1 of %2 tokens.").arg(p.t5Limit).arg(p.t5Tokens);
+        panel_->setPromptNote(
+            notes.isEmpty() ? QString()
+                            : tr("Prompt too long, the end was ignored: %1 Shorten it to keep "
+                                 "every word.")
+                                  .arg(notes.join(QLatin1Char(' '))));
       }
       if (outcome.saveError) showError(*outcome.saveError);
       if (!outcome.records.empty() && outcome.source == job_source::gui())
         gallery_->selectId(outcome.records.front().id);
       break;
     }
-    case JobState::Cancelled:
-      progress_->finish(tr("Cancelled."));
-      break;
+    case JobState::Cancelled: progress_->finish(tr("Cancelled.")); break;
     case JobState::Failed:
       progress_->finish(tr("Failed: see the message above."));
       if (outcome.error) showError(*outcome.error);
       break;
-    default:
-      break;
+    default: break;
   }
   updateStatus();
 }
@@ -236,7 +245,9 @@ void MainWindow::onEngineReady(const ModelInfo& info) {
   panel_->setModel(info);
   updateModelsWindow();
   if (!runningJob_)
-    progress_->showIdle(tr("Ready: %1 on %2.").arg(QString::fromStdString(info.name), QString::fromStdString(info.device)));
+    progress_->showIdle(
+        tr("Ready: %1 on %2.")
+            .arg(QString::fromStdString(info.name), QString::fromStdString(info.device)));
   updateStatus();
 }
 
@@ -249,9 +260,10 @@ void MainWindow::onEngineFailed(const Error& error) {
 
 void MainWindow::showError(const Error& error) {
   const bool model = isModelError(error);
-  messages_->showMessage(MessageBar::Level::Error, describeError(error).toHtmlEscaped().replace('\n', "<br>"),
-                         model ? tr("Settings…") : QString(),
-                         model ? std::function<void()>([this] { openSettings(); }) : std::function<void()>());
+  messages_->showMessage(
+      MessageBar::Level::Error, describeError(error).toHtmlEscaped().replace('\n', "<br>"),
+      model ? tr("Settings…") : QString(),
+      model ? std::function<void()>([this] { openSettings(); }) : std::function<void()>());
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

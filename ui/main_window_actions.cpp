@@ -23,13 +23,13 @@
 #include "message_bar.h"
 #include "models_window.h"
 #include "pipeline/memory_stats.h"
+#include "plural.h"
 #include "server_panel.h"
 #include "service/api_server.h"
 #include "service/image_library.h"
 #include "service/job_queue.h"
 #include "service/model_downloads.h"
 #include "settings_dialog.h"
-#include "plural.h"
 
 namespace fd::ui {
 
@@ -62,7 +62,8 @@ void MainWindow::buildActions() {
   auto* openInput = new QAction(tr("Open &input image…"), this);
   openInput->setObjectName(QStringLiteral("openInputAction"));
   openInput->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
-  openInput->setToolTip(tr("Start from a picture (PNG, JPEG, WebP): image-to-image, or inpainting with a mask"));
+  openInput->setToolTip(
+      tr("Start from a picture (PNG, JPEG, WebP): image-to-image, or inpainting with a mask"));
   connect(openInput, &QAction::triggered, this, &MainWindow::chooseInputImage);
   auto* quit = new QAction(tr("&Quit"), this);
   quit->setShortcut(QKeySequence::Quit);
@@ -71,7 +72,8 @@ void MainWindow::buildActions() {
   serverAction_ = new QAction(tr("API server"), this);
   serverAction_->setObjectName(QStringLiteral("serverAction"));
   serverAction_->setCheckable(true);
-  serverAction_->setToolTip(tr("Serve the OpenAI-compatible image API on localhost (port in Settings)"));
+  serverAction_->setToolTip(
+      tr("Serve the OpenAI-compatible image API on localhost (port in Settings)"));
   connect(serverAction_, &QAction::toggled, this, [this](bool on) { setServerEnabled(on); });
 
   QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -112,13 +114,15 @@ void MainWindow::buildActions() {
 
   QMenu* api = menuBar()->addMenu(tr("&Local API"));
   api->addAction(serverAction_);
-  api->addAction(tr("Show API panel"), this, [this] { rightTabs_->setCurrentWidget(serverPanel_); });
+  api->addAction(tr("Show API panel"), this,
+                 [this] { rightTabs_->setCurrentWidget(serverPanel_); });
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&About FluxDesk"), this, [this] {
-    QMessageBox::about(this, tr("About FluxDesk"),
-                       tr("<b>FluxDesk %1</b><br>FLUX.1 [schnell] text-to-image on your own computer.")
-                           .arg(QApplication::applicationVersion()));
+    QMessageBox::about(
+        this, tr("About FluxDesk"),
+        tr("<b>FluxDesk %1</b><br>FLUX.1 [schnell] text-to-image on your own computer.")
+            .arg(QApplication::applicationVersion()));
   });
 
   QToolBar* bar = addToolBar(tr("Main"));
@@ -139,8 +143,9 @@ void MainWindow::buildActions() {
 void MainWindow::exportImages(bool all, const QString& folder, const QString& format) {
   std::vector<ImageRecord> records = all ? gallery_->allRecords() : gallery_->selectedRecords();
   if (records.empty()) {
-    messages_->showMessage(MessageBar::Level::Info, all ? tr("The gallery is empty: nothing to export.")
-                                                        : tr("Select an image to export first."));
+    messages_->showMessage(MessageBar::Level::Info,
+                           all ? tr("The gallery is empty: nothing to export.")
+                               : tr("Select an image to export first."));
     return;
   }
   QList<ExportItem> items;
@@ -158,14 +163,17 @@ void MainWindow::exportImages(bool all, const QString& folder, const QString& fo
   }
   ExportReport report = fd::ui::exportImages(items, options);
   if (!report.errors.isEmpty()) {
-    messages_->showMessage(MessageBar::Level::Error,
-                           tr("Some images were not exported:<br>%1<br>Check that the folder is writable and "
-                              "the disk has room.")
-                               .arg(report.errors.join(QLatin1Char('\n')).toHtmlEscaped().replace('\n', "<br>")));
+    messages_->showMessage(
+        MessageBar::Level::Error,
+        tr("Some images were not exported:<br>%1<br>Check that the folder is writable and "
+           "the disk has room.")
+            .arg(report.errors.join(QLatin1Char('\n')).toHtmlEscaped().replace('\n', "<br>")));
   } else {
-    messages_->showMessage(MessageBar::Level::Info, tr("Exported %1 to %2.")
-                                                        .arg(countOf(int(report.written.size()), tr("1 image"), tr("%1 images")),
-                                                             options.folder.toHtmlEscaped()));
+    messages_->showMessage(
+        MessageBar::Level::Info,
+        tr("Exported %1 to %2.")
+            .arg(countOf(int(report.written.size()), tr("1 image"), tr("%1 images")),
+                 options.folder.toHtmlEscaped()));
   }
 }
 
@@ -176,17 +184,19 @@ bool MainWindow::setServerEnabled(bool on) {
     ApiServerConfig config;
     config.port = settings_.serverPort();
     config.apiKey = settings_.serverToken().toStdString();
-    for (const QString& origin : settings_.allowedOrigins().split(QLatin1Char(','), Qt::SkipEmptyParts))
+    for (const QString& origin :
+         settings_.allowedOrigins().split(QLatin1Char(','), Qt::SkipEmptyParts))
       config.allowedOrigins.push_back(origin.trimmed().toStdString());
     // API clients name LoRAs in the same folder the window's picker lists.
     config.loraFolder = settings_.loraFolder().toStdString();
     Status started = server->start(config);
     if (!started.ok()) {
-      messages_->showMessage(MessageBar::Level::Error,
-                             tr("The local API could not start: %1<br>Choose another port in Settings, or stop "
-                                "the program that uses it.")
-                                 .arg(QString::fromStdString(started.error().message).toHtmlEscaped()),
-                             tr("Settings…"), [this] { openSettings(); });
+      messages_->showMessage(
+          MessageBar::Level::Error,
+          tr("The local API could not start: %1<br>Choose another port in Settings, or stop "
+             "the program that uses it.")
+              .arg(QString::fromStdString(started.error().message).toHtmlEscaped()),
+          tr("Settings…"), [this] { openSettings(); });
       ok = false;
     } else {
       rightTabs_->setCurrentWidget(serverPanel_);
@@ -204,9 +214,10 @@ bool MainWindow::setServerEnabled(bool on) {
 void MainWindow::deleteImage(const QString& id, bool confirm) {
   auto record = services_.library()->record(id);
   if (!record) return;
-  if (confirm && QMessageBox::question(this, tr("Delete image"),
-                                       tr("Delete this image from the library?\n\n%1").arg(record->prompt)) !=
-                     QMessageBox::Yes)
+  if (confirm &&
+      QMessageBox::question(this, tr("Delete image"),
+                            tr("Delete this image from the library?\n\n%1").arg(record->prompt)) !=
+          QMessageBox::Yes)
     return;
   Status removed = services_.library()->remove(id, ImageLibrary::RemoveMode::MoveToTrash);
   if (!removed.ok()) showError(removed.error());
@@ -220,8 +231,9 @@ void MainWindow::openSettings(bool browseModelFolder) {
   if (browseModelFolder) QTimer::singleShot(0, &dialog, &SettingsDialog::browseModelFolder);
   if (dialog.exec() != QDialog::Accepted) return;
   const EngineOptions engine = settings_.engineOptions();
-  const bool engineChanged = settings_.modelFolder() != oldModel || engine.device != oldEngine.device ||
-                             engine.dtype != oldEngine.dtype || engine.memory != oldEngine.memory ||
+  const bool engineChanged = settings_.modelFolder() != oldModel ||
+                             engine.device != oldEngine.device || engine.dtype != oldEngine.dtype ||
+                             engine.memory != oldEngine.memory ||
                              engine.cpuThreads != oldEngine.cpuThreads;
   if (engineChanged) reloadEngine();
   panel_->loraPicker()->setFolder(settings_.loraFolder());
@@ -231,7 +243,8 @@ void MainWindow::openSettings(bool browseModelFolder) {
 }
 
 void MainWindow::reloadEngine() {
-  services_.reconfigure(settings_.modelFolder(), settings_.engineOptions(), settings_.modelPreset());
+  services_.reconfigure(settings_.modelFolder(), settings_.engineOptions(),
+                        settings_.modelPreset());
   modelInfo_.reset();
   showDemoBanner();
   updateStatus();
@@ -271,8 +284,9 @@ void MainWindow::useModelPreset(const QString& presetId) {
   reloadEngine();
   const ModelPreset* preset = services_.downloads()->preset(presetId);
   if (preset && !services_.modelProblem())
-    messages_->showMessage(MessageBar::Level::Info, tr("Now using %1: it loads in the background.")
-                                                        .arg(QString::fromStdString(preset->title).toHtmlEscaped()));
+    messages_->showMessage(MessageBar::Level::Info,
+                           tr("Now using %1: it loads in the background.")
+                               .arg(QString::fromStdString(preset->title).toHtmlEscaped()));
 }
 
 void MainWindow::useDemoModel() {

@@ -41,10 +41,13 @@ Result<SourceImage> keptInput(const ImageRecord& record) {
   source.width = picture->width;
   source.height = picture->height;
   source.rgb = std::move(picture->rgb);
-  source.name = (record.inputName.isEmpty() ? QFileInfo(record.inputPath).fileName() : record.inputName).toStdString();
+  source.name =
+      (record.inputName.isEmpty() ? QFileInfo(record.inputPath).fileName() : record.inputName)
+          .toStdString();
   if (!record.maskPath.isEmpty()) {
     Result<std::vector<uint8_t>> bytes = readFileBytes(record.maskPath.toStdString());
-    Result<MaskImage> mask = bytes ? decodeMaskImage(bytes.value()) : Result<MaskImage>(bytes.error());
+    Result<MaskImage> mask =
+        bytes ? decodeMaskImage(bytes.value()) : Result<MaskImage>(bytes.error());
     if (!mask) return mask.error();
     if (mask->width != source.width || mask->height != source.height)
       return makeError(ErrorKind::BadRequest, "the kept mask is not the size of the kept input");
@@ -58,10 +61,11 @@ Result<SourceImage> keptInput(const ImageRecord& record) {
 bool MainWindow::openInputImage(const QString& path) {
   Status loaded = panel_->inputImage()->load(path);
   if (!loaded) {
-    messages_->showMessage(MessageBar::Level::Error,
-                           tr("Cannot use %1 as input: %2")
-                               .arg(QFileInfo(path).fileName().toHtmlEscaped(),
-                                    QString::fromStdString(loaded.error().message).toHtmlEscaped()));
+    messages_->showMessage(
+        MessageBar::Level::Error,
+        tr("Cannot use %1 as input: %2")
+            .arg(QFileInfo(path).fileName().toHtmlEscaped(),
+                 QString::fromStdString(loaded.error().message).toHtmlEscaped()));
     return false;
   }
   messages_->clearMessage();
@@ -70,7 +74,8 @@ bool MainWindow::openInputImage(const QString& path) {
 }
 
 void MainWindow::chooseInputImage() {
-  const QString path = QFileDialog::getOpenFileName(this, tr("Open input image"), QString(), inputImageFileFilter());
+  const QString path =
+      QFileDialog::getOpenFileName(this, tr("Open input image"), QString(), inputImageFileFilter());
   if (!path.isEmpty()) openInputImage(path);
 }
 
@@ -102,11 +107,13 @@ void MainWindow::reuseSettings(const ImageRecord& r) {
       request.source = std::make_shared<SourceImage>(std::move(source.value()));
       request.strength = r.strength;
     } else {
-      notes << tr("The input picture kept with this image cannot be read (%1); the form has no input.")
+      notes << tr("The input picture kept with this image cannot be read (%1); the form has no "
+                  "input.")
                    .arg(QString::fromStdString(source.error().message).toHtmlEscaped());
     }
   } else if (r.strength || !r.inputName.isEmpty()) {
-    notes << tr("This image was made from the input %1, which was not kept with it; the form has no input.")
+    notes << tr("This image was made from the input %1, which was not kept with it; the form has "
+                "no input.")
                  .arg(r.inputName.toHtmlEscaped());
   }
   // LoRAs by path while the file is there, else by name in the LoRA folder.
@@ -118,7 +125,9 @@ void MainWindow::reuseSettings(const ImageRecord& r) {
     if (path.isEmpty()) {
       notes << tr("LoRA %1 is not found%2; it was left out.")
                    .arg(lora.name.toHtmlEscaped(),
-                        lora.path.isEmpty() ? QString() : tr(" (%1 no longer exists)").arg(lora.path.toHtmlEscaped()));
+                        lora.path.isEmpty()
+                            ? QString()
+                            : tr(" (%1 no longer exists)").arg(lora.path.toHtmlEscaped()));
       continue;
     }
     request.loras.push_back({path.toStdString(), lora.scale});

@@ -67,7 +67,8 @@ QImage MaskPainter::overlay(QRgb color) const {
 }
 
 void MaskPainter::updateOverlay(QImage& overlay, const QRect& area, QRgb color) const {
-  const QRect clipped = area & QRect(0, 0, std::min(width_, overlay.width()), std::min(height_, overlay.height()));
+  const QRect clipped =
+      area & QRect(0, 0, std::min(width_, overlay.width()), std::min(height_, overlay.height()));
   const QRgb marked = qPremultiply(color);
   for (int y = clipped.top(); y <= clipped.bottom(); ++y) {
     auto* line = reinterpret_cast<QRgb*>(overlay.scanLine(y));

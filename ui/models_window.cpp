@@ -27,7 +27,8 @@ const char* kTokensPage = "https://huggingface.co/settings/tokens";
 quint64 gpuMemoryFromModelInfo(const ModelInfo& info) {
   if (info.device.rfind("cuda", 0) != 0) return 0;
   static const QRegularExpression size(QStringLiteral("\\(([0-9]+(?:\\.[0-9]+)?) GiB\\)"));
-  QRegularExpressionMatchIterator it = size.globalMatch(QString::fromStdString(info.deviceDescription));
+  QRegularExpressionMatchIterator it =
+      size.globalMatch(QString::fromStdString(info.deviceDescription));
   double gib = 0;
   while (it.hasNext()) gib = it.next().captured(1).toDouble();
   return quint64(gib * 1024.0 * 1024.0 * 1024.0);
@@ -43,8 +44,10 @@ ModelsWindow::ModelsWindow(AppSettings& settings, ModelDownloads* downloads, QWi
   auto* intro = new QLabel(this);
   intro->setWordWrap(true);
   intro->setTextFormat(Qt::RichText);
-  intro->setText(tr("Download a FLUX.1 [schnell] model from Hugging Face, then choose <b>Use this model</b>. The "
-                    "files go to the Hugging Face cache (%1), which the <tt>hf</tt> tool and other apps share; "
+  intro->setText(tr("Download a FLUX.1 [schnell] model from Hugging Face, then choose <b>Use this "
+                    "model</b>. The "
+                    "files go to the Hugging Face cache (%1), which the <tt>hf</tt> tool and other "
+                    "apps share; "
                     "downloads go on while this window is closed.")
                      .arg(downloads_->cacheDir().toHtmlEscaped()));
   intro->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -91,16 +94,18 @@ ModelsWindow::ModelsWindow(AppSettings& settings, ModelDownloads* downloads, QWi
   localRow->addWidget(localList_, 1);
   localRow->addWidget(useLocal_, 0, Qt::AlignTop);
   layout->addLayout(localRow);
-  connect(localList_, &QListWidget::currentRowChanged, this, [this](int r) { useLocal_->setEnabled(r >= 0); });
+  connect(localList_, &QListWidget::currentRowChanged, this,
+          [this](int r) { useLocal_->setEnabled(r >= 0); });
   connect(useLocal_, &QPushButton::clicked, this, [this] {
-    if (QListWidgetItem* item = localList_->currentItem()) emit useFolderRequested(item->data(Qt::UserRole).toString());
+    if (QListWidgetItem* item = localList_->currentItem())
+      emit useFolderRequested(item->data(Qt::UserRole).toString());
   });
   connect(&localWatcher_, &QFutureWatcher<std::vector<LocalModel>>::finished, this, [this] {
     localList_->clear();
     for (const LocalModel& m : localWatcher_.result()) {
       if (m.kind == "preset" || !m.complete || m.location.folder.empty()) continue;
-      auto* item = new QListWidgetItem(tr("%1 (%2)").arg(QString::fromStdString(m.name), formatSize(m.bytesOnDisk)),
-                                       localList_);
+      auto* item = new QListWidgetItem(
+          tr("%1 (%2)").arg(QString::fromStdString(m.name), formatSize(m.bytesOnDisk)), localList_);
       item->setData(Qt::UserRole, QString::fromStdString(m.location.folder));
       item->setToolTip(QString::fromStdString(m.location.folder));
     }
@@ -121,7 +126,8 @@ ModelsWindow::ModelsWindow(AppSettings& settings, ModelDownloads* downloads, QWi
   token_->setObjectName(QStringLiteral("hubTokenEdit"));
   token_->setEchoMode(QLineEdit::Password);
   token_->setPlaceholderText(tr("hf_… (only gated models need one)"));
-  auto* getToken = new QLabel(tr("<a href=\"%1\">Get a token</a>").arg(QString::fromLatin1(kTokensPage)), tokenBox);
+  auto* getToken = new QLabel(
+      tr("<a href=\"%1\">Get a token</a>").arg(QString::fromLatin1(kTokensPage)), tokenBox);
   getToken->setObjectName(QStringLiteral("getTokenLink"));
   getToken->setTextFormat(Qt::RichText);
   getToken->setOpenExternalLinks(true);
@@ -137,11 +143,13 @@ ModelsWindow::ModelsWindow(AppSettings& settings, ModelDownloads* downloads, QWi
   const auto describeToken = [this, tokenNote] {
     const HubConfig config = downloads_->hubConfig();
     if (config.token && config.tokenSource != "settings")
-      tokenNote->setText(tr("FluxDesk uses the token from %1 (it comes before this field), as the hf tool does.")
-                             .arg(QString::fromStdString(config.tokenSource)));
+      tokenNote->setText(
+          tr("FluxDesk uses the token from %1 (it comes before this field), as the hf tool does.")
+              .arg(QString::fromStdString(config.tokenSource)));
     else
-      tokenNote->setText(tr("A read token of an account that accepted the model's licence. Saved in FluxDesk's "
-                            "settings; HF_TOKEN or `hf auth login` work too."));
+      tokenNote->setText(
+          tr("A read token of an account that accepted the model's licence. Saved in FluxDesk's "
+             "settings; HF_TOKEN or `hf auth login` work too."));
   };
   downloads_->setSettingsToken(settings_.hubToken());
   describeToken();
@@ -215,9 +223,11 @@ void ModelsWindow::updateRecommendation() {
   QString text = ramBytes_ ? tr("This computer: %1 of memory available").arg(formatSize(ramBytes_))
                            : tr("This computer: available memory unknown");
   text += gpuBytes_ ? tr(", a GPU with %1.").arg(formatSize(gpuBytes_)) : tr(".");
-  std::optional<std::string> best = ramBytes_ || gpuBytes_ ? recommendPreset(ramBytes_, gpuBytes_) : std::nullopt;
+  std::optional<std::string> best =
+      ramBytes_ || gpuBytes_ ? recommendPreset(ramBytes_, gpuBytes_) : std::nullopt;
   recommended_ = best ? QString::fromStdString(*best) : QString();
-  if (ramBytes_ && !best) text += tr(" None of these models fits in that memory; the smallest may still run, slowly.");
+  if (ramBytes_ && !best)
+    text += tr(" None of these models fits in that memory; the smallest may still run, slowly.");
   machine_->setText(text);
   for (auto& [id, r] : rows_) r->setRecommended(id == recommended_);
 }
@@ -229,7 +239,8 @@ void ModelsWindow::updateOnDisk() {
       names << QString::fromStdString(preset.title);
   QString text = names.isEmpty() ? tr("None of these models is on disk yet.")
                                  : tr("Already on disk: %1.").arg(names.join(QStringLiteral(", ")));
-  if (localList_->count() > 0) text += QLatin1Char(' ') + tr("Other FLUX.1 models in the Hugging Face cache:");
+  if (localList_->count() > 0)
+    text += QLatin1Char(' ') + tr("Other FLUX.1 models in the Hugging Face cache:");
   onDisk_->setText(text);
 }
 

@@ -7,6 +7,8 @@
 namespace fd::ui {
 
 // `many` holds %1 for the number.
-inline QString countOf(int n, const QString& one, const QString& many) { return n == 1 ? one : many.arg(n); }
+inline QString countOf(int n, const QString& one, const QString& many) {
+  return n == 1 ? one : many.arg(n);
+}
 
 }  // namespace fd::ui

@@ -12,9 +12,12 @@ namespace fd::ui {
 
 QString formatSize(quint64 bytes) {
   constexpr double kKiB = 1024.0;
-  if (bytes >= quint64(1) << 30) return QStringLiteral("%1 GiB").arg(double(bytes) / (kKiB * kKiB * kKiB), 0, 'f', 1);
-  if (bytes >= quint64(1) << 20) return QStringLiteral("%1 MiB").arg(qRound64(double(bytes) / (kKiB * kKiB)));
-  if (bytes >= quint64(1) << 10) return QStringLiteral("%1 KiB").arg(qRound64(double(bytes) / kKiB));
+  if (bytes >= quint64(1) << 30)
+    return QStringLiteral("%1 GiB").arg(double(bytes) / (kKiB * kKiB * kKiB), 0, 'f', 1);
+  if (bytes >= quint64(1) << 20)
+    return QStringLiteral("%1 MiB").arg(qRound64(double(bytes) / (kKiB * kKiB)));
+  if (bytes >= quint64(1) << 10)
+    return QStringLiteral("%1 KiB").arg(qRound64(double(bytes) / kKiB));
   return QStringLiteral("%1 B").arg(bytes);
 }
 
@@ -22,7 +25,9 @@ QString formatEta(double seconds) {
   if (!(seconds >= 0) || !std::isfinite(seconds)) return {};
   if (seconds < 60) return QObject::tr("about %1 s left").arg(qMax(1, int(std::ceil(seconds))));
   if (seconds < 3600) return QObject::tr("about %1 min left").arg(int(std::ceil(seconds / 60)));
-  return QObject::tr("about %1 h %2 min left").arg(int(seconds / 3600)).arg(int(std::fmod(seconds, 3600) / 60));
+  return QObject::tr("about %1 h %2 min left")
+      .arg(int(seconds / 3600))
+      .arg(int(std::fmod(seconds, 3600) / 60));
 }
 
 PresetRow::PresetRow(const ModelPreset& preset, ModelDownloads* downloads, QWidget* parent)
@@ -32,7 +37,8 @@ PresetRow::PresetRow(const ModelPreset& preset, ModelDownloads* downloads, QWidg
   auto* layout = new QVBoxLayout(this);
 
   auto* titleRow = new QHBoxLayout();
-  auto* title = new QLabel(QStringLiteral("<b>%1</b>").arg(QString::fromStdString(preset.title).toHtmlEscaped()), this);
+  auto* title = new QLabel(
+      QStringLiteral("<b>%1</b>").arg(QString::fromStdString(preset.title).toHtmlEscaped()), this);
   title->setTextFormat(Qt::RichText);
   marks_ = new QLabel(this);
   marks_->setObjectName(QStringLiteral("presetMarks"));
@@ -114,21 +120,25 @@ void PresetRow::refresh() {
   const PresetStatus s = downloads_->status(id_);
   state_ = s.state;
   QStringList marks;
-  if (recommended_) marks << tr("<span style='color:#1a7f37'>★ Recommended for this computer</span>");
-  if (inUse_ && s.state == PresetState::Downloaded) marks << tr("<span style='color:#0550ae'>● In use</span>");
+  if (recommended_)
+    marks << tr("<span style='color:#1a7f37'>★ Recommended for this computer</span>");
+  if (inUse_ && s.state == PresetState::Downloaded)
+    marks << tr("<span style='color:#0550ae'>● In use</span>");
   marks_->setText(marks.join(QStringLiteral("&nbsp;&nbsp;")));
 
   QString text;
   switch (s.state) {
     case PresetState::NotDownloaded: text = tr("Not downloaded."); break;
     case PresetState::Partial:
-      text = tr("Partly downloaded (%1 so far): Resume continues it.").arg(formatSize(s.partialBytes));
+      text =
+          tr("Partly downloaded (%1 so far): Resume continues it.").arg(formatSize(s.partialBytes));
       break;
     case PresetState::Queued: text = tr("Waiting for the download before it to finish…"); break;
     case PresetState::Downloading: text = tr("Downloading…"); break;
     case PresetState::Paused:
       text = s.progress && s.progress->bytesTotal
-                 ? tr("Paused at %1 of %2.").arg(formatSize(s.progress->bytesDone), formatSize(s.progress->bytesTotal))
+                 ? tr("Paused at %1 of %2.")
+                       .arg(formatSize(s.progress->bytesDone), formatSize(s.progress->bytesTotal))
                  : tr("Paused.");
       break;
     case PresetState::Downloaded: text = tr("Downloaded."); break;
@@ -141,7 +151,8 @@ void PresetRow::refresh() {
     if (!s.licenceUrl.isEmpty()) {
       const QString url = s.licenceUrl.toHtmlEscaped();
       html += QStringLiteral("<br>") +
-              tr("This model is gated: accept its licence at <a href=\"%1\">%1</a> with your Hugging Face "
+              tr("This model is gated: accept its licence at <a href=\"%1\">%1</a> with your "
+                 "Hugging Face "
                  "account, then enter a token of that account below and try again.")
                   .arg(url);
     }
@@ -175,7 +186,8 @@ void PresetRow::refresh() {
 void PresetRow::showProgress(const PresetDownloadProgress& p) {
   if (p.bytesTotal > 0) {
     bar_->setRange(0, 1000);
-    bar_->setValue(int(std::min<double>(1000.0, 1000.0 * double(p.bytesDone) / double(p.bytesTotal))));
+    bar_->setValue(
+        int(std::min<double>(1000.0, 1000.0 * double(p.bytesDone) / double(p.bytesTotal))));
   } else if (state_ == PresetState::Paused) {
     bar_->setRange(0, 1000);
     bar_->setValue(0);
@@ -187,12 +199,14 @@ void PresetRow::showProgress(const PresetDownloadProgress& p) {
     return;
   }
   QStringList parts;
-  if (p.bytesTotal > 0) parts << tr("%1 of %2").arg(formatSize(p.bytesDone), formatSize(p.bytesTotal));
+  if (p.bytesTotal > 0)
+    parts << tr("%1 of %2").arg(formatSize(p.bytesDone), formatSize(p.bytesTotal));
   if (p.bytesPerSecond > 0) parts << tr("%1/s").arg(formatSize(quint64(p.bytesPerSecond)));
   const QString eta = formatEta(p.etaSeconds);
   if (!eta.isEmpty()) parts << eta;
   QString where;
-  if (p.partCount > 1) where = tr("part %1 of %2 (%3)").arg(p.partIndex + 1).arg(p.partCount).arg(p.part);
+  if (p.partCount > 1)
+    where = tr("part %1 of %2 (%3)").arg(p.partIndex + 1).arg(p.partCount).arg(p.part);
   if (!p.file.isEmpty()) where += (where.isEmpty() ? QString() : QStringLiteral(": ")) + p.file;
   if (!where.isEmpty()) parts << where;
   detail_->setText(parts.join(QStringLiteral(" · ")));

@@ -43,8 +43,9 @@ void ProgressPanel::start() {
 void ProgressPanel::update(const Progress& p) {
   switch (p.stage) {
     case Stage::Loading:
-      status_->setText(p.message.empty() ? tr("Loading the model…")
-                                         : tr("Loading: %1").arg(QString::fromStdString(p.message)));
+      status_->setText(p.message.empty()
+                           ? tr("Loading the model…")
+                           : tr("Loading: %1").arg(QString::fromStdString(p.message)));
       bar_->setValue(static_cast<int>(p.fraction * 100));
       break;
     case Stage::EncodingText:
@@ -76,9 +77,7 @@ void ProgressPanel::update(const Progress& p) {
       status_->setText(tr("Decoding the image…"));
       bar_->setValue(92);
       break;
-    case Stage::Done:
-      bar_->setValue(100);
-      break;
+    case Stage::Done: bar_->setValue(100); break;
   }
 }
 
@@ -95,8 +94,6 @@ void ProgressPanel::showIdle(const QString& message) {
 
 QString ProgressPanel::statusText() const { return status_->text(); }
 
-bool ProgressPanel::hasPreview() const {
-  return preview_->pixmap().isNull() == false;
-}
+bool ProgressPanel::hasPreview() const { return preview_->pixmap().isNull() == false; }
 
 }  // namespace fd::ui

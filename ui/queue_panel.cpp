@@ -7,8 +7,8 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
-#include "service/job_queue.h"
 #include "plural.h"
+#include "service/job_queue.h"
 
 namespace fd::ui {
 
@@ -110,13 +110,16 @@ void QueuePanel::setRowState(Row& row, const QString& state, const QString& deta
   QString first = QStringLiteral("<b>%1</b>").arg(state.toHtmlEscaped());
   if (!detail.isEmpty()) first += QStringLiteral(" ") + detail.toHtmlEscaped();
   const int width = std::max(120, list_->viewport()->width() - row.cancel->sizeHint().width() - 24);
-  const QString second = row.label->fontMetrics().elidedText(row.prompt + QStringLiteral(" · ") + row.title,
-                                                              Qt::ElideMiddle, width);
+  const QString second = row.label->fontMetrics().elidedText(
+      row.prompt + QStringLiteral(" · ") + row.title, Qt::ElideMiddle, width);
   row.label->setText(first + QStringLiteral("<br>") + second.toHtmlEscaped());
 }
 
 void QueuePanel::updateHeader() {
-  header_->setText(rows_.isEmpty() ? tr("Queue: nothing waiting") : tr("Queue: %1").arg(countOf(int(rows_.size()), tr("1 job"), tr("%1 jobs"))));
+  header_->setText(
+      rows_.isEmpty()
+          ? tr("Queue: nothing waiting")
+          : tr("Queue: %1").arg(countOf(int(rows_.size()), tr("1 job"), tr("%1 jobs"))));
 }
 
 }  // namespace fd::ui

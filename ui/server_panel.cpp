@@ -36,7 +36,8 @@ ServerPanel::ServerPanel(ApiServer* server, QWidget* parent) : QWidget(parent), 
   log_ = new QListWidget(this);
   log_->setObjectName(QStringLiteral("requestLog"));
   layout->addWidget(log_, 1);
-  connect(copy, &QPushButton::clicked, this, [this] { QApplication::clipboard()->setText(curl_->toPlainText()); });
+  connect(copy, &QPushButton::clicked, this,
+          [this] { QApplication::clipboard()->setText(curl_->toPlainText()); });
   connect(server_, &ApiServer::requestLogged, this, &ServerPanel::onRequestLogged);
   connect(server_, &ApiServer::runningChanged, this, &ServerPanel::refresh);
   refresh();
@@ -48,10 +49,12 @@ void ServerPanel::refresh() {
     curl_->clear();
     return;
   }
-  QString text = tr("Serving the OpenAI-compatible image API at <b>%1/v1</b>").arg(server_->baseUrl());
+  QString text =
+      tr("Serving the OpenAI-compatible image API at <b>%1/v1</b>").arg(server_->baseUrl());
   const std::string key = server_->config().apiKey;
-  text += key.empty() ? tr("<br>No API key is required (loopback only).")
-                      : tr("<br>API key: <code>%1</code>").arg(QString::fromStdString(key).toHtmlEscaped());
+  text += key.empty()
+              ? tr("<br>No API key is required (loopback only).")
+              : tr("<br>API key: <code>%1</code>").arg(QString::fromStdString(key).toHtmlEscaped());
   for (const QString& w : server_->warnings()) text += QStringLiteral("<br>⚠ ") + w.toHtmlEscaped();
   url_->setText(text);
   curl_->setPlainText(server_->curlExample());

@@ -62,10 +62,12 @@ SettingsDialog::SettingsDialog(AppSettings& settings, QWidget* parent)
   modelFolder_->setObjectName(QStringLiteral("modelFolderEdit"));
   // A model chosen in the Models window is a preset (files from several
   // repositories in the Hugging Face cache), not a folder.
-  modelFolder_->setPlaceholderText(settings.modelPreset().isEmpty()
-                                       ? tr("empty: the built-in demo model")
-                                       : tr("empty: the downloaded model %1 (Models window)").arg(settings.modelPreset()));
-  form->addRow(tr("Model folder"), withBrowse(modelFolder_, this, tr("Choose a FLUX.1-schnell folder")));
+  modelFolder_->setPlaceholderText(
+      settings.modelPreset().isEmpty()
+          ? tr("empty: the built-in demo model")
+          : tr("empty: the downloaded model %1 (Models window)").arg(settings.modelPreset()));
+  form->addRow(tr("Model folder"),
+               withBrowse(modelFolder_, this, tr("Choose a FLUX.1-schnell folder")));
   modelReport_ = new QLabel(this);
   modelReport_->setObjectName(QStringLiteral("modelReport"));
   modelReport_->setWordWrap(true);
@@ -85,7 +87,9 @@ SettingsDialog::SettingsDialog(AppSettings& settings, QWidget* parent)
   form->addRow(tr("Device"), device_);
 
   dtype_ = new QComboBox(this);
-  dtype_->addItem(tr("Automatic (bfloat16 weights; float32 compute where the CPU is slow at bfloat16)"), QStringLiteral("auto"));
+  dtype_->addItem(
+      tr("Automatic (bfloat16 weights; float32 compute where the CPU is slow at bfloat16)"),
+      QStringLiteral("auto"));
   dtype_->addItem(QStringLiteral("bfloat16"), QStringLiteral("bfloat16"));
   dtype_->addItem(QStringLiteral("float32"), QStringLiteral("float32"));
   dtype_->addItem(tr("float16 (GPU only)"), QStringLiteral("float16"));
@@ -98,7 +102,8 @@ SettingsDialog::SettingsDialog(AppSettings& settings, QWidget* parent)
   memory_ = new QComboBox(this);
   memory_->addItem(tr("Automatic (from the model's size and this computer's memory)"),
                    QString::fromLatin1(memoryModeName(MemoryMode::Auto)));
-  memory_->addItem(tr("Keep everything on the device"), QString::fromLatin1(memoryModeName(MemoryMode::Resident)));
+  memory_->addItem(tr("Keep everything on the device"),
+                   QString::fromLatin1(memoryModeName(MemoryMode::Resident)));
   memory_->addItem(tr("Release the text encoders after use"),
                    QString::fromLatin1(memoryModeName(MemoryMode::OffloadText)));
   memory_->addItem(tr("Stream transformer blocks (least GPU memory)"),
@@ -114,12 +119,14 @@ SettingsDialog::SettingsDialog(AppSettings& settings, QWidget* parent)
 
   library_ = new QLineEdit(settings.libraryFolder(), this);
   library_->setObjectName(QStringLiteral("libraryFolderEdit"));
-  form->addRow(tr("Library folder"), withBrowse(library_, this, tr("Choose the image library folder")));
+  form->addRow(tr("Library folder"),
+               withBrowse(library_, this, tr("Choose the image library folder")));
 
   lora_ = new QLineEdit(settings.loraFolder(), this);
   lora_->setObjectName(QStringLiteral("loraFolderEdit"));
   lora_->setPlaceholderText(tr("a folder of .safetensors LoRA files (empty: choose each file)"));
-  form->addRow(tr("LoRA folder"), withBrowse(lora_, this, tr("Choose the folder of your LoRA files")));
+  form->addRow(tr("LoRA folder"),
+               withBrowse(lora_, this, tr("Choose the folder of your LoRA files")));
 
   port_ = new QSpinBox(this);
   port_->setObjectName(QStringLiteral("portSpin"));
@@ -164,15 +171,17 @@ SettingsDialog::SettingsDialog(AppSettings& settings, QWidget* parent)
 void SettingsDialog::checkModelFolder() {
   const QString folder = modelFolder_->text().trimmed();
   if (folder.isEmpty() && !settings_.modelPreset().isEmpty()) {
-    modelReport_->setText(tr("Using the downloaded model %1 (File → Models…). Choose a folder here to use "
-                             "other weights instead.")
-                              .arg(settings_.modelPreset().toHtmlEscaped()));
+    modelReport_->setText(
+        tr("Using the downloaded model %1 (File → Models…). Choose a folder here to use "
+           "other weights instead.")
+            .arg(settings_.modelPreset().toHtmlEscaped()));
     return;
   }
   if (folder.isEmpty()) {
-    modelReport_->setText(tr("No folder chosen: FluxDesk uses its built-in demo model, which draws abstract "
-                             "patterns. Choose a FLUX.1-schnell folder, or download a model (File → Models…), "
-                             "for real images."));
+    modelReport_->setText(
+        tr("No folder chosen: FluxDesk uses its built-in demo model, which draws abstract "
+           "patterns. Choose a FLUX.1-schnell folder, or download a model (File → Models…), "
+           "for real images."));
     return;
   }
   if (!QFileInfo(folder).isDir()) {
@@ -188,7 +197,9 @@ void SettingsDialog::checkModelFolder() {
   lines << (files.complete() ? tr("<b>✔ Complete FLUX.1 model</b> (%1 layout).")
                                    .arg(QString::fromStdString(files.layout).toHtmlEscaped())
                              : tr("<b>✘ Incomplete:</b> FluxDesk cannot run this folder yet."));
-  const auto html = [](const std::string& text) { return QString::fromStdString(text).toHtmlEscaped(); };
+  const auto html = [](const std::string& text) {
+    return QString::fromStdString(text).toHtmlEscaped();
+  };
   for (const ComponentFiles* c : files.components()) {
     if (c->found) {
       lines << tr("✔ %1: %2").arg(html(c->name), html(c->path));
@@ -199,13 +210,15 @@ void SettingsDialog::checkModelFolder() {
     QString line = tr("✘ %1: missing").arg(html(c->name));
     if (!places.isEmpty()) line += tr(" — looked in %1").arg(places.join(QStringLiteral(", ")));
     lines << line;
-    for (const std::string& note : c->notes) lines << QStringLiteral("&nbsp;&nbsp;&nbsp;• ") + html(note);
+    for (const std::string& note : c->notes)
+      lines << QStringLiteral("&nbsp;&nbsp;&nbsp;• ") + html(note);
   }
   modelReport_->setText(lines.join(QStringLiteral("<br>")));
 }
 
 void SettingsDialog::browseModelFolder() {
-  QString dir = QFileDialog::getExistingDirectory(this, tr("Choose a FLUX.1-schnell folder"), modelFolder_->text());
+  QString dir = QFileDialog::getExistingDirectory(this, tr("Choose a FLUX.1-schnell folder"),
+                                                  modelFolder_->text());
   if (!dir.isEmpty()) modelFolder_->setText(dir);
 }
 
@@ -216,9 +229,12 @@ void SettingsDialog::generateToken() { token_->setText(generateApiKey()); }
 void SettingsDialog::apply() {
   settings_.setModelFolder(modelFolder_->text().trimmed());
   EngineOptions o;
-  o.device = devicePreferenceFromName(device_->currentData().toString().toStdString()).value_or(DevicePreference::Auto);
-  o.dtype = dtypePreferenceFromName(dtype_->currentData().toString().toStdString()).value_or(DtypePreference::Auto);
-  o.memory = memoryModeFromName(memory_->currentData().toString().toStdString()).value_or(MemoryMode::Auto);
+  o.device = devicePreferenceFromName(device_->currentData().toString().toStdString())
+                 .value_or(DevicePreference::Auto);
+  o.dtype = dtypePreferenceFromName(dtype_->currentData().toString().toStdString())
+                .value_or(DtypePreference::Auto);
+  o.memory = memoryModeFromName(memory_->currentData().toString().toStdString())
+                 .value_or(MemoryMode::Auto);
   o.cpuThreads = threads_->value();
   settings_.setEngineOptions(o);
   settings_.setLibraryFolder(library_->text().trimmed());

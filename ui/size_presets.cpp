@@ -6,7 +6,8 @@ const QList<SizePreset>& sizePresets() {
   static const QList<SizePreset> presets = [] {
     QList<SizePreset> list;
     auto add = [&list](const char* ratio, int w, int h) {
-      list.append({QStringLiteral("%1  (%2x%3)").arg(QString::fromLatin1(ratio)).arg(w).arg(h), w, h});
+      list.append(
+          {QStringLiteral("%1  (%2x%3)").arg(QString::fromLatin1(ratio)).arg(w).arg(h), w, h});
     };
     add("1:1", 1024, 1024);
     add("4:3", 1152, 864);

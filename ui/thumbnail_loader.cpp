@@ -1,7 +1,7 @@
 #include "thumbnail_loader.h"
 
-#include <QFutureWatcher>
 #include <QColor>
+#include <QFutureWatcher>
 #include <QImageReader>
 #include <QtConcurrent>
 
@@ -37,7 +37,8 @@ QPixmap ThumbnailLoader::thumbnail(const QString& key, const QString& path) {
     QImage image = watcher->result();
     watcher->deleteLater();
     pending_.remove(key);
-    if (image.isNull()) image = QImage(edge_, edge_, QImage::Format_RGB32), image.fill(Qt::darkGray);
+    if (image.isNull())
+      image = QImage(edge_, edge_, QImage::Format_RGB32), image.fill(Qt::darkGray);
     cache_.insert(key, new QPixmap(QPixmap::fromImage(image)));
     emit thumbnailReady(key);
   });

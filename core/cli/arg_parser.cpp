@@ -10,8 +10,8 @@ namespace fd::cli {
 ArgParser::ArgParser(std::string command, std::string summary)
     : command_(std::move(command)), summary_(std::move(summary)) {}
 
-void ArgParser::option(const std::string& longName, const std::string& shortName, const std::string& valueName,
-                       const std::string& help) {
+void ArgParser::option(const std::string& longName, const std::string& shortName,
+                       const std::string& valueName, const std::string& help) {
   specs_.push_back({longName, shortName, valueName, help, true});
 }
 
@@ -19,11 +19,14 @@ void ArgParser::flag(const std::string& longName, const std::string& help) {
   specs_.push_back({longName, "", "", help, false});
 }
 
-void ArgParser::positional(const std::string& name, const std::string& help) { positionals_.emplace_back(name, help); }
+void ArgParser::positional(const std::string& name, const std::string& help) {
+  positionals_.emplace_back(name, help);
+}
 
 const ArgParser::Spec* ArgParser::find(const std::string& token) const {
   for (const auto& s : specs_)
-    if (token == "--" + s.longName || (!s.shortName.empty() && token == "-" + s.shortName)) return &s;
+    if (token == "--" + s.longName || (!s.shortName.empty() && token == "-" + s.shortName))
+      return &s;
   return nullptr;
 }
 
@@ -35,21 +38,26 @@ Status ArgParser::parse(const Args& args) {
       help_ = true;
       continue;
     }
-    if (token.size() > 1 && token[0] == '-' && !(token.size() > 1 && std::isdigit(static_cast<unsigned char>(token[1])))) {
+    if (token.size() > 1 && token[0] == '-' &&
+        !(token.size() > 1 && std::isdigit(static_cast<unsigned char>(token[1])))) {
       std::optional<std::string> inlineValue;
       if (auto eq = token.find('='); token.rfind("--", 0) == 0 && eq != std::string::npos) {
         inlineValue = token.substr(eq + 1);
         token = token.substr(0, eq);
       }
       const Spec* spec = find(token);
-      if (!spec) return makeError(ErrorKind::BadRequest, "unknown option '" + token + "' (see --help)");
+      if (!spec)
+        return makeError(ErrorKind::BadRequest, "unknown option '" + token + "' (see --help)");
       if (!spec->takesValue) {
-        if (inlineValue) return makeError(ErrorKind::BadRequest, "option '" + token + "' takes no value");
+        if (inlineValue)
+          return makeError(ErrorKind::BadRequest, "option '" + token + "' takes no value");
         values_[spec->longName] = "1";
         continue;
       }
       if (!inlineValue) {
-        if (i + 1 >= args.size()) return makeError(ErrorKind::BadRequest, "option '" + token + "' needs a value (" + spec->valueName + ")");
+        if (i + 1 >= args.size())
+          return makeError(ErrorKind::BadRequest,
+                           "option '" + token + "' needs a value (" + spec->valueName + ")");
         inlineValue = args[++i];
       }
       values_[spec->longName] = *inlineValue;
@@ -61,7 +69,8 @@ Status ArgParser::parse(const Args& args) {
     positionalValues_[positionals_[nextPositional++].first] = token;
   }
   if (!help_ && nextPositional < positionals_.size())
-    return makeError(ErrorKind::BadRequest, "missing argument " + positionals_[nextPositional].first + " (see --help)");
+    return makeError(ErrorKind::BadRequest,
+                     "missing argument " + positionals_[nextPositional].first + " (see --help)");
   return Status::success();
 }
 
@@ -110,8 +119,8 @@ Result<int> parseIntOption(const std::string& option, const std::string& text, i
   if (text.empty() || *end != '\0' || errno == ERANGE)
     return makeError(ErrorKind::BadRequest, option + ": '" + text + "' is not a whole number");
   if (v < min || v > max)
-    return makeError(ErrorKind::BadRequest, option + ": " + text + " is outside " + std::to_string(min) + ".." +
-                                                std::to_string(max));
+    return makeError(ErrorKind::BadRequest, option + ": " + text + " is outside " +
+                                                std::to_string(min) + ".." + std::to_string(max));
   return static_cast<int>(v);
 }
 
@@ -139,9 +148,13 @@ Result<std::pair<int, int>> parseSizeOption(const std::string& option, const std
   std::string w = x == std::string::npos ? text : text.substr(0, x);
   std::string h = x == std::string::npos ? text : text.substr(x + 1);
   auto width = parseIntOption(option + " (width)", w, 1, 1 << 20);
-  if (!width) return makeError(ErrorKind::BadRequest, option + ": '" + text + "' is not a size like 1024x768");
+  if (!width)
+    return makeError(ErrorKind::BadRequest,
+                     option + ": '" + text + "' is not a size like 1024x768");
   auto height = parseIntOption(option + " (height)", h, 1, 1 << 20);
-  if (!height) return makeError(ErrorKind::BadRequest, option + ": '" + text + "' is not a size like 1024x768");
+  if (!height)
+    return makeError(ErrorKind::BadRequest,
+                     option + ": '" + text + "' is not a size like 1024x768");
   return std::make_pair(*width, *height);
 }
 

@@ -20,8 +20,8 @@ class ArgParser {
   ArgParser(std::string command, std::string summary);
 
   // An option that takes a value; `shortName` may be empty ("-n").
-  void option(const std::string& longName, const std::string& shortName, const std::string& valueName,
-              const std::string& help);
+  void option(const std::string& longName, const std::string& shortName,
+              const std::string& valueName, const std::string& help);
   void flag(const std::string& longName, const std::string& help);
   void positional(const std::string& name, const std::string& help);
 

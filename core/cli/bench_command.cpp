@@ -39,20 +39,24 @@ void printRow(const char* name, const Stat& s) {
   std::printf("  %-16s %9.3f %9.3f %9.3f\n", name, s.mean, s.min, s.max);
 }
 
-nlohmann::ordered_json statJson(const Stat& s) { return {{"mean", s.mean}, {"min", s.min}, {"max", s.max}}; }
+nlohmann::ordered_json statJson(const Stat& s) {
+  return {{"mean", s.mean}, {"min", s.min}, {"max", s.max}};
+}
 
 }  // namespace
 
 int runBench(const Args& args) {
-  ArgParser parser(kCommand,
-                   "Times a model on this machine: a warm-up request, then REPEAT timed requests, with\n"
-                   "per-stage times (text encoding, each step, decoding), images per second and peak memory.");
+  ArgParser parser(
+      kCommand,
+      "Times a model on this machine: a warm-up request, then REPEAT timed requests, with\n"
+      "per-stage times (text encoding, each step, decoding), images per second and peak memory.");
   addEngineOptions(parser);
   parser.option("size", "s", "WxH", "image size (default 1024x1024)");
   parser.option("steps", "", "K", "denoising steps (default: the model's)");
   parser.option("repeat", "r", "R", "timed requests after the warm-up (default 3)");
   parser.option("count", "n", "N", "images per request, 1..4 (default 1)");
-  parser.option("prompt", "p", "TEXT", "prompt (each run appends its number, so text encoding is timed too)");
+  parser.option("prompt", "p", "TEXT",
+                "prompt (each run appends its number, so text encoding is timed too)");
   parser.flag("json", "print the results as JSON on stdout (progress goes to stderr)");
   if (auto s = parser.parse(args); !s) return fail(kCommand, s.error());
   if (parser.helpRequested()) {
@@ -66,7 +70,8 @@ int runBench(const Args& args) {
   const bool json = parser.isSet("json");
 
   GenerationRequest request;
-  request.prompt = parser.value("prompt").value_or("a lighthouse on a rocky coast at dusk, oil painting");
+  request.prompt =
+      parser.value("prompt").value_or("a lighthouse on a rocky coast at dusk, oil painting");
   request.seed = 42;
   if (auto v = parser.value("size")) {
     auto size = parseSizeOption("--size", *v);
@@ -110,7 +115,8 @@ int runBench(const Args& args) {
   std::vector<BenchRun> runs;
   for (int i = 0; i < repeat; ++i) {
     GenerationRequest timed = request;
-    timed.prompt = request.prompt + " (run " + std::to_string(i + 1) + ")";  // a new prompt: no text cache hit
+    timed.prompt =
+        request.prompt + " (run " + std::to_string(i + 1) + ")";  // a new prompt: no text cache hit
     const double cpuBefore = processCpuSeconds();
     auto r = pipeline->generate(timed);
     if (!r) return fail(kCommand, r.error());
@@ -122,7 +128,8 @@ int runBench(const Args& args) {
   // --device cpu they would be an idle allocator's zeros.
   const bool cudaFigures = memory.cuda && info.device.rfind("cuda", 0) == 0;
 
-  const int steps = runs.front().times.stepSeconds.empty() ? 0 : int(runs.front().times.stepSeconds.size());
+  const int steps =
+      runs.front().times.stepSeconds.empty() ? 0 : int(runs.front().times.stepSeconds.size());
   std::vector<double> text, decode, total, cpu;
   std::vector<std::vector<double>> stepTimes(static_cast<size_t>(steps));
   for (const auto& run : runs) {
@@ -140,11 +147,13 @@ int runBench(const Args& args) {
 
   if (json) {
     nlohmann::ordered_json j;
-    j["model"] = {{"name", info.name}, {"id", info.id}, {"is_demo", info.isDemo}, {"device", info.device},
-                  {"dtype", info.dtype}, {"dtype_reason", info.dtypeReason},
+    j["model"] = {{"name", info.name},         {"id", info.id},
+                  {"is_demo", info.isDemo},    {"device", info.device},
+                  {"dtype", info.dtype},       {"dtype_reason", info.dtypeReason},
                   {"memory", info.memoryMode}, {"memory_reason", info.memoryReason}};
-    j["settings"] = {{"width", request.width}, {"height", request.height}, {"steps", steps},
-                     {"count", request.count}, {"repeat", repeat}, {"threads", options->cpuThreads}};
+    j["settings"] = {{"width", request.width}, {"height", request.height},
+                     {"steps", steps},         {"count", request.count},
+                     {"repeat", repeat},       {"threads", options->cpuThreads}};
     j["load_seconds"] = loadSeconds;
     j["text_seconds"] = statJson(statOf(text));
     nlohmann::ordered_json perStep = nlohmann::ordered_json::array();
@@ -166,13 +175,15 @@ int runBench(const Args& args) {
   }
 
   std::printf("FluxDesk bench: %s\n", describeModelLine(info, *options).c_str());
-  std::printf("  %dx%d, %d steps, %d image%s per request, %d timed run%s after a warm-up\n", request.width,
-              request.height, steps, request.count, request.count == 1 ? "" : "s", repeat, repeat == 1 ? "" : "s");
+  std::printf("  %dx%d, %d steps, %d image%s per request, %d timed run%s after a warm-up\n",
+              request.width, request.height, steps, request.count, request.count == 1 ? "" : "s",
+              repeat, repeat == 1 ? "" : "s");
   std::printf("  dtype: %s (%s)\n", info.dtype.c_str(), info.dtypeReason.c_str());
   std::printf("  load: %.3f s\n\n", loadSeconds);
   std::printf("  %-16s %9s %9s %9s\n", "stage (seconds)", "mean", "min", "max");
   printRow("text encoding", statOf(text));
-  for (int k = 0; k < steps; ++k) printRow(("step " + std::to_string(k + 1)).c_str(), statOf(stepTimes[size_t(k)]));
+  for (int k = 0; k < steps; ++k)
+    printRow(("step " + std::to_string(k + 1)).c_str(), statOf(stepTimes[size_t(k)]));
   printRow("all steps (each)", statOf(allSteps));
   printRow("decode", statOf(decode));
   printRow("total", totalStat);
@@ -180,8 +191,8 @@ int runBench(const Args& args) {
   std::printf("\n  images per second: %.3f\n", imagesPerSecond);
   std::printf("  peak RSS: %.0f MiB\n", mib(memory.peakRssBytes));
   if (cudaFigures)
-    std::printf("  CUDA peak: %.0f MiB allocated, %.0f MiB reserved\n", mib(memory.cudaPeakAllocatedBytes),
-                mib(memory.cudaPeakReservedBytes));
+    std::printf("  CUDA peak: %.0f MiB allocated, %.0f MiB reserved\n",
+                mib(memory.cudaPeakAllocatedBytes), mib(memory.cudaPeakReservedBytes));
   return kExitOk;
 }
 

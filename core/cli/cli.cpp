@@ -23,7 +23,8 @@ const CommandEntry kCommands[] = {
     {"bench", runBench, "time text encoding, each step and decoding"},
     {"make-demo-model", runMakeDemoModel, "write the tiny built-in demo model to a folder"},
     {"quantize", runQuantize, "write a transformer or T5 checkpoint as a quantized GGUF file"},
-    {"download", runDownload, "download a model repository from the Hugging Face hub into the shared cache"},
+    {"download", runDownload,
+     "download a model repository from the Hugging Face hub into the shared cache"},
 #ifdef FLUXDESK_HAVE_SERVE
     {"serve", runServe, "serve the OpenAI-compatible image API on localhost"},
 #endif
@@ -32,8 +33,9 @@ const CommandEntry kCommands[] = {
 void printUsage(std::FILE* out) {
   std::fprintf(out, "usage: fluxdesk-cli <command> [options]\n\ncommands:\n");
   for (const auto& c : kCommands) std::fprintf(out, "  %-16s %s\n", c.name, c.summary);
-  std::fprintf(out, "\nRun 'fluxdesk-cli <command> --help' for a command's options,\n"
-                   "'fluxdesk-cli --version' for the version and the CUDA backend's state.\n");
+  std::fprintf(out,
+               "\nRun 'fluxdesk-cli <command> --help' for a command's options,\n"
+               "'fluxdesk-cli --version' for the version and the CUDA backend's state.\n");
 }
 
 void printVersion() {

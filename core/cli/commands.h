@@ -16,7 +16,7 @@ int runMakeDemoModel(const Args& args);  // make_demo_model_command.cpp
 int runQuantize(const Args& args);       // quantize_command.cpp
 int runDownload(const Args& args);       // download_command.cpp
 #ifdef FLUXDESK_HAVE_SERVE
-int runServe(const Args& args);          // serve_command.cpp (Qt builds)
+int runServe(const Args& args);  // serve_command.cpp (Qt builds)
 #endif
 
 }  // namespace fd::cli

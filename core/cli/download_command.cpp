@@ -109,11 +109,14 @@ class DownloadBar {
     const int width = 24, filled = static_cast<int>(fraction * width + 0.5);
     char percent[16];
     std::snprintf(percent, sizeof percent, "%3d%%", static_cast<int>(fraction * 100));
-    std::string line = "[" + std::string(size_t(filled), '#') + std::string(size_t(width - filled), '.') + "] " +
-                       percent + "  " + bytesText(double(p.bytesDone)) + " / " + bytesText(double(p.bytesTotal));
-    line += "  " + (p.bytesPerSecond > 0 ? bytesText(p.bytesPerSecond) + "/s" : std::string("-- B/s"));
+    std::string line = "[" + std::string(size_t(filled), '#') +
+                       std::string(size_t(width - filled), '.') + "] " + percent + "  " +
+                       bytesText(double(p.bytesDone)) + " / " + bytesText(double(p.bytesTotal));
+    line +=
+        "  " + (p.bytesPerSecond > 0 ? bytesText(p.bytesPerSecond) + "/s" : std::string("-- B/s"));
     line += "  ETA " + durationText(p.etaSeconds);
-    line += "  (" + std::to_string(p.fileIndex + 1) + "/" + std::to_string(p.fileCount) + ") " + p.file;
+    line +=
+        "  (" + std::to_string(p.fileIndex + 1) + "/" + std::to_string(p.fileCount) + ") " + p.file;
     if (terminal_) {
       draw(line, false);
       return;
@@ -160,32 +163,36 @@ int failWith(const Error& error) {
 }  // namespace
 
 int runDownload(const Args& args) {
-  ArgParser parser(kCommand,
-                   "Downloads a model repository from the Hugging Face hub into the shared cache\n"
-                   "(models--org--name/snapshots/COMMIT, the layout huggingface_hub and `hf download`\n"
-                   "use: files one of them downloaded are not fetched again). Finished files are kept\n"
-                   "and an interrupted file resumes, so running the command again completes a download.\n"
-                   "The snapshot folder is printed last on stdout; progress goes to stderr.\n"
-                   "\n"
-                   "environment (as huggingface_hub reads it):\n"
-                   "  HF_ENDPOINT     the hub (default https://huggingface.co)\n"
-                   "  HF_TOKEN        a read token; else the file $HF_HOME/token (`hf auth login`) or\n"
-                   "                  HF_TOKEN_PATH. Gated repositories (e.g. FLUX.1-dev) need one of\n"
-                   "                  an account that accepted the licence on the repository's page\n"
-                   "  HF_HUB_CACHE    the cache folder; else $HF_HOME/hub, else\n"
-                   "                  ${XDG_CACHE_HOME:-~/.cache}/huggingface/hub\n"
-                   "  https_proxy, http_proxy, no_proxy   proxies\n"
-                   "\n"
-                   "exit status: 0 downloaded; 2 bad arguments; 3 repository, revision or file not\n"
-                   "found; 4 access denied (gated repository, missing or refused token); 5 network or\n"
-                   "hub failure; 6 disk (not enough space, not writable); 130 cancelled (Ctrl-C:\n"
-                   "partial files are kept); 1 anything else.");
+  ArgParser parser(
+      kCommand,
+      "Downloads a model repository from the Hugging Face hub into the shared cache\n"
+      "(models--org--name/snapshots/COMMIT, the layout huggingface_hub and `hf download`\n"
+      "use: files one of them downloaded are not fetched again). Finished files are kept\n"
+      "and an interrupted file resumes, so running the command again completes a download.\n"
+      "The snapshot folder is printed last on stdout; progress goes to stderr.\n"
+      "\n"
+      "environment (as huggingface_hub reads it):\n"
+      "  HF_ENDPOINT     the hub (default https://huggingface.co)\n"
+      "  HF_TOKEN        a read token; else the file $HF_HOME/token (`hf auth login`) or\n"
+      "                  HF_TOKEN_PATH. Gated repositories (e.g. FLUX.1-dev) need one of\n"
+      "                  an account that accepted the licence on the repository's page\n"
+      "  HF_HUB_CACHE    the cache folder; else $HF_HOME/hub, else\n"
+      "                  ${XDG_CACHE_HOME:-~/.cache}/huggingface/hub\n"
+      "  https_proxy, http_proxy, no_proxy   proxies\n"
+      "\n"
+      "exit status: 0 downloaded; 2 bad arguments; 3 repository, revision or file not\n"
+      "found; 4 access denied (gated repository, missing or refused token); 5 network or\n"
+      "hub failure; 6 disk (not enough space, not writable); 130 cancelled (Ctrl-C:\n"
+      "partial files are kept); 1 anything else.");
   parser.positional("REPO", "the repository, org/name (e.g. city96/FLUX.1-schnell-gguf)");
   parser.option("revision", "", "REV", "branch, tag or commit (default main)");
   parser.option("include", "", "GLOB",
-                "only files whose repo path matches (fnmatch; '*' crosses folders; 'dir/': all below); repeatable");
-  parser.option("exclude", "", "GLOB", "leave out files whose repo path matches (after --include); repeatable");
-  parser.option("token", "", "TOKEN", "Hugging Face token (instead of HF_TOKEN or the saved login)");
+                "only files whose repo path matches (fnmatch; '*' crosses folders; 'dir/': all "
+                "below); repeatable");
+  parser.option("exclude", "", "GLOB",
+                "leave out files whose repo path matches (after --include); repeatable");
+  parser.option("token", "", "TOKEN",
+                "Hugging Face token (instead of HF_TOKEN or the saved login)");
   parser.option("cache-dir", "", "DIR", "the hub cache folder (instead of HF_HUB_CACHE)");
   parser.flag("quiet", "no progress on stderr");
   if (auto s = parser.parse(args); !s) return failWith(s.error());
@@ -196,12 +203,14 @@ int runDownload(const Args& args) {
 
   HubConfig config = hubConfigFromEnvironment();
   if (auto token = parser.value("token")) {
-    if (token->empty()) return failWith(makeError(ErrorKind::BadRequest, "--token: the token is empty"));
+    if (token->empty())
+      return failWith(makeError(ErrorKind::BadRequest, "--token: the token is empty"));
     config.token = *token;
     config.tokenSource = "--token";
   }
   if (auto dir = parser.value("cache-dir")) {
-    if (dir->empty()) return failWith(makeError(ErrorKind::BadRequest, "--cache-dir: the folder is empty"));
+    if (dir->empty())
+      return failWith(makeError(ErrorKind::BadRequest, "--cache-dir: the folder is empty"));
     config.cacheDir = *dir;
   }
   HubDownloadRequest request;
@@ -216,23 +225,27 @@ int runDownload(const Args& args) {
   Result<HubSnapshot> snapshot = [&] {
     InterruptGuard guard;
     return downloadSnapshot(
-        config, request, [&](const HubDownloadProgress& p) { bar.update(p); }, [] { return gInterrupted.load(); });
+        config, request, [&](const HubDownloadProgress& p) { bar.update(p); },
+        [] { return gInterrupted.load(); });
   }();
   bar.finish();
   if (!snapshot) {
     if (snapshot.error().kind == ErrorKind::Cancelled) {
       std::fprintf(stderr,
-                   "fluxdesk-cli %s: cancelled; finished files and partial ones are kept in %s (run the same "
+                   "fluxdesk-cli %s: cancelled; finished files and partial ones are kept in %s "
+                   "(run the same "
                    "command again to resume)\n",
                    kCommand, config.cacheDir.c_str());
       return 130;
     }
     return failWith(snapshot.error());
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(stderr, "%s@%s (%s): %zu files, %s downloaded in %.1f s, %s already in the cache\n",
-               snapshot->repo.c_str(), snapshot->revision.c_str(), snapshot->commit.substr(0, 12).c_str(),
-               snapshot->files.size(), bytesText(double(snapshot->downloadedBytes)).c_str(), seconds,
+               snapshot->repo.c_str(), snapshot->revision.c_str(),
+               snapshot->commit.substr(0, 12).c_str(), snapshot->files.size(),
+               bytesText(double(snapshot->downloadedBytes)).c_str(), seconds,
                bytesText(double(snapshot->reusedBytes)).c_str());
   std::printf("%s\n", snapshot->folder.c_str());
   return 0;

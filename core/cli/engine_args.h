@@ -12,10 +12,10 @@ namespace fd::cli {
 
 // Exit codes of fluxdesk-cli.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitBadRequest = 2;    // bad arguments or request
-inline constexpr int kExitModel = 3;         // weights missing or invalid
+inline constexpr int kExitBadRequest = 2;  // bad arguments or request
+inline constexpr int kExitModel = 3;       // weights missing or invalid
 inline constexpr int kExitOutOfMemory = 4;
-inline constexpr int kExitOther = 5;         // cancelled, I/O, internal
+inline constexpr int kExitOther = 5;  // cancelled, I/O, internal
 int exitCodeFor(ErrorKind kind);
 
 // --model, --transformer, --vae, --clip, --t5, --tokenizers, --device,
@@ -30,7 +30,8 @@ std::unique_ptr<Pipeline> loadPipeline(const std::string& command, const ModelLo
                                        const EngineOptions& options, bool quiet, int& exitCode,
                                        double* loadSeconds = nullptr);
 
-// One line: "FluxDesk demo (demo model: draws abstract patterns) on cpu, bfloat16, memory resident".
+// One line: "FluxDesk demo (demo model: draws abstract patterns) on cpu, bfloat16, memory
+// resident".
 std::string describeModelLine(const ModelInfo& info, const EngineOptions& options);
 
 // Prints "fluxdesk-cli <command>: <message>" to stderr, returns the exit code.

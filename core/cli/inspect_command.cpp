@@ -10,13 +10,12 @@
 // the JSON output come from one report object. Exit code 0: everything
 // found and understood; 1: something missing or invalid; 2: bad usage.
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
@@ -42,19 +41,31 @@ using json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
 json toJson(const FluxParams& p) {
-  return {{"in_channels", p.in_channels}, {"out_channels", p.out_channels},
-          {"vec_in_dim", p.vec_in_dim},   {"context_in_dim", p.context_in_dim},
-          {"hidden_size", p.hidden_size}, {"mlp_ratio", p.mlp_ratio},
-          {"num_heads", p.num_heads},     {"depth", p.depth},
-          {"depth_single_blocks", p.depth_single_blocks}, {"axes_dim", p.axes_dim},
-          {"theta", p.theta},             {"qkv_bias", p.qkv_bias},
+  return {{"in_channels", p.in_channels},
+          {"out_channels", p.out_channels},
+          {"vec_in_dim", p.vec_in_dim},
+          {"context_in_dim", p.context_in_dim},
+          {"hidden_size", p.hidden_size},
+          {"mlp_ratio", p.mlp_ratio},
+          {"num_heads", p.num_heads},
+          {"depth", p.depth},
+          {"depth_single_blocks", p.depth_single_blocks},
+          {"axes_dim", p.axes_dim},
+          {"theta", p.theta},
+          {"qkv_bias", p.qkv_bias},
           {"guidance_embed", p.guidance_embed}};
 }
 
 json toJson(const AutoEncoderParams& p) {
-  return {{"resolution", p.resolution}, {"in_channels", p.in_channels}, {"ch", p.ch},
-          {"out_ch", p.out_ch},         {"ch_mult", p.ch_mult},         {"num_res_blocks", p.num_res_blocks},
-          {"z_channels", p.z_channels}, {"scale_factor", p.scale_factor}, {"shift_factor", p.shift_factor},
+  return {{"resolution", p.resolution},
+          {"in_channels", p.in_channels},
+          {"ch", p.ch},
+          {"out_ch", p.out_ch},
+          {"ch_mult", p.ch_mult},
+          {"num_res_blocks", p.num_res_blocks},
+          {"z_channels", p.z_channels},
+          {"scale_factor", p.scale_factor},
+          {"shift_factor", p.shift_factor},
           {"has_encoder", p.has_encoder}};
 }
 
@@ -86,8 +97,10 @@ json toJson(const T5Params& p) {
 
 template <typename Params>
 void putArchitecture(json& report, const Result<Params>& params) {
-  if (params) report["architecture"] = toJson(params.value());
-  else report["error"] = params.error().message;
+  if (params)
+    report["architecture"] = toJson(params.value());
+  else
+    report["error"] = params.error().message;
 }
 
 // Maps the checkpoint as `kind` and reads its architecture; problems go to
@@ -111,9 +124,15 @@ void describeComponent(json& report, const Checkpoint& checkpoint, ComponentKind
   report["canonical_tensors"] = map.recipes().size();
   report["ignored"] = map.ignored;
   switch (kind) {
-    case ComponentKind::Transformer: putArchitecture(report, detectFluxParams(map, configText)); break;
-    case ComponentKind::Autoencoder: putArchitecture(report, detectAutoencoderParams(map, configText)); break;
-    case ComponentKind::ClipText: putArchitecture(report, detectClipTextParams(map, configText)); break;
+    case ComponentKind::Transformer:
+      putArchitecture(report, detectFluxParams(map, configText));
+      break;
+    case ComponentKind::Autoencoder:
+      putArchitecture(report, detectAutoencoderParams(map, configText));
+      break;
+    case ComponentKind::ClipText:
+      putArchitecture(report, detectClipTextParams(map, configText));
+      break;
     case ComponentKind::T5Encoder: putArchitecture(report, detectT5Params(map, configText)); break;
   }
 }
@@ -162,7 +181,8 @@ json fileSummary(const Checkpoint& checkpoint) {
   for (const auto& [dtype, tally] : byType) dtypes[safetensorsName(dtype)] = tally.tensors;
   json storage = json::array();
   for (const auto& [dtype, tally] : ranked)
-    storage.push_back({{"type", dtypeDisplayName(dtype)}, {"tensors", tally.tensors}, {"bytes", tally.bytes}});
+    storage.push_back(
+        {{"type", dtypeDisplayName(dtype)}, {"tensors", tally.tensors}, {"bytes", tally.bytes}});
 
   json summary = {{"files", checkpoint.files()}};
   const auto files = tensorFilesOf(checkpoint);
@@ -199,7 +219,8 @@ void collectProblem(json& problems, const json& component) {
 }
 
 json inspectFile(const std::string& path) {
-  json report = {{"path", path}, {"kind", "file"}, {"components", json::array()}, {"problems", json::array()}};
+  json report = {
+      {"path", path}, {"kind", "file"}, {"components", json::array()}, {"problems", json::array()}};
   auto checkpoint = Checkpoint::open(path);
   if (!checkpoint) {
     report["problems"].push_back(checkpoint.error().message);
@@ -215,8 +236,10 @@ json inspectFile(const std::string& path) {
 
   auto kinds = componentsInCheckpoint(checkpoint.value());
   if (kinds.empty())
-    report["problems"].push_back(path + ": its keys match no known component (FLUX transformer, autoencoder, "
-                                        "CLIP text encoder, T5 encoder)");
+    report["problems"].push_back(
+        path +
+        ": its keys match no known component (FLUX transformer, autoencoder, "
+        "CLIP text encoder, T5 encoder)");
   for (ComponentKind kind : kinds) {
     json component = {{"component", componentKindName(kind)}, {"path", path}};
     describeComponent(component, checkpoint.value(), kind, configText);
@@ -236,8 +259,9 @@ std::optional<ComponentKind> weightsKind(const std::string& name) {
 
 json inspectFolder(const ModelLocation& location) {
   ModelFiles files = scanModelFiles(location);
-  json report = {{"path", location.folder}, {"kind", "folder"},          {"layout", files.layout},
-                 {"components", json::array()}, {"missing", json::array()}, {"problems", json::array()}};
+  json report = {{"path", location.folder},  {"kind", "folder"},
+                 {"layout", files.layout},   {"components", json::array()},
+                 {"missing", json::array()}, {"problems", json::array()}};
   report["model_index"] = files.modelIndexPath.empty() ? json(nullptr) : json(files.modelIndexPath);
   for (const ComponentFiles* c : files.components()) {
     json component = {{"component", c->name}, {"found", c->found}};
@@ -260,7 +284,8 @@ json inspectFolder(const ModelLocation& location) {
         component["error"] = checkpoint.error().message;
       } else {
         component.update(fileSummary(checkpoint.value()));
-        describeComponent(component, checkpoint.value(), *kind, readConfig(c->configPath, report["problems"]));
+        describeComponent(component, checkpoint.value(), *kind,
+                          readConfig(c->configPath, report["problems"]));
       }
     }
     collectProblem(report["problems"], component);
@@ -268,7 +293,8 @@ json inspectFolder(const ModelLocation& location) {
   }
   if (!files.complete()) {
     std::string list;
-    for (const auto& m : report["missing"]) list += (list.empty() ? "" : ", ") + m.get<std::string>();
+    for (const auto& m : report["missing"])
+      list += (list.empty() ? "" : ", ") + m.get<std::string>();
     report["problems"].push_back("not found: " + list);
   }
   return report;
@@ -281,10 +307,14 @@ std::string valueText(const json& v) {
 
 std::string bytesText(uint64_t bytes) {
   char buf[64];
-  if (bytes >= (1ull << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / double(1ull << 30));
-  else if (bytes >= (1ull << 20)) std::snprintf(buf, sizeof buf, "%.2f MiB", bytes / double(1ull << 20));
-  else if (bytes >= (1ull << 10)) std::snprintf(buf, sizeof buf, "%.2f KiB", bytes / double(1ull << 10));
-  else std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(bytes));
+  if (bytes >= (1ull << 30))
+    std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / double(1ull << 30));
+  else if (bytes >= (1ull << 20))
+    std::snprintf(buf, sizeof buf, "%.2f MiB", bytes / double(1ull << 20));
+  else if (bytes >= (1ull << 10))
+    std::snprintf(buf, sizeof buf, "%.2f KiB", bytes / double(1ull << 10));
+  else
+    std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(bytes));
   return buf;
 }
 
@@ -296,9 +326,9 @@ void printFormat(const json& summary) {
   if (summary.contains("gguf")) {
     const json& g = summary["gguf"];
     const std::string arch = g.value("architecture", std::string());
-    std::printf(" v%s (architecture %s, alignment %s, %s metadata keys)", valueText(g["version"]).c_str(),
-                arch.empty() ? "not given" : arch.c_str(), valueText(g["alignment"]).c_str(),
-                valueText(g["metadata_keys"]).c_str());
+    std::printf(" v%s (architecture %s, alignment %s, %s metadata keys)",
+                valueText(g["version"]).c_str(), arch.empty() ? "not given" : arch.c_str(),
+                valueText(g["alignment"]).c_str(), valueText(g["metadata_keys"]).c_str());
   }
   std::printf("\n");
 }
@@ -324,7 +354,8 @@ void printComponent(const json& c, const json* file) {
   std::printf("%s:", c["component"].get<std::string>().c_str());
   if (c.contains("found") && !c["found"].get<bool>()) {
     std::printf(" MISSING\n");
-    for (const auto& place : c["looked_in"]) std::printf("  looked in: %s\n", valueText(place).c_str());
+    for (const auto& place : c["looked_in"])
+      std::printf("  looked in: %s\n", valueText(place).c_str());
     for (const auto& note : c["notes"]) std::printf("  note: %s\n", valueText(note).c_str());
     return;
   }
@@ -334,13 +365,16 @@ void printComponent(const json& c, const json* file) {
   const json& summary = file ? *file : c;
   if (summary.contains("files") && summary["files"].size() > 1)
     for (const auto& f : summary["files"]) std::printf("  file: %s\n", valueText(f).c_str());
-  if (c.contains("config") && !c["config"].is_null()) std::printf("  config: %s\n", valueText(c["config"]).c_str());
+  if (c.contains("config") && !c["config"].is_null())
+    std::printf("  config: %s\n", valueText(c["config"]).c_str());
   printFormat(summary);
   if (summary.contains("tensors")) printStorage(summary);
   if (c.contains("naming")) std::printf("  naming: %s\n", valueText(c["naming"]).c_str());
-  if (c.contains("parameters")) std::printf("  parameters: %s\n", valueText(c["parameters"]).c_str());
+  if (c.contains("parameters"))
+    std::printf("  parameters: %s\n", valueText(c["parameters"]).c_str());
   if (c.contains("ignored") && !c["ignored"].empty())
-    std::printf("  ignored keys: %zu (e.g. %s)\n", c["ignored"].size(), valueText(c["ignored"][0]).c_str());
+    std::printf("  ignored keys: %zu (e.g. %s)\n", c["ignored"].size(),
+                valueText(c["ignored"][0]).c_str());
   if (c.contains("architecture")) {
     std::printf("  architecture:");
     for (const auto& [key, value] : c["architecture"].items())
@@ -358,21 +392,23 @@ void printReport(const json& report) {
   if (report.contains("model_index") && !report["model_index"].is_null())
     std::printf("model_index.json: %s\n", valueText(report["model_index"]).c_str());
   const json* file = report.contains("file") ? &report["file"] : nullptr;
-  if (file && report["components"].empty()) printComponent({{"component", "file"}, {"path", report["path"]}}, file);
+  if (file && report["components"].empty())
+    printComponent({{"component", "file"}, {"path", report["path"]}}, file);
   for (const auto& c : report["components"]) printComponent(c, file);
   if (report["problems"].empty()) std::printf("status: ok\n");
   for (const auto& p : report["problems"]) std::printf("problem: %s\n", valueText(p).c_str());
 }
 
 void printUsage(std::FILE* out) {
-  std::fprintf(out,
-               "usage: fluxdesk-cli inspect PATH... [--json] [--tokenizers DIR]\n"
-               "  PATH            a model folder (Hugging Face FLUX.1 snapshot, a folder of single\n"
-               "                  files, ComfyUI's models/ folder) or one .safetensors / .sft /\n"
-               "                  .safetensors.index.json / .gguf file; or a preset id or\n"
-               "                  org/name[@revision] in the Hugging Face cache\n"
-               "  --json          print the report as JSON (a list of reports for several PATHs)\n"
-               "  --tokenizers    folder with vocab.json, merges.txt, spiece.model (or subfolders)\n");
+  std::fprintf(
+      out,
+      "usage: fluxdesk-cli inspect PATH... [--json] [--tokenizers DIR]\n"
+      "  PATH            a model folder (Hugging Face FLUX.1 snapshot, a folder of single\n"
+      "                  files, ComfyUI's models/ folder) or one .safetensors / .sft /\n"
+      "                  .safetensors.index.json / .gguf file; or a preset id or\n"
+      "                  org/name[@revision] in the Hugging Face cache\n"
+      "  --json          print the report as JSON (a list of reports for several PATHs)\n"
+      "  --tokenizers    folder with vocab.json, merges.txt, spiece.model (or subfolders)\n");
 }
 
 json inspectPath(const std::string& path, const std::string& tokenizers) {
@@ -387,7 +423,9 @@ json inspectPath(const std::string& path, const std::string& tokenizers) {
   // A preset or org/name[@revision] in the shared Hugging Face cache.
   auto location = resolveModelReference(path, hubConfigFromEnvironment().cacheDir);
   if (!location)
-    return {{"path", path}, {"kind", "missing"}, {"components", json::array()},
+    return {{"path", path},
+            {"kind", "missing"},
+            {"components", json::array()},
             {"problems", json::array({location.error().message})}};
   if (!tokenizers.empty()) location->tokenizerFolder = tokenizers;
   json report = inspectFolder(location.value());
@@ -409,9 +447,12 @@ int runInspect(const Args& args) {
       printUsage(stdout);
       return 0;
     }
-    if (a == "--json") asJson = true;
-    else if (a == "--tokenizers" && i + 1 < args.size()) tokenizers = args[++i];
-    else if (!a.empty() && a[0] != '-') paths.push_back(a);
+    if (a == "--json")
+      asJson = true;
+    else if (a == "--tokenizers" && i + 1 < args.size())
+      tokenizers = args[++i];
+    else if (!a.empty() && a[0] != '-')
+      paths.push_back(a);
     else {
       std::fprintf(stderr, "fluxdesk-cli inspect: unexpected argument '%s'\n", a.c_str());
       printUsage(stderr);

@@ -48,8 +48,9 @@ void ProgressBar::update(const Progress& p) {
       break;
     case Stage::Denoising: {
       stepSum_ += p.stepSeconds;
-      std::string line = bar(p.fraction) + " step " + std::to_string(p.step) + "/" + std::to_string(p.totalSteps) +
-                         "  " + seconds(p.stepSeconds) + " (avg " + seconds(stepSum_ / std::max(1, p.step)) + ")";
+      std::string line = bar(p.fraction) + " step " + std::to_string(p.step) + "/" +
+                         std::to_string(p.totalSteps) + "  " + seconds(p.stepSeconds) + " (avg " +
+                         seconds(stepSum_ / std::max(1, p.step)) + ")";
       draw(line, !terminal_);
       break;
     }

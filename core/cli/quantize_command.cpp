@@ -22,9 +22,10 @@ Result<GgufConvertOptions> optionsFrom(const ArgParser& parser) {
   const std::string typeText = parser.value("type").value_or("q8_0");
   auto type = dtypeFromDisplayName(typeText);
   if (!type || !isQuantized(*type) || !canQuantize(*type))
-    return makeError(ErrorKind::BadRequest, "--type: '" + typeText +
-                                                "' is not a type FluxDesk quantizes to (q8_0, q6_K, q5_1, q5_0, "
-                                                "q4_K, q4_1, q4_0)");
+    return makeError(ErrorKind::BadRequest,
+                     "--type: '" + typeText +
+                         "' is not a type FluxDesk quantizes to (q8_0, q6_K, q5_1, q5_0, "
+                         "q4_K, q4_1, q4_0)");
   options.type = *type;
   if (auto component = parser.value("component")) {
     if (*component == "transformer") {
@@ -32,7 +33,8 @@ Result<GgufConvertOptions> optionsFrom(const ArgParser& parser) {
     } else if (*component == "t5") {
       options.component = ComponentKind::T5Encoder;
     } else {
-      return makeError(ErrorKind::BadRequest, "--component: '" + *component + "' is not transformer or t5");
+      return makeError(ErrorKind::BadRequest,
+                       "--component: '" + *component + "' is not transformer or t5");
     }
   }
   return options;
@@ -41,13 +43,14 @@ Result<GgufConvertOptions> optionsFrom(const ArgParser& parser) {
 }  // namespace
 
 int runQuantize(const Args& args) {
-  ArgParser parser(kCommand,
-                   "Writes the FLUX transformer or the T5 encoder of IN (a .safetensors file, a sharded\n"
-                   "index.json, fp8 or GGUF) to OUT as a quantized GGUF file laid out like city96's\n"
-                   "files (BFL names for FLUX, llama.cpp names for T5; embedders, the final layer and\n"
-                   "norms stay 16/32-bit), which FluxDesk, ComfyUI-GGUF and stable-diffusion.cpp load.\n"
-                   "FluxDesk keeps quantized weights quantized in memory: q8_0 halves a bfloat16\n"
-                   "model, q4_K takes about a quarter.");
+  ArgParser parser(
+      kCommand,
+      "Writes the FLUX transformer or the T5 encoder of IN (a .safetensors file, a sharded\n"
+      "index.json, fp8 or GGUF) to OUT as a quantized GGUF file laid out like city96's\n"
+      "files (BFL names for FLUX, llama.cpp names for T5; embedders, the final layer and\n"
+      "norms stay 16/32-bit), which FluxDesk, ComfyUI-GGUF and stable-diffusion.cpp load.\n"
+      "FluxDesk keeps quantized weights quantized in memory: q8_0 halves a bfloat16\n"
+      "model, q4_K takes about a quarter.");
   parser.positional("IN", "the checkpoint to convert");
   parser.positional("OUT", "the .gguf file to write (replaced atomically)");
   parser.option("type", "", "TYPE", "q8_0 (default), q6_K, q5_1, q5_0, q4_K, q4_1 or q4_0");
@@ -64,12 +67,15 @@ int runQuantize(const Args& args) {
     std::fflush(stderr);
   };
   const auto start = std::chrono::steady_clock::now();
-  auto report = convertToGguf(parser.positionalValue("IN"), parser.positionalValue("OUT"), *options);
+  auto report =
+      convertToGguf(parser.positionalValue("IN"), parser.positionalValue("OUT"), *options);
   std::fputc('\n', stderr);
   if (!report) return fail(kCommand, report.error());
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("%s: %zu tensors, %.2f GB -> %.2f GB (%s) in %.1f s: %s\n", componentKindName(report->component),
-              report->tensors, double(report->inputBytes) / 1e9, double(report->outputBytes) / 1e9,
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("%s: %zu tensors, %.2f GB -> %.2f GB (%s) in %.1f s: %s\n",
+              componentKindName(report->component), report->tensors,
+              double(report->inputBytes) / 1e9, double(report->outputBytes) / 1e9,
               dtypeDisplayName(options->type), seconds, parser.positionalValue("OUT").c_str());
   return 0;
 }

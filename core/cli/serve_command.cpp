@@ -1,12 +1,13 @@
 // fluxdesk-cli serve: the OpenAI-compatible image API without the desktop
 // app. The same JobQueue, ImageLibrary and ApiServer as the GUI's toggle.
+#include <unistd.h>
+
 #include <QCoreApplication>
 #include <QEventLoop>
 #include <QSocketNotifier>
 #include <QString>
 #include <csignal>
 #include <cstdio>
-#include <unistd.h>
 
 #include "cli/arg_parser.h"
 #include "cli/commands.h"
@@ -47,7 +48,8 @@ std::vector<std::string> commaList(const std::string& text) {
   size_t start = 0;
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     item.erase(0, item.find_first_not_of(' '));
     while (!item.empty() && item.back() == ' ') item.pop_back();
     if (!item.empty()) items.push_back(item);
@@ -70,7 +72,9 @@ Result<ApiServerConfig> serverConfigFrom(const ArgParser& p, int& queueCapacity)
     config.apiKey = *v;
   }
   if (p.isSet("generate-api-key")) {
-    if (!config.apiKey.empty()) return makeError(ErrorKind::BadRequest, "--generate-api-key and --api-key exclude each other");
+    if (!config.apiKey.empty())
+      return makeError(ErrorKind::BadRequest,
+                       "--generate-api-key and --api-key exclude each other");
     config.apiKey = api::generateApiKey();
   }
   if (auto v = p.value("allow-origin")) config.allowedOrigins = commaList(*v);
@@ -97,7 +101,8 @@ Status loadModel(JobQueue& queue) {
   QObject::connect(&queue, &JobQueue::engineProgress, &loop, [](const Progress& p) {
     if (!p.message.empty()) std::fprintf(stderr, "loading: %s\n", p.message.c_str());
   });
-  QObject::connect(&queue, &JobQueue::engineReady, &loop, [&loop](const ModelInfo&) { loop.quit(); });
+  QObject::connect(&queue, &JobQueue::engineReady, &loop,
+                   [&loop](const ModelInfo&) { loop.quit(); });
   QObject::connect(&queue, &JobQueue::engineFailed, &loop, [&](const Error& error) {
     status = error;
     loop.quit();
@@ -110,20 +115,28 @@ Status loadModel(JobQueue& queue) {
 }  // namespace
 
 int runServe(const Args& args) {
-  ArgParser p(kCommand, "Serve the OpenAI-compatible image API (POST /v1/images/generations) on this machine.");
+  ArgParser p(
+      kCommand,
+      "Serve the OpenAI-compatible image API (POST /v1/images/generations) on this machine.");
   addEngineOptions(p);
-  p.option("host", "", "ADDR", "address to listen on (default 127.0.0.1; another makes the API reachable from other machines)");
+  p.option("host", "", "ADDR",
+           "address to listen on (default 127.0.0.1; another makes the API reachable from other "
+           "machines)");
   p.option("port", "", "PORT", "TCP port (default 8000; 0 picks a free one)");
   p.option("api-key", "", "KEY", "require this key (Authorization: Bearer KEY, or x-api-key: KEY)");
   p.flag("generate-api-key", "make a random key, print it and require it");
   p.option("library", "", "DIR", "folder where every image is kept (default: Pictures/FluxDesk)");
-  p.option("allow-origin", "", "LIST", "comma-separated web origins allowed to call the API (CORS); none by default");
-  p.option("allow-host", "", "LIST", "comma-separated Host names to accept besides localhost and 127.0.0.1");
-  p.option("lora-dir", "", "DIR", "folder of LoRA files that requests may name in \"loras\" (none by default)");
+  p.option("allow-origin", "", "LIST",
+           "comma-separated web origins allowed to call the API (CORS); none by default");
+  p.option("allow-host", "", "LIST",
+           "comma-separated Host names to accept besides localhost and 127.0.0.1");
+  p.option("lora-dir", "", "DIR",
+           "folder of LoRA files that requests may name in \"loras\" (none by default)");
   p.option("queue", "", "N", "jobs waiting or running at most; more get 429 (default 16)");
   p.option("timeout", "", "SECONDS", "longest wait for one request, queue included (default 600)");
   if (Status parsed = p.parse(args); !parsed) {
-    std::fprintf(stderr, "fluxdesk-cli %s: %s\n\n%s", kCommand, parsed.error().message.c_str(), p.usage().c_str());
+    std::fprintf(stderr, "fluxdesk-cli %s: %s\n\n%s", kCommand, parsed.error().message.c_str(),
+                 p.usage().c_str());
     return kExitBadRequest;
   }
   if (p.helpRequested()) {
@@ -143,7 +156,8 @@ int runServe(const Args& args) {
   static char* qtArgv[] = {qtArg0, nullptr};
   QCoreApplication app(qtArgc, qtArgv);
 
-  ImageLibrary library(p.value("library") ? QString::fromStdString(*p.value("library")) : defaultLibraryFolder());
+  ImageLibrary library(p.value("library") ? QString::fromStdString(*p.value("library"))
+                                          : defaultLibraryFolder());
   if (Status open = library.openStatus(); !open) return fail(kCommand, open.error());
   auto engine = std::make_shared<PipelineEngine>(location.value(), options.value());
   JobQueue queue(engine, &library, queueCapacity);
@@ -151,14 +165,17 @@ int runServe(const Args& args) {
   if (Status loaded = loadModel(queue); !loaded) return fail(kCommand, loaded.error());
   std::printf("model: %s\n", describeModelLine(engine->info(), options.value()).c_str());
 
-  if (::pipe(signalPipe) != 0) return fail(kCommand, makeError(ErrorKind::Internal, "cannot create a pipe"));
+  if (::pipe(signalPipe) != 0)
+    return fail(kCommand, makeError(ErrorKind::Internal, "cannot create a pipe"));
   installStopSignals();
   QSocketNotifier stopNotifier(signalPipe[0], QSocketNotifier::Read);
   QObject::connect(&stopNotifier, &QSocketNotifier::activated, &app, [&app] { app.quit(); });
 
   ApiServer server(&queue);
-  if (Status started = server.start(config.value()); !started) return fail(kCommand, started.error());
-  for (const QString& warning : server.warnings()) std::fprintf(stderr, "warning: %s\n", qPrintable(warning));
+  if (Status started = server.start(config.value()); !started)
+    return fail(kCommand, started.error());
+  for (const QString& warning : server.warnings())
+    std::fprintf(stderr, "warning: %s\n", qPrintable(warning));
   std::printf("FluxDesk API listening on %s\n", qPrintable(server.baseUrl()));
   std::printf("images are kept in %s\n", qPrintable(library.folder()));
   if (p.isSet("generate-api-key")) std::printf("API key: %s\n", config->apiKey.c_str());
@@ -169,7 +186,7 @@ int runServe(const Args& args) {
   app.exec();
   std::printf("stopping...\n");
   std::fflush(stdout);
-  server.stop();     // answers waiting clients, cancels their jobs
+  server.stop();  // answers waiting clients, cancels their jobs
   queue.cancelAll();
   ::close(signalPipe[0]);
   ::close(signalPipe[1]);

@@ -51,8 +51,8 @@ class AtomicFile {
 
  private:
   AtomicFile() = default;
-  Status flush();    // fsync + close, once
-  void discard();    // closes and removes the temporary file
+  Status flush();  // fsync + close, once
+  void discard();  // closes and removes the temporary file
   std::string path_;
   std::string tempPath_;
   int fd_ = -1;

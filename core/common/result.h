@@ -12,16 +12,16 @@
 namespace fd {
 
 enum class ErrorKind {
-  BadRequest,     // the caller asked for something invalid (size, count, prompt)
-  ModelMissing,   // weights or tokenizer files not found
-  ModelInvalid,   // files found but malformed, wrong keys or shapes
-  OutOfMemory,    // host or GPU allocation failed
-  Cancelled,      // the user or client cancelled
-  Io,             // reading or writing a file failed (disk full, permissions)
-  Network,        // a server could not be reached or failed (no network, timeouts, 5xx)
-  AccessDenied,   // a server refused the request (401/403: gated repository, bad token)
-  Busy,           // no room now (the job queue is full): try again later
-  Internal,       // a bug or an unexpected engine failure
+  BadRequest,    // the caller asked for something invalid (size, count, prompt)
+  ModelMissing,  // weights or tokenizer files not found
+  ModelInvalid,  // files found but malformed, wrong keys or shapes
+  OutOfMemory,   // host or GPU allocation failed
+  Cancelled,     // the user or client cancelled
+  Io,            // reading or writing a file failed (disk full, permissions)
+  Network,       // a server could not be reached or failed (no network, timeouts, 5xx)
+  AccessDenied,  // a server refused the request (401/403: gated repository, bad token)
+  Busy,          // no room now (the job queue is full): try again later
+  Internal,      // a bug or an unexpected engine failure
 };
 
 const char* errorKindName(ErrorKind kind);
@@ -39,8 +39,8 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}        // NOLINT: implicit by design
-  Result(Error error) : data_(std::move(error)) {}    // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}      // NOLINT: implicit by design
+  Result(Error error) : data_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(data_); }
   explicit operator bool() const { return ok(); }

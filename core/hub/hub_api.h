@@ -31,8 +31,8 @@ struct HubTarget {
 struct TreeEntry {
   std::string path;
   uint64_t size = 0;
-  std::string oid;                        // git blob id (the ETag of a regular file)
-  std::optional<std::string> lfsSha256;   // LFS files: the sha256 (their ETag, X-Linked-Etag)
+  std::string oid;                       // git blob id (the ETag of a regular file)
+  std::optional<std::string> lfsSha256;  // LFS files: the sha256 (their ETag, X-Linked-Etag)
   std::optional<uint64_t> lfsSize;
   std::optional<std::string> xetHash;
   // The blob name this file has in the cache (blobs/<etag>).
@@ -55,10 +55,12 @@ std::vector<std::string> authHeaders(const HubConfig& config);
 // times with exponential backoff (config.firstBackoffSeconds, doubling,
 // at most 8 s; Retry-After honoured up to 60 s). A cancel stops the waits
 // and the transfer (the response is then HttpFailure::Aborted).
-HttpResponse requestWithRetries(const HubConfig& config, HttpRequest request, const HubCancelCheck& cancel);
+HttpResponse requestWithRetries(const HubConfig& config, HttpRequest request,
+                                const HubCancelCheck& cancel);
 
 // Sleeps before retry `attempt` (1-based) in small steps; false when cancelled.
-bool waitBeforeRetry(const HubConfig& config, int attempt, const HubCancelCheck& cancel, double retryAfterSeconds = -1);
+bool waitBeforeRetry(const HubConfig& config, int attempt, const HubCancelCheck& cancel,
+                     double retryAfterSeconds = -1);
 
 // 408, 429, 500, 502, 503, 504.
 bool isTransientStatus(long status);
@@ -68,16 +70,17 @@ Error hubHttpError(const HubConfig& config, const HubTarget& target, const std::
                    const HttpResponse& response);
 Error cancelledError(const HubTarget& target);
 
-Result<std::string> resolveRevision(const HubConfig& config, const std::string& repo, const std::string& revision,
-                                    const HubCancelCheck& cancel);
+Result<std::string> resolveRevision(const HubConfig& config, const std::string& repo,
+                                    const std::string& revision, const HubCancelCheck& cancel);
 Result<std::vector<TreeEntry>> listRepoTree(const HubConfig& config, const std::string& repo,
-                                            const std::string& commit, const HubCancelCheck& cancel);
-Result<FileMetadata> fileMetadata(const HubConfig& config, const HubTarget& target, const std::string& commit,
-                                  const HubCancelCheck& cancel);
+                                            const std::string& commit,
+                                            const HubCancelCheck& cancel);
+Result<FileMetadata> fileMetadata(const HubConfig& config, const HubTarget& target,
+                                  const std::string& commit, const HubCancelCheck& cancel);
 
 // {endpoint}/{repo}/resolve/{revision}/{path} with huggingface_hub's quoting.
-std::string resolveUrlFor(const HubConfig& config, const std::string& repo, const std::string& revision,
-                          const std::string& path);
+std::string resolveUrlFor(const HubConfig& config, const std::string& repo,
+                          const std::string& revision, const std::string& path);
 // The "next" target of a Link header, or "" (relative targets resolved against `base`).
 std::string nextPageUrl(const std::string& linkHeader, const std::string& base);
 // huggingface_hub's _normalize_etag: leading W and / characters, then quotes, stripped.

@@ -59,10 +59,12 @@ class PartialFile {
     return Status::success();
   }
   Status error(const std::string& what, int err) const {
-    return makeError(ErrorKind::Io, "cannot " + what + " " + path_ + ": " + std::strerror(err) +
-                                        (err == ENOSPC ? " (the disk is full: free some space, then download again "
-                                                         "to resume)"
-                                                       : ""));
+    return makeError(
+        ErrorKind::Io,
+        "cannot " + what + " " + path_ + ": " + std::strerror(err) +
+            (err == ENOSPC ? " (the disk is full: free some space, then download again "
+                             "to resume)"
+                           : ""));
   }
 
  private:
@@ -76,7 +78,8 @@ std::string mib(uint64_t bytes) { return std::to_string(bytes) + " bytes"; }
 
 }  // namespace
 
-Result<uint64_t> fetchBlob(const HubConfig& config, const BlobFetch& fetch, const BlobFetchEvents& events) {
+Result<uint64_t> fetchBlob(const HubConfig& config, const BlobFetch& fetch,
+                           const BlobFetchEvents& events) {
   const HubTarget& target = fetch.target;
   PartialFile file;
   if (auto s = file.open(fetch.partialPath); !s) return s.error();
@@ -129,7 +132,8 @@ Result<uint64_t> fetchBlob(const HubConfig& config, const BlobFetch& fetch, cons
       return true;
     };
     request.sink = [&](const char* data, size_t n) {
-      if (file.size() + n > fetch.expectedSize) return false;  // more than the file: stop, checked below
+      if (file.size() + n > fetch.expectedSize)
+        return false;  // more than the file: stop, checked below
       if (!file.write(data, n)) return false;
       if (fetch.expectedSha256) hash.update(data, n);
       transferred += n;
@@ -147,8 +151,9 @@ Result<uint64_t> fetchBlob(const HubConfig& config, const BlobFetch& fetch, cons
       (void)file.close();
       ::unlink(fetch.partialPath.c_str());
       report(-static_cast<int64_t>(had));
-      return makeError(ErrorKind::Network, fetch.url + " sent more than the " + mib(fetch.expectedSize) + " of '" +
-                                               target.file + "' (" + target.repo +
+      return makeError(ErrorKind::Network, fetch.url + " sent more than the " +
+                                               mib(fetch.expectedSize) + " of '" + target.file +
+                                               "' (" + target.repo +
                                                "); the partial file was deleted, try again");
     }
     if (response.failure == HttpFailure::None && response.status == 416) {
@@ -159,15 +164,17 @@ Result<uint64_t> fetchBlob(const HubConfig& config, const BlobFetch& fetch, cons
     }
     const bool complete = file.size() == fetch.expectedSize;
     if (complete) break;
-    const bool transient = badRange || response.failure == HttpFailure::Transport || response.status == 416 ||
-                           isTransientStatus(response.status) || (response.ok() && !progressed) || response.ok();
+    const bool transient = badRange || response.failure == HttpFailure::Transport ||
+                           response.status == 416 || isTransientStatus(response.status) ||
+                           (response.ok() && !progressed) || response.ok();
     if (!transient) return hubHttpError(config, target, fetch.url, response);
     failures = progressed ? 1 : failures + 1;
     if (failures >= maxAttempts) {
       if (response.ok() || badRange)
-        return makeError(ErrorKind::Network, fetch.url + " ended '" + target.file + "' of " + target.repo + " at " +
-                                                 mib(file.size()) + " of " + mib(fetch.expectedSize) +
-                                                 "; try again (the partial file is kept and resumes)");
+        return makeError(ErrorKind::Network,
+                         fetch.url + " ended '" + target.file + "' of " + target.repo + " at " +
+                             mib(file.size()) + " of " + mib(fetch.expectedSize) +
+                             "; try again (the partial file is kept and resumes)");
       return hubHttpError(config, target, fetch.url, response);
     }
     if (!waitBeforeRetry(config, failures, events.cancel)) return cancelledError(target);
@@ -179,10 +186,11 @@ Result<uint64_t> fetchBlob(const HubConfig& config, const BlobFetch& fetch, cons
     if (actual != *fetch.expectedSha256) {
       ::unlink(fetch.partialPath.c_str());
       report(-static_cast<int64_t>(fetch.expectedSize));
-      return makeError(ErrorKind::Network,
-                       "'" + target.file + "' of " + target.repo + " from " + fetch.url +
-                           " does not match its sha256 (expected " + *fetch.expectedSha256 + ", got " + actual +
-                           "): the download was corrupted on the way and has been deleted; try again");
+      return makeError(
+          ErrorKind::Network,
+          "'" + target.file + "' of " + target.repo + " from " + fetch.url +
+              " does not match its sha256 (expected " + *fetch.expectedSha256 + ", got " + actual +
+              "): the download was corrupted on the way and has been deleted; try again");
     }
   }
   return transferred;

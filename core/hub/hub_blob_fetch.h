@@ -18,10 +18,10 @@
 namespace fd::hub {
 
 struct BlobFetch {
-  HubTarget target;                       // for messages
-  std::string url;                        // resolve URL or CDN URL (redirects followed)
-  bool sendToken = true;                  // only to the hub itself
-  std::string partialPath;                // blobs/{etag}.incomplete
+  HubTarget target;         // for messages
+  std::string url;          // resolve URL or CDN URL (redirects followed)
+  bool sendToken = true;    // only to the hub itself
+  std::string partialPath;  // blobs/{etag}.incomplete
   uint64_t expectedSize = 0;
   std::optional<std::string> expectedSha256;
 };
@@ -36,6 +36,7 @@ struct BlobFetchEvents {
 
 // The bytes transferred; on success the partial file holds exactly the
 // expected bytes. Cancelled leaves the partial file for the caller to keep or delete.
-Result<uint64_t> fetchBlob(const HubConfig& config, const BlobFetch& fetch, const BlobFetchEvents& events);
+Result<uint64_t> fetchBlob(const HubConfig& config, const BlobFetch& fetch,
+                           const BlobFetchEvents& events);
 
 }  // namespace fd::hub

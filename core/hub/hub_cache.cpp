@@ -44,8 +44,10 @@ std::string readRef(const fs::path& file) {
 std::string repoFolderName(const std::string& repo) {
   std::string name = kModelsPrefix;
   for (char c : repo) {
-    if (c == '/') name += "--";
-    else name += c;
+    if (c == '/')
+      name += "--";
+    else
+      name += c;
   }
   return name;
 }
@@ -82,7 +84,9 @@ bool resolvedFile(const fs::path& entry, fs::path& target) {
 std::vector<std::string> snapshotFiles(const fs::path& folder, std::set<fs::path>& blobs) {
   std::vector<std::string> files;
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, ec), end;
+  for (fs::recursive_directory_iterator
+           it(folder, fs::directory_options::skip_permission_denied, ec),
+       end;
        !ec && it != end; it.increment(ec)) {
     std::error_code typeEc;
     if (it->is_directory(typeEc)) continue;
@@ -99,7 +103,9 @@ std::vector<std::pair<std::string, std::string>> readRefs(const fs::path& refsDi
   std::vector<std::pair<std::string, std::string>> refs;
   if (!isDir(refsDir)) return refs;
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(refsDir, fs::directory_options::skip_permission_denied, ec), end;
+  for (fs::recursive_directory_iterator
+           it(refsDir, fs::directory_options::skip_permission_denied, ec),
+       end;
        !ec && it != end; it.increment(ec)) {
     std::error_code typeEc;
     if (!it->is_regular_file(typeEc)) continue;
@@ -155,10 +161,12 @@ std::vector<CachedRepo> scanHubCache(const std::string& cacheDir) {
     std::string repo = name.substr(sizeof kModelsPrefix - 1);
     if (repo.empty()) continue;
     // "org--name" -> "org/name" (repo ids never contain "--").
-    for (size_t at = repo.find("--"); at != std::string::npos; at = repo.find("--", at + 1)) repo.replace(at, 2, "/");
+    for (size_t at = repo.find("--"); at != std::string::npos; at = repo.find("--", at + 1))
+      repo.replace(at, 2, "/");
     if (auto cached = scanRepo(it->path(), repo)) repos.push_back(std::move(*cached));
   }
-  std::sort(repos.begin(), repos.end(), [](const CachedRepo& a, const CachedRepo& b) { return a.repo < b.repo; });
+  std::sort(repos.begin(), repos.end(),
+            [](const CachedRepo& a, const CachedRepo& b) { return a.repo < b.repo; });
   return repos;
 }
 

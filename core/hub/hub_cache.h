@@ -12,15 +12,15 @@ namespace fd {
 
 struct CachedSnapshot {
   std::string commit;
-  std::string folder;               // {cache}/models--org--name/snapshots/{commit}
-  std::vector<std::string> files;   // repo paths (files and symlinks that resolve)
+  std::string folder;              // {cache}/models--org--name/snapshots/{commit}
+  std::vector<std::string> files;  // repo paths (files and symlinks that resolve)
 };
 
 struct CachedRepo {
-  std::string repo;                              // "org/name"
+  std::string repo;  // "org/name"
   std::vector<CachedSnapshot> snapshots;
   std::vector<std::pair<std::string, std::string>> refs;  // revision -> commit
-  uint64_t blobBytes = 0;                        // size of its blobs on disk
+  uint64_t blobBytes = 0;                                 // size of its blobs on disk
 };
 
 // Every model repository in the cache (datasets and spaces are skipped).

@@ -11,10 +11,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "common/atomic_file.h"
 
@@ -25,11 +24,12 @@ namespace fs = std::filesystem;
 namespace {
 
 Status ioError(const std::string& what, const std::string& path, int err) {
-  return makeError(ErrorKind::Io, "cannot " + what + " " + path + ": " + std::strerror(err) +
-                                      (err == ENOSPC ? " (the disk is full: free some space)"
-                                       : err == EACCES || err == EPERM || err == EROFS
-                                           ? " (choose a cache folder you can write: HF_HUB_CACHE or --cache-dir)"
-                                           : ""));
+  return makeError(ErrorKind::Io,
+                   "cannot " + what + " " + path + ": " + std::strerror(err) +
+                       (err == ENOSPC ? " (the disk is full: free some space)"
+                        : err == EACCES || err == EPERM || err == EROFS
+                            ? " (choose a cache folder you can write: HF_HUB_CACHE or --cache-dir)"
+                            : ""));
 }
 
 Status makeDirs(const std::string& path) {
@@ -42,12 +42,14 @@ Status makeDirs(const std::string& path) {
 }  // namespace
 
 bool isSafeRepoPath(const std::string& path) {
-  if (path.empty() || path[0] == '/' || path.find('\\') != std::string::npos || path.find('\0') != std::string::npos)
+  if (path.empty() || path[0] == '/' || path.find('\\') != std::string::npos ||
+      path.find('\0') != std::string::npos)
     return false;
   size_t start = 0;
   while (true) {
     size_t slash = path.find('/', start);
-    std::string seg = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    std::string seg =
+        path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
     if (seg.empty() || seg == "." || seg == "..") return false;
     if (slash == std::string::npos) return true;
     start = slash + 1;
@@ -59,9 +61,15 @@ CacheWriter::CacheWriter(std::string cacheDir, const std::string& repo)
   storage_ = (fs::path(cacheDir_) / folderName_).string();
 }
 
-std::string CacheWriter::blobPath(const std::string& etag) const { return storage_ + "/blobs/" + etag; }
-std::string CacheWriter::incompletePath(const std::string& etag) const { return blobPath(etag) + ".incomplete"; }
-std::string CacheWriter::snapshotFolder(const std::string& commit) const { return storage_ + "/snapshots/" + commit; }
+std::string CacheWriter::blobPath(const std::string& etag) const {
+  return storage_ + "/blobs/" + etag;
+}
+std::string CacheWriter::incompletePath(const std::string& etag) const {
+  return blobPath(etag) + ".incomplete";
+}
+std::string CacheWriter::snapshotFolder(const std::string& commit) const {
+  return storage_ + "/snapshots/" + commit;
+}
 std::string CacheWriter::pointerPath(const std::string& commit, const std::string& repoPath) const {
   return snapshotFolder(commit) + "/" + repoPath;
 }
@@ -101,25 +109,30 @@ Status CacheWriter::prepare(const std::string& commit) const {
   return Status::success();
 }
 
-Status CacheWriter::linkPointer(const std::string& commit, const std::string& repoPath, const std::string& etag) const {
+Status CacheWriter::linkPointer(const std::string& commit, const std::string& repoPath,
+                                const std::string& etag) const {
   const std::string pointer = pointerPath(commit, repoPath);
   // From snapshots/{commit}/a/b.bin up to the storage folder: 2 + one per folder.
   std::string target;
-  for (size_t i = 0, n = 2 + size_t(std::count(repoPath.begin(), repoPath.end(), '/')); i < n; ++i) target += "../";
+  for (size_t i = 0, n = 2 + size_t(std::count(repoPath.begin(), repoPath.end(), '/')); i < n; ++i)
+    target += "../";
   target += "blobs/" + etag;
 
   if (auto s = makeDirs(fs::path(pointer).parent_path().string()); !s) return s;
   std::error_code ec;
   auto status = fs::symlink_status(pointer, ec);
   if (!ec && fs::exists(status)) {
-    if (fs::is_symlink(status) && fs::read_symlink(pointer, ec).string() == target) return Status::success();
+    if (fs::is_symlink(status) && fs::read_symlink(pointer, ec).string() == target)
+      return Status::success();
     if (fs::is_directory(status))
       return makeError(ErrorKind::Io, "cannot place " + repoPath + ": " + pointer + " is a folder");
-    if (::unlink(pointer.c_str()) != 0 && errno != ENOENT) return ioError("replace", pointer, errno);
+    if (::unlink(pointer.c_str()) != 0 && errno != ENOENT)
+      return ioError("replace", pointer, errno);
   }
   if (::symlink(target.c_str(), pointer.c_str()) != 0) {
     // Another process may have linked it at the same moment.
-    if (errno == EEXIST && fs::read_symlink(pointer, ec).string() == target) return Status::success();
+    if (errno == EEXIST && fs::read_symlink(pointer, ec).string() == target)
+      return Status::success();
     return ioError("create the link", pointer, errno);
   }
   return Status::success();
@@ -142,11 +155,14 @@ Status CacheWriter::writeRef(const std::string& revision, const std::string& com
 
 Status CacheWriter::commitBlob(const std::string& etag) const {
   const std::string from = incompletePath(etag), to = blobPath(etag);
-  if (::rename(from.c_str(), to.c_str()) != 0) return ioError("move the finished download to", to, errno);
+  if (::rename(from.c_str(), to.c_str()) != 0)
+    return ioError("move the finished download to", to, errno);
   return Status::success();
 }
 
-void CacheWriter::removePartial(const std::string& etag) const { ::unlink(incompletePath(etag).c_str()); }
+void CacheWriter::removePartial(const std::string& etag) const {
+  ::unlink(incompletePath(etag).c_str());
+}
 
 std::optional<std::vector<TreeEntry>> CacheWriter::readTreeCache(const std::string& commit) const {
   std::ifstream in(storage_ + "/trees/" + commit + ".json", std::ios::binary);
@@ -166,19 +182,23 @@ std::optional<std::vector<TreeEntry>> CacheWriter::readTreeCache(const std::stri
     e.oid = info["blob_id"].get<std::string>();
     if (info.contains("lfs_sha256") && info["lfs_sha256"].is_string()) {
       e.lfsSha256 = info["lfs_sha256"].get<std::string>();
-      if (info.contains("lfs_size") && info["lfs_size"].is_number_unsigned()) e.lfsSize = info["lfs_size"].get<uint64_t>();
+      if (info.contains("lfs_size") && info["lfs_size"].is_number_unsigned())
+        e.lfsSize = info["lfs_size"].get<uint64_t>();
     }
-    if (info.contains("xet_hash") && info["xet_hash"].is_string()) e.xetHash = info["xet_hash"].get<std::string>();
+    if (info.contains("xet_hash") && info["xet_hash"].is_string())
+      e.xetHash = info["xet_hash"].get<std::string>();
     entries.push_back(std::move(e));
   }
   return entries;
 }
 
-void CacheWriter::writeTreeCache(const std::string& commit, const std::vector<TreeEntry>& entries) const {
+void CacheWriter::writeTreeCache(const std::string& commit,
+                                 const std::vector<TreeEntry>& entries) const {
   // The same file huggingface_hub 2.x writes (format_version 1, files sorted).
   std::vector<const TreeEntry*> sorted;
   for (const auto& e : entries) sorted.push_back(&e);
-  std::sort(sorted.begin(), sorted.end(), [](const TreeEntry* a, const TreeEntry* b) { return a->path < b->path; });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const TreeEntry* a, const TreeEntry* b) { return a->path < b->path; });
   nlohmann::ordered_json files = nlohmann::ordered_json::object();
   for (const TreeEntry* e : sorted) {
     nlohmann::ordered_json info;
@@ -213,7 +233,8 @@ Status BlobLock::acquire(const std::string& path, const std::function<bool()>& c
   if (fd_ < 0) return ioError("create the lock file", path, errno);
   while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK && errno != EINTR) return ioError("lock", path, errno);
-    if (cancel && cancel()) return makeError(ErrorKind::Cancelled, "cancelled while waiting for " + path);
+    if (cancel && cancel())
+      return makeError(ErrorKind::Cancelled, "cancelled while waiting for " + path);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return Status::success();

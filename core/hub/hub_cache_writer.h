@@ -5,8 +5,8 @@
 //   {cache}/models--org--name/snapshots/{commit}/{path}   (relative symlink ../../blobs/{etag},
 //                                                          one more ../ per folder level of path)
 //   {cache}/models--org--name/refs/{revision}             (the commit, no newline)
-//   {cache}/models--org--name/trees/{commit}.json         (huggingface_hub 2.x's tree listing cache)
-//   {cache}/.locks/models--org--name/{etag}.lock          (flock while a blob is written)
+//   {cache}/models--org--name/trees/{commit}.json         (huggingface_hub 2.x's tree listing
+//   cache) {cache}/.locks/models--org--name/{etag}.lock          (flock while a blob is written)
 //   {cache}/CACHEDIR.TAG                                  (backup tools skip the cache)
 // Torch-free, Qt-free.
 
@@ -43,7 +43,8 @@ class CacheWriter {
   // Creates blobs/ and snapshots/{commit}/ (Io error naming the folder), and CACHEDIR.TAG.
   Status prepare(const std::string& commit) const;
   // snapshots/{commit}/{path} -> ../../blobs/{etag} (replaced when it points elsewhere).
-  Status linkPointer(const std::string& commit, const std::string& repoPath, const std::string& etag) const;
+  Status linkPointer(const std::string& commit, const std::string& repoPath,
+                     const std::string& etag) const;
   // refs/{revision} = commit (atomically, only when it changes; nothing for a commit revision).
   Status writeRef(const std::string& revision, const std::string& commit) const;
   // Moves blobs/{etag}.incomplete to blobs/{etag}.

@@ -120,9 +120,11 @@ HubConfig hubConfigFromEnvironment(const std::optional<std::string>& settingsTok
   while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
   if (!endpoint.empty()) config.endpoint = endpoint;
 
-  // HF_HOME = expandvars(expanduser(getenv("HF_HOME", join(getenv("XDG_CACHE_HOME", ~/.cache), "huggingface"))))
+  // HF_HOME = expandvars(expanduser(getenv("HF_HOME", join(getenv("XDG_CACHE_HOME", ~/.cache),
+  // "huggingface"))))
   const std::string defaultHome = joinPath(expandUser("~"), ".cache");
-  const std::string hfHome = expandPath(envOr("HF_HOME", joinPath(envOr("XDG_CACHE_HOME", defaultHome), "huggingface")));
+  const std::string hfHome =
+      expandPath(envOr("HF_HOME", joinPath(envOr("XDG_CACHE_HOME", defaultHome), "huggingface")));
   // HF_HUB_CACHE, then the legacy HUGGINGFACE_HUB_CACHE, then $HF_HOME/hub.
   const std::string legacyCache = envOr("HUGGINGFACE_HUB_CACHE", joinPath(hfHome, "hub"));
   config.cacheDir = expandPath(envOr("HF_HUB_CACHE", legacyCache));

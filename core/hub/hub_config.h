@@ -20,9 +20,11 @@ namespace fd {
 struct HubConfig {
   std::string endpoint = "https://huggingface.co";  // no trailing slash
   std::optional<std::string> token;                 // sent as Authorization: Bearer
-  std::string tokenSource;   // for messages: "HF_TOKEN", "/root/.cache/huggingface/token", "settings", "--token"
-  std::string cacheDir;      // the hub cache root (models--org--name folders live here)
-  int maxAttempts = 5;       // per request, transient failures only (network, 5xx, 429), exponential backoff
+  std::string tokenSource;  // for messages: "HF_TOKEN", "/root/.cache/huggingface/token",
+                            // "settings", "--token"
+  std::string cacheDir;     // the hub cache root (models--org--name folders live here)
+  int maxAttempts =
+      5;  // per request, transient failures only (network, 5xx, 429), exponential backoff
   double firstBackoffSeconds = 1.0;
   double connectTimeoutSeconds = 20.0;
   double stallTimeoutSeconds = 60.0;  // a transfer with no byte for this long is cut (and resumed)

@@ -62,7 +62,8 @@ bool isValidRepoId(const std::string& repo) {
 }
 
 bool isValidRevision(const std::string& revision) {
-  if (revision.empty() || revision[0] == '/' || revision.find("..") != std::string::npos) return false;
+  if (revision.empty() || revision[0] == '/' || revision.find("..") != std::string::npos)
+    return false;
   for (char c : revision)
     if (static_cast<unsigned char>(c) < 0x20 || c == '\\') return false;
   return hub::isSafeRepoPath(revision);
@@ -121,15 +122,19 @@ std::string hubRepoFolderName(const std::string& repo) {
 }
 
 Result<HubSnapshot> downloadSnapshot(const HubConfig& config, const HubDownloadRequest& request,
-                                     const HubProgressCallback& progress, const HubCancelCheck& cancel) {
+                                     const HubProgressCallback& progress,
+                                     const HubCancelCheck& cancel) {
   if (!isValidRepoId(request.repo))
-    return makeError(ErrorKind::BadRequest, "'" + request.repo +
-                                                "' is not a Hugging Face repository id (org/name, e.g. "
-                                                "black-forest-labs/FLUX.1-schnell)");
+    return makeError(ErrorKind::BadRequest,
+                     "'" + request.repo +
+                         "' is not a Hugging Face repository id (org/name, e.g. "
+                         "black-forest-labs/FLUX.1-schnell)");
   if (!isValidRevision(request.revision))
-    return makeError(ErrorKind::BadRequest, "'" + request.revision + "' is not a revision (a branch, tag or commit)");
+    return makeError(ErrorKind::BadRequest,
+                     "'" + request.revision + "' is not a revision (a branch, tag or commit)");
   if (config.cacheDir.empty())
-    return makeError(ErrorKind::BadRequest, "no cache folder to download " + request.repo + " into");
+    return makeError(ErrorKind::BadRequest,
+                     "no cache folder to download " + request.repo + " into");
 
   const HubTarget repoTarget{request.repo, request.revision, ""};
   auto cancelled = [&] { return cancel && cancel(); };
@@ -157,8 +162,9 @@ Result<HubSnapshot> downloadSnapshot(const HubConfig& config, const HubDownloadR
   for (const auto& entry : tree) {
     if (!hub::hubPathSelected(entry.path, request.include, request.exclude)) continue;
     if (!hub::isSafeRepoPath(entry.path) || !hub::isSafeRepoPath(entry.etag()))
-      return makeError(ErrorKind::ModelInvalid, config.endpoint + " listed '" + entry.path + "' in " + request.repo +
-                                                    ", which FluxDesk will not write outside its cache folder");
+      return makeError(ErrorKind::ModelInvalid,
+                       config.endpoint + " listed '" + entry.path + "' in " + request.repo +
+                           ", which FluxDesk will not write outside its cache folder");
     plan.push_back({&entry});
   }
   if (plan.empty()) {
@@ -166,9 +172,10 @@ Result<HubSnapshot> downloadSnapshot(const HubConfig& config, const HubDownloadR
     for (size_t i = 0; i < tree.size() && i < 8; ++i) some += (i ? ", " : "") + tree[i].path;
     if (tree.size() > 8) some += ", ...";
     return makeError(ErrorKind::ModelMissing,
-                     tree.empty() ? request.repo + " has no files at revision " + request.revision
-                                  : "no file of " + request.repo + " at revision " + request.revision + " matches" +
-                                        selectionText(request) + " (it has " + some + ")");
+                     tree.empty()
+                         ? request.repo + " has no files at revision " + request.revision
+                         : "no file of " + request.repo + " at revision " + request.revision +
+                               " matches" + selectionText(request) + " (it has " + some + ")");
   }
 
   // 3. What is there already, and the space the rest needs.
@@ -188,11 +195,12 @@ Result<HubSnapshot> downloadSnapshot(const HubConfig& config, const HubDownloadR
   }
   if (needed > 0) {
     if (auto free = hubFreeSpace(config.cacheDir); free && *free < needed) {
-      return makeError(ErrorKind::Io, "not enough free space for " + request.repo + ": the download needs " +
-                                          gigabytes(needed) + " more in " + config.cacheDir + " and only " +
-                                          gigabytes(*free) +
-                                          " are free; free some space or choose another cache folder (HF_HUB_CACHE, "
-                                          "or --cache-dir with fluxdesk-cli download)");
+      return makeError(
+          ErrorKind::Io,
+          "not enough free space for " + request.repo + ": the download needs " +
+              gigabytes(needed) + " more in " + config.cacheDir + " and only " + gigabytes(*free) +
+              " are free; free some space or choose another cache folder (HF_HUB_CACHE, "
+              "or --cache-dir with fluxdesk-cli download)");
     }
   }
   tracker.totals(total, present, plan.size());
@@ -237,7 +245,8 @@ Result<HubSnapshot> downloadSnapshot(const HubConfig& config, const HubDownloadR
     const std::string etag = meta->etag;
     // The listing's etag predicted what was there; the hub's answer decides.
     const bool predicted = etag == entry.etag();
-    if (!predicted) tracker.bytes(-static_cast<int64_t>(plan[i].blob ? entry.size : plan[i].partial));
+    if (!predicted)
+      tracker.bytes(-static_cast<int64_t>(plan[i].blob ? entry.size : plan[i].partial));
 
     if (!cache.hasBlob(etag)) {
       hub::BlobLock lock;  // the same lock huggingface_hub takes for this blob
@@ -253,12 +262,15 @@ Result<HubSnapshot> downloadSnapshot(const HubConfig& config, const HubDownloadR
         fetch.partialPath = cache.incompletePath(etag);
         fetch.expectedSize = meta->size;
         if (meta->lfs && etag.size() == 64) fetch.expectedSha256 = etag;
-        if (!predicted) tracker.bytes(static_cast<int64_t>(std::min(cache.partialSize(etag), meta->size)));
+        if (!predicted)
+          tracker.bytes(static_cast<int64_t>(std::min(cache.partialSize(etag), meta->size)));
         hub::BlobFetchEvents events;
         events.cancel = cancel;
         events.onBytes = [&](int64_t delta) { tracker.bytes(delta); };
         // Hashing what a partial file already holds reads it back: say so.
-        events.onVerifying = [&](bool verifying) { tracker.stage(verifying ? "verifying" : "downloading"); };
+        events.onVerifying = [&](bool verifying) {
+          tracker.stage(verifying ? "verifying" : "downloading");
+        };
         auto fetched = hub::fetchBlob(config, fetch, events);
         if (!fetched) {
           if (fetched.error().kind == ErrorKind::Cancelled) dropPartials();

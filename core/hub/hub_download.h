@@ -2,10 +2,12 @@
 // Downloading a repository snapshot from the Hugging Face hub into the
 // shared cache, as huggingface_hub's snapshot_download does:
 //   revision -> commit   GET  {endpoint}/api/models/{repo}/revision/{rev}
-//   file list            GET  {endpoint}/api/models/{repo}/tree/{commit}?recursive=true (Link rel="next" pages)
-//   per file metadata    HEAD {endpoint}/{repo}/resolve/{commit}/{path} (redirect not followed):
+//   file list            GET  {endpoint}/api/models/{repo}/tree/{commit}?recursive=true (Link
+//   rel="next" pages) per file metadata    HEAD {endpoint}/{repo}/resolve/{commit}/{path} (redirect
+//   not followed):
 //                        X-Repo-Commit, ETag, X-Linked-Etag (LFS sha256), X-Linked-Size, Location
-//   bytes                GET  the resolve URL, following redirects (other hosts, relative Locations)
+//   bytes                GET  the resolve URL, following redirects (other hosts, relative
+//   Locations)
 // into {cache}/models--{org}--{name}/blobs/{etag} (partial: {etag}.incomplete,
 // resumed with Range), snapshots/{commit}/{path} (relative symlinks into
 // blobs), refs/{revision} (the commit). LFS files are checked against their
@@ -37,19 +39,20 @@
 namespace fd {
 
 struct HubDownloadRequest {
-  std::string repo;                   // "org/name"
-  std::string revision = "main";      // branch, tag or commit
-  std::vector<std::string> include;   // fnmatch globs on repo paths ("*.json", "tokenizer/*"); empty: all
-  std::vector<std::string> exclude;   // applied after include
-  bool keepPartialOnCancel = true;    // false: a cancelled download deletes its .incomplete files
+  std::string repo;               // "org/name"
+  std::string revision = "main";  // branch, tag or commit
+  std::vector<std::string>
+      include;  // fnmatch globs on repo paths ("*.json", "tokenizer/*"); empty: all
+  std::vector<std::string> exclude;  // applied after include
+  bool keepPartialOnCancel = true;   // false: a cancelled download deletes its .incomplete files
 };
 
 struct HubDownloadProgress {
-  std::string stage;          // "resolving", "listing", "downloading", "verifying", "done"
-  std::string file;           // repo path of the current file
-  size_t fileIndex = 0;       // 0-based
+  std::string stage;     // "resolving", "listing", "downloading", "verifying", "done"
+  std::string file;      // repo path of the current file
+  size_t fileIndex = 0;  // 0-based
   size_t fileCount = 0;
-  uint64_t bytesDone = 0;     // over the whole snapshot, cached files included
+  uint64_t bytesDone = 0;  // over the whole snapshot, cached files included
   uint64_t bytesTotal = 0;
   double bytesPerSecond = 0;  // of the transfer, smoothed
   double etaSeconds = -1;     // -1 when unknown
@@ -60,14 +63,15 @@ using HubCancelCheck = std::function<bool()>;  // true: stop as soon as possible
 
 struct HubSnapshot {
   std::string repo, revision, commit;
-  std::string folder;               // {cache}/models--org--name/snapshots/{commit}
-  std::vector<std::string> files;   // repo paths present in the snapshot folder
-  uint64_t downloadedBytes = 0;     // transferred this time
-  uint64_t reusedBytes = 0;         // already in the cache
+  std::string folder;              // {cache}/models--org--name/snapshots/{commit}
+  std::vector<std::string> files;  // repo paths present in the snapshot folder
+  uint64_t downloadedBytes = 0;    // transferred this time
+  uint64_t reusedBytes = 0;        // already in the cache
 };
 
 Result<HubSnapshot> downloadSnapshot(const HubConfig& config, const HubDownloadRequest& request,
-                                     const HubProgressCallback& progress = {}, const HubCancelCheck& cancel = {});
+                                     const HubProgressCallback& progress = {},
+                                     const HubCancelCheck& cancel = {});
 
 // "org/name" -> "models--org--name" (the cache folder name).
 std::string hubRepoFolderName(const std::string& repo);

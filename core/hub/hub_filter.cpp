@@ -29,10 +29,11 @@ bool hubGlobMatch(const std::string& path, const std::string& pattern) {
 
 bool hubPathSelected(const std::string& path, const std::vector<std::string>& include,
                      const std::vector<std::string>& exclude) {
-  if (!include.empty() &&
-      std::none_of(include.begin(), include.end(), [&](const std::string& p) { return hubGlobMatch(path, p); }))
+  if (!include.empty() && std::none_of(include.begin(), include.end(),
+                                       [&](const std::string& p) { return hubGlobMatch(path, p); }))
     return false;
-  return std::none_of(exclude.begin(), exclude.end(), [&](const std::string& p) { return hubGlobMatch(path, p); });
+  return std::none_of(exclude.begin(), exclude.end(),
+                      [&](const std::string& p) { return hubGlobMatch(path, p); });
 }
 
 }  // namespace fd::hub

@@ -49,7 +49,8 @@ Status hashFilePrefix(const std::string& path, uint64_t bytes, Sha256& hash) {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(bytes, buffer.size()));
     in.read(buffer.data(), static_cast<std::streamsize>(want));
     const auto got = static_cast<size_t>(in.gcount());
-    if (got == 0) return makeError(ErrorKind::Io, "cannot read " + path + " (shorter than expected)");
+    if (got == 0)
+      return makeError(ErrorKind::Io, "cannot read " + path + " (shorter than expected)");
     hash.update(buffer.data(), got);
     bytes -= got;
   }

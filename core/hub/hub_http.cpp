@@ -1,6 +1,7 @@
 #include "hub/hub_http.h"
 
 #include <curl/curl.h>
+#include <strings.h>
 
 #include <algorithm>
 #include <cctype>
@@ -9,7 +10,6 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
-#include <strings.h>
 
 namespace fd::hub {
 
@@ -74,7 +74,8 @@ size_t onHeader(char* data, size_t size, size_t count, void* user) {
     // A new response (after a redirect or a 100 Continue): start over.
     t->response->headers.clear();
     auto sp = line.find(' ');
-    t->response->status = sp == std::string::npos ? 0 : std::strtol(line.c_str() + sp + 1, nullptr, 10);
+    t->response->status =
+        sp == std::string::npos ? 0 : std::strtol(line.c_str() + sp + 1, nullptr, 10);
     return n;
   }
   auto colon = line.find(':');
@@ -119,14 +120,17 @@ int onProgress(void* user, curl_off_t, curl_off_t downloaded, curl_off_t, curl_o
   if (downloaded != t->lastBytes) {
     t->lastBytes = downloaded;
     t->lastChange = now;
-  } else if (std::chrono::duration<double>(now - t->lastChange).count() > t->request->stallTimeoutSeconds) {
+  } else if (std::chrono::duration<double>(now - t->lastChange).count() >
+             t->request->stallTimeoutSeconds) {
     t->stalled = true;
     return 1;
   }
   return 0;
 }
 
-bool isUnreserved(unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-' || c == '~'; }
+bool isUnreserved(unsigned char c) {
+  return std::isalnum(c) || c == '_' || c == '.' || c == '-' || c == '~';
+}
 
 }  // namespace
 
@@ -210,8 +214,8 @@ std::string resolveUrl(const std::string& base, const std::string& location) {
   // Absolute: "scheme://...".
   size_t schemeEnd = 0;
   while (schemeEnd < location.size() &&
-         (std::isalnum(static_cast<unsigned char>(location[schemeEnd])) || location[schemeEnd] == '+' ||
-          location[schemeEnd] == '.' || location[schemeEnd] == '-'))
+         (std::isalnum(static_cast<unsigned char>(location[schemeEnd])) ||
+          location[schemeEnd] == '+' || location[schemeEnd] == '.' || location[schemeEnd] == '-'))
     ++schemeEnd;
   if (schemeEnd > 0 && location.compare(schemeEnd, 3, "://") == 0) return location;
   const std::string origin = urlOrigin(base);
@@ -235,7 +239,8 @@ std::string resolveUrl(const std::string& base, const std::string& location) {
   size_t start = 1;
   while (start <= merged.size()) {
     size_t slash = merged.find('/', start);
-    std::string seg = merged.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    std::string seg =
+        merged.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
     if (seg == "..") {
       if (!parts.empty()) parts.pop_back();
       if (slash == std::string::npos) parts.emplace_back();

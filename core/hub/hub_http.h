@@ -23,14 +23,15 @@ struct CaseInsensitiveLess {
 using HttpHeaders = std::map<std::string, std::string, CaseInsensitiveLess>;
 
 struct HttpRequest {
-  std::string method = "GET";         // "GET" or "HEAD"
+  std::string method = "GET";  // "GET" or "HEAD"
   std::string url;
-  std::vector<std::string> headers;   // "Name: value"
-  bool followRedirects = true;        // libcurl follows absolute and relative Locations
-  bool acceptCompressed = false;      // API calls: gzip/br accepted and decoded; file bytes: identity
-  uint64_t rangeStart = 0;            // > 0: "Range: bytes=N-"
+  std::vector<std::string> headers;  // "Name: value"
+  bool followRedirects = true;       // libcurl follows absolute and relative Locations
+  bool acceptCompressed = false;  // API calls: gzip/br accepted and decoded; file bytes: identity
+  uint64_t rangeStart = 0;        // > 0: "Range: bytes=N-"
   double connectTimeoutSeconds = 20;
-  double stallTimeoutSeconds = 60;    // cut the transfer after this long without a body byte (waiting included)
+  double stallTimeoutSeconds =
+      60;  // cut the transfer after this long without a body byte (waiting included)
   // Body bytes of a 2xx response; return false to stop (the transfer then
   // ends as aborted). Without a sink the body is kept in HttpResponse::body.
   // Bodies of other statuses always go to HttpResponse::body.
@@ -50,13 +51,13 @@ enum class HttpFailure {
 
 struct HttpResponse {
   HttpFailure failure = HttpFailure::None;
-  std::string failureMessage;   // libcurl's words for a Transport failure
-  bool timedOut = false;        // Transport failure by a timeout (connect or stall)
-  long status = 0;              // of the last response (0: none arrived)
-  HttpHeaders headers;          // of the last response
-  std::string body;             // without a sink, or for a non-2xx status
-  std::string effectiveUrl;     // after redirects
-  uint64_t bodyBytes = 0;       // body bytes received (into the sink or body)
+  std::string failureMessage;  // libcurl's words for a Transport failure
+  bool timedOut = false;       // Transport failure by a timeout (connect or stall)
+  long status = 0;             // of the last response (0: none arrived)
+  HttpHeaders headers;         // of the last response
+  std::string body;            // without a sink, or for a non-2xx status
+  std::string effectiveUrl;    // after redirects
+  uint64_t bodyBytes = 0;      // body bytes received (into the sink or body)
 
   bool ok() const { return failure == HttpFailure::None && status >= 200 && status < 300; }
   std::string header(const std::string& name) const;  // "" when absent

@@ -37,7 +37,8 @@ void ProgressTracker::updateSpeed(std::chrono::steady_clock::time_point now) {
   const double seconds = std::chrono::duration<double>(now - windowStart_).count();
   if (seconds < kWindowSeconds) return;
   const double speed = double(windowBytes_) / seconds;
-  p_.bytesPerSecond = p_.bytesPerSecond <= 0 ? speed : kSmoothing * speed + (1 - kSmoothing) * p_.bytesPerSecond;
+  p_.bytesPerSecond =
+      p_.bytesPerSecond <= 0 ? speed : kSmoothing * speed + (1 - kSmoothing) * p_.bytesPerSecond;
   windowStart_ = now;
   windowBytes_ = 0;
 }

@@ -17,10 +17,10 @@ class ProgressTracker {
  public:
   explicit ProgressTracker(HubProgressCallback callback) : callback_(std::move(callback)) {}
 
-  void stage(const std::string& stage);                 // reported at once
+  void stage(const std::string& stage);  // reported at once
   void totals(uint64_t bytesTotal, uint64_t bytesDone, size_t fileCount);
-  void file(size_t index, const std::string& path);     // reported at once
-  void bytes(int64_t delta);                             // transfer bytes (negative: thrown away)
+  void file(size_t index, const std::string& path);  // reported at once
+  void bytes(int64_t delta);                         // transfer bytes (negative: thrown away)
   void done();
 
   const HubDownloadProgress& current() const { return p_; }

@@ -57,7 +57,8 @@ bool within(const std::string& path, const std::string& folder) {
 }
 
 std::vector<const std::string*> locationPaths(const ModelLocation& l) {
-  return {&l.folder, &l.transformerFile, &l.autoencoderFile, &l.clipFile, &l.t5File, &l.tokenizerFolder};
+  return {&l.folder,   &l.transformerFile, &l.autoencoderFile,
+          &l.clipFile, &l.t5File,          &l.tokenizerFolder};
 }
 
 // A preset with at least one of its files in the cache.
@@ -73,20 +74,25 @@ std::optional<LocalModel> presetEntry(const ModelPreset& preset, const std::stri
     std::vector<std::string> absent;
     for (const auto& file : part.include) {
       auto blob = snapshot ? cachedBlob(fs::path(*snapshot) / file) : std::nullopt;
-      if (blob) blobs.insert(*blob);
-      else absent.push_back(file);
+      if (blob)
+        blobs.insert(*blob);
+      else
+        absent.push_back(file);
     }
     if (absent.empty()) continue;
     std::string line = where + ": ";
     for (size_t i = 0; i < absent.size(); ++i) line += (i ? ", " : "") + absent[i];
     model.missing.push_back(line + " (" + part.role + (part.gated ? ", gated" : "") + ")");
   }
-  if (blobs.empty()) return std::nullopt;  // nothing downloaded: a preset to offer, not a local model
+  if (blobs.empty())
+    return std::nullopt;  // nothing downloaded: a preset to offer, not a local model
   model.bytesOnDisk = sizeOf(blobs);
   auto location = presetLocation(preset, cacheDir);
   model.complete = model.missing.empty() && location.ok();
-  if (location) model.location = location.value();
-  else if (model.missing.empty()) model.missing.push_back(location.error().message);
+  if (location)
+    model.location = location.value();
+  else if (model.missing.empty())
+    model.missing.push_back(location.error().message);
   return model;
 }
 
@@ -95,8 +101,11 @@ std::optional<LocalModel> presetEntry(const ModelPreset& preset, const std::stri
 std::string cachedTokenizerFolder(const std::vector<CachedRepo>& repos) {
   for (const auto& repo : repos)
     for (const auto& s : repo.snapshots) {
-      auto has = [&](const std::string& f) { return std::binary_search(s.files.begin(), s.files.end(), f); };
-      if (has("tokenizer/vocab.json") && has("tokenizer/merges.txt") && has("tokenizer_2/spiece.model"))
+      auto has = [&](const std::string& f) {
+        return std::binary_search(s.files.begin(), s.files.end(), f);
+      };
+      if (has("tokenizer/vocab.json") && has("tokenizer/merges.txt") &&
+          has("tokenizer_2/spiece.model"))
         return s.folder;
     }
   return {};
@@ -105,7 +114,8 @@ std::string cachedTokenizerFolder(const std::vector<CachedRepo>& repos) {
 std::vector<std::string> missingComponents(const ModelFiles& files) {
   std::vector<std::string> missing;
   for (const auto* c : files.components())
-    if (!c->found) missing.push_back(c->name + ": " + (c->notes.empty() ? "not found" : c->notes.back()));
+    if (!c->found)
+      missing.push_back(c->name + ": " + (c->notes.empty() ? "not found" : c->notes.back()));
   return missing;
 }
 
@@ -131,7 +141,8 @@ std::string snapshotReference(const CachedRepo& repo, const CachedSnapshot& snap
 
 }  // namespace
 
-std::vector<LocalModel> listLocalModels(const std::string& cacheDir, const std::vector<std::string>& comfyRoots) {
+std::vector<LocalModel> listLocalModels(const std::string& cacheDir,
+                                        const std::vector<std::string>& comfyRoots) {
   std::vector<LocalModel> models;
   for (const auto& preset : modelPresets())
     if (auto entry = presetEntry(preset, cacheDir)) models.push_back(std::move(*entry));

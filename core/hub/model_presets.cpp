@@ -25,11 +25,13 @@ constexpr uint64_t kGiB = 1ull << 30;
 // layout (BFL's own files at the root) plus the diffusers text encoders and
 // tokenizers; never transformer/ and vae/, the diffusers copies of the same
 // weights (another 23.8 GB).
-constexpr uint64_t kBflTransformer = 23782506688;   // flux1-schnell.safetensors (bf16)
-constexpr uint64_t kBflAutoencoder = 335304388;     // ae.safetensors (float32)
-constexpr uint64_t kBflClip = 246144352 + 613;      // text_encoder/model.safetensors (fp16) + config.json
-constexpr uint64_t kBflT5Weights = 4994582224ull + 4530066360ull;  // text_encoder_2/model-0000{1,2}-of-00002 (bf16)
-constexpr uint64_t kBflT5 = kBflT5Weights + 19885 + 782;          // + the shard index + config.json
+constexpr uint64_t kBflTransformer = 23782506688;  // flux1-schnell.safetensors (bf16)
+constexpr uint64_t kBflAutoencoder = 335304388;    // ae.safetensors (float32)
+constexpr uint64_t kBflClip =
+    246144352 + 613;  // text_encoder/model.safetensors (fp16) + config.json
+constexpr uint64_t kBflT5Weights =
+    4994582224ull + 4530066360ull;  // text_encoder_2/model-0000{1,2}-of-00002 (bf16)
+constexpr uint64_t kBflT5 = kBflT5Weights + 19885 + 782;  // + the shard index + config.json
 // tokenizer/vocab.json, tokenizer/merges.txt, tokenizer_2/spiece.model
 constexpr uint64_t kBflTokenizers = 1059962 + 524619 + 791656;
 
@@ -43,13 +45,14 @@ constexpr uint64_t kComfyFp8AllInOne = 17236328572;  // flux1-schnell-fp8.safete
 constexpr uint64_t kFp8Transformer = 11901525888;
 constexpr uint64_t kFp8T5 = 4893934904;
 constexpr uint64_t kFp8Clip = 246144152;
-constexpr uint64_t kFp8Autoencoder = kComfyFp8AllInOne - kFp8Transformer - kFp8T5 - kFp8Clip;  // ~195 MB
+constexpr uint64_t kFp8Autoencoder =
+    kComfyFp8AllInOne - kFp8Transformer - kFp8T5 - kFp8Clip;  // ~195 MB
 
 // city96/FLUX.1-schnell-gguf and city96/t5-v1_1-xxl-encoder-gguf (public).
-constexpr uint64_t kGgufTransformerQ8_0 = 12687821728;  // flux1-schnell-Q8_0.gguf
+constexpr uint64_t kGgufTransformerQ8_0 = 12687821728;   // flux1-schnell-Q8_0.gguf
 constexpr uint64_t kGgufTransformerQ4_K_S = 6783943712;  // flux1-schnell-Q4_K_S.gguf
-constexpr uint64_t kGgufT5Q8_0 = 5061584064;            // t5-v1_1-xxl-encoder-Q8_0.gguf
-constexpr uint64_t kGgufT5Q5_K_M = 3386856640;          // t5-v1_1-xxl-encoder-Q5_K_M.gguf
+constexpr uint64_t kGgufT5Q8_0 = 5061584064;             // t5-v1_1-xxl-encoder-Q8_0.gguf
+constexpr uint64_t kGgufT5Q5_K_M = 3386856640;           // t5-v1_1-xxl-encoder-Q5_K_M.gguf
 
 // comfyanonymous/flux_text_encoders (public).
 constexpr uint64_t kClipL = 246144152;  // clip_l.safetensors (fp16)
@@ -99,8 +102,8 @@ struct PresetSpec {
 const char kBfl[] = "black-forest-labs/FLUX.1-schnell";
 const char kBflLicence[] = "https://huggingface.co/black-forest-labs/FLUX.1-schnell";
 
-PartSpec part(std::string role, std::string repo, std::vector<std::string> include, std::string file,
-              uint64_t bytes, bool gated = false) {
+PartSpec part(std::string role, std::string repo, std::vector<std::string> include,
+              std::string file, uint64_t bytes, bool gated = false) {
   PartSpec p;
   p.part.role = std::move(role);
   p.part.repo = std::move(repo);
@@ -114,12 +117,14 @@ PartSpec part(std::string role, std::string repo, std::vector<std::string> inclu
 // The public tokenizers every non-gated preset uses: CLIP's and T5's files
 // live in two repositories.
 std::vector<PartSpec> publicTokenizers() {
-  return {part("tokenizers", "openai/clip-vit-large-patch14", {"vocab.json", "merges.txt"}, "", kClipTokenizer),
+  return {part("tokenizers", "openai/clip-vit-large-patch14", {"vocab.json", "merges.txt"}, "",
+               kClipTokenizer),
           part("tokenizers", "google/t5-v1_1-xxl", {"spiece.model"}, "", kT5Tokenizer)};
 }
 
-PresetSpec makePreset(std::string id, std::string title, std::string description, std::vector<PartSpec> parts,
-                      uint64_t transformer, uint64_t autoencoder, uint64_t text, std::string licenceUrl = {}) {
+PresetSpec makePreset(std::string id, std::string title, std::string description,
+                      std::vector<PartSpec> parts, uint64_t transformer, uint64_t autoencoder,
+                      uint64_t text, std::string licenceUrl = {}) {
   PresetSpec spec;
   spec.preset.id = std::move(id);
   spec.preset.title = std::move(title);
@@ -149,35 +154,43 @@ const std::vector<PresetSpec>& presetSpecs() {
     std::vector<PresetSpec> s;
     s.push_back(makePreset(
         "flux1-schnell", "FLUX.1 [schnell] (official, bf16)",
-        "Black Forest Labs' own bf16 weights, the reference quality, for 32 GB of RAM or a 40 GB GPU; needs a "
+        "Black Forest Labs' own bf16 weights, the reference quality, for 32 GB of RAM or a 40 GB "
+        "GPU; needs a "
         "Hugging Face token of an account that accepted the licence.",
-        {part("transformer", kBfl, {"flux1-schnell.safetensors"}, "flux1-schnell.safetensors", kBflTransformer, true),
+        {part("transformer", kBfl, {"flux1-schnell.safetensors"}, "flux1-schnell.safetensors",
+              kBflTransformer, true),
          part("autoencoder", kBfl, {"ae.safetensors"}, "ae.safetensors", kBflAutoencoder, true),
          part("clip", kBfl, {"text_encoder/config.json", "text_encoder/model.safetensors"},
               "text_encoder/model.safetensors", kBflClip, true),
          part("t5", kBfl,
               {"text_encoder_2/config.json", "text_encoder_2/model.safetensors.index.json",
-               "text_encoder_2/model-00001-of-00002.safetensors", "text_encoder_2/model-00002-of-00002.safetensors"},
+               "text_encoder_2/model-00001-of-00002.safetensors",
+               "text_encoder_2/model-00002-of-00002.safetensors"},
               "text_encoder_2/model.safetensors.index.json", kBflT5, true),
-         part("tokenizers", kBfl, {"tokenizer/vocab.json", "tokenizer/merges.txt", "tokenizer_2/spiece.model"}, "",
+         part("tokenizers", kBfl,
+              {"tokenizer/vocab.json", "tokenizer/merges.txt", "tokenizer_2/spiece.model"}, "",
               kBflTokenizers, true)},
         kBflTransformer, kBflAutoencoder, kBflT5Weights + kBflClip, kBflLicence));
     s.push_back(makePreset(
         "flux1-schnell-q8_0", "FLUX.1 [schnell] GGUF Q8_0",
-        "city96's 8-bit GGUF transformer with an 8-bit T5: next to the official weights in quality at half their "
+        "city96's 8-bit GGUF transformer with an 8-bit T5: next to the official weights in quality "
+        "at half their "
         "size, for 24 GB of RAM or a 24 GB GPU.",
-        with({part("transformer", "city96/FLUX.1-schnell-gguf", {"flux1-schnell-Q8_0.gguf"}, "flux1-schnell-Q8_0.gguf",
-                   kGgufTransformerQ8_0),
+        with({part("transformer", "city96/FLUX.1-schnell-gguf", {"flux1-schnell-Q8_0.gguf"},
+                   "flux1-schnell-Q8_0.gguf", kGgufTransformerQ8_0),
               part("t5", "city96/t5-v1_1-xxl-encoder-gguf", {"t5-v1_1-xxl-encoder-Q8_0.gguf"},
                    "t5-v1_1-xxl-encoder-Q8_0.gguf", kGgufT5Q8_0),
-              part("clip", "comfyanonymous/flux_text_encoders", {"clip_l.safetensors"}, "clip_l.safetensors", kClipL),
-              part("autoencoder", "Comfy-Org/Lumina_Image_2.0_Repackaged", {"split_files/vae/ae.safetensors"},
-                   "split_files/vae/ae.safetensors", kPublicAutoencoder)},
+              part("clip", "comfyanonymous/flux_text_encoders", {"clip_l.safetensors"},
+                   "clip_l.safetensors", kClipL),
+              part("autoencoder", "Comfy-Org/Lumina_Image_2.0_Repackaged",
+                   {"split_files/vae/ae.safetensors"}, "split_files/vae/ae.safetensors",
+                   kPublicAutoencoder)},
              publicTokenizers()),
         kGgufTransformerQ8_0, kPublicAutoencoder, kGgufT5Q8_0 + kClipL));
     s.push_back(makePreset(
         "flux1-schnell-fp8", "FLUX.1 [schnell] fp8 (one file)",
-        "ComfyUI's single checkpoint, transformer and T5 in fp8 with CLIP and the autoencoder in one file: a "
+        "ComfyUI's single checkpoint, transformer and T5 in fp8 with CLIP and the autoencoder in "
+        "one file: a "
         "little below Q8_0 in quality, for 16-24 GB of RAM or a 20 GB GPU.",
         with({part("all-in-one", "Comfy-Org/flux1-schnell", {"flux1-schnell-fp8.safetensors"},
                    "flux1-schnell-fp8.safetensors", kComfyFp8AllInOne)},
@@ -190,15 +203,18 @@ const std::vector<PresetSpec>& presetSpecs() {
     // quantization commonly used without a visible loss in prompt following.
     s.push_back(makePreset(
         "flux1-schnell-q4_k_s", "FLUX.1 [schnell] GGUF Q4_K_S",
-        "city96's 4-bit GGUF transformer with a 5-bit T5: the smallest download, for 16 GB of RAM or a 12 GB "
+        "city96's 4-bit GGUF transformer with a 5-bit T5: the smallest download, for 16 GB of RAM "
+        "or a 12 GB "
         "GPU, at some loss of detail.",
         with({part("transformer", "city96/FLUX.1-schnell-gguf", {"flux1-schnell-Q4_K_S.gguf"},
                    "flux1-schnell-Q4_K_S.gguf", kGgufTransformerQ4_K_S),
               part("t5", "city96/t5-v1_1-xxl-encoder-gguf", {"t5-v1_1-xxl-encoder-Q5_K_M.gguf"},
                    "t5-v1_1-xxl-encoder-Q5_K_M.gguf", kGgufT5Q5_K_M),
-              part("clip", "comfyanonymous/flux_text_encoders", {"clip_l.safetensors"}, "clip_l.safetensors", kClipL),
-              part("autoencoder", "Comfy-Org/Lumina_Image_2.0_Repackaged", {"split_files/vae/ae.safetensors"},
-                   "split_files/vae/ae.safetensors", kPublicAutoencoder)},
+              part("clip", "comfyanonymous/flux_text_encoders", {"clip_l.safetensors"},
+                   "clip_l.safetensors", kClipL),
+              part("autoencoder", "Comfy-Org/Lumina_Image_2.0_Repackaged",
+                   {"split_files/vae/ae.safetensors"}, "split_files/vae/ae.safetensors",
+                   kPublicAutoencoder)},
              publicTokenizers()),
         kGgufTransformerQ4_K_S, kPublicAutoencoder, kGgufT5Q5_K_M + kClipL));
     return s;
@@ -209,7 +225,8 @@ const std::vector<PresetSpec>& presetSpecs() {
 // A pattern that may match several files (fnmatch wildcards, or a folder
 // "tokenizer/" meaning everything below it), not one file's name.
 bool hasWildcard(const std::string& pattern) {
-  return pattern.find_first_of("*?[") != std::string::npos || (!pattern.empty() && pattern.back() == '/');
+  return pattern.find_first_of("*?[") != std::string::npos ||
+         (!pattern.empty() && pattern.back() == '/');
 }
 
 std::string joined(const std::vector<std::string>& items, const std::string& separator) {
@@ -218,7 +235,9 @@ std::string joined(const std::vector<std::string>& items, const std::string& sep
   return text;
 }
 
-std::string repoAt(const PresetPart& p) { return p.revision == "main" ? p.repo : p.repo + "@" + p.revision; }
+std::string repoAt(const PresetPart& p) {
+  return p.revision == "main" ? p.repo : p.repo + "@" + p.revision;
+}
 
 std::string presetIds() {
   std::vector<std::string> ids;
@@ -236,14 +255,16 @@ std::string repoIdProblem(const std::string& repo) {
   for (const std::string& piece : {repo.substr(0, slash), repo.substr(slash + 1)}) {
     if (piece.empty()) return "the organisation and the name must not be empty";
     for (char c : piece)
-      if (!isWord(c) && c != '-' && c != '.') return std::string("'") + c + "' is not allowed (only A-Z a-z 0-9 . _ -)";
+      if (!isWord(c) && c != '-' && c != '.')
+        return std::string("'") + c + "' is not allowed (only A-Z a-z 0-9 . _ -)";
     if (!isWord(piece.front()) || !isWord(piece.back()))
       return "'" + piece + "' must start and end with a letter, digit or '_'";
   }
   if (repo.size() - slash - 1 > 96) return "the name is longer than 96 characters";
   if (repo.find("--") != std::string::npos || repo.find("..") != std::string::npos)
     return "'--' and '..' are not allowed";
-  if (repo.size() >= 4 && repo.compare(repo.size() - 4, 4, ".git") == 0) return "it must not end in .git";
+  if (repo.size() >= 4 && repo.compare(repo.size() - 4, 4, ".git") == 0)
+    return "it must not end in .git";
   return {};
 }
 
@@ -263,9 +284,11 @@ bool isWeightsFileName(const std::string& name) {
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   auto endsWith = [&](const std::string& tail) {
-    return lower.size() >= tail.size() && lower.compare(lower.size() - tail.size(), tail.size(), tail) == 0;
+    return lower.size() >= tail.size() &&
+           lower.compare(lower.size() - tail.size(), tail.size(), tail) == 0;
   };
-  return endsWith(".safetensors") || endsWith(".sft") || endsWith(".gguf") || endsWith(".safetensors.index.json");
+  return endsWith(".safetensors") || endsWith(".sft") || endsWith(".gguf") ||
+         endsWith(".safetensors.index.json");
 }
 
 }  // namespace
@@ -299,7 +322,8 @@ std::optional<std::string> recommendPreset(uint64_t ramBytes, uint64_t gpuBytes)
   // No GPU, or none fits on it in offload-text: by RAM (on a small GPU the
   // engine streams the transformer's blocks, within the RAM it needs anyway).
   for (const auto& spec : presetSpecs())
-    if (spec.preset.ramBytes <= ramBytes && (!best || spec.preset.ramBytes > best->preset.ramBytes)) best = &spec;
+    if (spec.preset.ramBytes <= ramBytes && (!best || spec.preset.ramBytes > best->preset.ramBytes))
+      best = &spec;
   if (best) return best->preset.id;
   return std::nullopt;
 }
@@ -312,10 +336,12 @@ Result<ModelLocation> presetLocation(const ModelPreset& preset, const std::strin
   // its missing files.
   std::vector<std::pair<std::string, std::string>> commands;
   auto fetch = [&](const PresetPart& p, const std::vector<std::string>& files) {
-    auto it = std::find_if(commands.begin(), commands.end(), [&](const auto& c) { return c.first == repoAt(p); });
+    auto it = std::find_if(commands.begin(), commands.end(),
+                           [&](const auto& c) { return c.first == repoAt(p); });
     if (it == commands.end()) {
-      commands.emplace_back(repoAt(p), "fluxdesk-cli download " + p.repo +
-                                           (p.revision == "main" ? "" : " --revision " + p.revision));
+      commands.emplace_back(repoAt(p),
+                            "fluxdesk-cli download " + p.repo +
+                                (p.revision == "main" ? "" : " --revision " + p.revision));
       it = commands.end() - 1;
     }
     for (const auto& f : files) it->second += " --include " + f;
@@ -338,8 +364,9 @@ Result<ModelLocation> presetLocation(const ModelPreset& preset, const std::strin
     for (const auto& pattern : p.include) {
       bool present = false;
       if (hasWildcard(pattern)) {
-        present = std::any_of(files.begin(), files.end(),
-                              [&](const std::string& f) { return hub::hubPathSelected(f, {pattern}, {}); });
+        present = std::any_of(files.begin(), files.end(), [&](const std::string& f) {
+          return hub::hubPathSelected(f, {pattern}, {});
+        });
       } else {
         present = isCachedFile(fs::path(*snapshot) / pattern);
       }
@@ -352,32 +379,43 @@ Result<ModelLocation> presetLocation(const ModelPreset& preset, const std::strin
       continue;
     }
     const std::string path = p.file.empty() ? *snapshot : (fs::path(*snapshot) / p.file).string();
-    if (p.role == "transformer") location.transformerFile = path;
-    else if (p.role == "autoencoder") location.autoencoderFile = path;
-    else if (p.role == "clip") location.clipFile = path;
-    else if (p.role == "t5") location.t5File = path;
+    if (p.role == "transformer")
+      location.transformerFile = path;
+    else if (p.role == "autoencoder")
+      location.autoencoderFile = path;
+    else if (p.role == "clip")
+      location.clipFile = path;
+    else if (p.role == "t5")
+      location.t5File = path;
     else if (p.role == "all-in-one")
-      location.transformerFile = location.autoencoderFile = location.clipFile = location.t5File = path;
-    else if (p.role == "tokenizers") tokenizerFolders.push_back(path);
-    else return makeError(ErrorKind::Internal, "preset " + preset.id + ": unknown part role '" + p.role + "'");
+      location.transformerFile = location.autoencoderFile = location.clipFile = location.t5File =
+          path;
+    else if (p.role == "tokenizers")
+      tokenizerFolders.push_back(path);
+    else
+      return makeError(ErrorKind::Internal,
+                       "preset " + preset.id + ": unknown part role '" + p.role + "'");
   }
   if (!missing.empty()) {
     std::string message = preset.title + " (preset " + preset.id +
                           ") is not fully downloaded to the Hugging Face cache " +
-                          (cacheDir.empty() ? std::string("(none configured)") : cacheDir) + ": missing " +
-                          joined(missing, "; ") + ".";
+                          (cacheDir.empty() ? std::string("(none configured)") : cacheDir) +
+                          ": missing " + joined(missing, "; ") + ".";
     if (gatedMissing)
-      message += " Some of its files are gated: accept the licence at " +
-                 (preset.licenceUrl.empty() ? std::string("the repository's page") : preset.licenceUrl) +
-                 " with your Hugging Face account, then give a token of that account (HF_TOKEN, or `hf auth login`).";
+      message +=
+          " Some of its files are gated: accept the licence at " +
+          (preset.licenceUrl.empty() ? std::string("the repository's page") : preset.licenceUrl) +
+          " with your Hugging Face account, then give a token of that account (HF_TOKEN, or `hf "
+          "auth login`).";
     message += "\nDownload the missing files with:";
     for (const auto& c : commands) message += "\n  " + c.second;
     return makeError(ErrorKind::ModelMissing, message);
   }
   // All from one snapshot: it is the model folder too (config.json files,
   // `inspect` shows the snapshot).
-  if (snapshots.size() == 1) location.folder = *findCachedSnapshot(cacheDir, preset.parts.front().repo,
-                                                                     preset.parts.front().revision);
+  if (snapshots.size() == 1)
+    location.folder =
+        *findCachedSnapshot(cacheDir, preset.parts.front().repo, preset.parts.front().revision);
   if (!tokenizerFolders.empty()) location.tokenizerFolder = tokenizerFolders[0];
   // CLIP's and T5's tokenizer files from two repositories: ModelLocation
   // has one tokenizer folder, and discovery looks for tokenizers in the model
@@ -392,9 +430,11 @@ Result<ModelLocation> presetLocation(const ModelPreset& preset, const std::strin
   return location;
 }
 
-Result<ModelLocation> resolveModelReference(const std::string& reference, const std::string& cacheDir) {
+Result<ModelLocation> resolveModelReference(const std::string& reference,
+                                            const std::string& cacheDir) {
   if (reference.empty())
-    return makeError(ErrorKind::BadRequest, "no model given: a folder, a weights file, a preset id or org/name");
+    return makeError(ErrorKind::BadRequest,
+                     "no model given: a folder, a weights file, a preset id or org/name");
   std::error_code ec;
   // 1. A folder or file on disk.
   if (fs::is_directory(reference, ec)) {
@@ -404,9 +444,10 @@ Result<ModelLocation> resolveModelReference(const std::string& reference, const 
   }
   if (fs::exists(reference, ec)) {
     if (!fs::is_regular_file(reference, ec) || !isWeightsFileName(reference))
-      return makeError(ErrorKind::ModelMissing, "'" + reference +
-                                                    "' is neither a model folder nor a weights file (.safetensors, "
-                                                    ".sft, .gguf, .safetensors.index.json)");
+      return makeError(ErrorKind::ModelMissing,
+                       "'" + reference +
+                           "' is neither a model folder nor a weights file (.safetensors, "
+                           ".sft, .gguf, .safetensors.index.json)");
     ModelLocation location;
     location.transformerFile = reference;
     location.folder = fs::path(reference).parent_path().string();
@@ -416,18 +457,22 @@ Result<ModelLocation> resolveModelReference(const std::string& reference, const 
   // 2. A preset.
   if (const ModelPreset* preset = findPreset(reference)) return presetLocation(*preset, cacheDir);
   // 3. org/name[@revision] in the hub cache.
-  const std::string tried =
-      "'" + reference + "' does not exist here as a folder or file, it is not a preset (" + presetIds() + ")";
+  const std::string tried = "'" + reference +
+                            "' does not exist here as a folder or file, it is not a preset (" +
+                            presetIds() + ")";
   if (reference.find('/') == std::string::npos)
-    return makeError(ErrorKind::ModelMissing, tried + ", and it is not a Hugging Face repository id (org/name).");
+    return makeError(ErrorKind::ModelMissing,
+                     tried + ", and it is not a Hugging Face repository id (org/name).");
   const size_t at = reference.find('@');
   const std::string repo = reference.substr(0, at);
   const std::string revision = at == std::string::npos ? "main" : reference.substr(at + 1);
   std::string problem = repoIdProblem(repo);
   if (problem.empty() && revision.empty()) problem = "the revision after '@' is empty";
   if (!problem.empty())
-    return makeError(ErrorKind::ModelMissing,
-                     tried + ", and it is not a Hugging Face repository id (org/name[@revision]): " + problem + ".");
+    return makeError(
+        ErrorKind::ModelMissing,
+        tried + ", and it is not a Hugging Face repository id (org/name[@revision]): " + problem +
+            ".");
   if (auto snapshot = findCachedSnapshot(cacheDir, repo, revision)) {
     ModelLocation location;
     location.folder = *snapshot;
@@ -435,8 +480,9 @@ Result<ModelLocation> resolveModelReference(const std::string& reference, const 
   }
   return makeError(ErrorKind::ModelMissing,
                    tried + ", and the Hugging Face cache " +
-                       (cacheDir.empty() ? std::string("(none configured)") : cacheDir) + " has no snapshot of " +
-                       repo + (revision == "main" ? "" : " at revision " + revision) +
+                       (cacheDir.empty() ? std::string("(none configured)") : cacheDir) +
+                       " has no snapshot of " + repo +
+                       (revision == "main" ? "" : " at revision " + revision) +
                        ". Download it with: fluxdesk-cli download " + repo +
                        (revision == "main" ? "" : " --revision " + revision));
 }

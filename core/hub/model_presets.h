@@ -17,13 +17,14 @@
 namespace fd {
 
 struct PresetPart {
-  std::string role;       // "transformer", "t5", "clip", "autoencoder", "tokenizers" (ModelLocation fields),
-                          // "all-in-one" (one file holding transformer, T5, CLIP and autoencoder)
-  std::string repo;       // "org/name"
+  std::string
+      role;  // "transformer", "t5", "clip", "autoencoder", "tokenizers" (ModelLocation fields),
+             // "all-in-one" (one file holding transformer, T5, CLIP and autoencoder)
+  std::string repo;  // "org/name"
   std::string revision = "main";
   std::vector<std::string> include;  // fnmatch globs of the files to fetch
-  std::string file;       // the repo path ModelLocation points at (file, or folder for tokenizers)
-  bool gated = false;     // needs a token of an account that accepted the licence
+  std::string file;    // the repo path ModelLocation points at (file, or folder for tokenizers)
+  bool gated = false;  // needs a token of an account that accepted the licence
 };
 
 struct ModelPreset {
@@ -32,9 +33,9 @@ struct ModelPreset {
   std::string description;  // one sentence: what it is, who it suits
   std::vector<PresetPart> parts;
   uint64_t downloadBytes = 0;
-  uint64_t ramBytes = 0;     // to run on the CPU (peak, memory mode auto)
-  uint64_t vramBytes = 0;    // to run on a GPU (resident text encoders offloaded)
-  std::string licenceUrl;    // page to accept the licence at (gated parts), or empty
+  uint64_t ramBytes = 0;   // to run on the CPU (peak, memory mode auto)
+  uint64_t vramBytes = 0;  // to run on a GPU (resident text encoders offloaded)
+  std::string licenceUrl;  // page to accept the licence at (gated parts), or empty
 };
 
 const std::vector<ModelPreset>& modelPresets();
@@ -52,6 +53,7 @@ Result<ModelLocation> presetLocation(const ModelPreset& preset, const std::strin
 // What `--model X` means: an existing folder or file; a preset id; an
 // "org/name[@revision]" repository in the hub cache. ModelMissing saying
 // what was tried (and `fluxdesk-cli download` to get it) otherwise.
-Result<ModelLocation> resolveModelReference(const std::string& reference, const std::string& cacheDir);
+Result<ModelLocation> resolveModelReference(const std::string& reference,
+                                            const std::string& cacheDir);
 
 }  // namespace fd

@@ -20,7 +20,8 @@ const char* const kOutOfMemory = "out of memory while loading the LoRA adapters"
 std::map<std::string, DenseImpl*> denseLayers(FluxModelImpl& model) {
   std::map<std::string, DenseImpl*> layers;
   for (const auto& item : model.named_modules(/*name_prefix=*/"", /*include_self=*/false))
-    if (auto* dense = dynamic_cast<DenseImpl*>(item.value().get())) layers.emplace(item.key(), dense);
+    if (auto* dense = dynamic_cast<DenseImpl*>(item.value().get()))
+      layers.emplace(item.key(), dense);
   return layers;
 }
 
@@ -44,7 +45,8 @@ Result<LoraReport> applyLoras(FluxModelImpl& model, const std::vector<LoraSpec>&
     std::vector<std::pair<DenseImpl*, DenseAdapter>> pending;  // attached once everything was read
     for (const LoraSpec& spec : loras) {
       if (!std::isfinite(spec.scale))
-        return makeError(ErrorKind::BadRequest, spec.path + ": the LoRA scale must be a finite number");
+        return makeError(ErrorKind::BadRequest,
+                         spec.path + ": the LoRA scale must be a finite number");
       auto file = readLoraFile(spec.path, shapes, dtype);
       if (!file) return file.error();
       LoraFileReport fileReport;
@@ -74,7 +76,8 @@ Result<LoraReport> applyLoras(FluxModelImpl& model, const std::vector<LoraSpec>&
     return makeError(ErrorKind::OutOfMemory, kOutOfMemory);
   } catch (const std::exception& e) {
     if (isOutOfMemoryMessage(e.what())) return makeError(ErrorKind::OutOfMemory, kOutOfMemory);
-    return makeError(ErrorKind::Internal, std::string("applying LoRA adapters failed: ") + e.what());
+    return makeError(ErrorKind::Internal,
+                     std::string("applying LoRA adapters failed: ") + e.what());
   }
 }
 

@@ -16,12 +16,12 @@
 namespace fd {
 
 struct LoraTarget {
-  std::string module;  // BFL module path, e.g. "double_blocks.0.img_attn.qkv"
-  std::string key;     // the file's down tensor, for messages
+  std::string module;               // BFL module path, e.g. "double_blocks.0.img_attn.qkv"
+  std::string key;                  // the file's down tensor, for messages
   int64_t rowOffset = 0, rows = 0;  // the output rows of `module` it adds to
-  torch::Tensor down;  // (rank, in), CPU
-  torch::Tensor up;    // (rows, rank), CPU, already in BFL row order
-  float alphaOverRank = 1.0f;  // alpha / rank; 1 when the file has no alpha
+  torch::Tensor down;               // (rank, in), CPU
+  torch::Tensor up;                 // (rows, rank), CPU, already in BFL row order
+  float alphaOverRank = 1.0f;       // alpha / rank; 1 when the file has no alpha
 };
 
 struct LoraFile {

@@ -21,7 +21,8 @@ bool endsWith(std::string_view s, std::string_view tail) {
 // kohya's names: the dotted path with '.' -> '_', compared without case.
 std::string underscored(std::string_view dotted) {
   std::string s(dotted);
-  for (char& c : s) c = c == '.' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : s)
+    c = c == '.' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
@@ -52,7 +53,8 @@ const RoleSuffix kRoleSuffixes[] = {
     {".lora_up.weight", LoraRole::Up},
     {".lora_A.weight", LoraRole::Down},  // PEFT / diffusers, BFL
     {".lora_B.weight", LoraRole::Up},
-    {".down.weight", LoraRole::Down},  // XLabs (processor.qkv_lora1.down), old diffusers (to_q.lora.down)
+    {".down.weight",
+     LoraRole::Down},  // XLabs (processor.qkv_lora1.down), old diffusers (to_q.lora.down)
     {".up.weight", LoraRole::Up},
     {".alpha", LoraRole::Alpha},
 };
@@ -60,8 +62,13 @@ const RoleSuffix kRoleSuffixes[] = {
 // Prefixes a dotted name may carry before the module path: ComfyUI's
 // diffusion_model., PEFT's base_model.model., diffusers' transformer.
 const char* const kDottedPrefixes[] = {
-    "",          "diffusion_model.", "model.diffusion_model.", "transformer.", "base_model.model.",
-    "base_model.model.transformer.", "unet.",
+    "",
+    "diffusion_model.",
+    "model.diffusion_model.",
+    "transformer.",
+    "base_model.model.",
+    "base_model.model.transformer.",
+    "unet.",
 };
 
 // XLabs' DoubleStreamBlockLoraProcessor: lora1 adapts the image stream,
@@ -92,19 +99,21 @@ std::optional<LoraKey> parseLoraKey(std::string_view key) {
 
 LoraModuleResolver::LoraModuleResolver(const LoraLayerShapes& layers) : layers_(layers) {
   for (const auto& entry : layers_) underscoredBfl_.emplace(underscored(entry.first), entry.first);
-  const auto diffusers =
-      fluxDiffusersModules(blockCount(layers_, "double_blocks."), blockCount(layers_, "single_blocks."));
+  const auto diffusers = fluxDiffusersModules(blockCount(layers_, "double_blocks."),
+                                              blockCount(layers_, "single_blocks."));
   for (const auto& name : diffusers)
     if (fromDiffusers(name, "")) underscoredDiffusers_.emplace(underscored(name), name);
 }
 
-std::optional<LoraPlacement> LoraModuleResolver::whole(const std::string& module, const char* format) const {
+std::optional<LoraPlacement> LoraModuleResolver::whole(const std::string& module,
+                                                       const char* format) const {
   auto it = layers_.find(module);
   if (it == layers_.end()) return std::nullopt;
   return LoraPlacement{module, 0, it->second.out, false, format};
 }
 
-std::optional<LoraPlacement> LoraModuleResolver::fromDiffusers(std::string_view module, const char* format) const {
+std::optional<LoraPlacement> LoraModuleResolver::fromDiffusers(std::string_view module,
+                                                               const char* format) const {
   auto slot = fluxModuleFromDiffusers(module);
   if (!slot) return std::nullopt;
   auto it = layers_.find(slot->module);
@@ -126,11 +135,14 @@ std::optional<LoraPlacement> LoraModuleResolver::fromXLabs(std::string_view modu
   const size_t processor = module.find(".processor.");
   if (processor == std::string_view::npos) return std::nullopt;
   const std::string_view index = module.substr(head.size(), processor - head.size());
-  if (index.empty() || !std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; }))
+  if (index.empty() ||
+      !std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return std::nullopt;
-  const std::string_view name = module.substr(processor + std::char_traits<char>::length(".processor."));
+  const std::string_view name =
+      module.substr(processor + std::char_traits<char>::length(".processor."));
   for (const auto& x : kXLabsDouble)
-    if (name == x.processor) return whole(std::string(module.substr(0, processor)) + "." + x.layer, "xlabs");
+    if (name == x.processor)
+      return whole(std::string(module.substr(0, processor)) + "." + x.layer, "xlabs");
   return std::nullopt;
 }
 
@@ -138,10 +150,12 @@ std::optional<LoraPlacement> LoraModuleResolver::resolve(std::string_view module
   // kohya: "lora_unet_" + underscored BFL names (sd-scripts' FLUX LoRAs), or
   // "lora_transformer_" + underscored diffusers names (some trainers); the
   // underscores are looked up, since BFL's own names have underscores too.
-  for (std::string_view prefix : {std::string_view("lora_unet_"), std::string_view("lora_transformer_")}) {
+  for (std::string_view prefix :
+       {std::string_view("lora_unet_"), std::string_view("lora_transformer_")}) {
     if (!startsWith(module, prefix)) continue;
     const std::string rest = underscored(module.substr(prefix.size()));
-    if (auto it = underscoredBfl_.find(rest); it != underscoredBfl_.end()) return whole(it->second, "kohya");
+    if (auto it = underscoredBfl_.find(rest); it != underscoredBfl_.end())
+      return whole(it->second, "kohya");
     if (auto it = underscoredDiffusers_.find(rest); it != underscoredDiffusers_.end())
       return fromDiffusers(it->second, "kohya");
     return std::nullopt;

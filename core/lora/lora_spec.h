@@ -10,20 +10,24 @@
 namespace fd {
 
 struct LoraSpec {
-  std::string path;    // a .safetensors LoRA file (kohya, diffusers/PEFT, BFL/ComfyUI or XLabs naming)
+  std::string
+      path;  // a .safetensors LoRA file (kohya, diffusers/PEFT, BFL/ComfyUI or XLabs naming)
   double scale = 1.0;  // strength; 0 adds nothing
 };
 
-inline bool operator==(const LoraSpec& a, const LoraSpec& b) { return a.path == b.path && a.scale == b.scale; }
+inline bool operator==(const LoraSpec& a, const LoraSpec& b) {
+  return a.path == b.path && a.scale == b.scale;
+}
 inline bool operator!=(const LoraSpec& a, const LoraSpec& b) { return !(a == b); }
 
 // One applied file.
 struct LoraFileReport {
   std::string path;
-  std::string format;          // "kohya", "diffusers", "bfl", "xlabs" ("+"-joined when mixed)
+  std::string format;  // "kohya", "diffusers", "bfl", "xlabs" ("+"-joined when mixed)
   double scale = 1.0;
-  size_t adapters = 0;         // (layer, rows) pairs adapted
-  size_t unmatchedKeys = 0;    // tensors that belong to no layer of this model (e.g. text-encoder parts)
+  size_t adapters = 0;  // (layer, rows) pairs adapted
+  size_t unmatchedKeys =
+      0;  // tensors that belong to no layer of this model (e.g. text-encoder parts)
   std::vector<std::string> unmatchedExamples;  // the first few of them
 };
 

@@ -39,9 +39,9 @@ EncoderImpl::EncoderImpl(const AutoEncoderParams& p) {
   for (size_t level = 0; level < mult.size(); ++level) {
     const int64_t blockOut = p.ch * mult[level];
     const bool last = level + 1 == mult.size();
-    levels_.push_back(ResolutionLevel(blockIn, blockOut, p.num_res_blocks,
-                                      last ? ResolutionLevelImpl::Resample::None
-                                           : ResolutionLevelImpl::Resample::Down));
+    levels_.push_back(ResolutionLevel(
+        blockIn, blockOut, p.num_res_blocks,
+        last ? ResolutionLevelImpl::Resample::None : ResolutionLevelImpl::Resample::Down));
     down->push_back(levels_.back());
     blockIn = blockOut;
   }
@@ -77,9 +77,9 @@ DecoderImpl::DecoderImpl(const AutoEncoderParams& p) {
   levels_.resize(mult.size(), nullptr);
   for (size_t level = mult.size(); level-- > 0;) {
     const int64_t blockOut = p.ch * mult[level];
-    levels_[level] = ResolutionLevel(blockIn, blockOut, p.num_res_blocks + 1,
-                                     level == 0 ? ResolutionLevelImpl::Resample::None
-                                                : ResolutionLevelImpl::Resample::Up);
+    levels_[level] = ResolutionLevel(
+        blockIn, blockOut, p.num_res_blocks + 1,
+        level == 0 ? ResolutionLevelImpl::Resample::None : ResolutionLevelImpl::Resample::Up);
     blockIn = blockOut;
   }
   auto up = register_module("up", torch::nn::ModuleList());
@@ -126,17 +126,17 @@ torch::Tensor AutoEncoderImpl::encoderMoments(const torch::Tensor& image) {
   TORCH_CHECK(image.dim() == 4 && image.size(1) == params_.in_channels,
               "encode: expected an image of shape (B, ", params_.in_channels, ", H, W), got ",
               image.sizes());
-  TORCH_CHECK(image.size(2) > 0 && image.size(3) > 0 && image.size(2) % f == 0 &&
-                  image.size(3) % f == 0,
-              "encode: height and width must be positive multiples of ", f, ", got ",
-              image.size(2), "x", image.size(3));
+  TORCH_CHECK(
+      image.size(2) > 0 && image.size(3) > 0 && image.size(2) % f == 0 && image.size(3) % f == 0,
+      "encode: height and width must be positive multiples of ", f, ", got ", image.size(2), "x",
+      image.size(3));
   torch::NoGradGuard noGrad;
   return encoder_->forward(toModel(image), CaptureTarget{capture_, "encoder."});  // (B, 2z, h, w)
 }
 
 torch::Tensor AutoEncoderImpl::encode(const torch::Tensor& image) {
   torch::NoGradGuard noGrad;
-  torch::Tensor moments = encoderMoments(image);                   // (B, 2z, h, w)
+  torch::Tensor moments = encoderMoments(image);                  // (B, 2z, h, w)
   torch::Tensor mean = moments.narrow(1, 0, params_.z_channels);  // (B, z, h, w)
   // Reference: scale_factor * (z - shift_factor); no sampling (sample_z=False).
   return (mean - params_.shift_factor).mul_(params_.scale_factor);
@@ -160,8 +160,8 @@ torch::Tensor imageToRgb8(const torch::Tensor& decoded) {
   torch::NoGradGuard noGrad;
   // float32 like the reference (a bfloat16 decode is widened first, exactly).
   torch::Tensor x = decoded.detach().to(torch::kCPU, torch::kFloat).clamp(-1.0, 1.0);
-  x = x.permute({0, 2, 3, 1});  // 'b c h w -> b h w c'
-  x = (x + 1.0).mul_(127.5);   // 127.5 * (x + 1), in [0, 255]
+  x = x.permute({0, 2, 3, 1});             // 'b c h w -> b h w c'
+  x = (x + 1.0).mul_(127.5);               // 127.5 * (x + 1), in [0, 255]
   return x.to(torch::kByte).contiguous();  // truncation toward zero, like .byte()
 }
 
@@ -171,7 +171,7 @@ torch::Tensor rgb8ToImage(const torch::Tensor& rgb8) {
   TORCH_CHECK(rgb8.dim() == 3 && rgb8.size(2) == 3,
               "rgb8ToImage: expected an image of shape (H, W, 3), got ", rgb8.sizes());
   torch::Tensor x = rgb8.to(torch::kFloat) / 127.5 - 1.0;  // (H, W, 3) in [-1, 1]
-  return x.permute({2, 0, 1}).unsqueeze(0).contiguous();  // (1, 3, H, W)
+  return x.permute({2, 0, 1}).unsqueeze(0).contiguous();   // (1, 3, H, W)
 }
 
 }  // namespace fd

@@ -9,13 +9,12 @@
 
 #include <torch/torch.h>
 
-#include "tensor/layers.h"
-
 #include <map>
 #include <optional>
 #include <string>
 
 #include "models/autoencoder_blocks.h"
+#include "tensor/layers.h"
 #include "weights/architecture.h"
 
 namespace fd {

@@ -20,7 +20,8 @@ Conv2dLayer conv(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_
 
 }  // namespace
 
-Conv2dLayer makeAutoencoderConv(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding) {
+Conv2dLayer makeAutoencoderConv(int64_t in, int64_t out, int64_t kernel, int64_t stride,
+                                int64_t padding) {
   return Conv2dLayer(in, out, kernel, stride, padding);
 }
 
@@ -38,8 +39,8 @@ GroupNorm32Impl::GroupNorm32Impl(int64_t channels) {
 
 torch::Tensor GroupNorm32Impl::forward(const torch::Tensor& x) {
   if (!x.is_cpu())
-    return torch::group_norm(x, kNormGroups, castTo(weight_, x.scalar_type()), castTo(bias_, x.scalar_type()),
-                             kNormEps);
+    return torch::group_norm(x, kNormGroups, castTo(weight_, x.scalar_type()),
+                             castTo(bias_, x.scalar_type()), kNormEps);
   const bool reduced = x.scalar_type() == torch::kBFloat16 || x.scalar_type() == torch::kHalf;
   if (!reduced) {
     // The CPU kernel for channels-last input sums in a way that loses ~1e-3
@@ -80,7 +81,7 @@ torch::Tensor singleHeadAttention(const torch::Tensor& q, const torch::Tensor& k
   // One head: (B, 1, L, C), scale 1/sqrt(C).
   const torch::Tensor q4 = q.unsqueeze(1), k4 = k.unsqueeze(1), v4 = v.unsqueeze(1);
   torch::Tensor out = attention(q4, k4, v4);  // (B, 1, L, C)
-  return out.squeeze(1);  // (B, L, C)
+  return out.squeeze(1);                      // (B, L, C)
 }
 
 // --- ResnetBlock ------------------------------------------------------------
@@ -175,8 +176,8 @@ torch::Tensor MidBlockImpl::forward(const torch::Tensor& x, const CaptureTarget&
   return h;
 }
 
-ResolutionLevelImpl::ResolutionLevelImpl(int64_t inChannels, int64_t outChannels,
-                                         int64_t numBlocks, Resample resample) {
+ResolutionLevelImpl::ResolutionLevelImpl(int64_t inChannels, int64_t outChannels, int64_t numBlocks,
+                                         Resample resample) {
   // A ModuleList names its children "0", "1", ...: with this module around it
   // the keys read "down.L.block.J.*" like the reference's nn.Module per level.
   auto list = register_module("block", torch::nn::ModuleList());
@@ -184,7 +185,8 @@ ResolutionLevelImpl::ResolutionLevelImpl(int64_t inChannels, int64_t outChannels
     blocks_.push_back(ResnetBlock(j == 0 ? inChannels : outChannels, outChannels));
     list->push_back(blocks_.back());
   }
-  if (resample == Resample::Down) downsample_ = register_module("downsample", Downsample(outChannels));
+  if (resample == Resample::Down)
+    downsample_ = register_module("downsample", Downsample(outChannels));
   if (resample == Resample::Up) upsample_ = register_module("upsample", Upsample(outChannels));
 }
 

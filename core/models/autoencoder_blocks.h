@@ -10,11 +10,11 @@
 
 #include <torch/torch.h>
 
-#include "tensor/layers.h"
-
 #include <map>
 #include <string>
 #include <vector>
+
+#include "tensor/layers.h"
 
 namespace fd {
 
@@ -28,7 +28,7 @@ struct CaptureTarget {
 
 // Conv2d with bias, square kernel, symmetric padding.
 Conv2dLayer makeAutoencoderConv(int64_t in, int64_t out, int64_t kernel, int64_t stride,
-                                      int64_t padding);
+                                int64_t padding);
 
 // GroupNorm(32 groups, eps 1e-6, affine) with parameters "weight" and
 // "bias" like torch.nn.GroupNorm. On the CPU it always normalises contiguous

@@ -24,7 +24,7 @@ bool isKnownActivation(const std::string& name) {
 
 torch::Tensor activate(const torch::Tensor& x, const std::string& name) {
   if (name == "quick_gelu") return x * torch::sigmoid(x * 1.702);  // CLIP's own GELU fit
-  if (name == "gelu") return torch::gelu(x);                        // exact (erf)
+  if (name == "gelu") return torch::gelu(x);                       // exact (erf)
   if (name == "relu") return torch::relu(x);
   return torch::gelu(x, "tanh");  // gelu_new / gelu_pytorch_tanh
 }
@@ -56,7 +56,7 @@ torch::Tensor ClipAttentionImpl::forward(const torch::Tensor& hidden) {
   auto k = heads(k_proj_->forward(hidden));          // (B, H, L, Dh)
   auto v = heads(v_proj_->forward(hidden));          // (B, H, L, Dh)
   // Causal: HF's additive mask of finfo.min above the diagonal.
-  auto context = attention(q, k, v, {}, /*scale=*/1.0, /*causal=*/true);             // (B, H, L, Dh)
+  auto context = attention(q, k, v, {}, /*scale=*/1.0, /*causal=*/true);  // (B, H, L, Dh)
   context = context.transpose(1, 2).reshape({batch, length, numHeads_ * headDim_});  // (B, L, D)
   return out_proj_->forward(context);
 }
@@ -80,11 +80,11 @@ ClipEncoderLayerImpl::ClipEncoderLayerImpl(const ClipTextParams& params) {
     return torch::nn::LayerNorm(
         torch::nn::LayerNormOptions({params.hidden_size}).eps(params.layer_norm_eps));
   };
-  self_attn_ = register_module("self_attn",
-                               ClipAttention(params.hidden_size, params.num_attention_heads));
+  self_attn_ =
+      register_module("self_attn", ClipAttention(params.hidden_size, params.num_attention_heads));
   layer_norm1_ = register_module("layer_norm1", norm());
-  mlp_ = register_module("mlp", ClipMlp(params.hidden_size, params.intermediate_size,
-                                        params.hidden_act));
+  mlp_ = register_module("mlp",
+                         ClipMlp(params.hidden_size, params.intermediate_size, params.hidden_act));
   layer_norm2_ = register_module("layer_norm2", norm());
 }
 
@@ -107,14 +107,14 @@ ClipTextModelImpl::ClipTextModelImpl(const ClipTextParams& params) : params_(par
   requirePositive(params.num_hidden_layers, "num_hidden_layers");
   requirePositive(params.max_position_embeddings, "max_position_embeddings");
   if (params.hidden_size % params.num_attention_heads != 0) {
-    throw std::invalid_argument("CLIP text config: hidden_size " +
-                                std::to_string(params.hidden_size) +
-                                " is not divisible by num_attention_heads " +
-                                std::to_string(params.num_attention_heads));
+    throw std::invalid_argument(
+        "CLIP text config: hidden_size " + std::to_string(params.hidden_size) +
+        " is not divisible by num_attention_heads " + std::to_string(params.num_attention_heads));
   }
   if (!isKnownActivation(params.hidden_act)) {
-    throw std::invalid_argument("CLIP text config: unsupported hidden_act \"" + params.hidden_act +
-                                "\" (expected quick_gelu, gelu, gelu_new, gelu_pytorch_tanh or relu)");
+    throw std::invalid_argument(
+        "CLIP text config: unsupported hidden_act \"" + params.hidden_act +
+        "\" (expected quick_gelu, gelu, gelu_new, gelu_pytorch_tanh or relu)");
   }
 
   // Plain container modules reproduce the HF name hierarchy.
@@ -133,7 +133,8 @@ ClipTextModelImpl::ClipTextModelImpl(const ClipTextParams& params) : params_(par
   }
   final_layer_norm_ = textModel->register_module(
       "final_layer_norm",
-      torch::nn::LayerNorm(torch::nn::LayerNormOptions({params.hidden_size}).eps(params.layer_norm_eps)));
+      torch::nn::LayerNorm(
+          torch::nn::LayerNormOptions({params.hidden_size}).eps(params.layer_norm_eps)));
 }
 
 torch::Tensor ClipTextModelImpl::pooledRows(const torch::Tensor& ids) const {
@@ -154,8 +155,8 @@ torch::ScalarType ClipTextModelImpl::computeDtype() const {
 ClipTextOutput ClipTextModelImpl::forward(const torch::Tensor& input_ids, bool outputHiddenStates) {
   TORCH_CHECK(input_ids.dim() == 2, "CLIP text model: input_ids must be (batch, length), got ",
               input_ids.sizes());
-  TORCH_CHECK(input_ids.scalar_type() == torch::kLong, "CLIP text model: input_ids must be int64, got ",
-              input_ids.scalar_type());
+  TORCH_CHECK(input_ids.scalar_type() == torch::kLong,
+              "CLIP text model: input_ids must be int64, got ", input_ids.scalar_type());
   const int64_t length = input_ids.size(1);
   TORCH_CHECK(length >= 1 && length <= params_.max_position_embeddings,
               "CLIP text model: sequence length ", length, " outside 1..",
@@ -169,7 +170,8 @@ ClipTextOutput ClipTextModelImpl::forward(const torch::Tensor& input_ids, bool o
 
   const auto dtype = computeDtype();
   auto positions = torch::arange(length, ids.options());  // (L,)
-  auto hidden = token_embedding_->forward(ids).to(dtype) + position_embedding_->forward(positions).to(dtype);  // (B, L, D)
+  auto hidden = token_embedding_->forward(ids).to(dtype) +
+                position_embedding_->forward(positions).to(dtype);  // (B, L, D)
 
   ClipTextOutput out;
   if (outputHiddenStates) out.hidden_states.push_back(hidden);
@@ -180,8 +182,8 @@ ClipTextOutput ClipTextModelImpl::forward(const torch::Tensor& input_ids, bool o
   out.last_hidden_state = layerNorm(hidden, final_layer_norm_->weight, final_layer_norm_->bias,
                                     final_layer_norm_->options.eps());  // (B, L, D)
 
-  auto rows = pooledRows(ids);                                  // (B,)
-  auto batchIndex = torch::arange(ids.size(0), ids.options());  // (B,)
+  auto rows = pooledRows(ids);                                          // (B,)
+  auto batchIndex = torch::arange(ids.size(0), ids.options());          // (B,)
   out.pooler_output = out.last_hidden_state.index({batchIndex, rows});  // (B, D)
   return out;
 }

@@ -9,11 +9,9 @@
 #include <torch/torch.h>
 
 #include <optional>
-
-#include "tensor/layers.h"
-
 #include <vector>
 
+#include "tensor/layers.h"
 #include "weights/architecture.h"
 
 namespace fd {

@@ -6,7 +6,8 @@ namespace fd {
 
 namespace {
 int64_t mlpHiddenSize(int64_t hidden, double mlpRatio) {
-  return static_cast<int64_t>(static_cast<double>(hidden) * mlpRatio);  // Python's int(): truncation
+  return static_cast<int64_t>(static_cast<double>(hidden) *
+                              mlpRatio);  // Python's int(): truncation
 }
 }  // namespace
 
@@ -29,8 +30,10 @@ std::pair<torch::Tensor, torch::Tensor> DoubleStreamBlockImpl::forward(const tor
   const auto imgMod = imgMod_->forward(vec);  // [attention, mlp]
   const auto txtMod = txtMod_->forward(vec);
 
-  auto imgHeads = imgAttn_->project(modulate(layerNormNoAffine(img), imgMod[0].shift, imgMod[0].scale));
-  auto txtHeads = txtAttn_->project(modulate(layerNormNoAffine(txt), txtMod[0].shift, txtMod[0].scale));
+  auto imgHeads =
+      imgAttn_->project(modulate(layerNormNoAffine(img), imgMod[0].shift, imgMod[0].scale));
+  auto txtHeads =
+      txtAttn_->project(modulate(layerNormNoAffine(txt), txtMod[0].shift, txtMod[0].scale));
 
   // Joint attention over [txt; img] (the order of the position ids).
   auto q = torch::cat({txtHeads.q, imgHeads.q}, 2);  // (B, H, L_txt + L_img, D)
@@ -43,10 +46,10 @@ std::pair<torch::Tensor, torch::Tensor> DoubleStreamBlockImpl::forward(const tor
 
   auto imgOut = img + imgMod[0].gate * imgAttn_->proj(imgAttn);
   imgOut = imgOut + imgMod[1].gate * imgMlp_->forward(modulate(layerNormNoAffine(imgOut),
-                                                                imgMod[1].shift, imgMod[1].scale));
+                                                               imgMod[1].shift, imgMod[1].scale));
   auto txtOut = txt + txtMod[0].gate * txtAttn_->proj(txtAttn);
   txtOut = txtOut + txtMod[1].gate * txtMlp_->forward(modulate(layerNormNoAffine(txtOut),
-                                                                txtMod[1].shift, txtMod[1].scale));
+                                                               txtMod[1].shift, txtMod[1].scale));
   return {imgOut, txtOut};
 }
 

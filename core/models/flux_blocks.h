@@ -17,8 +17,10 @@ class DoubleStreamBlockImpl : public torch::nn::Module {
                         const torch::TensorOptions& options);
   // img (B, L_img, hidden), txt (B, L_txt, hidden), vec (B, hidden),
   // pe (B, 1, L_txt + L_img, D/2, 2, 2) -> new (img, txt).
-  std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& img, const torch::Tensor& txt,
-                                                  const torch::Tensor& vec, const torch::Tensor& pe);
+  std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& img,
+                                                  const torch::Tensor& txt,
+                                                  const torch::Tensor& vec,
+                                                  const torch::Tensor& pe);
 
  private:
   Modulation imgMod_{nullptr}, txtMod_{nullptr};

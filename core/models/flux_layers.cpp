@@ -11,12 +11,12 @@ torch::Tensor ropeTable(const torch::Tensor& pos, int64_t dim, int64_t theta) {
   TORCH_CHECK(pos.scalar_type() == torch::kFloat32, "rope positions must be float32");
   // Every step below is the reference's own float32 operation, in its order:
   // scale = arange/dim, omega = 1 / theta^scale, angles = pos x omega.
-  auto scale = torch::arange(0, dim, 2, pos.options()) / dim;                       // (dim/2)
+  auto scale = torch::arange(0, dim, 2, pos.options()) / dim;  // (dim/2)
   auto omega = torch::pow(torch::scalar_tensor(theta, pos.options()), scale).reciprocal();
-  auto angles = pos.unsqueeze(-1) * omega;                                            // (B, L, dim/2)
+  auto angles = pos.unsqueeze(-1) * omega;  // (B, L, dim/2)
   auto cos = torch::cos(angles), sin = torch::sin(angles);
-  auto table = torch::stack({cos, -sin, sin, cos}, -1);                               // (B, L, dim/2, 4)
-  return table.view({pos.size(0), pos.size(1), dim / 2, 2, 2});                       // (B, L, dim/2, 2, 2)
+  auto table = torch::stack({cos, -sin, sin, cos}, -1);          // (B, L, dim/2, 4)
+  return table.view({pos.size(0), pos.size(1), dim / 2, 2, 2});  // (B, L, dim/2, 2, 2)
 }
 
 torch::Tensor embedPositions(const torch::Tensor& ids, const std::vector<int64_t>& axesDim,
@@ -38,7 +38,7 @@ torch::Tensor timestepEmbedding(const torch::Tensor& t, int64_t dim, double maxP
   const int64_t half = dim / 2;
   // Frequencies are built on the CPU in float32 and then moved, like the reference.
   auto freqs = torch::exp(torch::arange(0, half, torch::kFloat32) * (-std::log(maxPeriod)) / half)
-                   .to(t.device());                                   // (half)
+                   .to(t.device());                                          // (half)
   auto args = scaled.unsqueeze(1).to(torch::kFloat32) * freqs.unsqueeze(0);  // (N, half)
   auto embedding = torch::cat({torch::cos(args), torch::sin(args)}, -1);     // (N, 2*half)
   if (dim % 2) embedding = torch::cat({embedding, torch::zeros_like(embedding.slice(1, 0, 1))}, -1);
@@ -127,7 +127,9 @@ std::vector<torch::Tensor> splitHeads(const torch::Tensor& qkv, int64_t numHeads
               " cannot be split into 3 x ", numHeads, " heads");
   const int64_t headDim = qkv.size(2) / (3 * numHeads);
   // (B, L, 3, H, D) -> (3, B, H, L, D)
-  return qkv.view({qkv.size(0), qkv.size(1), 3, numHeads, headDim}).permute({2, 0, 3, 1, 4}).unbind(0);
+  return qkv.view({qkv.size(0), qkv.size(1), 3, numHeads, headDim})
+      .permute({2, 0, 3, 1, 4})
+      .unbind(0);
 }
 
 }  // namespace fd

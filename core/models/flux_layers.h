@@ -6,11 +6,11 @@
 
 #include <torch/torch.h>
 
-#include "tensor/layers.h"
-
 #include <cstdint>
 #include <utility>
 #include <vector>
+
+#include "tensor/layers.h"
 
 namespace fd {
 

@@ -32,8 +32,8 @@ class StagedBlock {
 
 void checkInput(const torch::Tensor& t, const char* name, int64_t dims) {
   TORCH_CHECK(t.defined(), "FluxModel: input ", name, " is missing");
-  TORCH_CHECK(t.dim() == dims, "FluxModel: input ", name, " must have ", dims,
-              " dimensions, got ", t.sizes());
+  TORCH_CHECK(t.dim() == dims, "FluxModel: input ", name, " must have ", dims, " dimensions, got ",
+              t.sizes());
 }
 
 }  // namespace
@@ -43,7 +43,8 @@ FluxModelImpl::FluxModelImpl(const FluxParams& params, const torch::TensorOption
   TORCH_CHECK(params.num_heads > 0 && params.hidden_size % params.num_heads == 0, "hidden_size ",
               params.hidden_size, " must be divisible by num_heads ", params.num_heads);
   const int64_t headDim = params.hidden_size / params.num_heads;
-  const int64_t axesSum = std::accumulate(params.axes_dim.begin(), params.axes_dim.end(), int64_t{0});
+  const int64_t axesSum =
+      std::accumulate(params.axes_dim.begin(), params.axes_dim.end(), int64_t{0});
   TORCH_CHECK(axesSum == headDim, "axes_dim must sum to the head dim ", headDim, ", got ", axesSum);
   const int64_t hidden = params.hidden_size;
 
@@ -56,7 +57,8 @@ FluxModelImpl::FluxModelImpl(const FluxParams& params, const torch::TensorOption
 
   auto doubleList = register_module("double_blocks", torch::nn::ModuleList());
   for (int64_t i = 0; i < params.depth; ++i) {
-    doubleBlocks_.emplace_back(hidden, params.num_heads, params.mlp_ratio, params.qkv_bias, options);
+    doubleBlocks_.emplace_back(hidden, params.num_heads, params.mlp_ratio, params.qkv_bias,
+                               options);
     doubleList->push_back(doubleBlocks_.back());
   }
   auto singleList = register_module("single_blocks", torch::nn::ModuleList());
@@ -124,7 +126,8 @@ torch::Tensor FluxModelImpl::forward(const torch::Tensor& img, const torch::Tens
   auto txtH = txtIn_->forward(txt.to(device, dtype));  // (B, L_txt, hidden)
   record("txt_in", txtH);
 
-  auto ids = torch::cat({txt_ids.to(device, torch::kFloat32), img_ids.to(device, torch::kFloat32)}, 1);
+  auto ids =
+      torch::cat({txt_ids.to(device, torch::kFloat32), img_ids.to(device, torch::kFloat32)}, 1);
   auto pe = embedPositions(ids, params_.axes_dim, params_.theta);  // (B, 1, L, D/2, 2, 2) float32
   record("pe", pe);
 

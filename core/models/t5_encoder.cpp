@@ -68,9 +68,9 @@ T5AttentionImpl::T5AttentionImpl(const T5Params& params, bool hasRelativeBias)
   v_ = register_module("v", linearNoBias(params.d_model, inner));
   o_ = register_module("o", linearNoBias(inner, params.d_model));
   if (hasRelativeBias) {
-    relative_attention_bias_ = register_module(
-        "relative_attention_bias",
-        EmbeddingTable(params.relative_attention_num_buckets, params.num_heads));
+    relative_attention_bias_ =
+        register_module("relative_attention_bias",
+                        EmbeddingTable(params.relative_attention_num_buckets, params.num_heads));
   }
 }
 
@@ -94,8 +94,8 @@ torch::Tensor T5AttentionImpl::forward(const torch::Tensor& hidden,
 
   // No 1/sqrt(d) scaling in T5; the relative position bias is the additive mask.
   auto context = attention(q, k, v, positionBias, /*scale=*/1.0);  // (B, H, L, Dh)
-  context = context.transpose(1, 2).reshape({batch, length, numHeads_ * headDim_});   // (B, L, H*Dh)
-  return o_->forward(context);                                                        // (B, L, D)
+  context = context.transpose(1, 2).reshape({batch, length, numHeads_ * headDim_});  // (B, L, H*Dh)
+  return o_->forward(context);                                                       // (B, L, D)
 }
 
 // --- feed-forward -------------------------------------------------------------------
@@ -127,7 +127,8 @@ T5BlockImpl::T5BlockImpl(const T5Params& params, bool hasRelativeBias) {
   // encoder.block.N.layer.0 = self-attention sublayer, layer.1 = feed-forward.
   auto layers = register_module("layer", torch::nn::ModuleList());
   auto attentionLayer = std::make_shared<torch::nn::Module>();
-  self_attention_ = attentionLayer->register_module("SelfAttention", T5Attention(params, hasRelativeBias));
+  self_attention_ =
+      attentionLayer->register_module("SelfAttention", T5Attention(params, hasRelativeBias));
   attention_norm_ = attentionLayer->register_module(
       "layer_norm", T5LayerNorm(params.d_model, params.layer_norm_epsilon));
   auto denseLayer = std::make_shared<torch::nn::Module>();
@@ -139,8 +140,9 @@ T5BlockImpl::T5BlockImpl(const T5Params& params, bool hasRelativeBias) {
 }
 
 torch::Tensor T5BlockImpl::forward(const torch::Tensor& hidden, const torch::Tensor& positionBias) {
-  auto h = hidden + self_attention_->forward(attention_norm_->forward(hidden), positionBias);  // (B, L, D)
-  return h + dense_->forward(dense_norm_->forward(h));                                          // (B, L, D)
+  auto h = hidden +
+           self_attention_->forward(attention_norm_->forward(hidden), positionBias);  // (B, L, D)
+  return h + dense_->forward(dense_norm_->forward(h));                                // (B, L, D)
 }
 
 // --- encoder -----------------------------------------------------------------------
@@ -188,9 +190,10 @@ torch::Tensor T5EncoderImpl::relativePositionBuckets(int64_t queryLength, int64_
   // Logarithmic buckets in float32 exactly as the reference computes them
   // (the bucket edges depend on float32 rounding). Distances below maxExact
   // are clamped before the log only to avoid log(0); they are replaced below.
-  auto scaled = torch::log(distance.clamp_min(1).to(torch::kFloat) / static_cast<double>(maxExact)) /
-                std::log(static_cast<double>(params_.relative_attention_max_distance) / maxExact) *
-                static_cast<double>(halfBuckets - maxExact);
+  auto scaled =
+      torch::log(distance.clamp_min(1).to(torch::kFloat) / static_cast<double>(maxExact)) /
+      std::log(static_cast<double>(params_.relative_attention_max_distance) / maxExact) *
+      static_cast<double>(halfBuckets - maxExact);
   auto large = (scaled.to(torch::kLong) + maxExact).clamp_max(halfBuckets - 1);  // (Lq, Lk)
   return buckets + torch::where(distance.lt(maxExact), distance, large);         // (Lq, Lk)
 }
@@ -214,10 +217,11 @@ T5EncoderOutput T5EncoderImpl::forward(const torch::Tensor& input_ids, bool outp
   const int64_t length = ids.size(1);
 
   const auto dtype = computeDtype();
-  TORCH_CHECK(dtype != torch::kHalf, "T5 encoder: float16 activations overflow in T5 (t5SafeDtype)");
+  TORCH_CHECK(dtype != torch::kHalf,
+              "T5 encoder: float16 activations overflow in T5 (t5SafeDtype)");
   auto hidden = shared_->forward(ids).to(dtype);  // (B, L, D), no embedding scaling in T5
   // Block 0 owns the bias table; every block adds the same bias.
-  auto buckets = relativePositionBuckets(length, length).to(weight.device());  // (L, L)
+  auto buckets = relativePositionBuckets(length, length).to(weight.device());        // (L, L)
   auto positionBias = blocks_.front()->attention()->computeBias(buckets).to(dtype);  // (1, H, L, L)
 
   T5EncoderOutput out;

@@ -13,11 +13,9 @@
 #include <torch/torch.h>
 
 #include <optional>
-
-#include "tensor/layers.h"
-
 #include <vector>
 
+#include "tensor/layers.h"
 #include "weights/architecture.h"
 
 namespace fd {
@@ -54,6 +52,7 @@ class T5AttentionImpl : public torch::nn::Module {
   // (1, H, Lq, Lk) from the bucket table; only the block holding
   // relative_attention_bias can compute it.
   torch::Tensor computeBias(const torch::Tensor& buckets);
+
  private:
   int64_t numHeads_;
   int64_t headDim_;

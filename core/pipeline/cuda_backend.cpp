@@ -46,7 +46,8 @@ BackendState load() {
   }
   if (void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL)) {
     struct link_map* map = nullptr;  // where the loader found it
-    if (::dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map && map->l_name && *map->l_name) path = map->l_name;
+    if (::dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map && map->l_name && *map->l_name)
+      path = map->l_name;
     state.loaded = true;
     state.status = "loaded from " + path;
     return state;
@@ -60,7 +61,8 @@ BackendState load() {
     return state;
   }
   state.status = "failed to load: " + message;
-  std::fprintf(stderr, "fluxdesk: the CUDA backend could not be loaded, running on the CPU (%s)\n", message.c_str());
+  std::fprintf(stderr, "fluxdesk: the CUDA backend could not be loaded, running on the CPU (%s)\n",
+               message.c_str());
   return state;
 }
 
@@ -92,7 +94,9 @@ std::string cudaDeviceName(int index) {
   std::string name;
   int device = 0;
   char text[256] = {};
-  if (get && getName && get(&device, index) == 0 && getName(text, int(sizeof text) - 1, device) == 0) name = text;
+  if (get && getName && get(&device, index) == 0 &&
+      getName(text, int(sizeof text) - 1, device) == 0)
+    name = text;
   ::dlclose(driver);
   return name;
 }

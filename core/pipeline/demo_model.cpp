@@ -1,18 +1,17 @@
 #include "pipeline/demo_model.h"
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "common/atomic_file.h"
 #include "pipeline/demo_corpus.h"
 #include "pipeline/demo_tokenizers.h"
 #include "pipeline/demo_weights.h"
 #include "pipeline/random_gguf.h"
+#include "text/t5_tokenizer.h"
 #include "weights/ggml_quants.h"
 #include "weights/weight_map.h"
-#include "text/t5_tokenizer.h"
 
 namespace fd {
 
@@ -40,18 +39,21 @@ uint64_t bytesOf(const Specs& tensors) {
 // One weights file; `root` only to name it to the progress callback.
 Status writeWeights(const fs::path& root, const fs::path& path, const Specs& tensors,
                     const DemoModelOptions& options) {
-  if (options.onWeightsFile) options.onWeightsFile(fs::relative(path, root).string(), bytesOf(tensors));
+  if (options.onWeightsFile)
+    options.onWeightsFile(fs::relative(path, root).string(), bytesOf(tensors));
   return writeRandomSafetensors(path.string(), tensors, kSafetensorsMetadata);
 }
 
 // Two shards and an index.json, as the Hugging Face snapshot stores its
 // transformer and T5: exercises sharded loading with the demo.
-Status writeSharded(const fs::path& root, const fs::path& folder, const std::string& stem, Specs tensors,
-                    const DemoModelOptions& options) {
+Status writeSharded(const fs::path& root, const fs::path& folder, const std::string& stem,
+                    Specs tensors, const DemoModelOptions& options) {
   const size_t half = tensors.size() / 2;
   Specs shards[2];
-  shards[0].assign(std::make_move_iterator(tensors.begin()), std::make_move_iterator(tensors.begin() + long(half)));
-  shards[1].assign(std::make_move_iterator(tensors.begin() + long(half)), std::make_move_iterator(tensors.end()));
+  shards[0].assign(std::make_move_iterator(tensors.begin()),
+                   std::make_move_iterator(tensors.begin() + long(half)));
+  shards[1].assign(std::make_move_iterator(tensors.begin() + long(half)),
+                   std::make_move_iterator(tensors.end()));
   std::map<std::string, std::string> weightMap;  // sorted, like the real index files
   uint64_t totalSize = 0;
   for (int s = 0; s < 2; ++s) {
@@ -68,8 +70,12 @@ Status writeSharded(const fs::path& root, const fs::path& folder, const std::str
   return writeJson(folder / (stem + ".safetensors.index.json"), index);
 }
 
-GgufQuantRule transformerQuantRule(DType wanted) { return ggufQuantRuleFor(ComponentKind::Transformer, wanted); }
-GgufQuantRule t5QuantRule(DType wanted) { return ggufQuantRuleFor(ComponentKind::T5Encoder, wanted); }
+GgufQuantRule transformerQuantRule(DType wanted) {
+  return ggufQuantRuleFor(ComponentKind::Transformer, wanted);
+}
+GgufQuantRule t5QuantRule(DType wanted) {
+  return ggufQuantRuleFor(ComponentKind::T5Encoder, wanted);
+}
 
 // The T5 specs under llama.cpp's names (the rename rules of weight_names.cpp).
 Specs renamedForGguf(Specs tensors) {
@@ -77,11 +83,14 @@ Specs renamedForGguf(Specs tensors) {
   return tensors;
 }
 
-Status writeGgufWeights(const fs::path& root, const fs::path& path, const Specs& tensors, const GgufQuantRule& rule,
-                        const std::string& architecture, const DemoModelOptions& options) {
-  if (options.onWeightsFile) options.onWeightsFile(fs::relative(path, root).string(), randomGgufBytes(tensors, rule));
-  return writeRandomGguf(path.string(), tensors, rule,
-                         {{"general.architecture", architecture}, {"general.name", std::string("FluxDesk demo")}});
+Status writeGgufWeights(const fs::path& root, const fs::path& path, const Specs& tensors,
+                        const GgufQuantRule& rule, const std::string& architecture,
+                        const DemoModelOptions& options) {
+  if (options.onWeightsFile)
+    options.onWeightsFile(fs::relative(path, root).string(), randomGgufBytes(tensors, rule));
+  return writeRandomGguf(
+      path.string(), tensors, rule,
+      {{"general.architecture", architecture}, {"general.name", std::string("FluxDesk demo")}});
 }
 
 Json modelIndex(const std::string& note) {
@@ -189,10 +198,14 @@ Json t5Config(const T5Params& p) {
 Status writeTokenizers(const fs::path& root, const BpeVocabulary& clip, const std::string& spiece) {
   const fs::path clipDir = root / "tokenizer";
   const fs::path t5Dir = root / "tokenizer_2";
-  if (auto s = writeFileAtomically((clipDir / "vocab.json").string(), clipVocabJson(clip)); !s) return s;
-  if (auto s = writeFileAtomically((clipDir / "merges.txt").string(), clipMergesText(clip)); !s) return s;
-  Json clipSpecial{{"bos_token", "<|startoftext|>"}, {"eos_token", "<|endoftext|>"},
-                   {"pad_token", "<|endoftext|>"}, {"unk_token", "<|endoftext|>"}};
+  if (auto s = writeFileAtomically((clipDir / "vocab.json").string(), clipVocabJson(clip)); !s)
+    return s;
+  if (auto s = writeFileAtomically((clipDir / "merges.txt").string(), clipMergesText(clip)); !s)
+    return s;
+  Json clipSpecial{{"bos_token", "<|startoftext|>"},
+                   {"eos_token", "<|endoftext|>"},
+                   {"pad_token", "<|endoftext|>"},
+                   {"unk_token", "<|endoftext|>"}};
   if (auto s = writeJson(clipDir / "special_tokens_map.json", clipSpecial); !s) return s;
   Json clipConfigJson = clipSpecial;
   clipConfigJson["model_max_length"] = 77;
@@ -210,7 +223,8 @@ Status writeTokenizers(const fs::path& root, const BpeVocabulary& clip, const st
   return writeJson(t5Dir / "tokenizer_config.json", t5ConfigJson);
 }
 
-const char* kTinyNote = "FluxDesk demo model: tiny random weights that draw abstract patterns, not FLUX.1 images";
+const char* kTinyNote =
+    "FluxDesk demo model: tiny random weights that draw abstract patterns, not FLUX.1 images";
 const char* kTinyReadme =
     "FluxDesk demo model\n"
     "===================\n\n"
@@ -225,8 +239,8 @@ std::string depthText(const DemoModelOptions& o) {
 }
 
 std::string realWidthsNote(const DemoModelOptions& o) {
-  return "FluxDesk benchmark model: FLUX.1-schnell's real widths with random weights (" + depthText(o) +
-         "); it draws noise, not FLUX.1 images";
+  return "FluxDesk benchmark model: FLUX.1-schnell's real widths with random weights (" +
+         depthText(o) + "); it draws noise, not FLUX.1 images";
 }
 
 std::string realWidthsReadme(const DemoModelOptions& o) {
@@ -235,21 +249,25 @@ std::string realWidthsReadme(const DemoModelOptions& o) {
          "Written by `fluxdesk-cli make-demo-model --scale real`. It has the layout and the\n"
          "real widths of the Hugging Face black-forest-labs/FLUX.1-schnell snapshot (transformer\n"
          "3072 wide, 24 heads; the real autoencoder; CLIP-L and T5-XXL widths) with random\n"
-         "bfloat16 weights and fewer layers: " + depthText(o) + " (FLUX.1: 19, 38, 24).\n"
+         "bfloat16 weights and fewer layers: " +
+         depthText(o) +
+         " (FLUX.1: 19, 38, 24).\n"
          "The tokenizers are the demo's small ones. Use it to time `fluxdesk-cli bench` where\n"
          "the real weights are not available; it draws noise, not pictures.\n";
 }
 
 Status checkDepth(const char* what, int value, int max) {
   if (value >= 1 && value <= max) return Status::success();
-  return makeError(ErrorKind::BadRequest, std::string(what) + " must be 1 to " + std::to_string(max) + ", not " +
+  return makeError(ErrorKind::BadRequest, std::string(what) + " must be 1 to " +
+                                              std::to_string(max) + ", not " +
                                               std::to_string(value));
 }
 
 Status checkOptions(const DemoModelOptions& o) {
   for (const auto& quant : {o.transformerQuant, o.t5Quant})
     if (quant && (!isQuantized(*quant) || !canQuantize(*quant)))
-      return makeError(ErrorKind::BadRequest, std::string("FluxDesk cannot quantize to ") + dtypeDisplayName(*quant));
+      return makeError(ErrorKind::BadRequest,
+                       std::string("FluxDesk cannot quantize to ") + dtypeDisplayName(*quant));
   if (o.scale == DemoScale::Tiny) return Status::success();
   if (auto s = checkDepth("double blocks", o.doubleBlocks, 19); !s) return s;
   if (auto s = checkDepth("single blocks", o.singleBlocks, 38); !s) return s;
@@ -262,8 +280,9 @@ Status checkFreeSpace(const fs::path& root, uint64_t needed) {
   const auto space = fs::space(root, ec);
   if (ec || space.available >= needed) return Status::success();
   const auto gib = [](uint64_t bytes) { return std::to_string((bytes + (1ull << 29)) >> 30); };
-  return makeError(ErrorKind::Io, "not enough disk space in '" + root.string() + "': the weights need about " +
-                                      gib(needed) + " GiB, " + gib(space.available) + " GiB are free");
+  return makeError(ErrorKind::Io, "not enough disk space in '" + root.string() +
+                                      "': the weights need about " + gib(needed) + " GiB, " +
+                                      gib(space.available) + " GiB are free");
 }
 
 }  // namespace
@@ -281,9 +300,12 @@ Status writeDemoModel(const std::string& folder, const DemoModelOptions& options
   const DemoWeightStyle style = tiny ? DemoWeightStyle::Tiny : DemoWeightStyle::RealWidths;
   const fs::path root(folder);
   std::error_code ec;
-  for (const char* sub : {"transformer", "vae", "text_encoder", "text_encoder_2", "tokenizer", "tokenizer_2", "scheduler"}) {
+  for (const char* sub : {"transformer", "vae", "text_encoder", "text_encoder_2", "tokenizer",
+                          "tokenizer_2", "scheduler"}) {
     fs::create_directories(root / sub, ec);
-    if (ec) return makeError(ErrorKind::Io, "cannot create folder '" + (root / sub).string() + "': " + ec.message());
+    if (ec)
+      return makeError(ErrorKind::Io,
+                       "cannot create folder '" + (root / sub).string() + "': " + ec.message());
   }
 
   const BpeVocabulary clipVocabulary = learnClipStyleBpe(demoCorpusText(), kClipMerges);
@@ -296,70 +318,94 @@ Status writeDemoModel(const std::string& folder, const DemoModelOptions& options
   const int64_t t5Vocab = *pieces + T5Tokenizer::kExtraIdCount;
   const DemoArchitecture arch =
       tiny ? demoArchitecture(clipVocab, t5Vocab)
-           : realWidthArchitecture(clipVocab, t5Vocab, {options.doubleBlocks, options.singleBlocks, options.t5Layers});
+           : realWidthArchitecture(clipVocab, t5Vocab,
+                                   {options.doubleBlocks, options.singleBlocks, options.t5Layers});
   // Only specs so far: the values are drawn file by file while writing.
-  Specs transformer =
-      options.transformerQuant ? demoTransformerTensorsOfficial(arch.flux, style) : demoTransformerTensors(arch.flux, style);
+  Specs transformer = options.transformerQuant ? demoTransformerTensorsOfficial(arch.flux, style)
+                                               : demoTransformerTensors(arch.flux, style);
   Specs autoencoder = demoAutoencoderTensors(arch.autoencoder, style);
   Specs clip = demoClipTensors(arch.clip, style);
   Specs t5 = demoT5Tensors(arch.t5, style);
   if (options.t5Quant) t5 = renamedForGguf(std::move(t5));
   if (!tiny) {
-    const uint64_t transformerBytes = options.transformerQuant
-                                          ? randomGgufBytes(transformer, transformerQuantRule(*options.transformerQuant))
-                                          : bytesOf(transformer);
-    const uint64_t t5Bytes = options.t5Quant ? randomGgufBytes(t5, t5QuantRule(*options.t5Quant)) : bytesOf(t5);
-    if (auto s = checkFreeSpace(root, transformerBytes + bytesOf(autoencoder) + bytesOf(clip) + t5Bytes); !s) return s;
+    const uint64_t transformerBytes =
+        options.transformerQuant
+            ? randomGgufBytes(transformer, transformerQuantRule(*options.transformerQuant))
+            : bytesOf(transformer);
+    const uint64_t t5Bytes =
+        options.t5Quant ? randomGgufBytes(t5, t5QuantRule(*options.t5Quant)) : bytesOf(t5);
+    if (auto s =
+            checkFreeSpace(root, transformerBytes + bytesOf(autoencoder) + bytesOf(clip) + t5Bytes);
+        !s)
+      return s;
   }
   // A quantized component replaces the safetensors of an earlier run.
   auto removeOld = [&](const fs::path& folder, const std::string& keepExtension) {
     std::error_code ignored;
     for (const auto& entry : fs::directory_iterator(folder, ignored)) {
       const std::string name = entry.path().filename().string();
-      const bool weights = name.find(".safetensors") != std::string::npos || entry.path().extension() == ".gguf";
+      const bool weights =
+          name.find(".safetensors") != std::string::npos || entry.path().extension() == ".gguf";
       if (weights && entry.path().extension() != keepExtension) fs::remove(entry.path(), ignored);
     }
   };
   removeOld(root / "transformer", options.transformerQuant ? ".gguf" : ".safetensors");
   removeOld(root / "text_encoder_2", options.t5Quant ? ".gguf" : ".safetensors");
 
-  if (auto s = writeJson(root / "model_index.json", modelIndex(tiny ? kTinyNote : realWidthsNote(options))); !s)
-    return s;
-  if (auto s = writeFileAtomically((root / "README.md").string(), tiny ? std::string(kTinyReadme) : realWidthsReadme(options));
+  if (auto s = writeJson(root / "model_index.json",
+                         modelIndex(tiny ? kTinyNote : realWidthsNote(options)));
       !s)
     return s;
-  Json scheduler{{"_class_name", "FlowMatchEulerDiscreteScheduler"}, {"_diffusers_version", "0.30.0"},
-                 {"base_image_seq_len", 256}, {"base_shift", 0.5}, {"max_image_seq_len", 4096},
-                 {"max_shift", 1.15}, {"num_train_timesteps", 1000}, {"shift", 1.0},
+  if (auto s = writeFileAtomically((root / "README.md").string(),
+                                   tiny ? std::string(kTinyReadme) : realWidthsReadme(options));
+      !s)
+    return s;
+  Json scheduler{{"_class_name", "FlowMatchEulerDiscreteScheduler"},
+                 {"_diffusers_version", "0.30.0"},
+                 {"base_image_seq_len", 256},
+                 {"base_shift", 0.5},
+                 {"max_image_seq_len", 4096},
+                 {"max_shift", 1.15},
+                 {"num_train_timesteps", 1000},
+                 {"shift", 1.0},
                  {"use_dynamic_shifting", false}};
   if (auto s = writeJson(root / "scheduler" / "scheduler_config.json", scheduler); !s) return s;
 
-  if (auto s = writeJson(root / "transformer" / "config.json", transformerConfig(arch.flux)); !s) return s;
+  if (auto s = writeJson(root / "transformer" / "config.json", transformerConfig(arch.flux)); !s)
+    return s;
   if (options.transformerQuant) {
-    const std::string file = std::string("flux1-schnell-") + dtypeDisplayName(*options.transformerQuant) + ".gguf";
+    const std::string file =
+        std::string("flux1-schnell-") + dtypeDisplayName(*options.transformerQuant) + ".gguf";
     if (auto s = writeGgufWeights(root, root / "transformer" / file, transformer,
                                   transformerQuantRule(*options.transformerQuant), "flux", options);
         !s)
       return s;
-  } else if (auto s = writeSharded(root, root / "transformer", "diffusion_pytorch_model", std::move(transformer), options);
+  } else if (auto s = writeSharded(root, root / "transformer", "diffusion_pytorch_model",
+                                   std::move(transformer), options);
              !s) {
     return s;
   }
   if (auto s = writeJson(root / "vae" / "config.json", vaeConfig(arch.autoencoder)); !s) return s;
-  if (auto s = writeWeights(root, root / "vae" / "diffusion_pytorch_model.safetensors", autoencoder, options); !s)
-    return s;
-  if (auto s = writeJson(root / "text_encoder" / "config.json", clipConfig(arch.clip, tiny ? "float16" : "bfloat16"));
+  if (auto s = writeWeights(root, root / "vae" / "diffusion_pytorch_model.safetensors", autoencoder,
+                            options);
       !s)
     return s;
-  if (auto s = writeWeights(root, root / "text_encoder" / "model.safetensors", clip, options); !s) return s;
+  if (auto s = writeJson(root / "text_encoder" / "config.json",
+                         clipConfig(arch.clip, tiny ? "float16" : "bfloat16"));
+      !s)
+    return s;
+  if (auto s = writeWeights(root, root / "text_encoder" / "model.safetensors", clip, options); !s)
+    return s;
   if (auto s = writeJson(root / "text_encoder_2" / "config.json", t5Config(arch.t5)); !s) return s;
   if (options.t5Quant) {
-    const std::string file = std::string("t5-v1_1-xxl-encoder-") + dtypeDisplayName(*options.t5Quant) + ".gguf";
-    if (auto s = writeGgufWeights(root, root / "text_encoder_2" / file, t5, t5QuantRule(*options.t5Quant), "t5encoder",
-                                  options);
+    const std::string file =
+        std::string("t5-v1_1-xxl-encoder-") + dtypeDisplayName(*options.t5Quant) + ".gguf";
+    if (auto s = writeGgufWeights(root, root / "text_encoder_2" / file, t5,
+                                  t5QuantRule(*options.t5Quant), "t5encoder", options);
         !s)
       return s;
-  } else if (auto s = writeSharded(root, root / "text_encoder_2", "model", std::move(t5), options); !s) {
+  } else if (auto s = writeSharded(root, root / "text_encoder_2", "model", std::move(t5), options);
+             !s) {
     return s;
   }
   return writeTokenizers(root, clipVocabulary, *spiece);

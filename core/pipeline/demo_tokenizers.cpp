@@ -1,9 +1,8 @@
 #include "pipeline/demo_tokenizers.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cctype>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "text/sentencepiece_library.h"
@@ -112,7 +111,8 @@ BpeVocabulary learnClipStyleBpe(std::string_view corpus, int mergeCount) {
     symbolOfByte[byte] = symbol;
     vocabulary.tokens.push_back(symbol);
   }
-  for (const auto& [byte, symbol] : byteSymbolsInVocabOrder()) vocabulary.tokens.push_back(symbol + "</w>");
+  for (const auto& [byte, symbol] : byteSymbolsInVocabOrder())
+    vocabulary.tokens.push_back(symbol + "</w>");
   std::set<std::string> known(vocabulary.tokens.begin(), vocabulary.tokens.end());
 
   // Each distinct word as its symbol sequence (last symbol marked </w>).
@@ -129,7 +129,8 @@ BpeVocabulary learnClipStyleBpe(std::string_view corpus, int mergeCount) {
   for (int m = 0; m < mergeCount; ++m) {
     std::map<std::pair<std::string, std::string>, int> pairCounts;
     for (const auto& [symbols, count] : words)
-      for (size_t i = 0; i + 1 < symbols.size(); ++i) pairCounts[{symbols[i], symbols[i + 1]}] += count;
+      for (size_t i = 0; i + 1 < symbols.size(); ++i)
+        pairCounts[{symbols[i], symbols[i + 1]}] += count;
     // Most frequent pair whose merged text is new; std::map order breaks ties.
     const std::pair<std::string, std::string>* best = nullptr;
     int bestCount = 1;
@@ -179,11 +180,10 @@ std::string clipMergesText(const BpeVocabulary& vocabulary) {
 Result<std::string> trainDemoSentencePiece(std::string_view corpus, int vocabSize) {
   // Single-threaded, no sampling or shuffling of sentences, fixed seed: the
   // same corpus gives the same model bytes.
-  const std::string args =
-      "--model_type=unigram --vocab_size=" + std::to_string(vocabSize) +
-      " --character_coverage=1.0 --pad_id=0 --eos_id=1 --unk_id=2 --bos_id=-1"
-      " --num_threads=1 --input_sentence_size=0 --shuffle_input_sentence=false"
-      " --max_sentencepiece_length=12 --minloglevel=2";
+  const std::string args = "--model_type=unigram --vocab_size=" + std::to_string(vocabSize) +
+                           " --character_coverage=1.0 --pad_id=0 --eos_id=1 --unk_id=2 --bos_id=-1"
+                           " --num_threads=1 --input_sentence_size=0 --shuffle_input_sentence=false"
+                           " --max_sentencepiece_length=12 --minloglevel=2";
   return trainSentencePiece(args, nonEmptyLines(corpus), 20240501u);
 }
 

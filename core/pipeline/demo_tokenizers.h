@@ -25,8 +25,8 @@ struct BpeVocabulary {
 // the pair's text) over CLIP's pre-tokenization of the lower-cased corpus.
 BpeVocabulary learnClipStyleBpe(std::string_view corpus, int mergeCount);
 
-std::string clipVocabJson(const BpeVocabulary& vocabulary);    // vocab.json
-std::string clipMergesText(const BpeVocabulary& vocabulary);   // merges.txt
+std::string clipVocabJson(const BpeVocabulary& vocabulary);   // vocab.json
+std::string clipMergesText(const BpeVocabulary& vocabulary);  // merges.txt
 
 // A unigram SentencePiece model with T5's special ids (pad 0, eos 1, unk 2,
 // no bos), serialized as spiece.model. Trained single-threaded with a fixed

@@ -31,7 +31,10 @@ class TensorList {
     switch (init) {
       case Init::Weight: stddev = 1.0 / std::sqrt(double(numel / shape[0])); break;
       case Init::Bias: stddev = tiny_ ? 0.05 : 0.0; break;
-      case Init::NormScale: stddev = tiny_ ? 0.1 : 0.0; mean = 1.0; break;
+      case Init::NormScale:
+        stddev = tiny_ ? 0.1 : 0.0;
+        mean = 1.0;
+        break;
       case Init::Embedding: stddev = 1.0; break;
     }
     RandomTensorSpec t;
@@ -45,7 +48,8 @@ class TensorList {
   }
 
   // A linear layer: weight [out, in] and bias [out].
-  void linear(const std::string& prefix, int64_t out, int64_t in, bool bias = true, double scale = 1.0) {
+  void linear(const std::string& prefix, int64_t out, int64_t in, bool bias = true,
+              double scale = 1.0) {
     add(prefix + ".weight", {out, in}, Init::Weight, scale);
     if (bias) add(prefix + ".bias", {out}, Init::Bias);
   }
@@ -82,7 +86,8 @@ void vaeResnet(TensorList& t, const std::string& p, int64_t in, int64_t out) {
 void vaeMidBlock(TensorList& t, const std::string& p, int64_t c) {
   vaeResnet(t, p + ".resnets.0", c, c);
   t.norm(p + ".attentions.0.group_norm", c);
-  for (const char* proj : {"to_q", "to_k", "to_v", "to_out.0"}) t.linear(p + ".attentions.0." + proj, c, c);
+  for (const char* proj : {"to_q", "to_k", "to_v", "to_out.0"})
+    t.linear(p + ".attentions.0." + proj, c, c);
   vaeResnet(t, p + ".resnets.1", c, c);
 }
 
@@ -121,7 +126,8 @@ DemoArchitecture demoArchitecture(int64_t clipVocabSize, int64_t t5VocabSize) {
   return a;
 }
 
-DemoArchitecture realWidthArchitecture(int64_t clipVocabSize, int64_t t5VocabSize, const RealWidthDepths& depths) {
+DemoArchitecture realWidthArchitecture(int64_t clipVocabSize, int64_t t5VocabSize,
+                                       const RealWidthDepths& depths) {
   // The defaults of the parameter structs are FLUX.1-schnell's own sizes.
   DemoArchitecture a;
   a.flux.depth = depths.doubleBlocks;
@@ -166,7 +172,8 @@ std::vector<RandomTensorSpec> demoTransformerTensors(const FluxParams& p, DemoWe
   for (int64_t n = 0; n < p.depth_single_blocks; ++n) {
     const std::string b = "single_transformer_blocks." + std::to_string(n);
     t.linear(b + ".norm.linear", 3 * h, h);
-    for (const char* proj : {"to_q", "to_k", "to_v"}) t.linear(b + ".attn." + proj, h, h, p.qkv_bias);
+    for (const char* proj : {"to_q", "to_k", "to_v"})
+      t.linear(b + ".attn." + proj, h, h, p.qkv_bias);
     t.norm(b + ".attn.norm_q", headDim, false);
     t.norm(b + ".attn.norm_k", headDim, false);
     t.linear(b + ".proj_mlp", mlp, h);
@@ -177,7 +184,8 @@ std::vector<RandomTensorSpec> demoTransformerTensors(const FluxParams& p, DemoWe
   return t.take();
 }
 
-std::vector<RandomTensorSpec> demoTransformerTensorsOfficial(const FluxParams& p, DemoWeightStyle style) {
+std::vector<RandomTensorSpec> demoTransformerTensorsOfficial(const FluxParams& p,
+                                                             DemoWeightStyle style) {
   TensorList t(style, DType::BF16);
   const double outScale = t.tinyOnly(kAttentionOutScale);
   const int64_t h = p.hidden_size;
@@ -221,7 +229,8 @@ std::vector<RandomTensorSpec> demoTransformerTensorsOfficial(const FluxParams& p
   return t.take();
 }
 
-std::vector<RandomTensorSpec> demoAutoencoderTensors(const AutoEncoderParams& p, DemoWeightStyle style) {
+std::vector<RandomTensorSpec> demoAutoencoderTensors(const AutoEncoderParams& p,
+                                                     DemoWeightStyle style) {
   TensorList t(style, DType::F32);
   const auto levels = static_cast<int64_t>(p.ch_mult.size());
   const int64_t top = p.ch * p.ch_mult.back();
@@ -264,10 +273,12 @@ std::vector<RandomTensorSpec> demoClipTensors(const ClipTextParams& p, DemoWeigh
   TensorList t(style, DType::F16);
   const int64_t h = p.hidden_size;
   t.add("text_model.embeddings.token_embedding.weight", {p.vocab_size, h}, Init::Embedding);
-  t.add("text_model.embeddings.position_embedding.weight", {p.max_position_embeddings, h}, Init::Embedding, 0.5);
+  t.add("text_model.embeddings.position_embedding.weight", {p.max_position_embeddings, h},
+        Init::Embedding, 0.5);
   for (int64_t n = 0; n < p.num_hidden_layers; ++n) {
     const std::string l = "text_model.encoder.layers." + std::to_string(n);
-    for (const char* proj : {"k_proj", "v_proj", "q_proj", "out_proj"}) t.linear(l + ".self_attn." + proj, h, h);
+    for (const char* proj : {"k_proj", "v_proj", "q_proj", "out_proj"})
+      t.linear(l + ".self_attn." + proj, h, h);
     t.norm(l + ".layer_norm1", h);
     t.linear(l + ".mlp.fc1", p.intermediate_size, h);
     t.linear(l + ".mlp.fc2", h, p.intermediate_size);
@@ -287,7 +298,8 @@ std::vector<RandomTensorSpec> demoT5Tensors(const T5Params& p, DemoWeightStyle s
   for (int64_t n = 0; n < p.num_layers; ++n) {
     const std::string b = "encoder.block." + std::to_string(n);
     t.linear(b + ".layer.0.SelfAttention.q", inner, p.d_model, false, qScale);
-    for (const char* proj : {"k", "v"}) t.linear(b + ".layer.0.SelfAttention." + proj, inner, p.d_model, false);
+    for (const char* proj : {"k", "v"})
+      t.linear(b + ".layer.0.SelfAttention." + proj, inner, p.d_model, false);
     t.linear(b + ".layer.0.SelfAttention.o", p.d_model, inner, false);
     if (n == 0)
       t.add(b + ".layer.0.SelfAttention.relative_attention_bias.weight",

@@ -44,13 +44,17 @@ struct RealWidthDepths {
   int64_t singleBlocks = 4;
   int64_t t5Layers = 2;
 };
-DemoArchitecture realWidthArchitecture(int64_t clipVocabSize, int64_t t5VocabSize, const RealWidthDepths& depths);
+DemoArchitecture realWidthArchitecture(int64_t clipVocabSize, int64_t t5VocabSize,
+                                       const RealWidthDepths& depths);
 
-std::vector<RandomTensorSpec> demoTransformerTensors(const FluxParams& params, DemoWeightStyle style);
+std::vector<RandomTensorSpec> demoTransformerTensors(const FluxParams& params,
+                                                     DemoWeightStyle style);
 // The same transformer under BFL's official names (fused qkv, `.scale` QK
 // norms), as single files and GGUF files carry it.
-std::vector<RandomTensorSpec> demoTransformerTensorsOfficial(const FluxParams& params, DemoWeightStyle style);
-std::vector<RandomTensorSpec> demoAutoencoderTensors(const AutoEncoderParams& params, DemoWeightStyle style);
+std::vector<RandomTensorSpec> demoTransformerTensorsOfficial(const FluxParams& params,
+                                                             DemoWeightStyle style);
+std::vector<RandomTensorSpec> demoAutoencoderTensors(const AutoEncoderParams& params,
+                                                     DemoWeightStyle style);
 std::vector<RandomTensorSpec> demoClipTensors(const ClipTextParams& params, DemoWeightStyle style);
 std::vector<RandomTensorSpec> demoT5Tensors(const T5Params& params, DemoWeightStyle style);
 

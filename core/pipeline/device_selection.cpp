@@ -1,13 +1,13 @@
 #include "pipeline/device_selection.h"
 
+#include <c10/core/CachingDeviceAllocator.h>
+
+#include <cstdio>
+
 #include "models/t5_encoder.h"
 #include "pipeline/cuda_backend.h"
 #include "pipeline/memory_stats.h"
 #include "tensor/cpu_bf16_probe.h"
-
-#include <c10/core/CachingDeviceAllocator.h>
-
-#include <cstdio>
 
 namespace fd {
 
@@ -18,13 +18,16 @@ Result<Placement> choosePlacement(const EngineOptions& options) {
   switch (options.device) {
     case DevicePreference::Cuda:
       if (!cudaAvailable)
-        return makeError(ErrorKind::BadRequest,
-                         "device 'cuda' was asked for, but LibTorch sees no CUDA GPU (CUDA backend " +
-                             cudaBackendStatus() + "; or no driver/GPU); use device 'auto' or 'cpu'");
+        return makeError(
+            ErrorKind::BadRequest,
+            "device 'cuda' was asked for, but LibTorch sees no CUDA GPU (CUDA backend " +
+                cudaBackendStatus() + "; or no driver/GPU); use device 'auto' or 'cpu'");
       p.device = torch::Device(torch::kCUDA, 0);
       break;
     case DevicePreference::Cpu: p.device = torch::kCPU; break;
-    case DevicePreference::Auto: p.device = cudaAvailable ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU); break;
+    case DevicePreference::Auto:
+      p.device = cudaAvailable ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+      break;
   }
   const bool onGpu = p.device.is_cuda();
 
@@ -54,9 +57,10 @@ Result<Placement> choosePlacement(const EngineOptions& options) {
       break;
     case DtypePreference::Float16:
       if (!onGpu)
-        return makeError(ErrorKind::BadRequest,
-                         "dtype 'float16' runs on CUDA only (CPU kernels for it are slow or missing); "
-                         "use 'bfloat16' or 'float32' on the CPU");
+        return makeError(
+            ErrorKind::BadRequest,
+            "dtype 'float16' runs on CUDA only (CPU kernels for it are slow or missing); "
+            "use 'bfloat16' or 'float32' on the CPU");
       dtype = torch::kFloat16;
       p.dtypeReason = "float16, as asked";
       break;
@@ -68,7 +72,8 @@ Result<Placement> choosePlacement(const EngineOptions& options) {
   p.autoencoderDtype = dtype == torch::kFloat16 ? torch::kFloat32 : dtype;
 
   p.textHome = p.device;
-  resolveMemoryMode(p, options.memory == MemoryMode::Auto ? MemoryMode::Resident : options.memory, {});
+  resolveMemoryMode(p, options.memory == MemoryMode::Auto ? MemoryMode::Resident : options.memory,
+                    {});
   return p;
 }
 
@@ -84,7 +89,8 @@ constexpr uint64_t kEncodingMarginBytes = 1ull << 30;
 // API (the CUDA backend is loaded at run time: cuda_backend.h); 0, 0 when unknown.
 std::pair<uint64_t, uint64_t> cudaMemoryInfo(const torch::Device& device) {
   try {
-    const auto info = c10::getDeviceAllocator(torch::kCUDA)->getMemoryInfo(device.has_index() ? device.index() : 0);
+    const auto info = c10::getDeviceAllocator(torch::kCUDA)
+                          ->getMemoryInfo(device.has_index() ? device.index() : 0);
     return {info.first, info.second};
   } catch (const std::exception&) {
     return {0, 0};
@@ -123,7 +129,8 @@ void resolveMemoryMode(Placement& p, MemoryMode asked, const WeightBytes& w) {
       mode = MemoryMode::StreamBlocks;
     }
     p.memoryReason = std::string("auto: ") + gigabytes(all) + " of weights (" + gigabytes(w.text) +
-                     " text encoders), " + gigabytes(memory) + (onGpu ? " of GPU memory free" : " of RAM available");
+                     " text encoders), " + gigabytes(memory) +
+                     (onGpu ? " of GPU memory free" : " of RAM available");
   } else {
     p.memoryReason = "as asked";
   }
@@ -161,7 +168,8 @@ std::string describeDevice(const torch::Device& device) {
     if (name.empty()) name = deviceName(device);
     const uint64_t total = cudaMemoryInfo(device).second;
     if (total == 0) return name;
-    std::snprintf(text, sizeof text, "%s (%.1f GiB)", name.c_str(), double(total) / (1024.0 * 1024.0 * 1024.0));
+    std::snprintf(text, sizeof text, "%s (%.1f GiB)", name.c_str(),
+                  double(total) / (1024.0 * 1024.0 * 1024.0));
     return text;
   }
   std::snprintf(text, sizeof text, "CPU, %d threads", torch::get_num_threads());

@@ -50,9 +50,9 @@ struct WeightBytes {
 };
 void resolveMemoryMode(Placement& placement, MemoryMode asked, const WeightBytes& weights);
 
-std::string deviceName(const torch::Device& device);   // "cpu", "cuda:0"
+std::string deviceName(const torch::Device& device);  // "cpu", "cuda:0"
 // For people: the GPU's name and memory, or the CPU thread count.
 std::string describeDevice(const torch::Device& device);
-std::string dtypeName(torch::ScalarType dtype);        // "float32", "bfloat16", "float16"
+std::string dtypeName(torch::ScalarType dtype);  // "float32", "bfloat16", "float16"
 
 }  // namespace fd

@@ -16,10 +16,13 @@ namespace {
 Result<ComponentKind> chooseComponent(const Checkpoint& checkpoint, const std::string& input,
                                       const GgufConvertOptions& options) {
   const auto held = componentsInCheckpoint(checkpoint);
-  auto holds = [&](ComponentKind kind) { return std::find(held.begin(), held.end(), kind) != held.end(); };
+  auto holds = [&](ComponentKind kind) {
+    return std::find(held.begin(), held.end(), kind) != held.end();
+  };
   if (options.component) {
     if (!holds(*options.component))
-      return makeError(ErrorKind::ModelInvalid, input + ": holds no " + componentKindName(*options.component) +
+      return makeError(ErrorKind::ModelInvalid, input + ": holds no " +
+                                                    componentKindName(*options.component) +
                                                     " weights (told from its tensor names)");
     return *options.component;
   }
@@ -27,10 +30,11 @@ Result<ComponentKind> chooseComponent(const Checkpoint& checkpoint, const std::s
     if (holds(kind)) return kind;
   if (held.empty())
     return makeError(ErrorKind::ModelInvalid, input + ": its tensor names match no FLUX component");
-  return makeError(ErrorKind::BadRequest,
-                   input + ": holds " + componentKindName(held.front()) +
-                       " weights; FluxDesk quantizes the transformer and T5 (CLIP and the autoencoder are small "
-                       "and keep 16 bits)");
+  return makeError(
+      ErrorKind::BadRequest,
+      input + ": holds " + componentKindName(held.front()) +
+          " weights; FluxDesk quantizes the transformer and T5 (CLIP and the autoencoder are small "
+          "and keep 16 bits)");
 }
 
 }  // namespace
@@ -63,15 +67,16 @@ Result<GgufConvertReport> convertToGguf(const std::string& input, const std::str
       {"general.quantized_by", std::string("FluxDesk")},
   };
   std::vector<float> values;
-  auto status = writeGgufStreaming(output, metadata, layout, [&](size_t i, std::vector<uint8_t>& bytes) -> Status {
-    if (options.onTensor) options.onTensor(i, tensors.size(), tensors[i].first);
-    auto loaded = loadCanonical(*tensors[i].second, torch::kFloat32);
-    if (!loaded) return loaded.error();
-    const torch::Tensor t = loaded->contiguous();  // canonical shape, float32
-    const int64_t cols = t.dim() == 0 ? 1 : t.size(-1);
-    const int64_t rows = cols == 0 ? 0 : t.numel() / cols;
-    return quantizeRows(layout[i].dtype, t.data_ptr<float>(), rows, cols, bytes);
-  });
+  auto status = writeGgufStreaming(
+      output, metadata, layout, [&](size_t i, std::vector<uint8_t>& bytes) -> Status {
+        if (options.onTensor) options.onTensor(i, tensors.size(), tensors[i].first);
+        auto loaded = loadCanonical(*tensors[i].second, torch::kFloat32);
+        if (!loaded) return loaded.error();
+        const torch::Tensor t = loaded->contiguous();  // canonical shape, float32
+        const int64_t cols = t.dim() == 0 ? 1 : t.size(-1);
+        const int64_t rows = cols == 0 ? 0 : t.numel() / cols;
+        return quantizeRows(layout[i].dtype, t.data_ptr<float>(), rows, cols, bytes);
+      });
   if (!status) return status.error();
   GgufConvertReport report;
   report.component = *component;

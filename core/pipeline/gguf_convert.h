@@ -17,8 +17,8 @@
 namespace fd {
 
 struct GgufConvertOptions {
-  DType type = DType::Q8_0;                 // a quantized type weights/ggml_quants.h writes
-  std::optional<ComponentKind> component;   // default: what the file holds (transformer or T5)
+  DType type = DType::Q8_0;                // a quantized type weights/ggml_quants.h writes
+  std::optional<ComponentKind> component;  // default: what the file holds (transformer or T5)
   // Called before each tensor: index, count, canonical name.
   std::function<void(size_t, size_t, const std::string&)> onTensor;
 };

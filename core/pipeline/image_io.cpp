@@ -11,8 +11,8 @@
 
 #include "common/atomic_file.h"
 #include "pipeline/png_chunks.h"
-#include "pipeline/webp_codec.h"
 #include "pipeline/stb_wrappers.h"
+#include "pipeline/webp_codec.h"
 
 namespace fd {
 
@@ -21,7 +21,8 @@ namespace {
 Status checkImageArguments(const uint8_t* rgb, int width, int height) {
   if (!rgb || width <= 0 || height <= 0 || width > 65535 || height > 65535)
     return makeError(ErrorKind::BadRequest, "image of " + std::to_string(width) + "x" +
-                                                std::to_string(height) + " pixels cannot be encoded");
+                                                std::to_string(height) +
+                                                " pixels cannot be encoded");
   return Status::success();
 }
 
@@ -33,16 +34,18 @@ void appendBytes(void* context, void* data, int size) {
 
 // Every format's encoder; the settings go where the format keeps them
 // (WebP: nowhere, see the header).
-Result<std::vector<uint8_t>> encodeWithSettings(const uint8_t* rgb, int width, int height, ImageFormat format,
-                                                int quality, const ImageSettings* settings) {
+Result<std::vector<uint8_t>> encodeWithSettings(const uint8_t* rgb, int width, int height,
+                                                ImageFormat format, int quality,
+                                                const ImageSettings* settings) {
   switch (format) {
     case ImageFormat::Jpeg:
-      return encodeJpeg(rgb, width, height, std::max(1, quality), settings ? settingsToJson(*settings) : "");
-    case ImageFormat::Webp:
-      return encodeWebp(rgb, width, height, quality);
+      return encodeJpeg(rgb, width, height, std::max(1, quality),
+                        settings ? settingsToJson(*settings) : "");
+    case ImageFormat::Webp: return encodeWebp(rgb, width, height, quality);
     case ImageFormat::Png: break;
   }
-  return encodePng(rgb, width, height, settings ? settingsTextChunks(*settings) : std::vector<PngTextChunk>{});
+  return encodePng(rgb, width, height,
+                   settings ? settingsTextChunks(*settings) : std::vector<PngTextChunk>{});
 }
 
 }  // namespace
@@ -87,7 +90,8 @@ Result<std::vector<uint8_t>> encodeJpeg(const uint8_t* rgb, int width, int heigh
                                         const std::string& comment) {
   if (auto s = checkImageArguments(rgb, width, height); !s) return s.error();
   if (quality < 1 || quality > 100)
-    return makeError(ErrorKind::BadRequest, "JPEG quality " + std::to_string(quality) + " is not in 1..100");
+    return makeError(ErrorKind::BadRequest,
+                     "JPEG quality " + std::to_string(quality) + " is not in 1..100");
   std::vector<uint8_t> plain;
   if (!fd_stb_jpeg_to_func(appendBytes, &plain, rgb, width, height, quality))
     return makeError(ErrorKind::Internal, "JPEG encoder failed");
@@ -95,18 +99,19 @@ Result<std::vector<uint8_t>> encodeJpeg(const uint8_t* rgb, int width, int heigh
   return png::insertJpegComment(plain, comment);
 }
 
-Result<std::vector<uint8_t>> encodeImage(const uint8_t* rgb, int width, int height, ImageFormat format,
-                                         const ImageSettings& settings, int quality) {
+Result<std::vector<uint8_t>> encodeImage(const uint8_t* rgb, int width, int height,
+                                         ImageFormat format, const ImageSettings& settings,
+                                         int quality) {
   return encodeWithSettings(rgb, width, height, format, quality, &settings);
 }
 
-Result<std::vector<uint8_t>> encodeImagePlain(const uint8_t* rgb, int width, int height, ImageFormat format,
-                                              int quality) {
+Result<std::vector<uint8_t>> encodeImagePlain(const uint8_t* rgb, int width, int height,
+                                              ImageFormat format, int quality) {
   return encodeWithSettings(rgb, width, height, format, quality, nullptr);
 }
 
-Status saveImage(const std::string& path, const uint8_t* rgb, int width, int height, ImageFormat format,
-                 const ImageSettings& settings, int quality) {
+Status saveImage(const std::string& path, const uint8_t* rgb, int width, int height,
+                 ImageFormat format, const ImageSettings& settings, int quality) {
   auto bytes = encodeImage(rgb, width, height, format, settings, quality);
   if (!bytes) return bytes.error();
   return writeFileAtomically(path, *bytes);
@@ -122,8 +127,10 @@ Result<DecodedImage> decodeImage(const std::vector<uint8_t>& bytes) {
     image.rgb = std::move(*rgb);
     return image;
   }
-  unsigned char* raw = fd_stb_decode_rgb(bytes.data(), static_cast<int>(bytes.size()), &image.width, &image.height);
-  if (!raw) return makeError(ErrorKind::Io, "cannot decode the image (unknown format or damaged file)");
+  unsigned char* raw =
+      fd_stb_decode_rgb(bytes.data(), static_cast<int>(bytes.size()), &image.width, &image.height);
+  if (!raw)
+    return makeError(ErrorKind::Io, "cannot decode the image (unknown format or damaged file)");
   image.rgb.assign(raw, raw + size_t(image.width) * size_t(image.height) * 3);
   fd_stb_free(raw);
   return image;
@@ -140,12 +147,14 @@ Result<DecodedImage> readImageFile(const std::string& path) {
 Result<std::vector<uint8_t>> readFileBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return makeError(ErrorKind::Io, "cannot open '" + path + "': " + std::strerror(errno));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
   if (in.bad()) return makeError(ErrorKind::Io, "cannot read '" + path + "'");
   return bytes;
 }
 
-std::string imageFileStem(const std::string& localDateTime, uint64_t seed, const std::string& prompt) {
+std::string imageFileStem(const std::string& localDateTime, uint64_t seed,
+                          const std::string& prompt) {
   // Lower-case ASCII words joined by '-', stopping before ~40 characters.
   std::string words;
   std::string word;
@@ -181,11 +190,12 @@ std::string localDateTimeStamp() {
   return buffer;
 }
 
-std::string uniqueImagePath(const std::string& folder, const std::string& stem, ImageFormat format) {
+std::string uniqueImagePath(const std::string& folder, const std::string& stem,
+                            ImageFormat format) {
   const std::string extension = imageFormatExtension(format);
   std::string base = folder.empty() ? stem : folder + "/" + stem;
   std::string path = base + "." + extension;
-  struct stat info{};
+  struct stat info {};
   for (int n = 2; ::stat(path.c_str(), &info) == 0 && n < 100000; ++n)
     path = base + "-" + std::to_string(n) + "." + extension;
   return path;

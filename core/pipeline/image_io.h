@@ -44,8 +44,8 @@ Result<std::vector<uint8_t>> encodeImage(const uint8_t* rgb, int width, int heig
                                          ImageFormat format, const ImageSettings& settings,
                                          int quality = 95);
 // The same without any metadata (previews, partial images).
-Result<std::vector<uint8_t>> encodeImagePlain(const uint8_t* rgb, int width, int height, ImageFormat format,
-                                              int quality = 95);
+Result<std::vector<uint8_t>> encodeImagePlain(const uint8_t* rgb, int width, int height,
+                                              ImageFormat format, int quality = 95);
 // encodeImage, then written atomically (see common/atomic_file.h).
 Status saveImage(const std::string& path, const uint8_t* rgb, int width, int height,
                  ImageFormat format, const ImageSettings& settings, int quality = 95);
@@ -70,7 +70,8 @@ Result<std::vector<uint8_t>> readFileBytes(const std::string& path);
 
 // "<yyyymmdd-hhmmss>-<seed>-<first prompt words>" (ASCII, lower case, at
 // most ~60 characters; "image" when the prompt has no usable word).
-std::string imageFileStem(const std::string& localDateTime, uint64_t seed, const std::string& prompt);
+std::string imageFileStem(const std::string& localDateTime, uint64_t seed,
+                          const std::string& prompt);
 // The local time as "yyyymmdd-hhmmss".
 std::string localDateTimeStamp();
 // folder/stem.ext, or folder/stem-2.ext, -3, ... when taken.

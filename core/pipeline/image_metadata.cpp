@@ -1,9 +1,8 @@
 #include "pipeline/image_metadata.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <ctime>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace fd {
@@ -31,7 +30,8 @@ std::string formatNumber(double value) {
 std::string parametersText(const ImageSettings& s) {
   std::ostringstream out;
   out << s.prompt;
-  for (const auto& [name, scale] : s.loras) out << " <lora:" << name << ":" << formatNumber(scale) << ">";
+  for (const auto& [name, scale] : s.loras)
+    out << " <lora:" << name << ":" << formatNumber(scale) << ">";
   out << "\nSteps: " << s.steps << ", Sampler: " << s.sampler << ", Seed: " << s.seed
       << ", Size: " << s.width << "x" << s.height << ", Model: " << s.model;
   if (s.guidance) out << ", Distilled CFG Scale: " << formatNumber(*s.guidance);
@@ -47,7 +47,8 @@ std::string settingsToJson(const ImageSettings& s) {
   j["height"] = s.height;
   j["seed"] = s.seed;
   j["steps"] = s.steps;
-  j["guidance"] = s.guidance ? nlohmann::ordered_json(*s.guidance) : nlohmann::ordered_json(nullptr);
+  j["guidance"] =
+      s.guidance ? nlohmann::ordered_json(*s.guidance) : nlohmann::ordered_json(nullptr);
   j["model"] = s.model;
   j["model_id"] = s.modelId;
   j["sampler"] = s.sampler;
@@ -80,14 +81,16 @@ Result<ImageSettings> settingsFromJson(const std::string& text) {
   auto requireString = [&](const char* key, std::string& out) -> std::optional<Error> {
     auto it = j.find(key);
     if (it == j.end() || !it->is_string())
-      return makeError(ErrorKind::BadRequest, std::string("image settings: '") + key + "' missing or not a string");
+      return makeError(ErrorKind::BadRequest,
+                       std::string("image settings: '") + key + "' missing or not a string");
     out = it->get<std::string>();
     return std::nullopt;
   };
   auto requireInt = [&](const char* key, int& out) -> std::optional<Error> {
     auto it = j.find(key);
     if (it == j.end() || !it->is_number_integer())
-      return makeError(ErrorKind::BadRequest, std::string("image settings: '") + key + "' missing or not an integer");
+      return makeError(ErrorKind::BadRequest,
+                       std::string("image settings: '") + key + "' missing or not an integer");
     out = it->get<int>();
     return std::nullopt;
   };
@@ -102,7 +105,8 @@ Result<ImageSettings> settingsFromJson(const std::string& text) {
   if (auto e = requireInt("steps", s.steps)) return *e;
   auto seed = j.find("seed");
   if (seed == j.end() || !seed->is_number_unsigned())
-    return makeError(ErrorKind::BadRequest, "image settings: 'seed' missing or not a non-negative integer");
+    return makeError(ErrorKind::BadRequest,
+                     "image settings: 'seed' missing or not a non-negative integer");
   s.seed = seed->get<uint64_t>();
   auto guidance = j.find("guidance");
   if (guidance != j.end() && guidance->is_number()) s.guidance = guidance->get<double>();
@@ -121,8 +125,8 @@ Result<ImageSettings> settingsFromJson(const std::string& text) {
   auto loras = j.find("loras");
   if (loras != j.end() && loras->is_array()) {
     for (const auto& item : *loras) {
-      if (item.is_object() && item.contains("name") && item["name"].is_string() && item.contains("scale") &&
-          item["scale"].is_number())
+      if (item.is_object() && item.contains("name") && item["name"].is_string() &&
+          item.contains("scale") && item["scale"].is_number())
         s.loras.emplace_back(item["name"].get<std::string>(), item["scale"].get<double>());
     }
   }

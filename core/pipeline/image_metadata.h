@@ -26,11 +26,11 @@ struct ImageSettings {
   std::string model;               // display name, e.g. "FLUX.1-schnell"
   std::string modelId;             // e.g. "black-forest-labs/FLUX.1-schnell"
   std::string sampler = "Euler";
-  std::string dtype;               // e.g. "bfloat16" (changes the pixels)
-  std::string device;              // e.g. "cpu"
-  std::string version;             // FluxDesk version that made it
-  std::string createdAt;           // ISO 8601 UTC, e.g. "2024-05-01T12:00:00Z"
-  double seconds = 0;              // wall time of the whole request
+  std::string dtype;      // e.g. "bfloat16" (changes the pixels)
+  std::string device;     // e.g. "cpu"
+  std::string version;    // FluxDesk version that made it
+  std::string createdAt;  // ISO 8601 UTC, e.g. "2024-05-01T12:00:00Z"
+  double seconds = 0;     // wall time of the whole request
   // Image-to-image / inpainting: how much of the input was redrawn, the
   // input's name, and whether a mask limited the change.
   std::optional<double> strength;

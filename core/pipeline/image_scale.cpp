@@ -26,7 +26,8 @@ std::vector<Tap> taps(int inSize, int outSize) {
 
 }  // namespace
 
-std::vector<uint8_t> scaleRgbBilinear(const uint8_t* rgb, int width, int height, int outWidth, int outHeight) {
+std::vector<uint8_t> scaleRgbBilinear(const uint8_t* rgb, int width, int height, int outWidth,
+                                      int outHeight) {
   if (!rgb || width < 1 || height < 1 || outWidth < 1 || outHeight < 1) return {};
   const std::vector<Tap> xs = taps(width, outWidth), ys = taps(height, outHeight);
   std::vector<uint8_t> out(size_t(outWidth) * size_t(outHeight) * 3);
@@ -39,9 +40,10 @@ std::vector<uint8_t> scaleRgbBilinear(const uint8_t* rgb, int width, int height,
     for (int x = 0; x < outWidth; ++x) {
       const Tap& tx = xs[size_t(x)];
       for (int c = 0; c < 3; ++c) {
-        const float a = float(top[tx.lo * 3 + c]) + (float(top[tx.hi * 3 + c]) - float(top[tx.lo * 3 + c])) * tx.weight;
-        const float b =
-            float(bottom[tx.lo * 3 + c]) + (float(bottom[tx.hi * 3 + c]) - float(bottom[tx.lo * 3 + c])) * tx.weight;
+        const float a = float(top[tx.lo * 3 + c]) +
+                        (float(top[tx.hi * 3 + c]) - float(top[tx.lo * 3 + c])) * tx.weight;
+        const float b = float(bottom[tx.lo * 3 + c]) +
+                        (float(bottom[tx.hi * 3 + c]) - float(bottom[tx.lo * 3 + c])) * tx.weight;
         row[x * 3 + c] = uint8_t(std::clamp(std::lround(a + (b - a) * ty.weight), 0L, 255L));
       }
     }

@@ -9,6 +9,7 @@
 namespace fd {
 
 // `rgb`: width*height*3 bytes, row-major -> outWidth*outHeight*3 bytes.
-std::vector<uint8_t> scaleRgbBilinear(const uint8_t* rgb, int width, int height, int outWidth, int outHeight);
+std::vector<uint8_t> scaleRgbBilinear(const uint8_t* rgb, int width, int height, int outWidth,
+                                      int outHeight);
 
 }  // namespace fd

@@ -34,7 +34,8 @@ MaskImage fromRgba(const uint8_t* rgba, int width, int height, bool hasAlpha) {
 }  // namespace
 
 Result<MaskImage> decodeMaskImage(const std::vector<uint8_t>& bytes) {
-  if (bytes.empty() || bytes.size() > size_t(INT32_MAX)) return makeError(ErrorKind::Io, "the mask file is empty or too large");
+  if (bytes.empty() || bytes.size() > size_t(INT32_MAX))
+    return makeError(ErrorKind::Io, "the mask file is empty or too large");
   int width = 0, height = 0;
   if (looksLikeWebp(bytes)) {
     bool hasAlpha = false;
@@ -43,8 +44,10 @@ Result<MaskImage> decodeMaskImage(const std::vector<uint8_t>& bytes) {
     return fromRgba(rgba->data(), width, height, hasAlpha);
   }
   int channels = 0;
-  unsigned char* raw = fd_stb_decode_rgba(bytes.data(), int(bytes.size()), &width, &height, &channels);
-  if (!raw) return makeError(ErrorKind::Io, "cannot decode the mask (unknown format or damaged file)");
+  unsigned char* raw =
+      fd_stb_decode_rgba(bytes.data(), int(bytes.size()), &width, &height, &channels);
+  if (!raw)
+    return makeError(ErrorKind::Io, "cannot decode the mask (unknown format or damaged file)");
   MaskImage mask = fromRgba(raw, width, height, channels == 2 || channels == 4);
   fd_stb_free(raw);
   return mask;

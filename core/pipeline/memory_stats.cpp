@@ -1,16 +1,14 @@
 #include "pipeline/memory_stats.h"
 
+#include <c10/core/CachingDeviceAllocator.h>
 #include <sys/resource.h>
+#include <torch/torch.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
-
-#include <torch/torch.h>
-
-#include <c10/core/CachingDeviceAllocator.h>
 
 namespace fd {
 
@@ -57,7 +55,8 @@ uint64_t availableMemoryBytes() {
   }
   std::ifstream limitFile("/sys/fs/cgroup/memory.max"), usageFile("/sys/fs/cgroup/memory.current");
   uint64_t limit = 0, usage = 0;
-  if (limitFile >> limit && usageFile >> usage && limit > usage) available = std::min(available, limit - usage);
+  if (limitFile >> limit && usageFile >> usage && limit > usage)
+    available = std::min(available, limit - usage);
   return available;
 }
 

@@ -50,7 +50,7 @@ struct LoadedModels {
 // `memory` and the files' sizes). Errors: ModelMissing (files absent, listed
 // per component), ModelInvalid (malformed files, wrong keys or shapes, parts
 // that do not fit together), OutOfMemory (with memory-mode advice), Internal.
-Result<LoadedModels> loadModels(const ModelLocation& location, Placement& placement, MemoryMode memory,
-                                const ProgressCallback& progress);
+Result<LoadedModels> loadModels(const ModelLocation& location, Placement& placement,
+                                MemoryMode memory, const ProgressCallback& progress);
 
 }  // namespace fd

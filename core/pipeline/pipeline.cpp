@@ -105,7 +105,8 @@ Pipeline::~Pipeline() = default;
 
 const ModelInfo& Pipeline::info() const { return impl_->info; }
 
-Result<std::unique_ptr<Pipeline>> Pipeline::load(const ModelLocation& location, const EngineOptions& options,
+Result<std::unique_ptr<Pipeline>> Pipeline::load(const ModelLocation& location,
+                                                 const EngineOptions& options,
                                                  const ProgressCallback& progress) {
   try {
     configureTorchThreads(options.cpuThreads);
@@ -129,9 +130,12 @@ Result<std::unique_ptr<Pipeline>> Pipeline::load(const ModelLocation& location, 
   }
 }
 
-Status Pipeline::validate(const GenerationRequest& request) const { return validateRequest(request, impl_->info); }
+Status Pipeline::validate(const GenerationRequest& request) const {
+  return validateRequest(request, impl_->info);
+}
 
-Result<GenerationResult> Pipeline::generate(const GenerationRequest& request, const ProgressCallback& progress,
+Result<GenerationResult> Pipeline::generate(const GenerationRequest& request,
+                                            const ProgressCallback& progress,
                                             const CancelCheck& cancel) {
   if (auto s = validate(request); !s) return s.error();
   FailureContext context;
@@ -156,7 +160,8 @@ Result<GenerationResult> Pipeline::generate(const GenerationRequest& request, co
   return result;
 }
 
-Result<GenerationResult> Pipeline::Impl::run(const GenerationRequest& request, const ProgressCallback& progress,
+Result<GenerationResult> Pipeline::Impl::run(const GenerationRequest& request,
+                                             const ProgressCallback& progress,
                                              const CancelCheck& cancel, FailureContext& context) {
   torch::NoGradGuard noGrad;
   const auto start = Clock::now();
@@ -218,7 +223,8 @@ Result<GenerationResult> Pipeline::Impl::run(const GenerationRequest& request, c
     context.stage = "encoding the input image";
     if (!models.autoencoder->params().has_encoder)
       return makeError(ErrorKind::ModelInvalid,
-                       "this model's autoencoder file holds only the decoder; image-to-image and inpainting need "
+                       "this model's autoencoder file holds only the decoder; image-to-image and "
+                       "inpainting need "
                        "the full autoencoder (ae.safetensors or the diffusers vae folder)");
     Progress encoding;
     encoding.stage = Stage::EncodingText;
@@ -226,7 +232,8 @@ Result<GenerationResult> Pipeline::Impl::run(const GenerationRequest& request, c
     report(encoding);
     source = prepareSource(*request.source, request.width, request.height,
                            models.autoencoder->downsamplingFactor());
-    sampling.imageLatent = models.autoencoder->encode(source->image).to(torch::kFloat32);  // (1, 16, H/8, W/8)
+    sampling.imageLatent =
+        models.autoencoder->encode(source->image).to(torch::kFloat32);  // (1, 16, H/8, W/8)
     sampling.strength = effectiveStrength(request);
     sampling.latentMask = source->latentMask;  // (1, 1, H/8, W/8) or undefined
     result.request.strength = sampling.strength;
@@ -244,13 +251,15 @@ Result<GenerationResult> Pipeline::Impl::run(const GenerationRequest& request, c
       p.fraction = double(step.step) / double(step.totalSteps);
       p.message = "step " + std::to_string(step.step) + " of " + std::to_string(step.totalSteps);
       // The preview shows where the step is heading (x0), not the noisy latent.
-      const auto denoised = denoisedEstimate(step.packedLatent, step.prediction, step.tPrev);  // (B, L_img, 64)
+      const auto denoised =
+          denoisedEstimate(step.packedLatent, step.prediction, step.tPrev);  // (B, L_img, 64)
       p.preview = std::make_shared<LatentPreview>(latentPreview(denoised, step.width, step.height));
       progress(p);
     }
     return !cancelled();
   };
-  auto latents = sampleLatents(models.flux, encoded->conditioning, sampling, onStep);  // (B, 16, H/8, W/8)
+  auto latents =
+      sampleLatents(models.flux, encoded->conditioning, sampling, onStep);  // (B, 16, H/8, W/8)
   if (!latents) {
     if (latents.error().kind == ErrorKind::OutOfMemory) return outOfMemoryError(context);
     return latents.error();
@@ -269,15 +278,17 @@ Result<GenerationResult> Pipeline::Impl::run(const GenerationRequest& request, c
     p.fraction = double(i) / double(request.count);
     p.message = "decoding image " + std::to_string(i + 1) + " of " + std::to_string(request.count);
     report(p);
-    auto z = latents->slice(0, i, i + 1).to(placement.computeDtype(placement.autoencoderDtype));  // (1, 16, H/8, W/8)
-    auto rgb = imageToRgb8(models.autoencoder->decode(z));                  // (1, H, W, 3) uint8 CPU
+    auto z = latents->slice(0, i, i + 1)
+                 .to(placement.computeDtype(placement.autoencoderDtype));  // (1, 16, H/8, W/8)
+    auto rgb = imageToRgb8(models.autoencoder->decode(z));                 // (1, H, W, 3) uint8 CPU
     GeneratedImage image;
     image.width = int(rgb.size(2));
     image.height = int(rgb.size(1));
     image.seed = seed + uint64_t(i);
     const auto* bytes = rgb.data_ptr<uint8_t>();
     image.rgb.assign(bytes, bytes + rgb.numel());
-    if (source) keepUnmaskedPixels(image.rgb, *source);  // inpainting: outside the mask, the input exactly
+    if (source)
+      keepUnmaskedPixels(image.rgb, *source);  // inpainting: outside the mask, the input exactly
     result.images.push_back(std::move(image));
   }
   syncIfCuda(placement.device);

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "lora/lora_spec.h"  // LoraSpec, LoraReport
+#include "lora/lora_spec.h"          // LoraSpec, LoraReport
 #include "sampling/preview_image.h"  // LatentPreview
 #include "weights/model_location.h"  // ModelLocation
 
@@ -20,10 +20,11 @@ namespace fd {
 enum class DevicePreference { Auto, Cpu, Cuda };
 enum class DtypePreference { Auto, Float32, BFloat16, Float16 };
 enum class MemoryMode {
-  Auto,           // chosen at load from the weights' size and this machine's (or GPU's) memory
-  Resident,       // every model stays on the device
-  OffloadText,    // text encoders leave the GPU after encoding; on the CPU their (mapped) memory is released
-  StreamBlocks,   // transformer blocks are moved to the GPU one at a time
+  Auto,          // chosen at load from the weights' size and this machine's (or GPU's) memory
+  Resident,      // every model stays on the device
+  OffloadText,   // text encoders leave the GPU after encoding; on the CPU their (mapped) memory is
+                 // released
+  StreamBlocks,  // transformer blocks are moved to the GPU one at a time
 };
 
 const char* memoryModeName(MemoryMode mode);
@@ -45,7 +46,8 @@ inline bool operator==(const EngineOptions& a, const EngineOptions& b) {
   static_assert(sizeof(EngineOptions) == sizeof(DevicePreference) + sizeof(DtypePreference) +
                                              sizeof(MemoryMode) + sizeof(int),
                 "compare the new field of EngineOptions");
-  return a.device == b.device && a.dtype == b.dtype && a.memory == b.memory && a.cpuThreads == b.cpuThreads;
+  return a.device == b.device && a.dtype == b.dtype && a.memory == b.memory &&
+         a.cpuThreads == b.cpuThreads;
 }
 inline bool operator!=(const EngineOptions& a, const EngineOptions& b) { return !(a == b); }
 
@@ -81,7 +83,8 @@ inline constexpr double kDefaultInpaintStrength = 1.0;  // inpainting: the maske
 // The strength a request runs with.
 inline double effectiveStrength(const GenerationRequest& request) {
   if (request.strength) return *request.strength;
-  return request.source && !request.source->mask.empty() ? kDefaultInpaintStrength : kDefaultStrength;
+  return request.source && !request.source->mask.empty() ? kDefaultInpaintStrength
+                                                         : kDefaultStrength;
 }
 
 enum class Stage { Loading, EncodingText, Denoising, Decoding, Done };
@@ -89,19 +92,20 @@ const char* stageName(Stage stage);
 
 struct Progress {
   Stage stage = Stage::Loading;
-  int step = 0;             // 1-based during Denoising
+  int step = 0;  // 1-based during Denoising
   int totalSteps = 0;
-  double stepSeconds = 0;   // time of the step just finished
-  double fraction = 0;      // 0..1 for loading
-  std::string message;      // e.g. "loading transformer (bf16, cuda)"
-  std::shared_ptr<const LatentPreview> preview;  // Denoising only (every image of the batch), may be null
+  double stepSeconds = 0;  // time of the step just finished
+  double fraction = 0;     // 0..1 for loading
+  std::string message;     // e.g. "loading transformer (bf16, cuda)"
+  std::shared_ptr<const LatentPreview>
+      preview;  // Denoising only (every image of the batch), may be null
 };
 
 using ProgressCallback = std::function<void(const Progress&)>;
 using CancelCheck = std::function<bool()>;  // true: stop as soon as possible
 
 struct PromptReport {
-  int clipTokens = 0;        // including start/end tokens, before truncation
+  int clipTokens = 0;  // including start/end tokens, before truncation
   int clipLimit = 77;
   bool clipTruncated = false;
   int t5Tokens = 0;
@@ -142,18 +146,19 @@ struct ComponentReport {
 };
 
 struct ModelInfo {
-  std::string name;         // e.g. "FLUX.1-schnell" or "FluxDesk demo"
-  std::string id;           // API id, e.g. "black-forest-labs/FLUX.1-schnell"
+  std::string name;  // e.g. "FLUX.1-schnell" or "FluxDesk demo"
+  std::string id;    // API id, e.g. "black-forest-labs/FLUX.1-schnell"
   bool isDemo = false;
   bool guidanceDistilled = false;  // FLUX.1-dev style
   int defaultSteps = 4;
   int maxSteps = 4;
   std::string device;             // "cpu", "cuda:0"
   std::string deviceDescription;  // "NVIDIA H100 80GB HBM3 (79.1 GiB)", "CPU, 2 threads"
-  std::string dtype;        // the transformer's weights, plus "(float32 compute)" when upcast per layer
+  std::string dtype;  // the transformer's weights, plus "(float32 compute)" when upcast per layer
   std::string dtypeReason;  // why: the GPU, the user's choice, or this CPU's bfloat16 speed
-  std::string memoryMode;    // the mode in use ("offload-text"), never "auto"
-  std::string memoryReason;  // why: as asked, or auto's sizes ("12.1 GB of weights, 23.4 GiB of RAM")
+  std::string memoryMode;   // the mode in use ("offload-text"), never "auto"
+  std::string
+      memoryReason;  // why: as asked, or auto's sizes ("12.1 GB of weights, 23.4 GiB of RAM")
   std::vector<ComponentReport> components;
 };
 

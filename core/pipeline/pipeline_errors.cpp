@@ -8,14 +8,17 @@ namespace fd {
 
 std::string memoryAdvice(MemoryMode mode, const std::string& device) {
   if (device.rfind("cuda", 0) != 0)
-    return "Free memory on this computer (close other programs), or ask for fewer images or a smaller size.";
+    return "Free memory on this computer (close other programs), or ask for fewer images or a "
+           "smaller size.";
   switch (mode) {
     case MemoryMode::Auto:
     case MemoryMode::Resident:
       return "Try the memory mode 'offload-text' (text encoders leave the GPU after encoding) or "
-             "'stream-blocks' (the transformer visits the GPU one block at a time), or fewer images / a smaller size.";
+             "'stream-blocks' (the transformer visits the GPU one block at a time), or fewer "
+             "images / a smaller size.";
     case MemoryMode::OffloadText:
-      return "Try the memory mode 'stream-blocks' (the transformer visits the GPU one block at a time), "
+      return "Try the memory mode 'stream-blocks' (the transformer visits the GPU one block at a "
+             "time), "
              "or fewer images / a smaller size.";
     case MemoryMode::StreamBlocks:
       return "This is already the leanest memory mode: ask for fewer images or a smaller size, "
@@ -25,10 +28,12 @@ std::string memoryAdvice(MemoryMode mode, const std::string& device) {
 }
 
 Error outOfMemoryError(const FailureContext& c) {
-  std::string message = "out of memory on " + (c.device.empty() ? std::string("the device") : c.device) +
-                        " while " + c.stage;
+  std::string message = "out of memory on " +
+                        (c.device.empty() ? std::string("the device") : c.device) + " while " +
+                        c.stage;
   if (!c.request.empty()) message += " (" + c.request + ")";
-  message += std::string(", memory mode '") + memoryModeName(c.memory) + "'. " + memoryAdvice(c.memory, c.device);
+  message += std::string(", memory mode '") + memoryModeName(c.memory) + "'. " +
+             memoryAdvice(c.memory, c.device);
   return makeError(ErrorKind::OutOfMemory, message);
 }
 

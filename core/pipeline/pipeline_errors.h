@@ -16,7 +16,7 @@ struct FailureContext {
   std::string stage;   // "loading the transformer", "denoising", ...
   std::string device;  // "cpu", "cuda:0"
   MemoryMode memory = MemoryMode::Resident;
-  std::string request; // e.g. "1024x1024, 4 images" (empty when loading)
+  std::string request;  // e.g. "1024x1024, 4 images" (empty when loading)
 };
 
 // OutOfMemory (with advice) or Internal, from any exception.

@@ -87,15 +87,16 @@ std::string latin1ToUtf8(const uint8_t* p, size_t n) {
 Result<std::string> inflate(const uint8_t* p, size_t n, const std::string& keyword) {
   int length = 0;
   char* raw = fd_stb_zlib_decode(reinterpret_cast<const char*>(p), static_cast<int>(n), &length);
-  if (!raw) return makeError(ErrorKind::Io, "PNG text chunk '" + keyword + "': cannot inflate its text");
+  if (!raw)
+    return makeError(ErrorKind::Io, "PNG text chunk '" + keyword + "': cannot inflate its text");
   std::string text(raw, static_cast<size_t>(length));
   fd_stb_free(raw);
   return text;
 }
 
 // keyword -> text of one tEXt / zTXt / iTXt chunk body.
-Result<std::pair<std::string, std::string>> parseTextChunk(const std::string& type, const uint8_t* p,
-                                                           size_t n) {
+Result<std::pair<std::string, std::string>> parseTextChunk(const std::string& type,
+                                                           const uint8_t* p, size_t n) {
   const uint8_t* nul = static_cast<const uint8_t*>(std::memchr(p, 0, n));
   if (!nul) return makeError(ErrorKind::Io, "PNG " + type + " chunk without a keyword terminator");
   std::string keyword(reinterpret_cast<const char*>(p), static_cast<size_t>(nul - p));
@@ -106,7 +107,8 @@ Result<std::pair<std::string, std::string>> parseTextChunk(const std::string& ty
     if (left < 1) return makeError(ErrorKind::Io, "PNG zTXt chunk '" + keyword + "' is truncated");
     auto text = inflate(rest + 1, left - 1, keyword);
     if (!text) return text.error();
-    return std::make_pair(keyword, latin1ToUtf8(reinterpret_cast<const uint8_t*>(text->data()), text->size()));
+    return std::make_pair(
+        keyword, latin1ToUtf8(reinterpret_cast<const uint8_t*>(text->data()), text->size()));
   }
   // iTXt: compression flag, method, language\0, translated keyword\0, text.
   if (left < 2) return makeError(ErrorKind::Io, "PNG iTXt chunk '" + keyword + "' is truncated");
@@ -118,7 +120,9 @@ Result<std::pair<std::string, std::string>> parseTextChunk(const std::string& ty
     if (!z) return makeError(ErrorKind::Io, "PNG iTXt chunk '" + keyword + "' is truncated");
     q = z + 1;
   }
-  if (!compressed) return std::make_pair(keyword, std::string(reinterpret_cast<const char*>(q), static_cast<size_t>(end - q)));
+  if (!compressed)
+    return std::make_pair(
+        keyword, std::string(reinterpret_cast<const char*>(q), static_cast<size_t>(end - q)));
   auto text = inflate(q, static_cast<size_t>(end - q), keyword);
   if (!text) return text.error();
   return std::make_pair(keyword, std::move(text.value()));
@@ -139,11 +143,13 @@ Result<std::vector<uint8_t>> insertTextChunks(const std::vector<uint8_t>& image,
   constexpr size_t kAfterIhdr = 8 + 25;
   if (image.size() < kAfterIhdr || std::memcmp(image.data(), kSignature, 8) != 0 ||
       std::memcmp(image.data() + 12, "IHDR", 4) != 0)
-    return makeError(ErrorKind::Internal, "PNG encoder output does not start with a signature and IHDR");
+    return makeError(ErrorKind::Internal,
+                     "PNG encoder output does not start with a signature and IHDR");
   std::vector<uint8_t> out(image.begin(), image.begin() + kAfterIhdr);
   for (const auto& chunk : chunks) {
     if (!isValidKeyword(chunk.keyword))
-      return makeError(ErrorKind::BadRequest, "PNG text keyword '" + chunk.keyword + "' is not 1-79 printable ASCII characters");
+      return makeError(ErrorKind::BadRequest, "PNG text keyword '" + chunk.keyword +
+                                                  "' is not 1-79 printable ASCII characters");
     bool international = !isPlainAscii(chunk.text);
     appendChunk(out, international ? "iTXt" : "tEXt", textChunkData(chunk, international));
   }
@@ -151,11 +157,14 @@ Result<std::vector<uint8_t>> insertTextChunks(const std::vector<uint8_t>& image,
   return out;
 }
 
-Result<std::vector<uint8_t>> insertJpegComment(const std::vector<uint8_t>& jpeg, const std::string& comment) {
+Result<std::vector<uint8_t>> insertJpegComment(const std::vector<uint8_t>& jpeg,
+                                               const std::string& comment) {
   if (jpeg.size() < 4 || jpeg[0] != 0xff || jpeg[1] != 0xd8)
     return makeError(ErrorKind::Internal, "JPEG encoder output does not start with SOI");
   if (comment.size() > 65533)
-    return makeError(ErrorKind::BadRequest, "JPEG comment longer than 65533 bytes (prompt too long for JPEG; save as PNG)");
+    return makeError(
+        ErrorKind::BadRequest,
+        "JPEG comment longer than 65533 bytes (prompt too long for JPEG; save as PNG)");
   size_t at = 2;
   if (jpeg[2] == 0xff && jpeg[3] == 0xe0 && jpeg.size() >= 6) {
     size_t appLength = (size_t(jpeg[4]) << 8) | jpeg[5];
@@ -180,7 +189,8 @@ Result<std::map<std::string, std::string>> parsePngTextChunks(const std::vector<
   std::map<std::string, std::string> texts;
   size_t pos = 8;
   while (true) {
-    if (bytes.size() - pos < 12) return makeError(ErrorKind::Io, "PNG file is truncated (no IEND chunk)");
+    if (bytes.size() - pos < 12)
+      return makeError(ErrorKind::Io, "PNG file is truncated (no IEND chunk)");
     uint32_t length = png::readU32(&bytes[pos]);
     std::string type(reinterpret_cast<const char*>(&bytes[pos + 4]), 4);
     if (length > bytes.size() - pos - 12)

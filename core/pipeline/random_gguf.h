@@ -16,7 +16,6 @@
 
 namespace fd {
 
-
 // Writes the tensors in order under their spec names, with `metadata`
 // (general.architecture etc.). BadRequest for a type FluxDesk cannot
 // quantize to, Io naming the path for file system failures.

@@ -1,6 +1,5 @@
 #include "pipeline/random_safetensors.h"
 
-
 #include <cstring>
 #include <set>
 
@@ -38,7 +37,7 @@ uint16_t toFloat16(float value) {
   int32_t exponent = static_cast<int32_t>((bits >> 23) & 0xff) - 127 + 15;
   uint32_t mantissa = bits & 0x7fffffu;
   if (exponent >= 31) return static_cast<uint16_t>(sign | 0x7c00u);  // overflow -> inf
-  if (exponent <= 0) {                                              // subnormal or zero
+  if (exponent <= 0) {                                               // subnormal or zero
     if (exponent < -10) return static_cast<uint16_t>(sign);
     mantissa |= 0x800000u;
     uint32_t shift = static_cast<uint32_t>(14 - exponent);
@@ -50,7 +49,8 @@ uint16_t toFloat16(float value) {
   }
   uint32_t half = sign | (static_cast<uint32_t>(exponent) << 10) | (mantissa >> 13);
   uint32_t rest = mantissa & 0x1fffu;
-  if (rest > 0x1000u || (rest == 0x1000u && (half & 1u))) ++half;  // may carry into the exponent: still right
+  if (rest > 0x1000u || (rest == 0x1000u && (half & 1u)))
+    ++half;  // may carry into the exponent: still right
   return static_cast<uint16_t>(half);
 }
 
@@ -89,7 +89,9 @@ void storeHalf(uint8_t* out, int64_t i, uint16_t h) {
   out[2 * i + 1] = static_cast<uint8_t>(h >> 8);
 }
 
-bool supported(DType dtype) { return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16; }
+bool supported(DType dtype) {
+  return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16;
+}
 
 Status validate(const std::string& path, const std::vector<RandomTensorSpec>& tensors) {
   std::set<std::string> names;
@@ -99,7 +101,8 @@ Status validate(const std::string& path, const std::vector<RandomTensorSpec>& te
     };
     if (t.name.empty() || t.name == "__metadata__") return bad("invalid tensor name");
     if (!names.insert(t.name).second) return bad("duplicate tensor name");
-    if (!supported(t.dtype)) return bad(std::string("random values cannot be drawn as ") + safetensorsName(t.dtype));
+    if (!supported(t.dtype))
+      return bad(std::string("random values cannot be drawn as ") + safetensorsName(t.dtype));
     for (int64_t d : t.shape)
       if (d < 0) return bad("negative dimension in shape");
   }
@@ -129,8 +132,7 @@ void fillRandomTensor(const RandomTensorSpec& spec, std::vector<uint8_t>& bytes)
     case DType::F16:
       drawValues(spec, [out](int64_t i, float v) { storeHalf(out, i, toFloat16(v)); });
       break;
-    default:
-      break;  // writeRandomSafetensors rejects other dtypes before drawing
+    default: break;  // writeRandomSafetensors rejects other dtypes before drawing
   }
 }
 
@@ -141,7 +143,9 @@ Status writeRandomSafetensors(const std::string& path, const std::vector<RandomT
   layout.reserve(tensors.size());
   for (const auto& t : tensors) layout.push_back({t.name, t.dtype, t.shape, t.byteCount()});
   return writeSafetensorsStreaming(
-      path, layout, [&](size_t i, std::vector<uint8_t>& bytes) { fillRandomTensor(tensors[i], bytes); }, metadata);
+      path, layout,
+      [&](size_t i, std::vector<uint8_t>& bytes) { fillRandomTensor(tensors[i], bytes); },
+      metadata);
 }
 
 }  // namespace fd

@@ -17,7 +17,18 @@ namespace fd {
 
 // Which part of the request a problem is about, so that callers can point
 // at their own name for it (the API's `n` is the engine's count).
-enum class RequestField { Prompt, Width, Height, Count, Steps, Guidance, Image, Mask, Strength, Loras };
+enum class RequestField {
+  Prompt,
+  Width,
+  Height,
+  Count,
+  Steps,
+  Guidance,
+  Image,
+  Mask,
+  Strength,
+  Loras
+};
 
 struct RequestProblem {
   RequestField field;
@@ -26,7 +37,8 @@ struct RequestProblem {
 
 // The first problem of the request, if any. `model` gives the step limit,
 // its default and whether guidance applies.
-std::optional<RequestProblem> findRequestProblem(const GenerationRequest& request, const ModelInfo& model);
+std::optional<RequestProblem> findRequestProblem(const GenerationRequest& request,
+                                                 const ModelInfo& model);
 
 // findRequestProblem as a Status: BadRequest with its message.
 Status validateRequest(const GenerationRequest& request, const ModelInfo& model);

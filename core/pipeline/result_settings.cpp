@@ -4,7 +4,8 @@
 
 namespace fd {
 
-ImageSettings imageSettingsFor(const GenerationResult& result, size_t index, const ModelInfo& model) {
+ImageSettings imageSettingsFor(const GenerationResult& result, size_t index,
+                               const ModelInfo& model) {
   ImageSettings s;
   const GenerationRequest& r = result.request;
   s.prompt = r.prompt;
@@ -18,7 +19,8 @@ ImageSettings imageSettingsFor(const GenerationResult& result, size_t index, con
     s.sourceImage = r.source->name;
     s.inpaint = !r.source->mask.empty();
   }
-  for (const LoraSpec& lora : r.loras) s.loras.emplace_back(std::filesystem::path(lora.path).stem().string(), lora.scale);
+  for (const LoraSpec& lora : r.loras)
+    s.loras.emplace_back(std::filesystem::path(lora.path).stem().string(), lora.scale);
   s.model = model.name;
   s.modelId = model.id;
   s.dtype = model.dtype;

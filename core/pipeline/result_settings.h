@@ -12,6 +12,7 @@ namespace fd {
 // Image `index` of `result`: its own seed, the request's prompt, size, steps
 // and guidance (guidance-distilled models only), the model, dtype, device,
 // FluxDesk version, the current UTC time and the request's wall time.
-ImageSettings imageSettingsFor(const GenerationResult& result, size_t index, const ModelInfo& model);
+ImageSettings imageSettingsFor(const GenerationResult& result, size_t index,
+                               const ModelInfo& model);
 
 }  // namespace fd

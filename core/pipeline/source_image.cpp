@@ -28,10 +28,12 @@ CoverCrop coverCrop(int sourceWidth, int sourceHeight, int width, int height) {
 }
 
 // (1, C, h, w) -> (1, C, H, W) through the cover-and-crop geometry.
-torch::Tensor fit(const torch::Tensor& planes, const CoverCrop& c, int width, int height, bool nearest) {
+torch::Tensor fit(const torch::Tensor& planes, const CoverCrop& c, int width, int height,
+                  bool nearest) {
   torch::Tensor scaled = planes;
   if (planes.size(2) != c.scaledHeight || planes.size(3) != c.scaledWidth) {
-    auto options = F::InterpolateFuncOptions().size(std::vector<int64_t>{c.scaledHeight, c.scaledWidth});
+    auto options =
+        F::InterpolateFuncOptions().size(std::vector<int64_t>{c.scaledHeight, c.scaledWidth});
     if (nearest) {
       options.mode(torch::kNearest);
     } else {
@@ -44,27 +46,29 @@ torch::Tensor fit(const torch::Tensor& planes, const CoverCrop& c, int width, in
 
 }  // namespace
 
-PreparedSource prepareSource(const SourceImage& source, int width, int height, int64_t latentFactor) {
+PreparedSource prepareSource(const SourceImage& source, int width, int height,
+                             int64_t latentFactor) {
   torch::NoGradGuard noGrad;
   const CoverCrop geometry = coverCrop(source.width, source.height, width, height);
   PreparedSource out;
   // uint8 (h, w, 3) -> (1, 3, h, w) in [-1, 1], scaled and cropped.
-  auto rgb8 = torch::from_blob(const_cast<uint8_t*>(source.rgb.data()), {source.height, source.width, 3},
-                               torch::kUInt8);
+  auto rgb8 = torch::from_blob(const_cast<uint8_t*>(source.rgb.data()),
+                               {source.height, source.width, 3}, torch::kUInt8);
   auto planes = rgb8.permute({2, 0, 1}).unsqueeze(0).to(torch::kFloat32);  // (1, 3, h, w) 0..255
-  auto fitted = fit(planes, geometry, width, height, false).round().clamp(0, 255);  // (1, 3, H, W)
+  auto fitted = fit(planes, geometry, width, height, false).round().clamp(0, 255);   // (1, 3, H, W)
   auto bytes = fitted.to(torch::kUInt8).squeeze(0).permute({1, 2, 0}).contiguous();  // (H, W, 3)
   out.rgb.assign(bytes.data_ptr<uint8_t>(), bytes.data_ptr<uint8_t>() + bytes.numel());
   // The encoder sees exactly the pixels that are composited back.
   out.image = rgb8ToImage(bytes);  // (1, 3, H, W) in [-1, 1]
 
   if (!source.mask.empty()) {
-    auto mask8 = torch::from_blob(const_cast<uint8_t*>(source.mask.data()), {1, 1, source.height, source.width},
-                                  torch::kUInt8);
-    auto binary = (mask8 != 0).to(torch::kFloat32);                    // (1, 1, h, w)
+    auto mask8 = torch::from_blob(const_cast<uint8_t*>(source.mask.data()),
+                                  {1, 1, source.height, source.width}, torch::kUInt8);
+    auto binary = (mask8 != 0).to(torch::kFloat32);                       // (1, 1, h, w)
     auto mask = fit(binary, geometry, width, height, true).contiguous();  // (1, 1, H, W) 0/1
     auto maskBytes = mask.to(torch::kUInt8).flatten();
-    out.mask.assign(maskBytes.data_ptr<uint8_t>(), maskBytes.data_ptr<uint8_t>() + maskBytes.numel());
+    out.mask.assign(maskBytes.data_ptr<uint8_t>(),
+                    maskBytes.data_ptr<uint8_t>() + maskBytes.numel());
     const int64_t h = height / latentFactor, w = width / latentFactor;
     out.latentMask = F::interpolate(mask, F::InterpolateFuncOptions()
                                               .size(std::vector<int64_t>{h, w})

@@ -16,14 +16,16 @@
 namespace fd {
 
 struct PreparedSource {
-  torch::Tensor image;        // (1, 3, H, W) float32 in [-1, 1], CPU
-  torch::Tensor latentMask;   // (1, 1, H/f, W/f) float32, 1 = repaint, 0 = keep; undefined for img2img
+  torch::Tensor image;  // (1, 3, H, W) float32 in [-1, 1], CPU
+  torch::Tensor
+      latentMask;  // (1, 1, H/f, W/f) float32, 1 = repaint, 0 = keep; undefined for img2img
   std::vector<uint8_t> rgb;   // H*W*3: the scaled and cropped input, for compositing
   std::vector<uint8_t> mask;  // H*W: 1 = repaint, 0 = keep; empty for img2img
 };
 
 // `latentFactor`: pixels per latent cell (8 for FLUX).
-PreparedSource prepareSource(const SourceImage& source, int width, int height, int64_t latentFactor);
+PreparedSource prepareSource(const SourceImage& source, int width, int height,
+                             int64_t latentFactor);
 
 // Inpainting's last step: every pixel outside the mask becomes the input's
 // pixel exactly (the autoencoder's round trip would otherwise change it).

@@ -8,7 +8,8 @@ namespace {
 // encoding, and back to their home (the CPU) even when encoding throws.
 class EncodersOnDevice {
  public:
-  EncodersOnDevice(LoadedModels& m, const Placement& p) : m_(m), p_(p), moved_(p.textHome != p.device) {
+  EncodersOnDevice(LoadedModels& m, const Placement& p)
+      : m_(m), p_(p), moved_(p.textHome != p.device) {
     // On the CPU: the transformer's mapped pages make way for the encoders'.
     if (releasesPages()) m_.releaseTransformerPages();
     if (!moved_) return;
@@ -29,7 +30,9 @@ class EncodersOnDevice {
     }
   }
   EncodersOnDevice(const EncodersOnDevice&) = delete;
-  bool releasesPages() const { return p_.memory == MemoryMode::OffloadText && !p_.device.is_cuda(); }
+  bool releasesPages() const {
+    return p_.memory == MemoryMode::OffloadText && !p_.device.is_cuda();
+  }
   EncodersOnDevice& operator=(const EncodersOnDevice&) = delete;
 
  private:
@@ -79,10 +82,13 @@ Result<EncodedPrompt> TextConditioner::runEncoders(const std::string& prompt) {
 
   torch::NoGradGuard noGrad;
   EncodersOnDevice onDevice(models_, placement_);
-  const auto target = torch::TensorOptions().dtype(placement_.computeDtype(placement_.fluxDtype)).device(placement_.device);
+  const auto target = torch::TensorOptions()
+                          .dtype(placement_.computeDtype(placement_.fluxDtype))
+                          .device(placement_.device);
   auto clip = models_.clip->forward(idsTensor(clipIds->ids));
-  out.conditioning.vec = clip.pooler_output.to(target);                                  // (1, clip hidden)
-  out.conditioning.txt = models_.t5->forward(idsTensor(t5Ids->ids)).last_hidden_state.to(target);  // (1, L_t5, d_model)
+  out.conditioning.vec = clip.pooler_output.to(target);  // (1, clip hidden)
+  out.conditioning.txt = models_.t5->forward(idsTensor(t5Ids->ids))
+                             .last_hidden_state.to(target);  // (1, L_t5, d_model)
   return out;
 }
 

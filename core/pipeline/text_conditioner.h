@@ -14,7 +14,8 @@
 namespace fd {
 
 struct EncodedPrompt {
-  TextConditioning conditioning;  // txt (1, L_t5, ctx), vec (1, clip hidden), flux dtype, compute device
+  TextConditioning
+      conditioning;  // txt (1, L_t5, ctx), vec (1, clip hidden), flux dtype, compute device
   PromptReport report;
   bool cacheHit = false;
 };
@@ -22,7 +23,8 @@ struct EncodedPrompt {
 class TextConditioner {
  public:
   // `models` must outlive this object. t5MaxLength: 256 (schnell), 512 (dev).
-  TextConditioner(LoadedModels& models, const Placement& placement, int t5MaxLength, size_t cacheSize = 8);
+  TextConditioner(LoadedModels& models, const Placement& placement, int t5MaxLength,
+                  size_t cacheSize = 8);
 
   // BadRequest for text the tokenizers reject (invalid UTF-8); LibTorch
   // errors propagate as exceptions (the pipeline turns them into values).

@@ -27,9 +27,11 @@ bool webpAvailable() { return true; }
 Result<std::vector<uint8_t>> encodeWebp(const uint8_t* rgb, int width, int height, int quality) {
   if (!rgb || width < 1 || height < 1 || width > kMaxWebpSide || height > kMaxWebpSide)
     return makeError(ErrorKind::BadRequest, "WebP images are 1 to 16383 pixels a side, not " +
-                                                std::to_string(width) + "x" + std::to_string(height));
+                                                std::to_string(width) + "x" +
+                                                std::to_string(height));
   if (quality < 0 || quality > 100)
-    return makeError(ErrorKind::BadRequest, "WebP quality " + std::to_string(quality) + " is not in 0..100");
+    return makeError(ErrorKind::BadRequest,
+                     "WebP quality " + std::to_string(quality) + " is not in 0..100");
   uint8_t* output = nullptr;
   const size_t size = WebPEncodeRGB(rgb, width, height, width * 3, float(quality), &output);
   if (size == 0 || !output) {
@@ -41,7 +43,8 @@ Result<std::vector<uint8_t>> encodeWebp(const uint8_t* rgb, int width, int heigh
   return bytes;
 }
 
-Result<std::vector<uint8_t>> decodeWebp(const std::vector<uint8_t>& bytes, int& width, int& height) {
+Result<std::vector<uint8_t>> decodeWebp(const std::vector<uint8_t>& bytes, int& width,
+                                        int& height) {
   if (!WebPGetInfo(bytes.data(), bytes.size(), &width, &height))
     return makeError(ErrorKind::Io, "cannot decode the WebP image (damaged file)");
   std::vector<uint8_t> rgb(size_t(width) * size_t(height) * 3);
@@ -50,8 +53,8 @@ Result<std::vector<uint8_t>> decodeWebp(const std::vector<uint8_t>& bytes, int& 
   return rgb;
 }
 
-Result<std::vector<uint8_t>> decodeWebpRgba(const std::vector<uint8_t>& bytes, int& width, int& height,
-                                            bool& hasAlpha) {
+Result<std::vector<uint8_t>> decodeWebpRgba(const std::vector<uint8_t>& bytes, int& width,
+                                            int& height, bool& hasAlpha) {
   WebPBitstreamFeatures features;
   if (WebPGetFeatures(bytes.data(), bytes.size(), &features) != VP8_STATUS_OK)
     return makeError(ErrorKind::Io, "cannot decode the WebP image (damaged file)");
@@ -69,15 +72,18 @@ Result<std::vector<uint8_t>> decodeWebpRgba(const std::vector<uint8_t>& bytes, i
 bool webpAvailable() { return false; }
 
 Result<std::vector<uint8_t>> decodeWebpRgba(const std::vector<uint8_t>&, int&, int&, bool&) {
-  return makeError(ErrorKind::Io, "this build of FluxDesk cannot read WebP images (built without libwebp)");
+  return makeError(ErrorKind::Io,
+                   "this build of FluxDesk cannot read WebP images (built without libwebp)");
 }
 
 Result<std::vector<uint8_t>> encodeWebp(const uint8_t*, int, int, int) {
-  return makeError(ErrorKind::BadRequest, "this build of FluxDesk has no WebP support (built without libwebp)");
+  return makeError(ErrorKind::BadRequest,
+                   "this build of FluxDesk has no WebP support (built without libwebp)");
 }
 
 Result<std::vector<uint8_t>> decodeWebp(const std::vector<uint8_t>&, int&, int&) {
-  return makeError(ErrorKind::Io, "this build of FluxDesk cannot read WebP images (built without libwebp)");
+  return makeError(ErrorKind::Io,
+                   "this build of FluxDesk cannot read WebP images (built without libwebp)");
 }
 
 #endif

@@ -20,7 +20,7 @@ Result<std::vector<uint8_t>> encodeWebp(const uint8_t* rgb, int width, int heigh
 // Any WebP (lossy, lossless, with alpha: alpha is dropped) to RGB8.
 Result<std::vector<uint8_t>> decodeWebp(const std::vector<uint8_t>& bytes, int& width, int& height);
 // To RGBA8; `hasAlpha` tells whether the file carries an alpha channel.
-Result<std::vector<uint8_t>> decodeWebpRgba(const std::vector<uint8_t>& bytes, int& width, int& height,
-                                            bool& hasAlpha);
+Result<std::vector<uint8_t>> decodeWebpRgba(const std::vector<uint8_t>& bytes, int& width,
+                                            int& height, bool& hasAlpha);
 
 }  // namespace fd

@@ -1,11 +1,10 @@
 #include "sampling/flux_sampler.h"
 
-#include "common/out_of_memory.h"
-
 #include <chrono>
 #include <new>
 #include <string>
 
+#include "common/out_of_memory.h"
 #include "sampling/latent_packing.h"
 #include "sampling/noise.h"
 #include "sampling/schedule.h"
@@ -24,7 +23,8 @@ Status checkOptions(const TextConditioning& text, const SamplingOptions& options
                       std::to_string(options.height) + " is not positive");
   if (options.seeds.empty()) return badRequest("no seeds given (one image per seed)");
   if (options.imagesPerSeed < 1) return badRequest("imagesPerSeed must be at least 1");
-  if (options.steps < 1) return badRequest("steps must be at least 1, got " + std::to_string(options.steps));
+  if (options.steps < 1)
+    return badRequest("steps must be at least 1, got " + std::to_string(options.steps));
   const int64_t batch = static_cast<int64_t>(options.seeds.size()) * options.imagesPerSeed;
   if (!text.txt.defined() || text.txt.dim() != 3)
     return badRequest("text conditioning txt must be (B, L, channels)");
@@ -33,7 +33,8 @@ Status checkOptions(const TextConditioning& text, const SamplingOptions& options
   for (const auto* t : {&text.txt, &text.vec})
     if (t->size(0) != 1 && t->size(0) != batch)
       return badRequest("text conditioning has batch " + std::to_string(t->size(0)) + " for " +
-                        std::to_string(batch) + " images (must be 1 or " + std::to_string(batch) + ")");
+                        std::to_string(batch) + " images (must be 1 or " + std::to_string(batch) +
+                        ")");
   if (text.txt.size(0) != text.vec.size(0) && text.txt.size(0) != 1 && text.vec.size(0) != 1)
     return badRequest("txt and vec disagree on the batch size");
   return Status::success();
@@ -47,7 +48,8 @@ torch::Tensor noiseTo(const torch::Tensor& clean, const torch::Tensor& noise, do
 
 }  // namespace
 
-Result<PreparedInputs> prepareSampling(const TextConditioning& text, const SamplingOptions& options) {
+Result<PreparedInputs> prepareSampling(const TextConditioning& text,
+                                       const SamplingOptions& options) {
   if (auto status = checkOptions(text, options); !status) return status.error();
   try {
     torch::NoGradGuard noGrad;
@@ -55,8 +57,8 @@ Result<PreparedInputs> prepareSampling(const TextConditioning& text, const Sampl
     // Each seed's noise is drawn alone, as the reference CLI samples one seed at a time.
     std::vector<torch::Tensor> noises;
     for (uint64_t seed : options.seeds)
-      noises.push_back(getNoise(seed, options.height, options.width, options.noiseDtype,
-                                options.imagesPerSeed));
+      noises.push_back(
+          getNoise(seed, options.height, options.width, options.noiseDtype, options.imagesPerSeed));
     in.noise = noises.size() == 1 ? noises[0] : torch::cat(noises, 0);  // (B, 16, h, w)
     const int64_t batch = in.noise.size(0);
     const auto latentOptions = torch::TensorOptions().dtype(options.dtype).device(options.device);
@@ -67,23 +69,30 @@ Result<PreparedInputs> prepareSampling(const TextConditioning& text, const Sampl
     in.vec = repeatToBatch(text.vec, batch).to(latentOptions);
     in.timesteps = getSchedule(options.steps, in.img.size(1), options.shift);
     if (options.imageLatent.defined()) {
-      const auto expected = std::vector<int64_t>{1, in.noise.size(1), in.noise.size(2), in.noise.size(3)};
+      const auto expected =
+          std::vector<int64_t>{1, in.noise.size(1), in.noise.size(2), in.noise.size(3)};
       if (options.imageLatent.sizes().vec() != expected)
         return badRequest("the input image's latent has the wrong shape for this size");
       in.firstStep = img2imgFirstStep(options.steps, options.strength);
       if (in.firstStep >= options.steps)
-        return badRequest("strength " + std::to_string(options.strength) + " leaves no denoising step of " +
-                          std::to_string(options.steps));
+        return badRequest("strength " + std::to_string(options.strength) +
+                          " leaves no denoising step of " + std::to_string(options.steps));
       // Packed like the noise, one copy per image: (B, L_img, 64).
-      in.imageLatent = packLatents(options.imageLatent.to(torch::kFloat32)).expand({batch, -1, -1})
-                           .to(latentOptions).contiguous();
+      in.imageLatent = packLatents(options.imageLatent.to(torch::kFloat32))
+                           .expand({batch, -1, -1})
+                           .to(latentOptions)
+                           .contiguous();
       const double t = in.timesteps[size_t(in.firstStep)];
       in.packedNoise = in.img;
       // Strength 1 starts at t = 1: the noise itself, untouched (bitwise text-to-image).
       if (in.firstStep > 0) in.img = noiseTo(in.imageLatent, in.img, t);
       if (options.latentMask.defined()) {
-        auto mask = options.latentMask.to(torch::kFloat32).expand({1, in.noise.size(1), -1, -1});  // (1, 16, h, w)
-        in.latentMask = packLatents(mask).expand({batch, -1, -1}).to(latentOptions).contiguous();  // (B, L_img, 64)
+        auto mask = options.latentMask.to(torch::kFloat32)
+                        .expand({1, in.noise.size(1), -1, -1});  // (1, 16, h, w)
+        in.latentMask = packLatents(mask)
+                            .expand({batch, -1, -1})
+                            .to(latentOptions)
+                            .contiguous();  // (B, L_img, 64)
       }
     }
     return in;
@@ -99,13 +108,15 @@ Result<PreparedInputs> prepareSampling(const TextConditioning& text, const Sampl
 Result<torch::Tensor> sampleLatents(FluxModel& model, const TextConditioning& text,
                                     const SamplingOptions& options, const StepCallback& onStep) {
   if (model.is_empty()) return makeError(ErrorKind::Internal, "sampling: no transformer loaded");
-  if (text.txt.defined() && text.txt.dim() == 3 && text.txt.size(2) != model->params().context_in_dim)
+  if (text.txt.defined() && text.txt.dim() == 3 &&
+      text.txt.size(2) != model->params().context_in_dim)
     return badRequest("text conditioning txt has " + std::to_string(text.txt.size(2)) +
                       " channels, the transformer expects " +
                       std::to_string(model->params().context_in_dim));
   if (text.vec.defined() && text.vec.dim() == 2 && text.vec.size(1) != model->params().vec_in_dim)
     return badRequest("text conditioning vec has " + std::to_string(text.vec.size(1)) +
-                      " channels, the transformer expects " + std::to_string(model->params().vec_in_dim));
+                      " channels, the transformer expects " +
+                      std::to_string(model->params().vec_in_dim));
   auto prepared = prepareSampling(text, options);
   if (!prepared) return prepared.error();
   const PreparedInputs& in = prepared.value();
@@ -121,7 +132,8 @@ Result<torch::Tensor> sampleLatents(FluxModel& model, const TextConditioning& te
       const auto start = std::chrono::steady_clock::now();
       const double tCurr = in.timesteps[i], tPrev = in.timesteps[i + 1];
       const auto tVec = torch::full({batch}, tCurr, img.options());  // (B,)
-      const auto pred = model->forward(img, in.imgIds, in.txt, in.txtIds, tVec, in.vec, guidanceVec);
+      const auto pred =
+          model->forward(img, in.imgIds, in.txt, in.txtIds, tVec, in.vec, guidanceVec);
       // Euler step; the difference is taken in double and applied in img's dtype.
       img = img + pred * (tPrev - tCurr);
       if (in.latentMask.defined()) {
@@ -133,16 +145,19 @@ Result<torch::Tensor> sampleLatents(FluxModel& model, const TextConditioning& te
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (onStep) {
         const int step = i - in.firstStep + 1;
-        const StepInfo info{step, runSteps, seconds, img, options.width, options.height,
-                            pred, tVec, tCurr, tPrev};
+        const StepInfo info{step,           runSteps, seconds, img,   options.width,
+                            options.height, pred,     tVec,    tCurr, tPrev};
         if (!onStep(info))
-          return makeError(ErrorKind::Cancelled, "sampling cancelled after step " + std::to_string(step) + " of " +
+          return makeError(ErrorKind::Cancelled, "sampling cancelled after step " +
+                                                     std::to_string(step) + " of " +
                                                      std::to_string(runSteps));
       }
     }
-    return unpackLatents(img.to(torch::kFloat32), options.height, options.width);  // (B, 16, H/8, W/8)
+    return unpackLatents(img.to(torch::kFloat32), options.height,
+                         options.width);  // (B, 16, H/8, W/8)
   } catch (const c10::OutOfMemoryError& e) {
-    return makeError(ErrorKind::OutOfMemory, std::string("sampling: out of memory: ") + e.what_without_backtrace());
+    return makeError(ErrorKind::OutOfMemory,
+                     std::string("sampling: out of memory: ") + e.what_without_backtrace());
   } catch (const std::bad_alloc&) {
     return makeError(ErrorKind::OutOfMemory, "sampling: out of host memory");
   } catch (const c10::Error& e) {

@@ -23,12 +23,12 @@ struct SamplingOptions {
   int width = 1024, height = 1024;  // pixels
   std::vector<uint64_t> seeds;      // one image per seed, each seed's noise drawn alone
   int steps = 4;
-  bool shift = false;               // dev: resolution-dependent schedule shift
-  double guidance = 3.5;            // passed always; used by guidance-distilled models
-  torch::ScalarType dtype = torch::kFloat32;       // latent / model input dtype
+  bool shift = false;                         // dev: resolution-dependent schedule shift
+  double guidance = 3.5;                      // passed always; used by guidance-distilled models
+  torch::ScalarType dtype = torch::kFloat32;  // latent / model input dtype
   torch::ScalarType noiseDtype = torch::kFloat32;  // dtype the noise is drawn in (CLI: bf16)
   torch::Device device = torch::kCPU;
-  int imagesPerSeed = 1;            // get_noise(num_samples=imagesPerSeed) per seed
+  int imagesPerSeed = 1;  // get_noise(num_samples=imagesPerSeed) per seed
 
   // Image-to-image (diffusers' FluxImg2ImgPipeline): the encoded input
   // image (1, 16, h, w) in the sampler's latent space (scale_factor *
@@ -45,14 +45,14 @@ struct SamplingOptions {
 };
 
 struct StepInfo {
-  int step;                          // 1-based
+  int step;  // 1-based
   int totalSteps;
-  double seconds;                    // wall time of this step
+  double seconds;                     // wall time of this step
   const torch::Tensor& packedLatent;  // (B, L_img, 64) after this step
-  int width, height;                 // pixels
+  int width, height;                  // pixels
   // What the step used, for tracing (golden tests) and diagnostics:
-  const torch::Tensor& prediction;    // model output (B, L_img, 64)
-  const torch::Tensor& timestepVec;   // t passed to the model (B,)
+  const torch::Tensor& prediction;   // model output (B, L_img, 64)
+  const torch::Tensor& timestepVec;  // t passed to the model (B,)
   double tCurr, tPrev;               // this step goes from tCurr to tPrev
 };
 // Return false to stop: sampleLatents then returns ErrorKind::Cancelled.
@@ -62,24 +62,26 @@ using StepCallback = std::function<bool(const StepInfo&)>;
 // Everything the loop feeds the model, built once per call (exposed so the
 // golden test can compare it with the reference's prepare()).
 struct PreparedInputs {
-  torch::Tensor noise;    // (B, 16, h, w) as drawn, noiseDtype, CPU
-  torch::Tensor img;      // (B, L_img, 64) packed noise, options.dtype, device
-  torch::Tensor imgIds;   // (B, L_img, 3) float32
-  torch::Tensor txt;      // (B, L_txt, ctx) options.dtype
-  torch::Tensor txtIds;   // (B, L_txt, 3) float32 zeros
-  torch::Tensor vec;      // (B, vec_in_dim) options.dtype
+  torch::Tensor noise;            // (B, 16, h, w) as drawn, noiseDtype, CPU
+  torch::Tensor img;              // (B, L_img, 64) packed noise, options.dtype, device
+  torch::Tensor imgIds;           // (B, L_img, 3) float32
+  torch::Tensor txt;              // (B, L_txt, ctx) options.dtype
+  torch::Tensor txtIds;           // (B, L_txt, 3) float32 zeros
+  torch::Tensor vec;              // (B, vec_in_dim) options.dtype
   std::vector<double> timesteps;  // steps + 1 values, 1 -> 0
   int firstStep = 0;              // image-to-image: timesteps before this index are skipped
   torch::Tensor imageLatent;      // (B, L_img, 64) packed input latent, or undefined
   torch::Tensor packedNoise;      // (B, L_img, 64) the noise as drawn (image-to-image only)
   torch::Tensor latentMask;       // (B, L_img, 64) packed inpainting mask, or undefined
 };
-Result<PreparedInputs> prepareSampling(const TextConditioning& text, const SamplingOptions& options);
+Result<PreparedInputs> prepareSampling(const TextConditioning& text,
+                                       const SamplingOptions& options);
 
 // Returns the unpacked latent (B, 16, H/8, W/8) in float32 on options.device,
 // or an Error: BadRequest (options / conditioning), Cancelled, OutOfMemory,
 // Internal.
 Result<torch::Tensor> sampleLatents(FluxModel& model, const TextConditioning& text,
-                                    const SamplingOptions& options, const StepCallback& onStep = {});
+                                    const SamplingOptions& options,
+                                    const StepCallback& onStep = {});
 
 }  // namespace fd

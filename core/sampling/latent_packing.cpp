@@ -15,9 +15,8 @@ torch::Tensor unpackLatents(const torch::Tensor& packed, int64_t height, int64_t
   TORCH_CHECK(packed.dim() == 3, "unpackLatents expects (B, L, C*4), got ", packed.sizes());
   const int64_t h = (height + 15) / 16, w = (width + 15) / 16;
   const int64_t b = packed.size(0), channels = packed.size(2) / 4;
-  TORCH_CHECK(packed.size(1) == h * w && packed.size(2) % 4 == 0, "unpackLatents: ",
-              packed.sizes(), " does not hold ", h, " x ", w, " patches of a ", height, " x ",
-              width, " image");
+  TORCH_CHECK(packed.size(1) == h * w && packed.size(2) % 4 == 0, "unpackLatents: ", packed.sizes(),
+              " does not hold ", h, " x ", w, " patches of a ", height, " x ", width, " image");
   return packed.reshape({b, h, w, channels, 2, 2})
       .permute({0, 3, 1, 4, 2, 5})  // (B, C, h, ph, w, pw)
       .reshape({b, channels, h * 2, w * 2});

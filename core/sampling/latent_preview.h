@@ -17,6 +17,7 @@ LatentPreview latentPreview(const torch::Tensor& packed, int width, int height);
 // time t: x0 = x_t - t * v (rectified flow: x_t = (1 - t) x0 + t noise and
 // the model predicts v = noise - x0). Previews of it show the picture the
 // step is heading for instead of noise. Float32, same shape.
-torch::Tensor denoisedEstimate(const torch::Tensor& packedAfterStep, const torch::Tensor& prediction, double t);
+torch::Tensor denoisedEstimate(const torch::Tensor& packedAfterStep,
+                               const torch::Tensor& prediction, double t);
 
 }  // namespace fd

@@ -26,8 +26,10 @@ void boxMuller16(BF16* data) {
   for (int j = 0; j < 8; ++j) {
     const BF16 u1 = BF16(1.0f) - data[j];
     const BF16 u2 = data[j + 8];
-    const BF16 radius = BF16(std::sqrt(static_cast<float>(BF16(BF16(-2.0f) * BF16(std::log(static_cast<float>(u1)))))));
-    const BF16 theta = BF16(static_cast<float>(2.0 * M_PI * static_cast<double>(static_cast<float>(u2))));  // in double
+    const BF16 radius = BF16(
+        std::sqrt(static_cast<float>(BF16(BF16(-2.0f) * BF16(std::log(static_cast<float>(u1)))))));
+    const BF16 theta = BF16(
+        static_cast<float>(2.0 * M_PI * static_cast<double>(static_cast<float>(u2))));  // in double
     data[j] = BF16(radius * BF16(std::cos(static_cast<float>(theta))));
     data[j + 8] = BF16(radius * BF16(std::sin(static_cast<float>(theta))));
   }

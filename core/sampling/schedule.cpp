@@ -1,9 +1,8 @@
 #include "sampling/schedule.h"
 
-#include <algorithm>
-
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace fd {

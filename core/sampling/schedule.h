@@ -10,8 +10,8 @@
 namespace fd {
 
 struct ScheduleShift {
-  double baseShift = 0.5;   // mu at 256 image tokens
-  double maxShift = 1.15;   // mu at 4096 image tokens
+  double baseShift = 0.5;  // mu at 256 image tokens
+  double maxShift = 1.15;  // mu at 4096 image tokens
 };
 
 // mu = baseShift + (maxShift - baseShift) / (4096 - 256) * (imageSeqLen - 256),

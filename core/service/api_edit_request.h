@@ -11,7 +11,7 @@
 
 namespace fd::api {
 
-ParsedRequest parseEditRequest(const http::ParsedForm& form, const ModelInfo& model, bool modelReady,
-                               const ParseOptions& options = {});
+ParsedRequest parseEditRequest(const http::ParsedForm& form, const ModelInfo& model,
+                               bool modelReady, const ParseOptions& options = {});
 
 }  // namespace fd::api

@@ -39,7 +39,8 @@ ApiError defaultErrorFor(int status, const std::string& method, const std::strin
   error.status = status;
   switch (status) {
     case 404:
-      error.message = "Unknown path '" + path + "'. FluxDesk serves POST /v1/images/generations "
+      error.message = "Unknown path '" + path +
+                      "'. FluxDesk serves POST /v1/images/generations "
                       "(also /v1/openai/images/generations), GET /v1/models and GET /health.";
       error.code = "not_found";
       break;
@@ -85,8 +86,9 @@ std::string paramFromMessage(const std::string& message) {
     const char* word;
     const char* param;
   };
-  static const Hint hints[] = {{"prompt", "prompt"}, {"width", "size"},     {"height", "size"}, {"size", "size"},
-                               {"count", "n"},       {"steps", "steps"},    {"seed", "seed"},   {"guidance", "guidance"}};
+  static const Hint hints[] = {{"prompt", "prompt"}, {"width", "size"},       {"height", "size"},
+                               {"size", "size"},     {"count", "n"},          {"steps", "steps"},
+                               {"seed", "seed"},     {"guidance", "guidance"}};
   for (const Hint& hint : hints) {
     if (message.find(hint.word) != std::string::npos) return hint.param;
   }

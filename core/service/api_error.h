@@ -21,7 +21,8 @@ std::string errorBody(const ApiError& error);
 ApiError makeApiError(int status, std::string message, std::string code,
                       std::string type = "invalid_request_error");
 // 400 for a bad field, naming it.
-ApiError badField(const std::string& param, const std::string& message, const std::string& code = "invalid_value");
+ApiError badField(const std::string& param, const std::string& message,
+                  const std::string& code = "invalid_value");
 // The default error for a status httplib produced by itself (no handler):
 // 400 malformed request, 404 unknown path, 413 body too large, ...
 ApiError defaultErrorFor(int status, const std::string& method, const std::string& path);

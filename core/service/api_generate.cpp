@@ -32,7 +32,8 @@ constexpr auto kPollInterval = std::chrono::milliseconds(100);
 constexpr auto kKeepAliveInterval = std::chrono::seconds(1);
 
 api::ApiError stoppingError() {
-  return api::makeApiError(503, "The server is stopping; the job was cancelled.", "server_stopping", "server_error");
+  return api::makeApiError(503, "The server is stopping; the job was cancelled.", "server_stopping",
+                           "server_error");
 }
 
 api::ApiError timeoutError(int seconds) {
@@ -44,14 +45,15 @@ api::ApiError timeoutError(int seconds) {
 
 api::ApiError goneError() {
   // Nobody reads this; 499 (as nginx logs it) marks the line in the log.
-  return api::makeApiError(499, "The client closed the connection; the job was cancelled.", "client_disconnected",
-                           "server_error");
+  return api::makeApiError(499, "The client closed the connection; the job was cancelled.",
+                           "client_disconnected", "server_error");
 }
 
 // The error a finished job that made no images answers with.
 api::ApiError failedJobError(const JobOutcome& outcome, bool stopping) {
   if (stopping && outcome.state == JobState::Cancelled) return stoppingError();
-  return api::fromEngineError(outcome.error.value_or(makeError(ErrorKind::Internal, "the job ended without a result")));
+  return api::fromEngineError(
+      outcome.error.value_or(makeError(ErrorKind::Internal, "the job ended without a result")));
 }
 
 api::OutputOptions outputOptionsOf(const api::ImageRequest& request) {
@@ -65,18 +67,21 @@ api::OutputOptions outputOptionsOf(const api::ImageRequest& request) {
 
 }  // namespace
 
-void ApiServer::Impl::handleGenerate(const http::Request& req, http::Response& res, http::Exchange& exchange) {
+void ApiServer::Impl::handleGenerate(const http::Request& req, http::Response& res,
+                                     http::Exchange& exchange) {
   // The server read the body within its limits (413 beyond) after
   // admitHead's checks.
   if (http::mediaType(req.header("Content-Type")) != "application/json") {
-    sendError(res, api::makeApiError(415, "The body must be JSON sent with 'Content-Type: application/json'.",
-                                     "unsupported_media_type"));
+    sendError(res, api::makeApiError(
+                       415, "The body must be JSON sent with 'Content-Type: application/json'.",
+                       "unsupported_media_type"));
     return;
   }
 
   api::ParseOptions options;
   options.loraFolder = config.loraFolder;
-  api::ParsedRequest parsed = api::parseImageRequest(req.body, queue->modelInfo(), queue->engine().isReady(), options);
+  api::ParsedRequest parsed =
+      api::parseImageRequest(req.body, queue->modelInfo(), queue->engine().isReady(), options);
   if (!parsed.ok()) {
     sendError(res, parsed.error);
     return;
@@ -84,23 +89,28 @@ void ApiServer::Impl::handleGenerate(const http::Request& req, http::Response& r
   runImageRequest(*parsed.request, "image_generation", res, exchange);
 }
 
-void ApiServer::Impl::handleEdit(const http::Request& req, http::Response& res, http::Exchange& exchange) {
+void ApiServer::Impl::handleEdit(const http::Request& req, http::Response& res,
+                                 http::Exchange& exchange) {
   // admitHead let only multipart/form-data with a boundary through.
   const auto boundary = http::formBoundary(req.header("Content-Type"));
   if (!boundary) {
-    sendError(res, api::makeApiError(415, "The body must be multipart/form-data with a boundary (as the SDKs send "
-                                          "images.edit).",
-                                     "unsupported_media_type"));
+    sendError(res, api::makeApiError(
+                       415,
+                       "The body must be multipart/form-data with a boundary (as the SDKs send "
+                       "images.edit).",
+                       "unsupported_media_type"));
     return;
   }
   const http::ParsedForm form = http::parseMultipartForm(req.body, *boundary);
   if (!form.ok()) {
-    sendError(res, api::badField("", "The form could not be read: " + form.error + ".", "invalid_form"));
+    sendError(res,
+              api::badField("", "The form could not be read: " + form.error + ".", "invalid_form"));
     return;
   }
   api::ParseOptions options;
   options.loraFolder = config.loraFolder;
-  api::ParsedRequest parsed = api::parseEditRequest(form, queue->modelInfo(), queue->engine().isReady(), options);
+  api::ParsedRequest parsed =
+      api::parseEditRequest(form, queue->modelInfo(), queue->engine().isReady(), options);
   if (!parsed.ok()) {
     sendError(res, parsed.error);
     return;
@@ -108,29 +118,33 @@ void ApiServer::Impl::handleEdit(const http::Request& req, http::Response& res, 
   runImageRequest(*parsed.request, "image_edit", res, exchange);
 }
 
-void ApiServer::Impl::runImageRequest(const api::ImageRequest& request, const std::string& events, http::Response& res,
-                                      http::Exchange& exchange) {
+void ApiServer::Impl::runImageRequest(const api::ImageRequest& request, const std::string& events,
+                                      http::Response& res, http::Exchange& exchange) {
   res.logUser = request.user;
-  res.logSize = std::to_string(request.generation.width) + "x" + std::to_string(request.generation.height);
+  res.logSize =
+      std::to_string(request.generation.width) + "x" + std::to_string(request.generation.height);
   res.logN = request.generation.count;
   if (!request.ignoredFields.empty()) {
     QStringList names;
     for (const auto& name : request.ignoredFields) names << QString::fromStdString(name).left(64);
-    qCInfo(lcApi).noquote() << "ignoring unknown request fields:" << names.join(QStringLiteral(", "));
+    qCInfo(lcApi).noquote() << "ignoring unknown request fields:"
+                            << names.join(QStringLiteral(", "));
   }
 
   // partial_images only means something in a stream.
   auto watch = std::make_shared<api::JobWatch>(request.stream ? request.partialImages : 0);
   JobQueue::Submission submission = queue->submit(
-      request.generation, job_source::api(), [watch](const JobOutcome& outcome) { watch->onOutcome(outcome); },
+      request.generation, job_source::api(),
+      [watch](const JobOutcome& outcome) { watch->onOutcome(outcome); },
       [watch](const Progress& progress) { watch->onProgress(progress); });
   if (!submission.ok()) {
     if (submission.queueFull) {
       res.setHeader("Retry-After", std::to_string(queue->estimatedWaitSeconds()));
-      sendError(res, api::makeApiError(429,
-                                       "The image queue is full (" + std::to_string(queue->capacity()) +
-                                           " jobs). Try again in a few seconds.",
-                                       "queue_full", "rate_limit_error"));
+      sendError(res,
+                api::makeApiError(429,
+                                  "The image queue is full (" + std::to_string(queue->capacity()) +
+                                      " jobs). Try again in a few seconds.",
+                                  "queue_full", "rate_limit_error"));
       return;
     }
     sendError(res, api::fromEngineError(submission.error.value_or(Error())));
@@ -143,8 +157,9 @@ void ApiServer::Impl::runImageRequest(const api::ImageRequest& request, const st
   }
 }
 
-void ApiServer::Impl::answerGeneration(const api::ImageRequest& request, JobId id, api::JobWatch& watch,
-                                       http::Response& res, http::Exchange& exchange) {
+void ApiServer::Impl::answerGeneration(const api::ImageRequest& request, JobId id,
+                                       api::JobWatch& watch, http::Response& res,
+                                       http::Exchange& exchange) {
   const auto deadline = Clock::now() + std::chrono::seconds(config.requestTimeoutSeconds);
   std::optional<JobOutcome> outcome;
   while (!(outcome = watch.waitFor(kPollInterval).outcome)) {
@@ -169,8 +184,9 @@ void ApiServer::Impl::answerGeneration(const api::ImageRequest& request, JobId i
     sendError(res, failedJobError(*outcome, stopping));
     return;
   }
-  Result<std::string> answer = api::imagesResponseBody(*outcome->result, queue->modelInfo(), outputOptionsOf(request),
-                                                       QDateTime::currentSecsSinceEpoch());
+  Result<std::string> answer =
+      api::imagesResponseBody(*outcome->result, queue->modelInfo(), outputOptionsOf(request),
+                              QDateTime::currentSecsSinceEpoch());
   if (!answer) {
     sendError(res, api::fromEngineError(answer.error()));
     return;
@@ -178,8 +194,9 @@ void ApiServer::Impl::answerGeneration(const api::ImageRequest& request, JobId i
   sendJson(res, 200, answer.value());
 }
 
-void ApiServer::Impl::streamGeneration(const api::ImageRequest& request, const std::string& events, JobId id,
-                                       api::JobWatch& watch, http::Response& res, http::Exchange& exchange) {
+void ApiServer::Impl::streamGeneration(const api::ImageRequest& request, const std::string& events,
+                                       JobId id, api::JobWatch& watch, http::Response& res,
+                                       http::Exchange& exchange) {
   res.status = 200;
   res.setHeader("Content-Type", "text/event-stream; charset=utf-8");
   res.setHeader("Cache-Control", "no-cache");
@@ -223,13 +240,14 @@ void ApiServer::Impl::streamGeneration(const api::ImageRequest& request, const s
         // images are the size of the final one, as OpenAI's are.
         const std::vector<uint8_t> rgb = scaleRgbBilinear(small.image(i), small.width, small.height,
                                                           generation.width, generation.height);
-        Result<std::string> b64 = api::base64Image(rgb.data(), generation.width, generation.height, nullptr, output);
+        Result<std::string> b64 =
+            api::base64Image(rgb.data(), generation.width, generation.height, nullptr, output);
         if (!b64) {
           queue->cancel(id);
           return fail(api::fromEngineError(b64.error()));
         }
-        if (!exchange.send(api::partialImageEvent(image(i, std::move(*b64), generation.width, generation.height),
-                                                  preview.index))) {
+        if (!exchange.send(api::partialImageEvent(
+                image(i, std::move(*b64), generation.width, generation.height), preview.index))) {
           queue->cancel(id);
           res.logError = "client_disconnected";
           return;
@@ -245,11 +263,13 @@ void ApiServer::Impl::streamGeneration(const api::ImageRequest& request, const s
       for (size_t i = 0; i < result.images.size(); ++i) {
         const GeneratedImage& made = result.images[i];
         const ImageSettings settings = imageSettingsFor(result, i, model);
-        Result<std::string> b64 = api::base64Image(made.rgb.data(), made.width, made.height, &settings, output);
+        Result<std::string> b64 =
+            api::base64Image(made.rgb.data(), made.width, made.height, &settings, output);
         if (!b64) return fail(api::fromEngineError(b64.error()));
         const int64_t inputTokens = i == 0 ? api::promptTokens(result) : 0;
-        if (!exchange.send(api::completedEvent(image(int(i), std::move(*b64), made.width, made.height), made.seed,
-                                               inputTokens, api::imageTokens(made.width, made.height)))) {
+        if (!exchange.send(api::completedEvent(
+                image(int(i), std::move(*b64), made.width, made.height), made.seed, inputTokens,
+                api::imageTokens(made.width, made.height)))) {
           res.logError = "client_disconnected";
           return;
         }

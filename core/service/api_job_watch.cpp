@@ -43,7 +43,8 @@ void JobWatch::onOutcome(const JobOutcome& outcome) {
 
 JobWatch::Update JobWatch::waitFor(std::chrono::milliseconds duration) {
   std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait_for(lock, duration, [this] { return !pending_.empty() || (outcome_ && !outcomeTaken_); });
+  changed_.wait_for(lock, duration,
+                    [this] { return !pending_.empty() || (outcome_ && !outcomeTaken_); });
   Update update;
   update.previews.swap(pending_);
   if (outcome_ && !outcomeTaken_) {

@@ -35,8 +35,8 @@ class JobWatch {
     std::shared_ptr<const LatentPreview> images;
   };
   struct Update {
-    std::vector<Preview> previews;       // new since the last call
-    std::optional<JobOutcome> outcome;   // once the job has ended
+    std::vector<Preview> previews;      // new since the last call
+    std::optional<JobOutcome> outcome;  // once the job has ended
   };
   // Waits up to `duration` for something new.
   Update waitFor(std::chrono::milliseconds duration);

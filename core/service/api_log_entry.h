@@ -8,8 +8,8 @@
 namespace fd {
 
 struct ApiLogEntry {
-  QDateTime time;      // when the request arrived (UTC)
-  QString remote;      // client address:port
+  QDateTime time;  // when the request arrived (UTC)
+  QString remote;  // client address:port
   QString method;
   QString path;
   QString user;        // the request's `user` field, if any
@@ -19,7 +19,8 @@ struct ApiLogEntry {
   double seconds = 0;  // from arrival to answer
   QString error;       // the error code sent, if any
 
-  // "2024-05-01T12:00:00Z 127.0.0.1:5555 POST /v1/images/generations user=- size=1024x1024 n=1 -> 200 (3.21 s)"
+  // "2024-05-01T12:00:00Z 127.0.0.1:5555 POST /v1/images/generations user=- size=1024x1024 n=1 ->
+  // 200 (3.21 s)"
   QString toLine() const;
 };
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <nlohmann/json.hpp>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <tuple>
 
@@ -20,11 +20,26 @@ using json = nlohmann::json;
 // The body keys this server reads. Anything else is ignored and logged, so
 // clients written for other servers (background, moderation, ...) work.
 const std::set<std::string>& knownFields() {
-  static const std::set<std::string> fields = {
-      "prompt",  "model",      "n",          "size",      "response_format",   "output_format",
-      "output_compression", "quality", "style", "user", "safety_identifier", "seed",
-      "steps",   "num_inference_steps", "stream", "partial_images", "background", "moderation",
-      "strength", "loras"};
+  static const std::set<std::string> fields = {"prompt",
+                                               "model",
+                                               "n",
+                                               "size",
+                                               "response_format",
+                                               "output_format",
+                                               "output_compression",
+                                               "quality",
+                                               "style",
+                                               "user",
+                                               "safety_identifier",
+                                               "seed",
+                                               "steps",
+                                               "num_inference_steps",
+                                               "stream",
+                                               "partial_images",
+                                               "background",
+                                               "moderation",
+                                               "strength",
+                                               "loras"};
   return fields;
 }
 
@@ -41,7 +56,8 @@ std::optional<int64_t> wholeNumber(const json& value, int64_t lo, int64_t hi) {
   }
   if (value.is_number_float()) {
     double d = value.get<double>();
-    if (!std::isfinite(d) || d != std::floor(d) || d < double(lo) || d > double(hi)) return std::nullopt;
+    if (!std::isfinite(d) || d != std::floor(d) || d < double(lo) || d > double(hi))
+      return std::nullopt;
     return int64_t(d);
   }
   return std::nullopt;
@@ -57,9 +73,11 @@ const json* field(const json& body, const char* name) {
 }
 
 std::optional<ApiError> parseSize(const json& value, GenerationRequest& out) {
-  if (!value.is_string()) return badField("size", "size must be a string such as \"1024x1024\", not " + typeName(value));
+  if (!value.is_string())
+    return badField("size", "size must be a string such as \"1024x1024\", not " + typeName(value));
   std::string text = value.get<std::string>();
-  if (text == "auto") return std::nullopt;  // gpt-image clients send it: our default (an edit's: its input's size)
+  if (text == "auto")
+    return std::nullopt;  // gpt-image clients send it: our default (an edit's: its input's size)
   size_t x = text.find_first_of("xX");
   auto digits = [](const std::string& s) {
     return !s.empty() && s.size() <= 5 && s.find_first_not_of("0123456789") == std::string::npos;
@@ -76,11 +94,13 @@ std::optional<ApiError> parseSize(const json& value, GenerationRequest& out) {
   return std::nullopt;
 }
 
-std::optional<ApiError> parseSteps(const json& body, const ModelInfo& model, GenerationRequest& out) {
+std::optional<ApiError> parseSteps(const json& body, const ModelInfo& model,
+                                   GenerationRequest& out) {
   const json* steps = field(body, "steps");
   const json* alias = field(body, "num_inference_steps");
   std::optional<int64_t> value;
-  for (auto [name, item] : {std::pair<const char*, const json*>{"steps", steps}, {"num_inference_steps", alias}}) {
+  for (auto [name, item] :
+       {std::pair<const char*, const json*>{"steps", steps}, {"num_inference_steps", alias}}) {
     if (!item) continue;
     // The upper limit is the model's, checked with the other rules.
     auto parsed = wholeNumber(*item, 1, 1'000'000);
@@ -88,7 +108,8 @@ std::optional<ApiError> parseSteps(const json& body, const ModelInfo& model, Gen
       return badField(name, std::string(name) + " must be a whole number from 1 to " +
                                 std::to_string(std::max(1, model.maxSteps)) + " for this model");
     }
-    if (value && *value != *parsed) return badField("steps", "steps and num_inference_steps disagree; send one of them");
+    if (value && *value != *parsed)
+      return badField("steps", "steps and num_inference_steps disagree; send one of them");
     value = parsed;
   }
   if (value) out.steps = int(*value);
@@ -97,7 +118,8 @@ std::optional<ApiError> parseSteps(const json& body, const ModelInfo& model, Gen
 
 std::optional<ApiError> parseSeed(const json& value, GenerationRequest& out) {
   // -1 means "random", as in many local UIs.
-  if (value.is_number_integer() && !value.is_number_unsigned() && value.get<int64_t>() == -1) return std::nullopt;
+  if (value.is_number_integer() && !value.is_number_unsigned() && value.get<int64_t>() == -1)
+    return std::nullopt;
   if (value.is_number_float() && value.get<double>() == -1.0) return std::nullopt;
   if (value.is_number_unsigned()) {
     out.seed = value.get<uint64_t>();
@@ -107,11 +129,13 @@ std::optional<ApiError> parseSeed(const json& value, GenerationRequest& out) {
     out.seed = uint64_t(*whole);
     return std::nullopt;
   }
-  return badField("seed", "seed must be a whole number from 0 to 18446744073709551615 (or -1 for a random one)");
+  return badField(
+      "seed",
+      "seed must be a whole number from 0 to 18446744073709551615 (or -1 for a random one)");
 }
 
-std::optional<ApiError> parseChoice(const json& body, const char* name, const std::set<std::string>& choices,
-                                    std::string& out) {
+std::optional<ApiError> parseChoice(const json& body, const char* name,
+                                    const std::set<std::string>& choices, std::string& out) {
   const json* value = field(body, name);
   if (!value) return std::nullopt;
   std::string list;
@@ -129,7 +153,8 @@ ApiError ruleError(const RequestProblem& problem, const GenerationRequest& gen) 
   switch (problem.field) {
     case RequestField::Width:
     case RequestField::Height:
-      return badField("size", "size " + std::to_string(gen.width) + "x" + std::to_string(gen.height) +
+      return badField("size", "size " + std::to_string(gen.width) + "x" +
+                                  std::to_string(gen.height) +
                                   " is not supported: " + problem.message);
     case RequestField::Count: {
       std::string message = problem.message;
@@ -138,8 +163,9 @@ ApiError ruleError(const RequestProblem& problem, const GenerationRequest& gen) 
     }
     case RequestField::Prompt:
       return badField("prompt", problem.message,
-                      problem.message.find("longer than") != std::string::npos ? "string_above_max_length"
-                                                                                : "invalid_value");
+                      problem.message.find("longer than") != std::string::npos
+                          ? "string_above_max_length"
+                          : "invalid_value");
     case RequestField::Steps: return badField("steps", problem.message);
     case RequestField::Guidance: return badField("guidance", problem.message);
     case RequestField::Image: return badField("image", problem.message);
@@ -152,14 +178,17 @@ ApiError ruleError(const RequestProblem& problem, const GenerationRequest& gen) 
 
 std::optional<ApiError> parseOutputOptions(const json& body, ImageRequest& out) {
   if (const json* format = field(body, "response_format")) {
-    if (!format->is_string()) return badField("response_format", "response_format must be \"b64_json\"");
+    if (!format->is_string())
+      return badField("response_format", "response_format must be \"b64_json\"");
     if (format->get<std::string>() == "url") {
-      return badField("response_format",
-                      "response_format \"url\" is not supported: this local server keeps no public files; "
-                      "use \"b64_json\" (the default)",
-                      "unsupported_value");
+      return badField(
+          "response_format",
+          "response_format \"url\" is not supported: this local server keeps no public files; "
+          "use \"b64_json\" (the default)",
+          "unsupported_value");
     }
-    if (format->get<std::string>() != "b64_json") return badField("response_format", "response_format must be \"b64_json\"");
+    if (format->get<std::string>() != "b64_json")
+      return badField("response_format", "response_format must be \"b64_json\"");
   }
 
   if (const json* format = field(body, "output_format")) {
@@ -167,22 +196,27 @@ std::optional<ApiError> parseOutputOptions(const json& body, ImageRequest& out) 
     std::string name;
     if (format->is_string()) {
       name = format->get<std::string>();
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return char(std::tolower(c)); });
       parsed = imageFormatFromName(name);
     }
     if (!parsed && (name == "gif" || name == "svg")) {
       return badField("output_format",
-                      "output_format \"" + name + "\" is not supported by FLUX.1 (a still raster model): "
-                      "use \"png\", \"jpeg\" or \"webp\"",
+                      "output_format \"" + name +
+                          "\" is not supported by FLUX.1 (a still raster model): "
+                          "use \"png\", \"jpeg\" or \"webp\"",
                       "unsupported_value");
     }
-    if (!parsed) return badField("output_format", "output_format must be \"png\", \"jpeg\" or \"webp\"");
+    if (!parsed)
+      return badField("output_format", "output_format must be \"png\", \"jpeg\" or \"webp\"");
     out.outputFormat = *parsed;
   }
 
   if (const json* compression = field(body, "output_compression")) {
     auto value = wholeNumber(*compression, 0, 100);
-    if (!value) return badField("output_compression", "output_compression must be a whole number from 0 to 100");
+    if (!value)
+      return badField("output_compression",
+                      "output_compression must be a whole number from 0 to 100");
     out.compression = int(*value);
   }
 
@@ -194,7 +228,8 @@ std::optional<ApiError> parseOutputOptions(const json& body, ImageRequest& out) 
                       "use \"auto\" or \"opaque\"",
                       "unsupported_value");
     }
-    if (value != "auto" && value != "opaque") return badField("background", "background must be \"auto\" or \"opaque\"");
+    if (value != "auto" && value != "opaque")
+      return badField("background", "background must be \"auto\" or \"opaque\"");
     out.background = value;
   }
   return std::nullopt;
@@ -202,14 +237,15 @@ std::optional<ApiError> parseOutputOptions(const json& body, ImageRequest& out) 
 
 std::optional<ApiError> parseStreaming(const json& body, ImageRequest& out) {
   if (const json* stream = field(body, "stream")) {
-    if (!stream->is_boolean()) return badField("stream", "stream must be true or false, not " + typeName(*stream));
+    if (!stream->is_boolean())
+      return badField("stream", "stream must be true or false, not " + typeName(*stream));
     out.stream = stream->get<bool>();
   }
   if (const json* partial = field(body, "partial_images")) {
     auto value = wholeNumber(*partial, 0, kMaxPartialImages);
     if (!value) {
-      return badField("partial_images",
-                      "partial_images must be a whole number from 0 to " + std::to_string(kMaxPartialImages));
+      return badField("partial_images", "partial_images must be a whole number from 0 to " +
+                                            std::to_string(kMaxPartialImages));
     }
     out.partialImages = int(*value);
   }
@@ -220,8 +256,10 @@ std::optional<ApiError> parseIdentity(const json& body, ImageRequest& out) {
   for (const char* name : {"user", "safety_identifier"}) {
     const json* value = field(body, name);
     if (!value) continue;
-    if (!value->is_string()) return badField(name, std::string(name) + " must be a string, not " + typeName(*value));
-    if (value->get<std::string>().size() > 256) return badField(name, std::string(name) + " is longer than 256 bytes");
+    if (!value->is_string())
+      return badField(name, std::string(name) + " must be a string, not " + typeName(*value));
+    if (value->get<std::string>().size() > 256)
+      return badField(name, std::string(name) + " is longer than 256 bytes");
   }
   // As OpenAI: a non-empty safety_identifier wins over the deprecated user.
   const json* safety = field(body, "safety_identifier");
@@ -237,28 +275,38 @@ std::optional<ApiError> parseIdentity(const json& body, ImageRequest& out) {
 // loras: [{"name": "file in the LoRA folder", "scale": 0.8}, ...] (FluxDesk's
 // extension). A name is a plain file name (".safetensors" may be left off),
 // never a path: nothing outside the folder can be named.
-std::optional<ApiError> parseLoras(const json& body, const std::string& folder, GenerationRequest& out) {
+std::optional<ApiError> parseLoras(const json& body, const std::string& folder,
+                                   GenerationRequest& out) {
   const json* loras = field(body, "loras");
   if (!loras) return std::nullopt;
   if (!loras->is_array())
     return badField("loras", "loras must be a list of {\"name\": ..., \"scale\": ...} objects");
   if (!loras->empty() && folder.empty())
-    return badField("loras", "this server has no LoRA folder (start it with --lora-dir DIR, or set one in Settings)",
-                    "unsupported_value");
+    return badField(
+        "loras",
+        "this server has no LoRA folder (start it with --lora-dir DIR, or set one in Settings)",
+        "unsupported_value");
   for (const json& item : *loras) {
     const json* name = item.is_object() ? field(item, "name") : nullptr;
     if (!name || !name->is_string())
-      return badField("loras", "each LoRA is an object with a \"name\" (a file in the LoRA folder) and a \"scale\"");
+      return badField(
+          "loras",
+          "each LoRA is an object with a \"name\" (a file in the LoRA folder) and a \"scale\"");
     std::string file = name->get<std::string>();
     const bool plain = !file.empty() && file.size() <= 200 && file[0] != '.' &&
-                       file.find_first_of("/\\") == std::string::npos && file.find('\0') == std::string::npos;
-    if (!plain) return badField("loras", "a LoRA name is a file name in the LoRA folder, not a path");
-    if (file.size() < 12 || file.compare(file.size() - 12, 12, ".safetensors") != 0) file += ".safetensors";
+                       file.find_first_of("/\\") == std::string::npos &&
+                       file.find('\0') == std::string::npos;
+    if (!plain)
+      return badField("loras", "a LoRA name is a file name in the LoRA folder, not a path");
+    if (file.size() < 12 || file.compare(file.size() - 12, 12, ".safetensors") != 0)
+      file += ".safetensors";
     const std::filesystem::path path = std::filesystem::path(folder) / file;
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
-      return badField("loras", "there is no LoRA '" + name->get<std::string>().substr(0, 100) + "' in the LoRA folder",
-                      "lora_not_found");
+      return badField(
+          "loras",
+          "there is no LoRA '" + name->get<std::string>().substr(0, 100) + "' in the LoRA folder",
+          "lora_not_found");
     LoraSpec lora;
     lora.path = path.string();
     if (const json* scale = field(item, "scale")) {
@@ -276,18 +324,22 @@ std::optional<ApiError> parseFields(const json& body, const ModelInfo& model, bo
 
   const json* prompt = field(body, "prompt");
   if (!prompt) return badField("prompt", "prompt is required", "missing_required_parameter");
-  if (!prompt->is_string()) return badField("prompt", "prompt must be a string, not " + typeName(*prompt));
+  if (!prompt->is_string())
+    return badField("prompt", "prompt must be a string, not " + typeName(*prompt));
   gen.prompt = prompt->get<std::string>();
 
   if (const json* name = field(body, "model")) {
-    if (!name->is_string()) return badField("model", "model must be a string, not " + typeName(*name));
+    if (!name->is_string())
+      return badField("model", "model must be a string, not " + typeName(*name));
     if (!isAcceptedModelName(name->get<std::string>(), model, modelReady)) {
       ApiError error;
       error.status = 404;
       error.param = "model";
       error.code = "model_not_found";
-      error.message = "The model '" + name->get<std::string>().substr(0, 100) + "' does not exist here. This server runs '" +
-                      apiModelId(model) + "' (also accepted: black-forest-labs/FLUX-1-schnell style aliases; see GET /v1/models).";
+      error.message =
+          "The model '" + name->get<std::string>().substr(0, 100) +
+          "' does not exist here. This server runs '" + apiModelId(model) +
+          "' (also accepted: black-forest-labs/FLUX-1-schnell style aliases; see GET /v1/models).";
       return error;
     }
   }
@@ -295,7 +347,9 @@ std::optional<ApiError> parseFields(const json& body, const ModelInfo& model, bo
   if (const json* n = field(body, "n")) {
     // Any whole number here; its range is the validator's rule below.
     auto count = wholeNumber(*n, -1'000'000, 1'000'000);
-    if (!count) return badField("n", "n must be a whole number from 1 to " + std::to_string(kRequestLimits.maxImagesPerRequest));
+    if (!count)
+      return badField("n", "n must be a whole number from 1 to " +
+                               std::to_string(kRequestLimits.maxImagesPerRequest));
     gen.count = int(*count);
   }
 
@@ -303,9 +357,12 @@ std::optional<ApiError> parseFields(const json& body, const ModelInfo& model, bo
     if (auto error = parseSize(*size, gen)) return error;
     out.sizeGiven = !(size->is_string() && size->get<std::string>() == "auto");
   }
-  if (gen.source && !out.sizeGiven) std::tie(gen.width, gen.height) = defaultSizeForSource(gen.source->width, gen.source->height);
+  if (gen.source && !out.sizeGiven)
+    std::tie(gen.width, gen.height) = defaultSizeForSource(gen.source->width, gen.source->height);
   if (const json* strength = field(body, "strength")) {
-    if (!strength->is_number()) return badField("strength", "strength must be a number from 0 to 1, not " + typeName(*strength));
+    if (!strength->is_number())
+      return badField("strength",
+                      "strength must be a number from 0 to 1, not " + typeName(*strength));
     gen.strength = strength->get<double>();
   }
   if (auto error = parseOutputOptions(body, out)) return error;
@@ -315,7 +372,8 @@ std::optional<ApiError> parseFields(const json& body, const ModelInfo& model, bo
     if (auto error = parseSeed(*seed, gen)) return error;
   }
 
-  if (auto error = parseChoice(body, "quality", {"auto", "standard", "hd", "low", "medium", "high", "xhigh", "max"},
+  if (auto error = parseChoice(body, "quality",
+                               {"auto", "standard", "hd", "low", "medium", "high", "xhigh", "max"},
                                out.quality)) {
     return error;
   }
@@ -338,28 +396,34 @@ std::string reportedQuality(const std::string& requested) {
 }
 
 ParsedRequest parseImageRequest(const std::string& body, const ModelInfo& model, bool modelReady,
-                                const ParseOptions& options, std::shared_ptr<const SourceImage> source) {
+                                const ParseOptions& options,
+                                std::shared_ptr<const SourceImage> source) {
   ParsedRequest parsed;
   if (jsonNestingDepth(body, options.maxNestingDepth) > options.maxNestingDepth) {
-    parsed.error = badField("", "The request body nests JSON deeper than " + std::to_string(options.maxNestingDepth) +
-                                    " levels.", "invalid_json");
+    parsed.error = badField("",
+                            "The request body nests JSON deeper than " +
+                                std::to_string(options.maxNestingDepth) + " levels.",
+                            "invalid_json");
     return parsed;
   }
   // nlohmann's parser takes a NUL byte for the end of its input, so
   // anything after one would go unseen: a raw NUL (never valid JSON) is
   // refused first.
   if (body.find('\0') != std::string::npos) {
-    parsed.error = badField("", "The request body is not valid JSON (it holds a NUL byte).", "invalid_json");
+    parsed.error =
+        badField("", "The request body is not valid JSON (it holds a NUL byte).", "invalid_json");
     return parsed;
   }
   // Rejects malformed JSON and invalid UTF-8 (also in \u escapes) alike.
   json root = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) {
-    parsed.error = badField("", "The request body is not valid JSON (or not valid UTF-8).", "invalid_json");
+    parsed.error =
+        badField("", "The request body is not valid JSON (or not valid UTF-8).", "invalid_json");
     return parsed;
   }
   if (!root.is_object()) {
-    parsed.error = badField("", "The request body must be a JSON object, not " + typeName(root) + ".", "invalid_json");
+    parsed.error = badField(
+        "", "The request body must be a JSON object, not " + typeName(root) + ".", "invalid_json");
     return parsed;
   }
   ImageRequest request;
@@ -370,7 +434,8 @@ ParsedRequest parseImageRequest(const std::string& body, const ModelInfo& model,
       return parsed;
     }
   } catch (const std::exception& e) {  // a json accessor surprise: still a 400, never a crash
-    parsed.error = badField("", std::string("The request could not be read: ") + e.what(), "invalid_json");
+    parsed.error =
+        badField("", std::string("The request could not be read: ") + e.what(), "invalid_json");
     return parsed;
   }
   for (const auto& item : root.items()) {

@@ -18,7 +18,7 @@
 
 namespace fd::api {
 
-inline constexpr int kMaxPartialImages = 3;   // as OpenAI: partial_images 0..3
+inline constexpr int kMaxPartialImages = 3;     // as OpenAI: partial_images 0..3
 inline constexpr int kDefaultCompression = 90;  // output_compression when absent (OpenAI's is 100)
 
 struct ParseOptions {
@@ -32,13 +32,13 @@ struct ImageRequest {
   ImageFormat outputFormat = ImageFormat::Jpeg;
   int compression = kDefaultCompression;  // output_compression 0..100: JPEG/WebP quality
   bool stream = false;                    // text/event-stream answer
-  int partialImages = 0;                  // 0..3 previews per image before the final one (stream only)
-  std::string background = "auto";        // auto or opaque (FluxDesk's images are always opaque)
-  std::string quality = "auto";           // accepted, recorded, no effect (see README)
-  std::string style;                      // accepted, recorded, no effect (see README)
-  std::string moderation;                 // accepted, no effect: nothing is moderated locally
-  std::string user;                       // safety_identifier, else user: for the request log
-  bool sizeGiven = false;                 // a size other than "auto" was asked for
+  int partialImages = 0;            // 0..3 previews per image before the final one (stream only)
+  std::string background = "auto";  // auto or opaque (FluxDesk's images are always opaque)
+  std::string quality = "auto";     // accepted, recorded, no effect (see README)
+  std::string style;                // accepted, recorded, no effect (see README)
+  std::string moderation;           // accepted, no effect: nothing is moderated locally
+  std::string user;                 // safety_identifier, else user: for the request log
+  bool sizeGiven = false;           // a size other than "auto" was asked for
   std::vector<std::string> ignoredFields;  // unknown keys, for the log
 };
 

@@ -33,14 +33,14 @@ json modelObject(const ModelInfo& model, int64_t created) {
 
 }  // namespace
 
-Result<std::string> base64Image(const uint8_t* rgb, int width, int height, const ImageSettings* settings,
-                                const OutputOptions& output) {
+Result<std::string> base64Image(const uint8_t* rgb, int width, int height,
+                                const ImageSettings* settings, const OutputOptions& output) {
   Result<std::vector<uint8_t>> encoded =
       settings ? encodeImage(rgb, width, height, output.format, *settings, output.compression)
                : encodeImagePlain(rgb, width, height, output.format, output.compression);
   if (!encoded) return encoded.error();
-  const QByteArray raw =
-      QByteArray::fromRawData(reinterpret_cast<const char*>(encoded->data()), qsizetype(encoded->size()));
+  const QByteArray raw = QByteArray::fromRawData(reinterpret_cast<const char*>(encoded->data()),
+                                                 qsizetype(encoded->size()));
   return raw.toBase64().toStdString();
 }
 
@@ -58,9 +58,12 @@ Result<std::string> imagesResponseBody(const GenerationResult& result, const Mod
   for (size_t i = 0; i < result.images.size(); ++i) {
     const GeneratedImage& image = result.images[i];
     const ImageSettings settings = imageSettingsFor(result, i, model);
-    Result<std::string> encoded = base64Image(image.rgb.data(), image.width, image.height, &settings, output);
+    Result<std::string> encoded =
+        base64Image(image.rgb.data(), image.width, image.height, &settings, output);
     if (!encoded) return encoded.error();
-    data.push_back(json{{"b64_json", std::move(*encoded)}, {"revised_prompt", result.request.prompt}, {"seed", image.seed}});
+    data.push_back(json{{"b64_json", std::move(*encoded)},
+                        {"revised_prompt", result.request.prompt},
+                        {"seed", image.seed}});
     size = std::to_string(image.width) + "x" + std::to_string(image.height);
     outputTokens += imageTokens(image.width, image.height);
   }
@@ -79,6 +82,8 @@ std::string modelsResponseBody(const ModelInfo& model, int64_t created) {
   return dumpJson(json{{"object", "list"}, {"data", json::array({modelObject(model, created)})}});
 }
 
-std::string modelObjectBody(const ModelInfo& model, int64_t created) { return dumpJson(modelObject(model, created)); }
+std::string modelObjectBody(const ModelInfo& model, int64_t created) {
+  return dumpJson(modelObject(model, created));
+}
 
 }  // namespace fd::api

@@ -20,7 +20,7 @@ namespace fd::api {
 // How the images of one request are encoded and described.
 struct OutputOptions {
   ImageFormat format = ImageFormat::Jpeg;
-  int compression = 90;        // JPEG / WebP quality 0..100
+  int compression = 90;          // JPEG / WebP quality 0..100
   std::string quality = "high";  // as reported (reportedQuality)
   std::string safetyIdentifier;  // echoed when not empty, as OpenAI does
 };
@@ -28,8 +28,8 @@ struct OutputOptions {
 // One image as the API sends it: encoded (PNG with its settings in text
 // chunks, JPEG with them in a comment, or WebP), then base64. No settings
 // (partial images): no metadata.
-Result<std::string> base64Image(const uint8_t* rgb, int width, int height, const ImageSettings* settings,
-                                const OutputOptions& output);
+Result<std::string> base64Image(const uint8_t* rgb, int width, int height,
+                                const ImageSettings* settings, const OutputOptions& output);
 
 // The token counts OpenAI reports for image models: the prompt's tokens
 // after tokenization (T5's, the encoder that carries the prompt, truncated
@@ -40,8 +40,8 @@ int64_t imageTokens(int width, int height);
 Result<std::string> imagesResponseBody(const GenerationResult& result, const ModelInfo& model,
                                        const OutputOptions& output, int64_t created);
 
-// GET /v1/models: {"object": "list", "data": [{"id", "object": "model", "created", "owned_by", "limits"}]}
-// `limits` (FluxDesk's extra) publishes request_limits.h and the model's steps.
+// GET /v1/models: {"object": "list", "data": [{"id", "object": "model", "created", "owned_by",
+// "limits"}]} `limits` (FluxDesk's extra) publishes request_limits.h and the model's steps.
 std::string modelsResponseBody(const ModelInfo& model, int64_t created);
 // GET /v1/models/{id}: the one model object.
 std::string modelObjectBody(const ModelInfo& model, int64_t created);

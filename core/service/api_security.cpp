@@ -11,12 +11,14 @@ namespace fd::api {
 namespace {
 
 std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
   return text;
 }
 
 bool isDigits(const std::string& text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
 // "a.b.c.d", each 0..255 without a sign.
@@ -25,7 +27,8 @@ std::optional<std::vector<int>> parseIPv4(const std::string& text) {
   size_t start = 0;
   while (true) {
     size_t dot = text.find('.', start);
-    std::string part = text.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    std::string part =
+        text.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (!isDigits(part) || part.size() > 3) return std::nullopt;
     int value = std::stoi(part);
     if (value > 255) return std::nullopt;
@@ -73,7 +76,9 @@ bool splitHostPort(const std::string& header, std::string& host, std::optional<i
   return true;
 }
 
-bool isWildcard(const std::string& host) { return host == "0.0.0.0" || host == "::" || host.empty(); }
+bool isWildcard(const std::string& host) {
+  return host == "0.0.0.0" || host == "::" || host.empty();
+}
 
 }  // namespace
 
@@ -101,10 +106,12 @@ bool isAllowedHost(const std::string& hostHeader, int serverPort, const std::str
     if (host == bound) return true;
     if (isWildcard(bound) && (parseIPv4(host) || isIPv6Literal(host))) return true;
   }
-  return std::any_of(extraHosts.begin(), extraHosts.end(), [&](const std::string& h) { return lower(h) == host; });
+  return std::any_of(extraHosts.begin(), extraHosts.end(),
+                     [&](const std::string& h) { return lower(h) == host; });
 }
 
-std::optional<std::string> presentedApiKey(const std::string& authorization, const std::string& xApiKey) {
+std::optional<std::string> presentedApiKey(const std::string& authorization,
+                                           const std::string& xApiKey) {
   if (!authorization.empty()) {
     size_t space = authorization.find(' ');
     if (space != std::string::npos && lower(authorization.substr(0, space)) == "bearer") {
@@ -119,8 +126,10 @@ std::optional<std::string> presentedApiKey(const std::string& authorization, con
 }
 
 bool constantTimeEquals(const std::string& a, const std::string& b) {
-  const QByteArray ha = QCryptographicHash::hash(QByteArray(a.data(), qsizetype(a.size())), QCryptographicHash::Sha256);
-  const QByteArray hb = QCryptographicHash::hash(QByteArray(b.data(), qsizetype(b.size())), QCryptographicHash::Sha256);
+  const QByteArray ha = QCryptographicHash::hash(QByteArray(a.data(), qsizetype(a.size())),
+                                                 QCryptographicHash::Sha256);
+  const QByteArray hb = QCryptographicHash::hash(QByteArray(b.data(), qsizetype(b.size())),
+                                                 QCryptographicHash::Sha256);
   unsigned char diff = 0;
   for (qsizetype i = 0; i < ha.size(); ++i) diff |= static_cast<unsigned char>(ha[i] ^ hb[i]);
   return diff == 0 && a.size() == b.size();

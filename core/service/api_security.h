@@ -22,7 +22,8 @@ bool isAllowedHost(const std::string& hostHeader, int serverPort, const std::str
 
 // The key a client presented: "Authorization: Bearer KEY" (scheme
 // case-insensitive) or "x-api-key: KEY"; nullopt when neither is there.
-std::optional<std::string> presentedApiKey(const std::string& authorization, const std::string& xApiKey);
+std::optional<std::string> presentedApiKey(const std::string& authorization,
+                                           const std::string& xApiKey);
 
 // Compares in time independent of where the strings differ (and of their
 // lengths: both sides are hashed first).

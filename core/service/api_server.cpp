@@ -48,7 +48,8 @@ void sendError(http::Response& res, const api::ApiError& error) {
   res.logError = error.code.empty() ? error.type : error.code;
 }
 
-ApiServer::ApiServer(JobQueue* queue, QObject* parent) : QObject(parent), impl_(std::make_unique<Impl>()) {
+ApiServer::ApiServer(JobQueue* queue, QObject* parent)
+    : QObject(parent), impl_(std::make_unique<Impl>()) {
   registerServiceMetaTypes();
   impl_->owner = this;
   impl_->queue = queue;
@@ -59,11 +60,14 @@ ApiServer::~ApiServer() { stop(); }
 Status ApiServer::start(const ApiServerConfig& config) {
   if (impl_->running) return makeError(ErrorKind::BadRequest, "the API server is already running");
   if (config.port < 0 || config.port > 65535) {
-    return makeError(ErrorKind::BadRequest, "the API port must be 0 to 65535, not " + std::to_string(config.port));
+    return makeError(ErrorKind::BadRequest,
+                     "the API port must be 0 to 65535, not " + std::to_string(config.port));
   }
   if (config.host.empty()) return makeError(ErrorKind::BadRequest, "the API host is empty");
-  if (config.maxBodyBytes < 1024 || config.maxUploadBytes < config.maxBodyBytes || config.requestTimeoutSeconds < 1) {
-    return makeError(ErrorKind::BadRequest, "the API limits must be positive (body at least 1024 bytes)");
+  if (config.maxBodyBytes < 1024 || config.maxUploadBytes < config.maxBodyBytes ||
+      config.requestTimeoutSeconds < 1) {
+    return makeError(ErrorKind::BadRequest,
+                     "the API limits must be positive (body at least 1024 bytes)");
   }
   impl_->config = config;
   impl_->stopping = false;
@@ -73,20 +77,23 @@ Status ApiServer::start(const ApiServerConfig& config) {
   limits.workers = impl_->queue->capacity() + kHttpThreadsBeyondQueue;
   Impl* impl = impl_.get();
   auto server = std::make_unique<http::Server>(
-      limits, [impl](const http::Request& req, http::Response& res) { return impl->admitHead(req, res); },
+      limits,
+      [impl](const http::Request& req, http::Response& res) { return impl->admitHead(req, res); },
       [impl](const http::Request& req, http::Response& res, http::Exchange& exchange) {
         impl->handle(req, res, exchange);
       },
       // Statuses the server sets by itself (malformed or oversize requests)
       // get an OpenAI error body too.
       [](const http::Request& req, http::Response& res) {
-        api::ApiError error = api::defaultErrorFor(res.status, req.method.substr(0, 32), req.path.substr(0, 200));
+        api::ApiError error =
+            api::defaultErrorFor(res.status, req.method.substr(0, 32), req.path.substr(0, 200));
         if (res.status == 431) {
           error.message = "The request header fields are too large or too many.";
           error.code = "headers_too_large";
         } else if (res.status == 501) {
-          error.message = "Not implemented (only the chunked transfer coding and the methods GET, HEAD, POST, "
-                          "OPTIONS are).";
+          error.message =
+              "Not implemented (only the chunked transfer coding and the methods GET, HEAD, POST, "
+              "OPTIONS are).";
           error.code = "not_implemented";
         } else if (res.status == 408) {
           error.message = "The request was not received in time.";
@@ -95,7 +102,8 @@ Status ApiServer::start(const ApiServerConfig& config) {
           error.message = "Only 'Expect: 100-continue' is supported.";
           error.code = "expectation_failed";
         } else if (res.status == 503) {
-          error.message = "Too many uploads are being received at once; try again in a few seconds.";
+          error.message =
+              "Too many uploads are being received at once; try again in a few seconds.";
           error.code = "uploads_busy";
           res.setHeader("Retry-After", "2");
         } else if (res.status == 505) {
@@ -109,8 +117,9 @@ Status ApiServer::start(const ApiServerConfig& config) {
       });
   const int port = server->bind(config.host, config.port);
   if (port <= 0) {
-    return makeError(ErrorKind::Io, "cannot listen on " + config.host + ":" + std::to_string(config.port) +
-                                        ": the port is in use or the address does not belong to this machine");
+    return makeError(ErrorKind::Io,
+                     "cannot listen on " + config.host + ":" + std::to_string(config.port) +
+                         ": the port is in use or the address does not belong to this machine");
   }
   impl_->port = port;
   impl_->startedAt = QDateTime::currentSecsSinceEpoch();
@@ -141,17 +150,22 @@ ApiServerConfig ApiServer::config() const { return impl_->config; }
 int ApiServer::port() const { return impl_->port; }
 
 QString ApiServer::baseUrl() const {
-  return QString::fromStdString("http://" + hostForUrl(impl_->config.host) + ":" + std::to_string(impl_->port.load()));
+  return QString::fromStdString("http://" + hostForUrl(impl_->config.host) + ":" +
+                                std::to_string(impl_->port.load()));
 }
 
 QString ApiServer::curlExample() const {
-  QString example = QStringLiteral("curl %1/v1/images/generations \\\n  -H \"Content-Type: application/json\" \\\n")
-                        .arg(baseUrl());
+  QString example =
+      QStringLiteral(
+          "curl %1/v1/images/generations \\\n  -H \"Content-Type: application/json\" \\\n")
+          .arg(baseUrl());
   if (!impl_->config.apiKey.empty()) {
-    example += QStringLiteral("  -H \"Authorization: Bearer %1\" \\\n").arg(QString::fromStdString(impl_->config.apiKey));
+    example += QStringLiteral("  -H \"Authorization: Bearer %1\" \\\n")
+                   .arg(QString::fromStdString(impl_->config.apiKey));
   }
   example += QStringLiteral(
-      "  -d '{\"prompt\": \"A photo of an astronaut riding a horse on Mars.\", \"size\": \"1024x1024\", "
+      "  -d '{\"prompt\": \"A photo of an astronaut riding a horse on Mars.\", \"size\": "
+      "\"1024x1024\", "
       "\"model\": \"black-forest-labs/FLUX-1-schnell\", \"n\": 1}'");
   return example;
 }
@@ -160,18 +174,24 @@ QStringList ApiServer::warnings() const {
   QStringList list;
   const ApiServerConfig& c = impl_->config;
   if (!api::isLoopbackBindAddress(c.host)) {
-    list << QStringLiteral("The API listens on %1, not only on this machine: other computers on the network can "
-                           "reach it.")
+    list << QStringLiteral(
+                "The API listens on %1, not only on this machine: other computers on the network "
+                "can "
+                "reach it.")
                 .arg(QString::fromStdString(c.host));
-    if (c.apiKey.empty()) list << QStringLiteral("No API key is set: anyone who can reach the port can generate images.");
+    if (c.apiKey.empty())
+      list << QStringLiteral(
+          "No API key is set: anyone who can reach the port can generate images.");
   }
   for (const auto& origin : c.allowedOrigins) {
-    if (origin == "*") list << QStringLiteral("CORS allows every origin: any web page you open can use the API.");
+    if (origin == "*")
+      list << QStringLiteral("CORS allows every origin: any web page you open can use the API.");
   }
   return list;
 }
 
-void ApiServer::Impl::logRequest(const http::Request& req, const http::Response& res, double seconds) {
+void ApiServer::Impl::logRequest(const http::Request& req, const http::Response& res,
+                                 double seconds) {
   ApiLogEntry entry;
   entry.time = QDateTime::currentDateTimeUtc().addMSecs(-qint64(seconds * 1000));
   entry.remote = printable(req.remoteAddress) + ":" + QString::number(req.remotePort);

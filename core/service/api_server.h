@@ -26,14 +26,14 @@ namespace fd {
 class JobQueue;
 
 struct ApiServerConfig {
-  std::string host = "127.0.0.1";  // another address is a warning (see start())
-  int port = 8000;                 // 0: any free port (see ApiServer::port())
-  std::string apiKey;              // empty: no key needed
+  std::string host = "127.0.0.1";           // another address is a warning (see start())
+  int port = 8000;                          // 0: any free port (see ApiServer::port())
+  std::string apiKey;                       // empty: no key needed
   std::vector<std::string> allowedOrigins;  // CORS; empty: no CORS headers at all
   std::vector<std::string> allowedHosts;    // extra Host header names beyond loopback
   size_t maxBodyBytes = 64 * 1024;
   size_t maxUploadBytes = 32ull << 20;  // /v1/images/edits: the picture, its mask and the fields
-  std::string loraFolder;  // where `loras` names its files ("": none)
+  std::string loraFolder;               // where `loras` names its files ("": none)
   int requestTimeoutSeconds = 600;  // waiting plus generating; then 503 and the job is cancelled
 };
 

@@ -46,12 +46,12 @@ struct ApiServer::Impl {
   void handleGenerate(const http::Request& req, http::Response& res, http::Exchange& exchange);
   void handleEdit(const http::Request& req, http::Response& res, http::Exchange& exchange);
   // Queues a parsed request and answers it; `events`: "image_generation" or "image_edit".
-  void runImageRequest(const api::ImageRequest& request, const std::string& events, http::Response& res,
-                       http::Exchange& exchange);
-  void answerGeneration(const api::ImageRequest& request, JobId id, api::JobWatch& watch, http::Response& res,
-                        http::Exchange& exchange);
-  void streamGeneration(const api::ImageRequest& request, const std::string& events, JobId id, api::JobWatch& watch,
+  void runImageRequest(const api::ImageRequest& request, const std::string& events,
+                       http::Response& res, http::Exchange& exchange);
+  void answerGeneration(const api::ImageRequest& request, JobId id, api::JobWatch& watch,
                         http::Response& res, http::Exchange& exchange);
+  void streamGeneration(const api::ImageRequest& request, const std::string& events, JobId id,
+                        api::JobWatch& watch, http::Response& res, http::Exchange& exchange);
   void handleModels(const http::Request& req, http::Response& res);
   void handleModel(const http::Request& req, http::Response& res);
   void handleHealth(const http::Request& req, http::Response& res);

@@ -36,7 +36,8 @@ std::string partialImageEvent(const StreamedImage& image, int partialImageIndex)
   return event(type, data);
 }
 
-std::string completedEvent(const StreamedImage& image, uint64_t seed, int64_t inputTokens, int64_t outputTokens) {
+std::string completedEvent(const StreamedImage& image, uint64_t seed, int64_t inputTokens,
+                           int64_t outputTokens) {
   const std::string type = image.eventPrefix + ".completed";
   json data = imageFields(type, image);
   data["seed"] = seed;
@@ -46,7 +47,8 @@ std::string completedEvent(const StreamedImage& image, uint64_t seed, int64_t in
 
 std::string errorEvent(const ApiError& error) {
   json body = json::parse(errorBody(error), nullptr, false);
-  json data{{"type", "error"}, {"error", body.is_object() && body.contains("error") ? body["error"] : json::object()}};
+  json data{{"type", "error"},
+            {"error", body.is_object() && body.contains("error") ? body["error"] : json::object()}};
   return event("error", data);
 }
 

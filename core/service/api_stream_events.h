@@ -22,7 +22,7 @@ namespace fd::api {
 
 struct StreamedImage {
   std::string eventPrefix = "image_generation";  // "image_edit" for /v1/images/edits
-  std::string b64;  // the encoded image, base64
+  std::string b64;                               // the encoded image, base64
   int width = 0, height = 0;
   std::string outputFormat;  // "png", "jpeg", "webp"
   std::string quality;       // as reported
@@ -35,7 +35,8 @@ std::string partialImageEvent(const StreamedImage& image, int partialImageIndex)
 // `inputTokens`/`outputTokens`: this image's share of the request's usage
 // (the prompt's tokens are counted on image 0 only, so the events' usage
 // adds up to the request's).
-std::string completedEvent(const StreamedImage& image, uint64_t seed, int64_t inputTokens, int64_t outputTokens);
+std::string completedEvent(const StreamedImage& image, uint64_t seed, int64_t inputTokens,
+                           int64_t outputTokens);
 std::string errorEvent(const ApiError& error);
 // A comment line: ignored by every SSE client; keeps the connection
 // checked while the model works (a client that left makes its send fail).

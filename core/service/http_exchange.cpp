@@ -2,9 +2,8 @@
 // whether the client is still there, and streamed answers.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/socket.h>
-
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -18,7 +17,8 @@ namespace fd::http {
 
 using Clock = std::chrono::steady_clock;
 
-bool sendAll(int fd, const std::string& data, Clock::time_point deadline, const std::atomic<bool>& stopping) {
+bool sendAll(int fd, const std::string& data, Clock::time_point deadline,
+             const std::atomic<bool>& stopping) {
   size_t sent = 0;
   bool stopSeen = false;
   while (sent < data.size()) {
@@ -33,7 +33,8 @@ bool sendAll(int fd, const std::string& data, Clock::time_point deadline, const 
       stopSeen = true;
       deadline = std::min(deadline, Clock::now() + std::chrono::seconds(2));
     }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return false;
     pollfd p{fd, POLLOUT, 0};
     ::poll(&p, 1, int(std::min<long long>(left, 200)));
@@ -46,12 +47,14 @@ bool Exchange::clientGone() {
   char byte;
   ssize_t n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n > 0) return false;  // a pipelined request waits: the client is there
-  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return gone_ = true;  // reset
+  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+    return gone_ = true;  // reset
   if (n == 0) fin_ = true;
 #ifdef TCP_INFO
   tcp_info info{};
   socklen_t length = sizeof info;
-  if (::getsockopt(fd_, IPPROTO_TCP, TCP_INFO, &info, &length) == 0 && info.tcpi_state == TCP_CLOSE) return gone_ = true;
+  if (::getsockopt(fd_, IPPROTO_TCP, TCP_INFO, &info, &length) == 0 && info.tcpi_state == TCP_CLOSE)
+    return gone_ = true;
 #endif
   if (!fin_ || streaming_) return false;
   if (minorVersion_ == 0) return gone_ = true;  // HTTP/1.0: a FIN means it left
@@ -60,7 +63,8 @@ bool Exchange::clientGone() {
     // answers it with a reset, a half-closed client reads and skips it.
     probed_ = true;
     static const char kProcessing[] = "HTTP/1.1 102 Processing\r\n\r\n";
-    if (::send(fd_, kProcessing, sizeof kProcessing - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno == EPIPE) {
+    if (::send(fd_, kProcessing, sizeof kProcessing - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+        errno == EPIPE) {
       return gone_ = true;
     }
   }
@@ -79,7 +83,8 @@ bool Exchange::write(const std::string& data) {
 bool Exchange::beginStream(const Response& head) {
   if (streaming_) return !failed_;
   streaming_ = true;
-  std::string text = "HTTP/1.1 " + std::to_string(head.status) + " " + reasonPhrase(head.status) + "\r\n";
+  std::string text =
+      "HTTP/1.1 " + std::to_string(head.status) + " " + reasonPhrase(head.status) + "\r\n";
   for (const auto& [name, value] : head.headers) {
     const std::string key = lower(name);
     if (key == "content-length" || key == "connection" || key == "transfer-encoding") continue;

@@ -45,12 +45,14 @@ std::string Request::header(const std::string& name) const {
 
 size_t Request::headerCount(const std::string& name) const {
   const std::string key = lower(name);
-  return size_t(std::count_if(headers.begin(), headers.end(), [&](const auto& h) { return h.first == key; }));
+  return size_t(
+      std::count_if(headers.begin(), headers.end(), [&](const auto& h) { return h.first == key; }));
 }
 
 void Response::setHeader(const std::string& name, const std::string& value) {
   const std::string key = lower(name);
-  headers.erase(std::remove_if(headers.begin(), headers.end(), [&](const auto& h) { return lower(h.first) == key; }),
+  headers.erase(std::remove_if(headers.begin(), headers.end(),
+                               [&](const auto& h) { return lower(h.first) == key; }),
                 headers.end());
   headers.emplace_back(name, value);
 }

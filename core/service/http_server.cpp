@@ -1,9 +1,5 @@
 #include "service/http_server.h"
 
-#include "service/http_send.h"
-#include "service/http_syntax.h"
-#include "service/http_upload_budget.h"
-
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -16,14 +12,18 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <list>
 #include <map>
 #include <mutex>
 #include <thread>
+
+#include "service/http_send.h"
+#include "service/http_syntax.h"
+#include "service/http_upload_budget.h"
 
 namespace fd::http {
 
@@ -34,8 +34,8 @@ using Clock = std::chrono::steady_clock;
 void endpoint(const sockaddr_storage& address, socklen_t length, std::string& host, int& port) {
   char hostText[NI_MAXHOST] = "";
   char portText[NI_MAXSERV] = "0";
-  if (getnameinfo(reinterpret_cast<const sockaddr*>(&address), length, hostText, sizeof hostText, portText,
-                  sizeof portText, NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+  if (getnameinfo(reinterpret_cast<const sockaddr*>(&address), length, hostText, sizeof hostText,
+                  portText, sizeof portText, NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
     host = hostText;
     port = std::atoi(portText);
   }
@@ -67,7 +67,7 @@ struct Server::Impl {
     enum class Chunk { Size, Data, DataEnd, Trailer } chunk = Chunk::Size;
     size_t chunkLeft = 0;
     size_t trailerLines = 0;
-    Response pre;  // what admit set (CORS headers)
+    Response pre;           // what admit set (CORS headers)
     std::string authority;  // of an absolute-form target
     size_t bodyLimit = 0;   // what Admit allowed this request
     UploadReservation upload;
@@ -172,8 +172,9 @@ struct Server::Impl {
     c.req.target = line.substr(s1 + 1, s2 - s1 - 1);
     const std::string version = line.substr(s2 + 1);
     if (!isToken(c.req.method) || c.req.target.empty()) return 400;
-    if (version.size() != 8 || version.compare(0, 5, "HTTP/") != 0 || !std::isdigit((unsigned char)version[5]) ||
-        version[6] != '.' || !std::isdigit((unsigned char)version[7])) {
+    if (version.size() != 8 || version.compare(0, 5, "HTTP/") != 0 ||
+        !std::isdigit((unsigned char)version[5]) || version[6] != '.' ||
+        !std::isdigit((unsigned char)version[7])) {
       return 400;
     }
     if (version[5] != '1') return 505;
@@ -219,7 +220,8 @@ struct Server::Impl {
       for (const auto& [name, value] : req.headers) {
         if (name != "content-length") continue;
         for (const std::string& item : listElements(value)) {
-          if (item.empty() || item.size() > 18 || !std::all_of(item.begin(), item.end(), ::isdigit)) return 400;
+          if (item.empty() || item.size() > 18 || !std::all_of(item.begin(), item.end(), ::isdigit))
+            return 400;
           if (!seen.empty() && std::stoull(item) != std::stoull(seen)) return 400;
           seen = item;
         }
@@ -261,7 +263,8 @@ struct Server::Impl {
     c.pre = std::move(res);
     if ((c.chunked || c.contentLength > 0) && expect == "100-continue" && req.minorVersion >= 1) {
       static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
-      [[maybe_unused]] ssize_t n = ::send(c.fd, kContinue, sizeof kContinue - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+      [[maybe_unused]] ssize_t n =
+          ::send(c.fd, kContinue, sizeof kContinue - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
     }
     return 0;
   }
@@ -293,8 +296,10 @@ struct Server::Impl {
         size_t nl = c.in.find('\n', c.pos);
         const size_t lineLimit = c.haveRequestLine ? limits.maxHeaderLine : limits.maxRequestLine;
         if (nl == std::string::npos) {
-          if (c.in.size() - c.pos > lineLimit + 1) return fail(std::move(conn), c.haveRequestLine ? 431 : 414);
-          if (c.headBytes + (c.in.size() - c.pos) > limits.maxHeadBytes) return fail(std::move(conn), 431);
+          if (c.in.size() - c.pos > lineLimit + 1)
+            return fail(std::move(conn), c.haveRequestLine ? 431 : 414);
+          if (c.headBytes + (c.in.size() - c.pos) > limits.maxHeadBytes)
+            return fail(std::move(conn), 431);
           return;
         }
         std::string line = c.in.substr(c.pos, nl - c.pos);
@@ -354,14 +359,16 @@ struct Server::Impl {
       size_t nl = c.in.find('\n', c.pos);
       const size_t lineLimit = c.chunk == Conn::Chunk::Trailer ? limits.maxHeaderLine : 1024;
       if (nl == std::string::npos) {
-        if (c.in.size() - c.pos > lineLimit + 1) return fail(std::move(conn), c.chunk == Conn::Chunk::Trailer ? 431 : 400);
+        if (c.in.size() - c.pos > lineLimit + 1)
+          return fail(std::move(conn), c.chunk == Conn::Chunk::Trailer ? 431 : 400);
         return;
       }
       std::string line = c.in.substr(c.pos, nl - c.pos);
       c.pos = nl + 1;
       compact(c);
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.size() > lineLimit || line.find('\r') != std::string::npos) return fail(std::move(conn), 400);
+      if (line.size() > lineLimit || line.find('\r') != std::string::npos)
+        return fail(std::move(conn), 400);
       if (c.chunk == Conn::Chunk::DataEnd) {
         if (!line.empty()) return fail(std::move(conn), 400);
         c.chunk = Conn::Chunk::Size;
@@ -372,7 +379,8 @@ struct Server::Impl {
         size = trimOws(size);
         if (size.empty() || size.size() > 8) {
           // more than 8 hex digits is beyond any body we accept
-          if (!size.empty() && std::all_of(size.begin(), size.end(), ::isxdigit)) return fail(std::move(conn), 413);
+          if (!size.empty() && std::all_of(size.begin(), size.end(), ::isxdigit))
+            return fail(std::move(conn), 413);
           return fail(std::move(conn), 400);
         }
         size_t value = 0;
@@ -429,7 +437,8 @@ struct Server::Impl {
     if (status) {
       std::string text = "HTTP/1.1 " + std::to_string(status) + " " + reasonPhrase(status) +
                          "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-      [[maybe_unused]] ssize_t n = ::send(c.fd, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      [[maybe_unused]] ssize_t n =
+          ::send(c.fd, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     }
     ::close(c.fd);
     c.fd = -1;
@@ -439,12 +448,14 @@ struct Server::Impl {
     for (int i = 0; i < 64; ++i) {
       sockaddr_storage peer{};
       socklen_t peerLength = sizeof peer;
-      int fd = ::accept4(listenFd, reinterpret_cast<sockaddr*>(&peer), &peerLength, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      int fd = ::accept4(listenFd, reinterpret_cast<sockaddr*>(&peer), &peerLength,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) return;
       if (conns.size() >= limits.maxConnections) {
         // Drop the connection that has waited longest without progress.
-        auto oldest = std::min_element(conns.begin(), conns.end(),
-                                       [](const auto& a, const auto& b) { return a->lastActive < b->lastActive; });
+        auto oldest = std::min_element(
+            conns.begin(), conns.end(),
+            [](const auto& a, const auto& b) { return a->lastActive < b->lastActive; });
         if (oldest != conns.end()) {
           closeConn(**oldest);
           conns.erase(oldest);
@@ -572,7 +583,8 @@ struct Server::Impl {
 
   void run(Job& job) {
     Conn& c = *job.conn;
-    Exchange exchange(c.fd, c.fin, job.req.minorVersion, job.req.method == "HEAD", limits.writeTimeout, stopping);
+    Exchange exchange(c.fd, c.fin, job.req.minorVersion, job.req.method == "HEAD",
+                      limits.writeTimeout, stopping);
     if (job.handle) {
       try {
         handler(job.req, job.res, exchange);
@@ -589,7 +601,8 @@ struct Server::Impl {
     const std::string connection = lower(job.req.header("connection"));
     bool close = res.close || job.req.minorVersion == 0 || c.fin || stopping ||
                  connection.find("close") != std::string::npos || job.req.method.empty();
-    std::string head = "HTTP/1.1 " + std::to_string(res.status) + " " + reasonPhrase(res.status) + "\r\n";
+    std::string head =
+        "HTTP/1.1 " + std::to_string(res.status) + " " + reasonPhrase(res.status) + "\r\n";
     for (const auto& [name, value] : res.headers) {
       if (lower(name) == "content-length" || lower(name) == "connection") continue;
       head += name + ": " + value + "\r\n";
@@ -647,7 +660,6 @@ struct Server::Impl {
     }
     wakeIo();
   }
-
 };
 
 Server::Server(Limits limits, Admit admit, Handler handler, ErrorBody errorBody, Logger logger)
@@ -701,7 +713,8 @@ void Server::start() {
   if (impl->listenFd < 0 || impl->io.joinable()) return;
   if (::pipe2(impl->wake, O_NONBLOCK | O_CLOEXEC) != 0) return;
   impl->stopping = false;
-  for (int i = 0; i < std::max(1, impl->limits.workers); ++i) impl->workers.emplace_back([impl] { impl->workerLoop(); });
+  for (int i = 0; i < std::max(1, impl->limits.workers); ++i)
+    impl->workers.emplace_back([impl] { impl->workerLoop(); });
   impl->io = std::thread([impl] { impl->ioLoop(); });
 }
 

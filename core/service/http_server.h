@@ -28,10 +28,10 @@
 namespace fd::http {
 
 struct Request {
-  std::string method;   // as sent (case-sensitive per RFC 9110)
-  std::string target;   // as sent
-  std::string path;     // percent-decoded path of the target, without the query
-  int minorVersion = 1; // HTTP/1.x
+  std::string method;    // as sent (case-sensitive per RFC 9110)
+  std::string target;    // as sent
+  std::string path;      // percent-decoded path of the target, without the query
+  int minorVersion = 1;  // HTTP/1.x
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased, values as sent
   std::string body;
   std::string remoteAddress;
@@ -67,9 +67,13 @@ struct Response {
 // (text/event-stream). Used by one handler thread only.
 class Exchange {
  public:
-  Exchange(int fd, bool finSeen, int minorVersion, bool headRequest, std::chrono::milliseconds writeTimeout,
-           const std::atomic<bool>& stopping)
-      : fd_(fd), fin_(finSeen), minorVersion_(minorVersion), head_(headRequest), writeTimeout_(writeTimeout),
+  Exchange(int fd, bool finSeen, int minorVersion, bool headRequest,
+           std::chrono::milliseconds writeTimeout, const std::atomic<bool>& stopping)
+      : fd_(fd),
+        fin_(finSeen),
+        minorVersion_(minorVersion),
+        head_(headRequest),
+        writeTimeout_(writeTimeout),
         stopping_(stopping) {}
 
   // True once the client closed its connection (reset, or closed entirely).
@@ -118,11 +122,11 @@ struct Limits {
   // Uploads (bodies allowed beyond maxBodyBytes by Admit) of all connections
   // together; one more is answered 503 until others finish.
   size_t maxUploadBytesInFlight = 48ull << 20;
-  size_t maxConnections = 128;       // beyond: the oldest connection not being answered is dropped
-  std::chrono::milliseconds idleTimeout{2000};   // keep-alive: no byte of a next request
-  std::chrono::milliseconds headTimeout{5000};   // the whole head, from its first byte
-  std::chrono::milliseconds bodyTimeout{10000};  // the whole body, from the end of the head
-  std::chrono::milliseconds writeTimeout{30000}; // the whole answer
+  size_t maxConnections = 128;  // beyond: the oldest connection not being answered is dropped
+  std::chrono::milliseconds idleTimeout{2000};    // keep-alive: no byte of a next request
+  std::chrono::milliseconds headTimeout{5000};    // the whole head, from its first byte
+  std::chrono::milliseconds bodyTimeout{10000};   // the whole body, from the end of the head
+  std::chrono::milliseconds writeTimeout{30000};  // the whole answer
   int workers = 8;
 };
 

@@ -28,7 +28,8 @@ std::string lower(std::string text) {
 }
 
 bool isToken(const std::string& text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return isTokenChar(c); });
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](unsigned char c) { return isTokenChar(c); });
 }
 
 std::string trimOws(const std::string& text) {
@@ -43,7 +44,8 @@ std::vector<std::string> listElements(const std::string& value) {
   size_t start = 0;
   while (start <= value.size()) {
     size_t comma = value.find(',', start);
-    std::string item = trimOws(value.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    std::string item = trimOws(
+        value.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     if (!item.empty()) out.push_back(item);
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -79,8 +81,10 @@ std::optional<std::pair<std::string, std::string>> splitAbsoluteTarget(const std
   if (scheme != "http" && scheme != "https") return std::nullopt;
   const size_t start = colon + 3;
   const size_t end = target.find_first_of("/?", start);
-  std::string authority = target.substr(start, end == std::string::npos ? std::string::npos : end - start);
-  if (authority.empty() || authority.find('@') != std::string::npos || authority[0] == ':') return std::nullopt;
+  std::string authority =
+      target.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (authority.empty() || authority.find('@') != std::string::npos || authority[0] == ':')
+    return std::nullopt;
   std::string rest = end == std::string::npos ? "" : target.substr(end);
   if (rest.empty() || rest[0] == '?') rest = "/" + rest;
   return std::make_pair(std::move(authority), std::move(rest));

@@ -11,7 +11,7 @@
 
 namespace fd::http {
 
-std::string lower(std::string text);  // ASCII lower case (header names)
+std::string lower(std::string text);    // ASCII lower case (header names)
 bool isToken(const std::string& text);  // RFC 9110 token (method, header name, transfer coding)
 std::string trimOws(const std::string& text);  // without leading/trailing spaces and tabs
 // Comma-separated list elements, trimmed, empty ones dropped.

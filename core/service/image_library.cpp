@@ -28,7 +28,8 @@ constexpr int kRecoveryGraceMs = 3000;
 constexpr int kMaxNameAttempts = 1000;
 
 void insertSorted(std::vector<ImageRecord>& records, const ImageRecord& record) {
-  records.insert(std::upper_bound(records.begin(), records.end(), record, recordCreatedBefore), record);
+  records.insert(std::upper_bound(records.begin(), records.end(), record, recordCreatedBefore),
+                 record);
 }
 
 }  // namespace
@@ -42,15 +43,16 @@ QString defaultLibraryFolder() {
 ImageLibrary::ImageLibrary(const QString& folder, QObject* parent)
     : QObject(parent), folder_(QDir(folder).absolutePath()) {
   if (!QDir().mkpath(folder_)) {
-    openStatus_ = makeError(ErrorKind::Io, "cannot create the image library folder '" +
-                                               folder_.toStdString() + "'");
+    openStatus_ = makeError(
+        ErrorKind::Io, "cannot create the image library folder '" + folder_.toStdString() + "'");
     qCWarning(lcLibrary) << openStatus_.error().message.c_str();
     return;
   }
   rescan();
   watcher_ = new FolderWatcher(folder_, kRefreshDelayMs, this);
   connect(watcher_, &FolderWatcher::changed, this, &ImageLibrary::refresh);
-  if (!watcher_->watching()) qCWarning(lcLibrary) << "cannot watch" << folder_ << "for images other programs add";
+  if (!watcher_->watching())
+    qCWarning(lcLibrary) << "cannot watch" << folder_ << "for images other programs add";
   retry_ = new QTimer(this);
   retry_->setSingleShot(true);
   retry_->setInterval(kRecoveryGraceMs);
@@ -63,7 +65,9 @@ QString ImageLibrary::folder() const { return folder_; }
 Status ImageLibrary::openStatus() const { return openStatus_; }
 bool ImageLibrary::watching() const { return watcher_ && watcher_->watching(); }
 
-QString ImageLibrary::pathOf(const QString& fileName) const { return QDir(folder_).absoluteFilePath(fileName); }
+QString ImageLibrary::pathOf(const QString& fileName) const {
+  return QDir(folder_).absoluteFilePath(fileName);
+}
 
 KnownLibraryFiles ImageLibrary::knownFiles() const {
   KnownLibraryFiles known;
@@ -82,7 +86,8 @@ KnownLibraryFiles ImageLibrary::knownFiles() const {
 int ImageLibrary::rescan() {
   // Everything is read again (nothing counts as known), and PNGs without a
   // sidecar are recovered at once: at start no writer of ours is running.
-  LibraryScan scan = scanLibraryFiles(folder_, libraryFileNames(folder_), {}, 0, /*removeStaleTemporaries=*/true);
+  LibraryScan scan =
+      scanLibraryFiles(folder_, libraryFileNames(folder_), {}, 0, /*removeStaleTemporaries=*/true);
   int count = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -112,7 +117,8 @@ int ImageLibrary::refresh() {
   // The folder is read without the lock; what changed meanwhile is settled
   // when merging below.
   const QStringList names = libraryFileNames(folder_);
-  LibraryScan scan = scanLibraryFiles(folder_, names, known, kRecoveryGraceMs, /*removeStaleTemporaries=*/false);
+  LibraryScan scan =
+      scanLibraryFiles(folder_, names, known, kRecoveryGraceMs, /*removeStaleTemporaries=*/false);
   const std::set<QString> present(names.begin(), names.end());
 
   std::vector<ImageRecord> added;
@@ -126,7 +132,8 @@ int ImageLibrary::refresh() {
     // is still not there: a new add may have taken the name since).
     for (auto it = records_.begin(); it != records_.end();) {
       const bool wasKnown = known.ids.count(it->id) && !reserved_.count(it->id);
-      if (wasKnown && !present.count(QFileInfo(it->filePath).fileName()) && !QFileInfo::exists(it->filePath)) {
+      if (wasKnown && !present.count(QFileInfo(it->filePath).fileName()) &&
+          !QFileInfo::exists(it->filePath)) {
         removed.push_back(it->id);
         it = records_.erase(it);
       } else {
@@ -136,13 +143,16 @@ int ImageLibrary::refresh() {
     // New: unless add() is writing it now or has published it meanwhile.
     for (ImageRecord& r : scan.records) {
       if (reserved_.count(r.id)) continue;
-      if (std::any_of(records_.begin(), records_.end(), [&](const ImageRecord& e) { return e.id == r.id; })) continue;
+      if (std::any_of(records_.begin(), records_.end(),
+                      [&](const ImageRecord& e) { return e.id == r.id; }))
+        continue;
       if (!lastCreated_.isValid() || lastCreated_ < r.created) lastCreated_ = r.created;
       insertSorted(records_, r);
       added.push_back(std::move(r));
     }
   }
-  if (scan.deferred > 0 && retry_) QMetaObject::invokeMethod(retry_, [timer = retry_] { timer->start(); });
+  if (scan.deferred > 0 && retry_)
+    QMetaObject::invokeMethod(retry_, [timer = retry_] { timer->start(); });
   for (const QString& id : removed) emit imageRemoved(id);
   for (const ImageRecord& r : added) emit imageAdded(r);
   return int(added.size() + removed.size());
@@ -155,7 +165,9 @@ QString ImageLibrary::reserveId(const QString& stem, int& next) {
   for (;; ++next) {
     const QString id = next <= 1 ? stem : stem + QStringLiteral("-%1").arg(next);
     if (reserved_.count(id)) continue;
-    if (std::any_of(records_.begin(), records_.end(), [&](const ImageRecord& r) { return r.id == id; })) continue;
+    if (std::any_of(records_.begin(), records_.end(),
+                    [&](const ImageRecord& r) { return r.id == id; }))
+      continue;
     reserved_.insert(id);
     ++next;
     return id;
@@ -174,8 +186,10 @@ SidecarExtras ImageLibrary::writeInputs(const QString& id, const ImageInputs& in
     return extras;
   auto writePng = [&](const QString& name, const std::vector<uint8_t>& rgb) {
     auto png = encodePng(rgb.data(), input->width, input->height);
-    Status written = png ? writeFileAtomically(pathOf(name).toStdString(), png.value()) : Status(png.error());
-    if (!written) qCWarning(lcLibrary) << "input of" << id << "not kept:" << written.error().message.c_str();
+    Status written =
+        png ? writeFileAtomically(pathOf(name).toStdString(), png.value()) : Status(png.error());
+    if (!written)
+      qCWarning(lcLibrary) << "input of" << id << "not kept:" << written.error().message.c_str();
     return written.ok();
   };
   if (!writePng(inputFileNameFor(id), input->rgb)) return extras;
@@ -195,7 +209,8 @@ Result<ImageRecord> ImageLibrary::add(const GeneratedImage& image, const ImageSe
                                       const QString& source, const ImageInputs& inputs) {
   if (image.width <= 0 || image.height <= 0 ||
       image.rgb.size() != size_t(image.width) * size_t(image.height) * 3) {
-    return makeError(ErrorKind::BadRequest, "the image has no pixels or a size that does not match them");
+    return makeError(ErrorKind::BadRequest,
+                     "the image has no pixels or a size that does not match them");
   }
   if (!openStatus_) return openStatus_.error();
   ImageSettings described = settings;  // the image's own seed and size win
@@ -203,7 +218,8 @@ Result<ImageRecord> ImageLibrary::add(const GeneratedImage& image, const ImageSe
   described.height = image.height;
   described.seed = image.seed;
 
-  const QString stem = QString::fromStdString(imageFileStem(localDateTimeStamp(), described.seed, described.prompt));
+  const QString stem =
+      QString::fromStdString(imageFileStem(localDateTimeStamp(), described.seed, described.prompt));
   QString id;
   int next = 1;
   {
@@ -258,10 +274,12 @@ Result<ImageRecord> ImageLibrary::add(const GeneratedImage& image, const ImageSe
   const QString pngName = id + QStringLiteral(".png");
   const SidecarExtras extras = writeInputs(id, inputs);
   std::string sidecar = recordSidecarJson(described, id, pngName, source, extras);
-  Status sidecarWritten = sidecar.empty()
-                              ? Status(makeError(ErrorKind::Internal, "settings not writable as JSON"))
-                              : writeFileAtomically(pathOf(id + QStringLiteral(".json")).toStdString(), sidecar);
-  if (!sidecarWritten) qCWarning(lcLibrary) << "sidecar not written:" << sidecarWritten.error().message.c_str();
+  Status sidecarWritten =
+      sidecar.empty()
+          ? Status(makeError(ErrorKind::Internal, "settings not writable as JSON"))
+          : writeFileAtomically(pathOf(id + QStringLiteral(".json")).toStdString(), sidecar);
+  if (!sidecarWritten)
+    qCWarning(lcLibrary) << "sidecar not written:" << sidecarWritten.error().message.c_str();
 
   ImageRecord record = recordFromSettings(described, id, pathOf(pngName), source);
   if (!extras.inputFile.isEmpty()) record.inputPath = pathOf(extras.inputFile);
@@ -305,7 +323,8 @@ std::vector<ImageRecord> ImageLibrary::search(const QString& text) const {
 
 Status ImageLibrary::remove(const QString& id, RemoveMode mode) {
   const std::optional<ImageRecord> found = record(id);
-  if (!found) return makeError(ErrorKind::BadRequest, "no image '" + id.toStdString() + "' in the library");
+  if (!found)
+    return makeError(ErrorKind::BadRequest, "no image '" + id.toStdString() + "' in the library");
   // The files go without the lock: moving to the trash may copy them to
   // another file system. The PNG first: a sidecar alone lists nothing; the
   // kept input and mask last (they list nothing either).
@@ -315,16 +334,19 @@ Status ImageLibrary::remove(const QString& id, RemoveMode mode) {
     // directory instead. Make sure it exists.
     QDir().mkpath(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation));
   }
-  for (const QString& path : {found->filePath, pathOf(id + QStringLiteral(".json")), found->inputPath, found->maskPath}) {
+  for (const QString& path :
+       {found->filePath, pathOf(id + QStringLiteral(".json")), found->inputPath, found->maskPath}) {
     if (path.isEmpty()) continue;
     if (!QFileInfo::exists(path)) continue;
-    bool gone = (mode == RemoveMode::MoveToTrash && QFile::moveToTrash(path)) || QFile::remove(path);
+    bool gone =
+        (mode == RemoveMode::MoveToTrash && QFile::moveToTrash(path)) || QFile::remove(path);
     if (!gone) return makeError(ErrorKind::Io, "cannot remove '" + path.toStdString() + "'");
   }
   bool erased = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = std::find_if(records_.begin(), records_.end(), [&](const ImageRecord& r) { return r.id == id; });
+    auto it = std::find_if(records_.begin(), records_.end(),
+                           [&](const ImageRecord& r) { return r.id == id; });
     if (it != records_.end()) {
       records_.erase(it);
       erased = true;

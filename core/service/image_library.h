@@ -44,7 +44,9 @@ struct ImageInputs {
   std::shared_ptr<const SourceImage> source;  // null: text-to-image
   std::vector<LoraSpec> loras;
 };
-inline ImageInputs inputsOf(const GenerationRequest& request) { return {request.source, request.loras}; }
+inline ImageInputs inputsOf(const GenerationRequest& request) {
+  return {request.source, request.loras};
+}
 
 // QStandardPaths' PicturesLocation/FluxDesk (home/Pictures/FluxDesk if the
 // platform has no pictures folder).
@@ -104,7 +106,7 @@ class ImageLibrary : public QObject {
   void libraryReset();  // after rescan()
 
  private:
-  KnownLibraryFiles knownFiles() const;   // under mutex_
+  KnownLibraryFiles knownFiles() const;               // under mutex_
   QString reserveId(const QString& stem, int& next);  // under mutex_
   QString pathOf(const QString& fileName) const;
   SidecarExtras writeInputs(const QString& id, const ImageInputs& inputs) const;
@@ -117,7 +119,8 @@ class ImageLibrary : public QObject {
   std::vector<ImageRecord> records_;  // sorted by created, then id
   std::set<QString> reserved_;        // ids being written by add() now
   QDateTime lastCreated_;             // creation times only increase
-  std::map<QString, qint64> unreadable_;  // file name -> modified (ms): not read again until changed
+  std::map<QString, qint64>
+      unreadable_;  // file name -> modified (ms): not read again until changed
 };
 
 }  // namespace fd

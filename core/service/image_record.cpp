@@ -10,13 +10,15 @@ namespace {
 
 constexpr const char* kSidecarFormat = "fluxdesk-library/1";
 
-QString fromUtf8(const std::string& text) { return QString::fromUtf8(text.data(), int(text.size())); }
+QString fromUtf8(const std::string& text) {
+  return QString::fromUtf8(text.data(), int(text.size()));
+}
 
 // A name from a sidecar must be a file beside it: one with a separator
 // could point anywhere (and remove() deletes it).
 bool isPlainFileName(const std::string& name) {
-  return !name.empty() && name.find('/') == std::string::npos && name.find('\\') == std::string::npos &&
-         name != "." && name != "..";
+  return !name.empty() && name.find('/') == std::string::npos &&
+         name.find('\\') == std::string::npos && name != "." && name != "..";
 }
 
 QDateTime parseCreated(const std::string& iso) {
@@ -66,12 +68,14 @@ ImageRecord recordFromSettings(const ImageSettings& settings, const QString& id,
   record.strength = settings.strength;
   record.inputName = fromUtf8(settings.sourceImage);
   record.inpaint = settings.inpaint;
-  for (const auto& [name, scale] : settings.loras) record.loras.push_back({fromUtf8(name), QString(), scale});
+  for (const auto& [name, scale] : settings.loras)
+    record.loras.push_back({fromUtf8(name), QString(), scale});
   return record;
 }
 
 std::string recordSidecarJson(const ImageSettings& settings, const QString& id,
-                              const QString& pngFileName, const QString& source, const SidecarExtras& extras) {
+                              const QString& pngFileName, const QString& source,
+                              const SidecarExtras& extras) {
   nlohmann::json sidecar;
   sidecar["format"] = kSidecarFormat;
   sidecar["id"] = id.toStdString();
@@ -79,14 +83,16 @@ std::string recordSidecarJson(const ImageSettings& settings, const QString& id,
   sidecar["source"] = source.toStdString();
   // Nest settingsToJson's object (parsed back; never throws: a failure
   // gives "" and the caller keeps the PNG alone, which has the settings too).
-  nlohmann::json nested = nlohmann::json::parse(settingsToJson(settings), nullptr, /*allow_exceptions=*/false);
+  nlohmann::json nested =
+      nlohmann::json::parse(settingsToJson(settings), nullptr, /*allow_exceptions=*/false);
   if (nested.is_discarded()) return "";
   sidecar["settings"] = std::move(nested);
   if (!extras.inputFile.isEmpty()) sidecar["input_file"] = extras.inputFile.toStdString();
   if (!extras.maskFile.isEmpty()) sidecar["mask_file"] = extras.maskFile.toStdString();
   if (!extras.loras.empty()) {
     nlohmann::json loras = nlohmann::json::array();
-    for (const LoraSpec& lora : extras.loras) loras.push_back({{"path", lora.path}, {"scale", lora.scale}});
+    for (const LoraSpec& lora : extras.loras)
+      loras.push_back({{"path", lora.path}, {"scale", lora.scale}});
     sidecar["lora_files"] = std::move(loras);
   }
   return sidecar.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -103,7 +109,8 @@ Result<ImageRecord> recordFromSidecarJson(const std::string& json, const QString
     return it->get<std::string>();
   };
   if (text("format") != std::string(kSidecarFormat)) {
-    return makeError(ErrorKind::BadRequest, "field 'format' is not '" + std::string(kSidecarFormat) + "'");
+    return makeError(ErrorKind::BadRequest,
+                     "field 'format' is not '" + std::string(kSidecarFormat) + "'");
   }
   auto id = text("id");
   auto file = text("file");
@@ -126,7 +133,8 @@ Result<ImageRecord> recordFromSidecarJson(const std::string& json, const QString
   // dropped, the image is still listed.
   auto companion = [&](const char* key) {
     auto name = text(key);
-    return name && isPlainFileName(*name) ? QDir(folder).absoluteFilePath(fromUtf8(*name)) : QString();
+    return name && isPlainFileName(*name) ? QDir(folder).absoluteFilePath(fromUtf8(*name))
+                                          : QString();
   };
   record.inputPath = companion("input_file");
   record.maskPath = companion("mask_file");

@@ -17,8 +17,8 @@ namespace fd {
 // A LoRA an image was made with. The image's own settings hold only the
 // name; the sidecar also keeps the path, so "reuse settings" can load it.
 struct RecordLora {
-  QString name;   // file name without extension
-  QString path;   // as requested; empty when only the name is known (recovered records)
+  QString name;  // file name without extension
+  QString path;  // as requested; empty when only the name is known (recovered records)
   double scale = 1.0;
 };
 
@@ -31,11 +31,11 @@ struct ImageRecord {
   int height = 0;
   int steps = 0;
   std::optional<double> guidance;
-  QString model;     // display name, e.g. "FLUX.1-schnell"
-  QString modelId;   // API id
-  QDateTime created; // UTC
+  QString model;       // display name, e.g. "FLUX.1-schnell"
+  QString modelId;     // API id
+  QDateTime created;   // UTC
   double seconds = 0;  // wall time of the request that made it
-  QString source;    // "gui", "api", "cli", or "recovered"
+  QString source;      // "gui", "api", "cli", or "recovered"
   // Image-to-image / inpainting: how much of the input was redrawn, the
   // input's original name, and the copies kept beside the image (absolute
   // paths, empty when none was kept) so the input can be used again.

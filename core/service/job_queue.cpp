@@ -9,8 +9,8 @@
 #include <cmath>
 #include <exception>
 
-#include "service/image_library.h"
 #include "pipeline/result_settings.h"
+#include "service/image_library.h"
 
 Q_LOGGING_CATEGORY(lcQueue, "fluxdesk.queue")
 
@@ -40,8 +40,12 @@ void JobQueue::post(Fn&& fn) {
   QMetaObject::invokeMethod(this, std::forward<Fn>(fn), Qt::QueuedConnection);
 }
 
-JobQueue::JobQueue(std::shared_ptr<ImageEngine> engine, ImageLibrary* library, int capacity, QObject* parent)
-    : QObject(parent), engine_(std::move(engine)), library_(library), capacity_(std::max(1, capacity)) {
+JobQueue::JobQueue(std::shared_ptr<ImageEngine> engine, ImageLibrary* library, int capacity,
+                   QObject* parent)
+    : QObject(parent),
+      engine_(std::move(engine)),
+      library_(library),
+      capacity_(std::max(1, capacity)) {
   registerServiceMetaTypes();
   // One worker, kept alive: the engine is not reentrant, and LibTorch (CUDA
   // in particular) prefers one long-lived thread.
@@ -67,8 +71,9 @@ JobQueue::Submission JobQueue::submit(const GenerationRequest& request, const QS
     std::lock_guard<std::mutex> lock(mutex_);
     if (int(active_.size()) >= capacity_) {
       submission.queueFull = true;
-      submission.error = makeError(ErrorKind::Busy, "the queue is full (" + std::to_string(capacity_) +
-                                                            " jobs waiting or running); try again later");
+      submission.error =
+          makeError(ErrorKind::Busy, "the queue is full (" + std::to_string(capacity_) +
+                                         " jobs waiting or running); try again later");
       return submission;
     }
     job->info.id = nextId_++;
@@ -129,9 +134,11 @@ void JobQueue::runJob(const std::shared_ptr<Job>& job) {
     outcome.result = std::make_shared<const GenerationResult>(std::move(result).value());
     saveImages(*job, outcome);
   } else {
-    outcome.state = result.error().kind == ErrorKind::Cancelled ? JobState::Cancelled : JobState::Failed;
+    outcome.state =
+        result.error().kind == ErrorKind::Cancelled ? JobState::Cancelled : JobState::Failed;
     outcome.error = result.error();
-    if (outcome.state == JobState::Failed) qCWarning(lcQueue) << "job" << id << "failed:" << result.error().message.c_str();
+    if (outcome.state == JobState::Failed)
+      qCWarning(lcQueue) << "job" << id << "failed:" << result.error().message.c_str();
   }
 
   int pending = 0;
@@ -141,7 +148,9 @@ void JobQueue::runJob(const std::shared_ptr<Job>& job) {
     active_.erase(std::remove(active_.begin(), active_.end(), job), active_.end());
     pending = int(active_.size());
     if (outcome.state == JobState::Done) {
-      averageJobSeconds_ = averageJobSeconds_ == 0 ? outcome.seconds : 0.7 * averageJobSeconds_ + 0.3 * outcome.seconds;
+      averageJobSeconds_ = averageJobSeconds_ == 0
+                               ? outcome.seconds
+                               : 0.7 * averageJobSeconds_ + 0.3 * outcome.seconds;
     }
   }
   if (job->completion) job->completion(outcome);
@@ -155,12 +164,13 @@ void JobQueue::saveImages(const Job& job, JobOutcome& outcome) {
   const auto& images = outcome.result->images;
   for (size_t i = 0; i < images.size(); ++i) {
     const GeneratedImage& image = images[i];
-    Result<ImageRecord> record = library_->add(image, imageSettingsFor(*outcome.result, i, model), job.info.source,
-                                               inputsOf(outcome.result->request));
+    Result<ImageRecord> record = library_->add(image, imageSettingsFor(*outcome.result, i, model),
+                                               job.info.source, inputsOf(outcome.result->request));
     if (record) {
       outcome.records.push_back(std::move(record.value()));
     } else {
-      qCWarning(lcQueue) << "job" << job.info.id << "image not saved:" << record.error().message.c_str();
+      qCWarning(lcQueue) << "job" << job.info.id
+                         << "image not saved:" << record.error().message.c_str();
       outcome.saveError = record.error();
     }
   }
@@ -171,7 +181,8 @@ bool JobQueue::cancel(JobId id) {
   int pending = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = std::find_if(active_.begin(), active_.end(), [id](const auto& j) { return j->info.id == id; });
+    auto it = std::find_if(active_.begin(), active_.end(),
+                           [id](const auto& j) { return j->info.id == id; });
     if (it == active_.end()) return false;
     job = *it;
     if (job->info.state == JobState::Running) {
@@ -208,7 +219,8 @@ std::vector<JobInfo> JobQueue::jobs() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<JobInfo> list;
   for (const auto& job : active_) list.push_back(job->info);
-  std::stable_partition(list.begin(), list.end(), [](const JobInfo& j) { return j.state == JobState::Running; });
+  std::stable_partition(list.begin(), list.end(),
+                        [](const JobInfo& j) { return j.state == JobState::Running; });
   return list;
 }
 
@@ -243,12 +255,15 @@ int JobQueue::estimatedWaitSeconds() const {
 
 void JobQueue::warmUp() {
   (void)QtConcurrent::run(&pool_, [this] {
-    auto progress = [this](const Progress& report) { post([this, report] { emit engineProgress(report); }); };
+    auto progress = [this](const Progress& report) {
+      post([this, report] { emit engineProgress(report); });
+    };
     Status prepared = makeError(ErrorKind::Internal, "not prepared");
     try {
       prepared = engine_->prepare(progress);
     } catch (const std::exception& e) {
-      prepared = makeError(ErrorKind::Internal, std::string("loading the model failed: ") + e.what());
+      prepared =
+          makeError(ErrorKind::Internal, std::string("loading the model failed: ") + e.what());
     }
     if (prepared) {
       ModelInfo info = engine_->info();

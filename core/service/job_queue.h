@@ -54,8 +54,8 @@ class JobQueue : public QObject {
   ~JobQueue() override;
 
   // Validates (engine.validate) and queues. Never blocks on the engine.
-  Submission submit(const GenerationRequest& request, const QString& source, Completion onFinished = {},
-                    ProgressListener onProgress = {});
+  Submission submit(const GenerationRequest& request, const QString& source,
+                    Completion onFinished = {}, ProgressListener onProgress = {});
   // A queued job ends at once (Cancelled); a running one is asked to stop
   // (its CancelCheck turns true) and ends when the engine returns. False
   // when the id is not queued or running.
@@ -64,7 +64,7 @@ class JobQueue : public QObject {
 
   std::vector<JobInfo> jobs() const;  // running first, then queued in order
   std::optional<JobInfo> job(JobId id) const;
-  int pendingCount() const;           // queued + running
+  int pendingCount() const;  // queued + running
   int capacity() const;
   void setCapacity(int capacity);
   // A guess at how long a new job would wait (for Retry-After), >= 1.
@@ -92,7 +92,7 @@ class JobQueue : public QObject {
 
  private:
   struct Job;
-  void runJob(const std::shared_ptr<Job>& job);        // worker thread
+  void runJob(const std::shared_ptr<Job>& job);  // worker thread
   JobOutcome finishJob(const std::shared_ptr<Job>& job, Result<GenerationResult> result);
   void saveImages(const Job& job, JobOutcome& outcome);
   void finishQueuedAsCancelled(const std::shared_ptr<Job>& job);

@@ -35,7 +35,8 @@ Result<std::string> readSmallFile(const QString& path) {
   if (!file.open(QIODevice::ReadOnly)) {
     return makeError(ErrorKind::Io, "cannot read: " + file.errorString().toStdString());
   }
-  if (file.size() > kMaxSidecarBytes) return makeError(ErrorKind::BadRequest, "the file is too large");
+  if (file.size() > kMaxSidecarBytes)
+    return makeError(ErrorKind::BadRequest, "the file is too large");
   QByteArray bytes = file.readAll();
   return std::string(bytes.constData(), size_t(bytes.size()));
 }
@@ -49,7 +50,8 @@ std::optional<ImageRecord> recoverFromPng(const QFileInfo& png) {
   }
   auto it = chunks->find("fluxdesk");
   if (it == chunks->end()) {
-    qCWarning(lcLibrary) << "skipping" << png.fileName() << ": not a FluxDesk image (no settings chunk)";
+    qCWarning(lcLibrary) << "skipping" << png.fileName()
+                         << ": not a FluxDesk image (no settings chunk)";
     return std::nullopt;
   }
   auto settings = settingsFromJson(it->second);
@@ -63,14 +65,18 @@ std::optional<ImageRecord> recoverFromPng(const QFileInfo& png) {
   SidecarExtras extras;
   const QDir dir = png.absoluteDir();
   if (settings->inpaint || !settings->sourceImage.empty()) {
-    if (QFileInfo::exists(dir.absoluteFilePath(inputFileNameFor(id)))) extras.inputFile = inputFileNameFor(id);
-    if (QFileInfo::exists(dir.absoluteFilePath(maskFileNameFor(id)))) extras.maskFile = maskFileNameFor(id);
+    if (QFileInfo::exists(dir.absoluteFilePath(inputFileNameFor(id))))
+      extras.inputFile = inputFileNameFor(id);
+    if (QFileInfo::exists(dir.absoluteFilePath(maskFileNameFor(id))))
+      extras.maskFile = maskFileNameFor(id);
   }
   std::string sidecar = recordSidecarJson(settings.value(), id, png.fileName(), source, extras);
   QString sidecarPath = png.absoluteDir().absoluteFilePath(id + QStringLiteral(".json"));
-  Status written = sidecar.empty() ? Status(makeError(ErrorKind::Internal, "settings not writable as JSON"))
-                                   : writeFileAtomically(sidecarPath.toStdString(), sidecar);
-  if (!written) qCWarning(lcLibrary) << "cannot rewrite the sidecar:" << written.error().message.c_str();
+  Status written = sidecar.empty()
+                       ? Status(makeError(ErrorKind::Internal, "settings not writable as JSON"))
+                       : writeFileAtomically(sidecarPath.toStdString(), sidecar);
+  if (!written)
+    qCWarning(lcLibrary) << "cannot rewrite the sidecar:" << written.error().message.c_str();
   qCInfo(lcLibrary) << "recovered" << png.fileName() << "from its own settings";
   ImageRecord record = recordFromSettings(settings.value(), id, png.absoluteFilePath(), source);
   if (!extras.inputFile.isEmpty()) record.inputPath = dir.absoluteFilePath(extras.inputFile);
@@ -87,14 +93,17 @@ bool isKnownUnreadable(const KnownLibraryFiles& known, const QFileInfo& info) {
 
 }  // namespace
 
-bool isTemporaryLibraryFile(const QString& name) { return name.contains(QLatin1String(kAtomicTempMarker)); }
+bool isTemporaryLibraryFile(const QString& name) {
+  return name.contains(QLatin1String(kAtomicTempMarker));
+}
 
 QStringList libraryFileNames(const QString& folder) {
   return QDir(folder).entryList(QDir::Files | QDir::Hidden, QDir::Name);
 }
 
-LibraryScan scanLibraryFiles(const QString& folder, const QStringList& names, const KnownLibraryFiles& known,
-                             qint64 recoveryGraceMs, bool removeStaleTemporaries) {
+LibraryScan scanLibraryFiles(const QString& folder, const QStringList& names,
+                             const KnownLibraryFiles& known, qint64 recoveryGraceMs,
+                             bool removeStaleTemporaries) {
   LibraryScan scan;
   const QDir dir(folder);
   std::set<QString> listedPngs = known.pngNames;
@@ -104,7 +113,8 @@ LibraryScan scanLibraryFiles(const QString& folder, const QStringList& names, co
       if (removeStaleTemporaries) handleTemporaryFile(QFileInfo(dir.absoluteFilePath(name)));
       continue;
     }
-    if (isCompanionFileName(name)) continue;  // an image's kept input or mask, listed through its sidecar
+    if (isCompanionFileName(name))
+      continue;  // an image's kept input or mask, listed through its sidecar
     if (name.endsWith(QLatin1String(".png"), Qt::CaseInsensitive)) {
       if (!known.pngNames.count(name)) pngs.emplace_back(dir.absoluteFilePath(name));
       continue;
@@ -115,7 +125,8 @@ LibraryScan scanLibraryFiles(const QString& folder, const QStringList& names, co
     const QFileInfo info(dir.absoluteFilePath(name));
     if (isKnownUnreadable(known, info)) continue;
     auto text = readSmallFile(info.absoluteFilePath());
-    auto record = text ? recordFromSidecarJson(text.value(), folder) : Result<ImageRecord>(text.error());
+    auto record =
+        text ? recordFromSidecarJson(text.value(), folder) : Result<ImageRecord>(text.error());
     if (!record) {
       qCWarning(lcLibrary) << "skipping sidecar" << name << ":" << record.error().message.c_str();
       scan.unreadable[name] = modifiedMs(info);

@@ -26,7 +26,7 @@ struct KnownLibraryFiles {
 };
 
 struct LibraryScan {
-  std::vector<ImageRecord> records;   // new ones, sorted by created then id
+  std::vector<ImageRecord> records;      // new ones, sorted by created then id
   std::map<QString, qint64> unreadable;  // newly found unreadable files
   // PNGs without a sidecar younger than the grace period: probably a
   // writer between its two files; worth another look after the grace.
@@ -37,8 +37,9 @@ struct LibraryScan {
 // is recovered (its sidecar rewritten) once it is `recoveryGraceMs` old.
 // `removeStaleTemporaries`: delete temporary files over an hour old (left by
 // a crash); done by the full scan only.
-LibraryScan scanLibraryFiles(const QString& folder, const QStringList& names, const KnownLibraryFiles& known,
-                             qint64 recoveryGraceMs, bool removeStaleTemporaries);
+LibraryScan scanLibraryFiles(const QString& folder, const QStringList& names,
+                             const KnownLibraryFiles& known, qint64 recoveryGraceMs,
+                             bool removeStaleTemporaries);
 
 // Every file name in `folder` (hidden ones too), sorted.
 QStringList libraryFileNames(const QString& folder);

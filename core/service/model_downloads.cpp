@@ -138,7 +138,8 @@ void ModelDownloads::setSessionState(const QString& id, PresetState state) {
 
 bool ModelDownloads::download(const QString& id) {
   if (!preset(id)) return false;
-  if ((running_ && running_->id == id) || std::find(queue_.begin(), queue_.end(), id) != queue_.end())
+  if ((running_ && running_->id == id) ||
+      std::find(queue_.begin(), queue_.end(), id) != queue_.end())
     return false;
   Entry& e = entries_[id];
   e.error.reset();
@@ -157,8 +158,9 @@ void ModelDownloads::startNext() {
   run->preset = *preset(run->id);
   run->config = hubConfig();
   running_ = run;
-  qCInfo(lcDownloads) << "downloading" << run->id << "from" << QString::fromStdString(run->config.endpoint)
-                      << "into" << QString::fromStdString(run->config.cacheDir);
+  qCInfo(lcDownloads) << "downloading" << run->id << "from"
+                      << QString::fromStdString(run->config.endpoint) << "into"
+                      << QString::fromStdString(run->config.cacheDir);
 
   PresetDownloadProgress first;
   first.presetId = run->id;
@@ -166,7 +168,8 @@ void ModelDownloads::startNext() {
   first.stage = QStringLiteral("starting");
   first.bytesTotal = run->preset.downloadBytes;
   Entry& e = entries_[run->id];
-  if (e.progress) first.bytesDone = e.progress->bytesDone;  // a resume starts where the pause left it
+  if (e.progress)
+    first.bytesDone = e.progress->bytesDone;  // a resume starts where the pause left it
   e.progress = first;
   setSessionState(run->id, PresetState::Downloading);
   emit progress(first);
@@ -201,7 +204,8 @@ void ModelDownloads::runDownload(const std::shared_ptr<Running>& run) {
       const auto onProgress = [&](const HubDownloadProgress& p) {
         partTotal = std::max<quint64>(partTotal, p.bytesTotal);
         const bool news = p.file != lastFile || p.stage != lastStage;
-        if (!news && sinceReport.isValid() && sinceReport.elapsed() < 100) return;  // ten a second at most
+        if (!news && sinceReport.isValid() && sinceReport.elapsed() < 100)
+          return;  // ten a second at most
         sinceReport.start();
         lastFile = p.file;
         lastStage = p.stage;
@@ -233,8 +237,9 @@ void ModelDownloads::runDownload(const std::shared_ptr<Running>& run) {
       if (!snapshot) {
         error = snapshot.error();
         if (error->kind == ErrorKind::AccessDenied && part.gated) {
-          licenceUrl = QString::fromStdString(preset.licenceUrl.empty() ? run->config.endpoint + "/" + part.repo
-                                                                        : preset.licenceUrl);
+          licenceUrl = QString::fromStdString(preset.licenceUrl.empty()
+                                                  ? run->config.endpoint + "/" + part.repo
+                                                  : preset.licenceUrl);
         }
         break;
       }
@@ -263,11 +268,14 @@ void ModelDownloads::runDownload(const std::shared_ptr<Running>& run) {
     qCWarning(lcDownloads) << "download of" << run->id << "failed:" << errorKindName(error->kind)
                            << QString::fromStdString(error->message);
   const QString id = run->id;
-  post([this, id, stop, error, licenceUrl, location] { onEnded(id, stop, error, licenceUrl, location); });
+  post([this, id, stop, error, licenceUrl, location] {
+    onEnded(id, stop, error, licenceUrl, location);
+  });
 }
 
 void ModelDownloads::onEnded(const QString& id, Stop stop, const std::optional<Error>& error,
-                             const QString& licenceUrl, const std::optional<ModelLocation>& location) {
+                             const QString& licenceUrl,
+                             const std::optional<ModelLocation>& location) {
   running_.reset();
   Entry& e = entries_[id];
   if (stop == Stop::Pause) {
@@ -352,13 +360,15 @@ bool ModelDownloads::cancel(const QString& id) {
 
 void ModelDownloads::refresh() {
   std::vector<std::pair<ModelPreset, quint64>> work;  // preset, epoch
-  for (const ModelPreset& p : presets_) work.emplace_back(p, entries_[QString::fromStdString(p.id)].epoch);
+  for (const ModelPreset& p : presets_)
+    work.emplace_back(p, entries_[QString::fromStdString(p.id)].epoch);
   const std::string cache = hubConfig().cacheDir;
   const quint64 generation = generation_;
   ++diskJobs_;
   (void)QtConcurrent::run(&diskPool_, [this, work, cache, generation] {
     std::vector<std::pair<QString, DiskState>> found;
-    for (const auto& [p, epoch] : work) found.emplace_back(QString::fromStdString(p.id), scanDisk(p, cache));
+    for (const auto& [p, epoch] : work)
+      found.emplace_back(QString::fromStdString(p.id), scanDisk(p, cache));
     post([this, work, found, generation] {
       --diskJobs_;
       if (generation != generation_) return;
@@ -383,7 +393,8 @@ bool ModelDownloads::waitForIdle(int msecs) {
   return true;
 }
 
-ModelDownloads::DiskState ModelDownloads::scanDisk(const ModelPreset& preset, const std::string& cacheDir) {
+ModelDownloads::DiskState ModelDownloads::scanDisk(const ModelPreset& preset,
+                                                   const std::string& cacheDir) {
   DiskState disk;
   try {
     Result<ModelLocation> location = presetLocation(preset, cacheDir);
@@ -393,8 +404,8 @@ ModelDownloads::DiskState ModelDownloads::scanDisk(const ModelPreset& preset, co
     }
     std::error_code ec;
     for (const std::string& repo : presetRepos(preset)) {
-      for (std::filesystem::directory_iterator it(blobsFolder(cacheDir, repo), ec), end; !ec && it != end;
-           it.increment(ec)) {
+      for (std::filesystem::directory_iterator it(blobsFolder(cacheDir, repo), ec), end;
+           !ec && it != end; it.increment(ec)) {
         if (!isPartialFile(*it)) continue;
         std::error_code sizeError;
         const auto size = it->file_size(sizeError);
@@ -405,7 +416,8 @@ ModelDownloads::DiskState ModelDownloads::scanDisk(const ModelPreset& preset, co
   } catch (const std::exception& e) {
     qCWarning(lcDownloads) << "reading the cache failed:" << e.what();
   }
-  if (disk.state != PresetState::Downloaded && disk.partialBytes > 0) disk.state = PresetState::Partial;
+  if (disk.state != PresetState::Downloaded && disk.partialBytes > 0)
+    disk.state = PresetState::Partial;
   return disk;
 }
 
@@ -415,8 +427,8 @@ void ModelDownloads::deletePartials(const ModelPreset& preset, const std::string
     if (std::find(busyRepos.begin(), busyRepos.end(), repo) != busyRepos.end()) continue;
     std::error_code ec;
     std::vector<std::filesystem::path> partials;
-    for (std::filesystem::directory_iterator it(blobsFolder(cacheDir, repo), ec), end; !ec && it != end;
-         it.increment(ec))
+    for (std::filesystem::directory_iterator it(blobsFolder(cacheDir, repo), ec), end;
+         !ec && it != end; it.increment(ec))
       if (isPartialFile(*it)) partials.push_back(it->path());
     for (const auto& path : partials) {
       std::error_code removeError;

@@ -34,10 +34,10 @@ struct PresetDownloadProgress {
   QString presetId;
   int partIndex = 0;  // 0-based
   int partCount = 0;
-  QString part;       // the part's role ("transformer", "t5", ...)
-  QString repo;       // "org/name" of the part
-  QString stage;      // "starting", then downloadSnapshot's: "resolving", "listing", "downloading", ...
-  QString file;       // repo path of the current file
+  QString part;   // the part's role ("transformer", "t5", ...)
+  QString repo;   // "org/name" of the part
+  QString stage;  // "starting", then downloadSnapshot's: "resolving", "listing", "downloading", ...
+  QString file;   // repo path of the current file
   quint64 partBytesDone = 0;
   quint64 partBytesTotal = 0;
   // Over the whole preset, files already in the cache included. The total
@@ -53,9 +53,9 @@ enum class PresetState {
   Partial,        // partial files in the cache (an interrupted download): resume continues them
   Queued,         // waiting for another download to end
   Downloading,
-  Paused,         // paused in this session (partial files kept)
-  Downloaded,     // presetLocation finds every file
-  Failed,         // the last download failed (error says why)
+  Paused,      // paused in this session (partial files kept)
+  Downloaded,  // presetLocation finds every file
+  Failed,      // the last download failed (error says why)
 };
 const char* presetStateName(PresetState state);  // "not-downloaded", "partial", ...
 
@@ -63,7 +63,8 @@ struct PresetStatus {
   PresetState state = PresetState::NotDownloaded;
   std::optional<PresetDownloadProgress> progress;  // the latest report (Downloading, Paused)
   std::optional<Error> error;                      // Failed: why
-  QString licenceUrl;  // Failed with AccessDenied on a gated part: the page to accept the licence at
+  QString
+      licenceUrl;  // Failed with AccessDenied on a gated part: the page to accept the licence at
   std::optional<ModelLocation> location;  // Downloaded: where its files are
   quint64 partialBytes = 0;               // partial files of its repositories in the cache
 };
@@ -72,7 +73,8 @@ class ModelDownloads : public QObject {
   Q_OBJECT
  public:
   // `presets`: what can be downloaded (tests pass their own).
-  explicit ModelDownloads(std::vector<ModelPreset> presets = modelPresets(), QObject* parent = nullptr);
+  explicit ModelDownloads(std::vector<ModelPreset> presets = modelPresets(),
+                          QObject* parent = nullptr);
   // Pauses a running download (partial files kept) and waits for the worker.
   ~ModelDownloads() override;
 
@@ -135,8 +137,8 @@ class ModelDownloads : public QObject {
 
   void startNext();
   void runDownload(const std::shared_ptr<Running>& run);  // worker thread
-  void onEnded(const QString& id, Stop stop, const std::optional<Error>& error, const QString& licenceUrl,
-               const std::optional<ModelLocation>& location);
+  void onEnded(const QString& id, Stop stop, const std::optional<Error>& error,
+               const QString& licenceUrl, const std::optional<ModelLocation>& location);
   void setSessionState(const QString& id, PresetState state);
   // Deletes the partial files of the preset's repositories (worker thread),
   // skipping the repositories in `busyRepos`.
@@ -164,7 +166,7 @@ class ModelDownloads : public QObject {
     quint64 epoch = 0;
   };
   std::map<QString, Entry> entries_;
-  int diskJobs_ = 0;  // scans and clean-ups not yet delivered
+  int diskJobs_ = 0;        // scans and clean-ups not yet delivered
   quint64 generation_ = 0;  // setPresets() count: older scans are dropped
 };
 

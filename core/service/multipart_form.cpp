@@ -69,7 +69,8 @@ std::optional<std::string> formBoundary(const std::string& contentType) {
   return boundary;
 }
 
-ParsedForm parseMultipartForm(std::string_view body, const std::string& boundary, const FormLimits& limits) {
+ParsedForm parseMultipartForm(std::string_view body, const std::string& boundary,
+                              const FormLimits& limits) {
   ParsedForm form;
   auto fail = [&form](std::string why) {
     form.parts.clear();

@@ -35,6 +35,7 @@ struct ParsedForm {
 // The boundary parameter of a multipart/form-data Content-Type, or nothing.
 std::optional<std::string> formBoundary(const std::string& contentType);
 
-ParsedForm parseMultipartForm(std::string_view body, const std::string& boundary, const FormLimits& limits = {});
+ParsedForm parseMultipartForm(std::string_view body, const std::string& boundary,
+                              const FormLimits& limits = {});
 
 }  // namespace fd::http

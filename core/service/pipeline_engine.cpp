@@ -61,7 +61,8 @@ Status PipelineEngine::ensureLoaded(const ProgressCallback& progress) {
     wanted = settings_;
   }
   pipeline_.reset();  // free the old model before loading the new one
-  Result<std::unique_ptr<Pipeline>> loaded = Pipeline::load(wanted.location, wanted.options, progress);
+  Result<std::unique_ptr<Pipeline>> loaded =
+      Pipeline::load(wanted.location, wanted.options, progress);
   if (!loaded) return loaded.error();
   std::unique_ptr<Pipeline> pipeline = std::move(loaded).value();
   std::lock_guard<std::mutex> lock(mutex_);
@@ -82,7 +83,8 @@ Status PipelineEngine::prepare(const ProgressCallback& progress) {
   }
 }
 
-Result<GenerationResult> PipelineEngine::generate(const GenerationRequest& request, const ProgressCallback& progress,
+Result<GenerationResult> PipelineEngine::generate(const GenerationRequest& request,
+                                                  const ProgressCallback& progress,
                                                   const CancelCheck& cancel) {
   try {
     if (Status loaded = ensureLoaded(progress); !loaded) return loaded.error();

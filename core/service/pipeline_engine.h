@@ -22,7 +22,8 @@ class PipelineEngine : public ImageEngine {
   ModelLocation location() const;
   EngineOptions options() const;
 
-  Result<GenerationResult> generate(const GenerationRequest& request, const ProgressCallback& progress,
+  Result<GenerationResult> generate(const GenerationRequest& request,
+                                    const ProgressCallback& progress,
                                     const CancelCheck& cancel) override;
   // Before loading: validateRequest against the provisional info;
   // after: with the model's own step limit (the pipeline checks again).
@@ -43,14 +44,16 @@ class PipelineEngine : public ImageEngine {
   struct LoadSettings {
     ModelLocation location;
     EngineOptions options;
-    bool operator==(const LoadSettings& o) const { return location == o.location && options == o.options; }
+    bool operator==(const LoadSettings& o) const {
+      return location == o.location && options == o.options;
+    }
     bool operator!=(const LoadSettings& o) const { return !(*this == o); }
   };
 
   mutable std::mutex mutex_;  // guards everything below but pipeline_
   LoadSettings settings_;
-  bool stale_ = true;               // configure() since the last load
-  std::optional<ModelInfo> info_;   // set once loaded
+  bool stale_ = true;                   // configure() since the last load
+  std::optional<ModelInfo> info_;       // set once loaded
   std::unique_ptr<Pipeline> pipeline_;  // worker thread only
 };
 

@@ -30,11 +30,12 @@ struct FdSpmApi {
   int (*unkId)(const void* processor);
   int (*bosId)(const void* processor);
   std::string (*idToPiece)(const void* processor, int id);
-  bool (*encode)(const void* processor, const std::string& text, std::vector<int>* ids, std::string* error);
+  bool (*encode)(const void* processor, const std::string& text, std::vector<int>* ids,
+                 std::string* error);
   // SentencePieceTrainer::Train(args) over `lines`, with the random seed set
   // and the trainer's log quiet; the serialized model goes to *model.
-  bool (*train)(const std::string& args, const std::vector<std::string>& lines, unsigned seed, std::string* model,
-                std::string* error);
+  bool (*train)(const std::string& args, const std::vector<std::string>& lines, unsigned seed,
+                std::string* model, std::string* error);
 };
 
 // The one exported symbol of the shim.

@@ -1,11 +1,11 @@
 // libfluxdesk_spm.so: sentencepiece behind a function table (see spm_api.h
 // for why). Built with hidden visibility; only fd_spm_api is exported.
-#include "spm_shim/spm_api.h"
-
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 
 #include <mutex>
+
+#include "spm_shim/spm_api.h"
 
 // Exported by libsentencepiece (src/common.h) but not in its installed
 // headers: quiets the trainer, including the line it logs before it reads
@@ -20,7 +20,9 @@ namespace {
 using sentencepiece::SentencePieceProcessor;
 
 SentencePieceProcessor* P(void* p) { return static_cast<SentencePieceProcessor*>(p); }
-const SentencePieceProcessor* P(const void* p) { return static_cast<const SentencePieceProcessor*>(p); }
+const SentencePieceProcessor* P(const void* p) {
+  return static_cast<const SentencePieceProcessor*>(p);
+}
 
 bool check(const sentencepiece::util::Status& status, std::string* error) {
   if (status.ok()) return true;
@@ -41,8 +43,8 @@ class Lines : public sentencepiece::SentenceIterator {
   size_t next_ = 0;
 };
 
-bool train(const std::string& args, const std::vector<std::string>& lines, unsigned seed, std::string* model,
-           std::string* error) {
+bool train(const std::string& args, const std::vector<std::string>& lines, unsigned seed,
+           std::string* model, std::string* error) {
   // The trainer's seed and log level are process-wide: one training at a time.
   static std::mutex mutex;
   std::lock_guard<std::mutex> lock(mutex);
@@ -59,7 +61,9 @@ const FdSpmApi kApi = {
     kFdSpmApiVersion,
     [] { return static_cast<void*>(new SentencePieceProcessor()); },
     [](void* p) { delete P(p); },
-    [](void* p, const std::string& path, std::string* error) { return check(P(p)->Load(path), error); },
+    [](void* p, const std::string& path, std::string* error) {
+      return check(P(p)->Load(path), error);
+    },
     [](void* p, const std::string& bytes, std::string* error) {
       return check(P(p)->LoadFromSerializedProto(bytes), error);
     },

@@ -1,8 +1,8 @@
 #include "tensor/attention.h"
 
-#include "tensor/precision_ops.h"
-
 #include <cmath>
+
+#include "tensor/precision_ops.h"
 
 namespace fd {
 
@@ -59,7 +59,7 @@ torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Ten
 torch::Tensor ropeAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                             const torch::Tensor& pe) {
   auto [qr, kr] = applyRope(q, k, pe);
-  auto x = scaledDotProductAttention(qr, kr, v);  // (B, H, L, D)
+  auto x = scaledDotProductAttention(qr, kr, v);                                    // (B, H, L, D)
   return x.transpose(1, 2).reshape({x.size(0), x.size(2), x.size(1) * x.size(3)});  // (B, L, H*D)
 }
 

@@ -20,13 +20,15 @@ constexpr int kTimedRuns = 5;
 double millisecondsOnce(const std::function<torch::Tensor()>& run, torch::Tensor* result) {
   const auto start = std::chrono::steady_clock::now();
   *result = run();
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 // Runs `product` on bfloat16-rounded operands in bfloat16 and in float32 and
 // compares both against float64.
-ProductProbe probe(const std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)>& product,
-                   const torch::Tensor& a, const torch::Tensor& b) {
+ProductProbe probe(
+    const std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)>& product,
+    const torch::Tensor& a, const torch::Tensor& b) {
   torch::NoGradGuard noGrad;
   const torch::Tensor a16 = a.to(torch::kBFloat16), b16 = b.to(torch::kBFloat16);
   const torch::Tensor a32 = a16.to(torch::kFloat), b32 = b16.to(torch::kFloat);
@@ -67,9 +69,9 @@ CpuBf16Report measure() {
   report.products[int(ProductKind::Matmul)] =
       probe([](const torch::Tensor& x, const torch::Tensor& m) { return torch::matmul(x, m); },
             randn({64, K}), randn({K, 64}));
-  report.products[int(ProductKind::Conv2d)] =
-      probe([](const torch::Tensor& x, const torch::Tensor& w) { return torch::conv2d(x, w, {}, 1, 1); },
-            randn({1, 128, 32, 32}), randn({128, 128, 3, 3}));
+  report.products[int(ProductKind::Conv2d)] = probe(
+      [](const torch::Tensor& x, const torch::Tensor& w) { return torch::conv2d(x, w, {}, 1, 1); },
+      randn({1, 128, 32, 32}), randn({128, 128, 3, 3}));
   return report;
 }
 
@@ -83,17 +85,21 @@ std::string CpuBf16Report::summary() const {
   const auto& linear = (*this)[ProductKind::Linear];
   char text[256];
   if (prefersBf16Compute()) {
-    std::snprintf(text, sizeof text,
-                  "bfloat16 compute: this CPU (%s) multiplies bfloat16 natively, %.1fx the float32 speed",
-                  isa.c_str(), linear.float32Ms / std::max(1e-6, linear.bf16Ms));
+    std::snprintf(
+        text, sizeof text,
+        "bfloat16 compute: this CPU (%s) multiplies bfloat16 natively, %.1fx the float32 speed",
+        isa.c_str(), linear.float32Ms / std::max(1e-6, linear.bf16Ms));
   } else if (!linear.accurate) {
-    std::snprintf(text, sizeof text,
-                  "float32 compute, bfloat16 weights: this CPU's (%s) bfloat16 products lose precision "
-                  "(error %.3g)", isa.c_str(), linear.maxRelError);
+    std::snprintf(
+        text, sizeof text,
+        "float32 compute, bfloat16 weights: this CPU's (%s) bfloat16 products lose precision "
+        "(error %.3g)",
+        isa.c_str(), linear.maxRelError);
   } else {
     std::snprintf(text, sizeof text,
                   "float32 compute, bfloat16 weights: this CPU (%s) has no fast bfloat16 products "
-                  "(%.1fx slower than float32)", isa.c_str(), linear.bf16Ms / std::max(1e-6, linear.float32Ms));
+                  "(%.1fx slower than float32)",
+                  isa.c_str(), linear.bf16Ms / std::max(1e-6, linear.float32Ms));
   }
   return text;
 }

@@ -23,9 +23,9 @@ enum class ProductKind {
 constexpr int kProductKinds = 3;
 
 struct ProductProbe {
-  bool accurate = true;   // max error within 2 bfloat16 ulps of the output scale
-  double bf16Ms = 0.0;    // one bfloat16 run
-  double float32Ms = 0.0; // the same product in float32
+  bool accurate = true;    // max error within 2 bfloat16 ulps of the output scale
+  double bf16Ms = 0.0;     // one bfloat16 run
+  double float32Ms = 0.0;  // the same product in float32
   double maxRelError = 0.0;
   // bfloat16 is used as is only when accurate and not slower than float32;
   // otherwise the engine computes the product in float32 and rounds once.
@@ -35,7 +35,9 @@ struct ProductProbe {
 struct CpuBf16Report {
   ProductProbe products[kProductKinds];
   std::string isa;  // LibTorch's CPU capability ("AVX512", "AVX2", ...)
-  const ProductProbe& operator[](ProductKind kind) const { return products[static_cast<int>(kind)]; }
+  const ProductProbe& operator[](ProductKind kind) const {
+    return products[static_cast<int>(kind)];
+  }
   // bfloat16 compute pays off on this CPU: linear layers and convolutions
   // are native. `auto` then computes in bfloat16; otherwise in float32 with
   // weights kept in bfloat16 (upcast per layer).

@@ -20,7 +20,9 @@ torch::Tensor halfAt(const torch::Tensor& b, int64_t at) {
 }
 
 // Each byte's low and high nibble as int32, (n, count) each.
-torch::Tensor lowNibbles(const torch::Tensor& bytes) { return bytes.to(torch::kInt32).bitwise_and(0x0F); }
+torch::Tensor lowNibbles(const torch::Tensor& bytes) {
+  return bytes.to(torch::kInt32).bitwise_and(0x0F);
+}
 torch::Tensor highNibbles(const torch::Tensor& bytes) {
   return bytes.to(torch::kInt32).bitwise_right_shift(4);
 }
@@ -76,7 +78,8 @@ torch::Tensor perSixteen(const torch::Tensor& scales16) {
 torch::Tensor q2_K(const torch::Tensor& b) {
   // scales[16] (low nibble: scale, high: min), qs[64], d, dmin.
   const auto scales = bytesAt(b, 0, 16).to(torch::kInt32);
-  const auto d = halfAt(b, 80).unsqueeze(-1).unsqueeze(-1), dmin = halfAt(b, 82).unsqueeze(-1).unsqueeze(-1);
+  const auto d = halfAt(b, 80).unsqueeze(-1).unsqueeze(-1),
+             dmin = halfAt(b, 82).unsqueeze(-1).unsqueeze(-1);
   const auto dl = d * perSixteen(scales.bitwise_and(0x0F)).to(torch::kFloat32);
   const auto ml = dmin * perSixteen(scales.bitwise_right_shift(4)).to(torch::kFloat32);
   // Value (h, j, l): bits 2j of byte h*32 + l.
@@ -93,10 +96,11 @@ torch::Tensor q3_K(const torch::Tensor& b) {
   // top 2 bits from byte 8 + i%4 at bit 2*(i/4); stored with +32.
   const auto low = torch::cat({s.index({Slice(), Slice(0, 8)}).bitwise_and(0x0F),
                                s.index({Slice(), Slice(0, 8)}).bitwise_right_shift(4)},
-                              1);                                                   // (n, 16)
-  const auto top = s.index({Slice(), Slice(8, 12)}).unsqueeze(1);                  // (n, 1, 4)
-  const auto topShift = torch::arange(0, 8, 2, s.options()).reshape({1, 4, 1});     // (1, 4, 1)
-  const auto high = top.bitwise_right_shift(topShift).bitwise_and(3).reshape({-1, 16});  // i = 4*(i/4) + i%4
+                              1);                                                // (n, 16)
+  const auto top = s.index({Slice(), Slice(8, 12)}).unsqueeze(1);                // (n, 1, 4)
+  const auto topShift = torch::arange(0, 8, 2, s.options()).reshape({1, 4, 1});  // (1, 4, 1)
+  const auto high =
+      top.bitwise_right_shift(topShift).bitwise_and(3).reshape({-1, 16});  // i = 4*(i/4) + i%4
   const auto scales = (low.bitwise_or(high.bitwise_left_shift(4)) - 32).to(torch::kFloat32);
   const auto d = halfAt(b, 108).unsqueeze(-1).unsqueeze(-1);
   const auto dl = d * perSixteen(scales);
@@ -117,8 +121,14 @@ std::pair<torch::Tensor, torch::Tensor> scaleMinK4(const torch::Tensor& q12) {
   const auto q = q12.to(torch::kInt32);
   const auto a = q.index({Slice(), Slice(0, 4)}), m = q.index({Slice(), Slice(4, 8)}),
              c = q.index({Slice(), Slice(8, 12)});
-  const auto scale = torch::cat({a.bitwise_and(63), c.bitwise_and(15).bitwise_or(a.bitwise_right_shift(6).bitwise_left_shift(4))}, 1);
-  const auto min = torch::cat({m.bitwise_and(63), c.bitwise_right_shift(4).bitwise_or(m.bitwise_right_shift(6).bitwise_left_shift(4))}, 1);
+  const auto scale =
+      torch::cat({a.bitwise_and(63),
+                  c.bitwise_and(15).bitwise_or(a.bitwise_right_shift(6).bitwise_left_shift(4))},
+                 1);
+  const auto min = torch::cat(
+      {m.bitwise_and(63),
+       c.bitwise_right_shift(4).bitwise_or(m.bitwise_right_shift(6).bitwise_left_shift(4))},
+      1);
   return {scale.to(torch::kFloat32), min.to(torch::kFloat32)};  // (n, 8) each
 }
 
@@ -128,7 +138,8 @@ torch::Tensor q4_K(const torch::Tensor& b) {
   auto [scale, min] = scaleMinK4(bytesAt(b, 4, 12));
   const auto d1 = (d * scale).reshape({-1, 4, 2, 1}), m1 = (dmin * min).reshape({-1, 4, 2, 1});
   const auto qs = bytesAt(b, 16, 128).reshape({-1, 4, 1, 32});
-  const auto q = torch::cat({lowNibbles(qs), highNibbles(qs)}, 2).to(torch::kFloat32);  // (n, 4, 2, 32)
+  const auto q =
+      torch::cat({lowNibbles(qs), highNibbles(qs)}, 2).to(torch::kFloat32);  // (n, 4, 2, 32)
   return (d1 * q - m1).reshape({-1, 256});
 }
 
@@ -149,15 +160,17 @@ torch::Tensor q6_K(const torch::Tensor& b) {
   // ql[128], qh[64], int8 scales[16], d. Value (h, k, l), k = 0..3:
   // low 4 bits from ql[h*64 + (k&1)*32 + l] (low nibble for k < 2),
   // top 2 bits from qh[h*32 + l] at bit 2k; scale 8h + l/16 + 2k.
-  const auto ql = bytesAt(b, 0, 128).reshape({-1, 2, 2, 32});           // (n, h, k&1, l)
-  const auto low = torch::cat({lowNibbles(ql), highNibbles(ql)}, 2);     // (n, 2, 4, 32)
+  const auto ql = bytesAt(b, 0, 128).reshape({-1, 2, 2, 32});         // (n, h, k&1, l)
+  const auto low = torch::cat({lowNibbles(ql), highNibbles(ql)}, 2);  // (n, 2, 4, 32)
   const auto qh = bytesAt(b, 128, 64).to(torch::kInt32).reshape({-1, 2, 1, 32});
   const auto shifts = torch::arange(0, 8, 2, qh.options()).reshape({1, 1, 4, 1});
   const auto high = qh.bitwise_right_shift(shifts).bitwise_and(3).bitwise_left_shift(4);
   const auto q = (low.bitwise_or(high) - 32).to(torch::kFloat32);
-  const auto sc = bytesAt(b, 192, 16).contiguous().view(torch::kInt8).to(torch::kFloat32);  // (n, 16)
+  const auto sc =
+      bytesAt(b, 192, 16).contiguous().view(torch::kInt8).to(torch::kFloat32);  // (n, 16)
   // Scale index 8h + 2k + l/16 -> (n, 2, 4, 2) expanded over 16 values.
-  const auto scales = sc.reshape({-1, 2, 4, 2, 1}).expand({-1, 2, 4, 2, 16}).reshape({-1, 2, 4, 32});
+  const auto scales =
+      sc.reshape({-1, 2, 4, 2, 1}).expand({-1, 2, 4, 2, 16}).reshape({-1, 2, 4, 32});
   const auto d = halfAt(b, 208).unsqueeze(-1).unsqueeze(-1);
   return (d * scales * q).reshape({-1, 256});
 }
@@ -181,15 +194,19 @@ torch::Tensor dequantizeBlocksTorch(const torch::Tensor& blocks, DType type, int
   BlockDecoder decode = nullptr;
   for (const auto& row : kDecoders)
     if (row.type == type) decode = row.decode;
-  TORCH_CHECK(decode, "dequantizeBlocksTorch: ", dtypeDisplayName(type), " is not a ggml block type");
-  TORCH_CHECK(blocks.scalar_type() == torch::kUInt8 && blocks.dim() == 2, "dequantizeBlocksTorch: expected uint8 ",
-              "(rows, rowBytes), got ", blocks.sizes(), " ", blocks.scalar_type());
+  TORCH_CHECK(decode, "dequantizeBlocksTorch: ", dtypeDisplayName(type),
+              " is not a ggml block type");
+  TORCH_CHECK(blocks.scalar_type() == torch::kUInt8 && blocks.dim() == 2,
+              "dequantizeBlocksTorch: expected uint8 ", "(rows, rowBytes), got ", blocks.sizes(),
+              " ", blocks.scalar_type());
   const auto rowBytes = storageBytes(type, cols);
-  TORCH_CHECK(rowBytes && static_cast<int64_t>(*rowBytes) == blocks.size(1), "dequantizeBlocksTorch: ",
-              blocks.size(1), " bytes per row cannot hold ", cols, " ", dtypeDisplayName(type), " values");
+  TORCH_CHECK(rowBytes && static_cast<int64_t>(*rowBytes) == blocks.size(1),
+              "dequantizeBlocksTorch: ", blocks.size(1), " bytes per row cannot hold ", cols, " ",
+              dtypeDisplayName(type), " values");
   const int64_t rows = blocks.size(0);
   const auto perBlock = blockBytes(type);
-  const torch::Tensor b = blocks.contiguous().reshape({-1, perBlock});  // (rows * blocks per row, blockBytes)
+  const torch::Tensor b =
+      blocks.contiguous().reshape({-1, perBlock});  // (rows * blocks per row, blockBytes)
   return decode(b).reshape({rows, cols});
 }
 

@@ -5,15 +5,17 @@
 
 namespace fd {
 
-DenseImpl::DenseImpl(int64_t in, int64_t out, bool withBias, const torch::TensorOptions& options) : in_(in) {
+DenseImpl::DenseImpl(int64_t in, int64_t out, bool withBias, const torch::TensorOptions& options)
+    : in_(in) {
   weight = register_parameter("weight", torch::empty({out, in}, options), /*requires_grad=*/false);
   if (withBias) bias = register_parameter("bias", torch::empty({out}, options), false);
 }
 
 void DenseImpl::setPackedWeight(const torch::Tensor& packed, DType stored) {
-  TORCH_CHECK(keepsPacked(stored), "Dense: ", dtypeDisplayName(stored), " is not a packed storage type");
-  TORCH_CHECK(packed.dim() == 2 && packed.size(0) == weight.size(0), "Dense: packed weight ", packed.sizes(),
-              " does not have ", weight.size(0), " rows");
+  TORCH_CHECK(keepsPacked(stored), "Dense: ", dtypeDisplayName(stored),
+              " is not a packed storage type");
+  TORCH_CHECK(packed.dim() == 2 && packed.size(0) == weight.size(0), "Dense: packed weight ",
+              packed.sizes(), " does not have ", weight.size(0), " rows");
   weight.set_data(packed);
   packed_ = stored;
 }
@@ -59,7 +61,8 @@ torch::Tensor DenseImpl::forward(const torch::Tensor& x) const {
   // Packed weights are expanded straight to the dtype the product runs in
   // (x's, or float32 where this CPU's bfloat16 GEMM is slow: linear() then
   // finds it ready).
-  torch::Tensor y = packed_ ? linear(x, weightIn(linearComputeDtype(x)), bias) : linear(x, weight, bias);
+  torch::Tensor y =
+      packed_ ? linear(x, weightIn(linearComputeDtype(x)), bias) : linear(x, weight, bias);
   return adapters_.empty() ? y : addAdapters(x, std::move(y));
 }
 
@@ -71,14 +74,14 @@ torch::Tensor DenseImpl::addAdapters(const torch::Tensor& x, torch::Tensor y) co
     // compute dtype, like the base product.
     const auto down = a.down.to(x.device(), /*non_blocking=*/x.is_cuda());
     const auto up = a.up.to(x.device(), /*non_blocking=*/x.is_cuda());
-    const auto delta = fd::linear(fd::linear(x, down), up);  // (..., rank) -> (..., rows)
+    const auto delta = fd::linear(fd::linear(x, down), up);      // (..., rank) -> (..., rows)
     y.narrow(-1, a.rowOffset, up.size(0)).add_(delta, a.scale);  // y is this call's own tensor
   }
   return y;
 }
 
-Conv2dLayerImpl::Conv2dLayerImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding,
-                                 const torch::TensorOptions& options)
+Conv2dLayerImpl::Conv2dLayerImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride,
+                                 int64_t padding, const torch::TensorOptions& options)
     : stride_(stride), padding_(padding) {
   weight = register_parameter("weight", torch::empty({out, in, kernel, kernel}, options), false);
   bias = register_parameter("bias", torch::empty({out}, options), false);
@@ -88,7 +91,8 @@ torch::Tensor Conv2dLayerImpl::forward(const torch::Tensor& x) const {
   return conv2d(x, weight, bias, stride_, padding_);
 }
 
-EmbeddingTableImpl::EmbeddingTableImpl(int64_t count, int64_t dim, const torch::TensorOptions& options) {
+EmbeddingTableImpl::EmbeddingTableImpl(int64_t count, int64_t dim,
+                                       const torch::TensorOptions& options) {
   weight = register_parameter("weight", torch::empty({count, dim}, options), false);
 }
 

@@ -58,7 +58,8 @@ std::map<std::string, DenseImpl*> denseWeights(torch::nn::Module& module) {
   // include_self needs the module to be owned by a shared_ptr; look at it here.
   if (auto* self = dynamic_cast<DenseImpl*>(&module)) out["weight"] = self;
   for (const auto& item : module.named_modules(/*name_prefix=*/"", /*include_self=*/false)) {
-    if (auto* dense = dynamic_cast<DenseImpl*>(item.value().get())) out[item.key() + ".weight"] = dense;
+    if (auto* dense = dynamic_cast<DenseImpl*>(item.value().get()))
+      out[item.key() + ".weight"] = dense;
   }
   return out;
 }
@@ -90,8 +91,8 @@ Status loadModuleWeights(torch::nn::Module& module, const WeightMap& weights,
     if (!recipe) {
       missing.push_back(target.name);
     } else if (c10::IntArrayRef(recipe->shape) != target.tensor.sizes()) {
-      mismatched.push_back(target.name + " (checkpoint " + shapeText(recipe->shape) +
-                           ", model " + shapeText(target.tensor.sizes()) + ")");
+      mismatched.push_back(target.name + " (checkpoint " + shapeText(recipe->shape) + ", model " +
+                           shapeText(target.tensor.sizes()) + ")");
     }
   }
   for (const auto& [name, recipe] : weights.recipes())
@@ -148,9 +149,9 @@ Status loadModuleWeights(torch::nn::Module& module, const WeightMap& weights,
   } catch (const std::exception& e) {
     const std::string what = e.what();
     const bool oom = isOutOfMemoryMessage(what);
-    return makeError(oom ? ErrorKind::OutOfMemory : ErrorKind::Internal,
-                     "loading '" + current + "' into the model failed: " +
-                         what.substr(0, what.find('\n')));
+    return makeError(
+        oom ? ErrorKind::OutOfMemory : ErrorKind::Internal,
+        "loading '" + current + "' into the model failed: " + what.substr(0, what.find('\n')));
   }
   return Status::success();
 }

@@ -20,6 +20,7 @@ bool keepsPacked(DType stored);
 
 // packed: uint8 (rows, rowBytes) for ggml types, a float8 tensor (rows, cols)
 // for F8_*. Returns (rows, cols) in `dtype` on packed's device.
-torch::Tensor expandPacked(const torch::Tensor& packed, DType stored, int64_t cols, torch::ScalarType dtype);
+torch::Tensor expandPacked(const torch::Tensor& packed, DType stored, int64_t cols,
+                           torch::ScalarType dtype);
 
 }  // namespace fd

@@ -23,7 +23,8 @@
 namespace fd {
 
 // x (..., K) @ weight^T (N, K) + bias (N) -> (..., N) in x's dtype.
-torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias = {});
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight,
+                     const torch::Tensor& bias = {});
 
 // The dtype linear(x, ...) multiplies in: x's, or float32 for bfloat16 x on
 // a CPU whose bfloat16 GEMM is slow or inexact.
@@ -53,6 +54,6 @@ torch::Tensor castTo(const torch::Tensor& t, torch::ScalarType dtype);
 
 namespace fd {
 // LayerNorm over the last dim with affine parameters stored in any dtype.
-torch::Tensor layerNorm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
-                        double eps);
+torch::Tensor layerNorm(const torch::Tensor& x, const torch::Tensor& weight,
+                        const torch::Tensor& bias, double eps);
 }  // namespace fd

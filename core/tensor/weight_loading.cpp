@@ -35,8 +35,7 @@ Error torchError(const std::string& context, const std::exception& e) {
   const bool oom = isOutOfMemoryMessage(what);
   // c10 messages carry a long backtrace after the first line.
   const std::string firstLine = what.substr(0, what.find('\n'));
-  return makeError(oom ? ErrorKind::OutOfMemory : ErrorKind::Internal,
-                   context + ": " + firstLine);
+  return makeError(oom ? ErrorKind::OutOfMemory : ErrorKind::Internal, context + ": " + firstLine);
 }
 
 // (numel,) float32 -> stored shape; each byte decoded exactly by table.
@@ -64,7 +63,8 @@ torch::Tensor dequantizeToFloat32(const uint8_t* bytes, const TensorInfo& info) 
   const int64_t cols = info.shape.empty() ? 1 : info.shape.back();
   const int64_t rows = cols == 0 ? 0 : info.numel() / cols;
   const auto rowBytes = static_cast<int64_t>(*storageBytes(info.dtype, cols));  // validated at open
-  torch::Tensor packed = torch::from_blob(const_cast<uint8_t*>(bytes), {rows, rowBytes}, torch::kUInt8);
+  torch::Tensor packed =
+      torch::from_blob(const_cast<uint8_t*>(bytes), {rows, rowBytes}, torch::kUInt8);
   return expandPacked(packed, info.dtype, cols, torch::kFloat32).reshape(info.shape);
 }
 
@@ -126,17 +126,18 @@ Result<torch::Tensor> loadTensor(const CheckpointEntry& entry,
 
 Result<torch::Tensor> loadCanonical(const WeightRecipe& recipe,
                                     std::optional<torch::ScalarType> dtype) {
-  if (recipe.parts.empty()) return makeError(ErrorKind::Internal, "loadCanonical: recipe has no parts");
+  if (recipe.parts.empty())
+    return makeError(ErrorKind::Internal, "loadCanonical: recipe has no parts");
   for (const auto& part : recipe.parts)
     if (!part.file || !part.info)
       return makeError(ErrorKind::Internal, "loadCanonical: empty checkpoint entry");
   const std::string context = describe(recipe.parts.front());
   // Parts of mixed stored dtypes are brought to one dtype before `cat`.
   const DType stored = recipe.parts.front().info->dtype;
-  const torch::ScalarType target =
-      dtype ? *dtype
-            : (stored == DType::F8_E4M3 || stored == DType::F8_E5M2 ? torch::kFloat32
-                                                                     : torchDtype(stored).value_or(torch::kFloat32));
+  const torch::ScalarType target = dtype ? *dtype
+                                         : (stored == DType::F8_E4M3 || stored == DType::F8_E5M2
+                                                ? torch::kFloat32
+                                                : torchDtype(stored).value_or(torch::kFloat32));
   try {
     std::vector<torch::Tensor> parts;
     for (const auto& part : recipe.parts) {
@@ -179,12 +180,14 @@ Result<torch::Tensor> loadCanonical(const WeightRecipe& recipe,
 namespace fd {
 
 Result<torch::Tensor> loadPacked(const WeightRecipe& recipe, torch::Device device) {
-  if (recipe.parts.empty()) return makeError(ErrorKind::Internal, "loadPacked: recipe has no parts");
+  if (recipe.parts.empty())
+    return makeError(ErrorKind::Internal, "loadPacked: recipe has no parts");
   const TensorInfo& first = *recipe.parts.front().info;
   const std::string context = describe(recipe.parts.front());
   const DType stored = first.dtype;
   if (!keepsPacked(stored) || recipe.shape.size() != 2)
-    return makeError(ErrorKind::Internal, context + ": loadPacked needs a 2-D quantized or float8 weight");
+    return makeError(ErrorKind::Internal,
+                     context + ": loadPacked needs a 2-D quantized or float8 weight");
   const int64_t cols = recipe.shape[1];
   try {
     std::vector<torch::Tensor> parts;
@@ -193,29 +196,33 @@ Result<torch::Tensor> loadPacked(const WeightRecipe& recipe, torch::Device devic
       const TensorInfo& info = *part.info;
       const int64_t partCols = info.shape.empty() ? 0 : info.shape.back();
       if (info.dtype != stored || partCols != cols || info.shape.size() != 2)
-        return makeError(ErrorKind::ModelInvalid, describe(part) + ": " + dtypeDisplayName(info.dtype) +
-                                                      " part does not fit " + context + " (" +
-                                                      dtypeDisplayName(stored) + ", rows of " +
-                                                      std::to_string(cols) + ")");
+        return makeError(ErrorKind::ModelInvalid,
+                         describe(part) + ": " + dtypeDisplayName(info.dtype) +
+                             " part does not fit " + context + " (" + dtypeDisplayName(stored) +
+                             ", rows of " + std::to_string(cols) + ")");
       const uint8_t* bytes = part.file->data(info);
-      if (!bytes) return makeError(ErrorKind::ModelInvalid, describe(part) + ": byte range outside the file");
+      if (!bytes)
+        return makeError(ErrorKind::ModelInvalid, describe(part) + ": byte range outside the file");
       const int64_t partRows = info.shape[0];
       const auto rowBytes = static_cast<int64_t>(*storageBytes(stored, cols));
       // A view of the mapping; the deleter keeps the file mapped.
       std::shared_ptr<TensorFile> keep = part.file;
       torch::Tensor view = torch::from_blob(
-          const_cast<uint8_t*>(bytes), {partRows, rowBytes}, [keep](void*) mutable { keep.reset(); },
-          torch::kUInt8);
+          const_cast<uint8_t*>(bytes), {partRows, rowBytes},
+          [keep](void*) mutable { keep.reset(); }, torch::kUInt8);
       if (!isQuantized(stored)) view = view.view(*torchDtype(stored));  // float8 (rows, cols)
       parts.push_back(view);
       rows += partRows;
     }
     if (rows != recipe.shape[0])
-      return makeError(ErrorKind::ModelInvalid, context + ": " + std::to_string(rows) + " rows, expected " +
+      return makeError(ErrorKind::ModelInvalid, context + ": " + std::to_string(rows) +
+                                                    " rows, expected " +
                                                     std::to_string(recipe.shape[0]));
     torch::Tensor packed = parts.size() == 1 ? parts.front() : torch::cat(parts, 0);
     if (recipe.swapHalves) {
-      if (rows % 2 != 0) return makeError(ErrorKind::ModelInvalid, context + ": cannot swap halves of an odd row count");
+      if (rows % 2 != 0)
+        return makeError(ErrorKind::ModelInvalid,
+                         context + ": cannot swap halves of an odd row count");
       packed = torch::cat({packed.slice(0, rows / 2, rows), packed.slice(0, 0, rows / 2)}, 0);
     }
     if (!device.is_cpu()) packed = packed.to(device);
@@ -237,16 +244,19 @@ std::optional<torch::Tensor> viewCanonical(const WeightRecipe& recipe, torch::Sc
   if (!part.file || !part.info) return std::nullopt;
   const TensorInfo& info = *part.info;
   const auto stored = torchDtype(info.dtype);
-  if (!stored || *stored != dtype || isQuantized(info.dtype) || info.dtype == DType::BOOL) return std::nullopt;
+  if (!stored || *stored != dtype || isQuantized(info.dtype) || info.dtype == DType::BOOL)
+    return std::nullopt;
   const uint8_t* bytes = part.file->data(info);
   const auto elementSize = static_cast<uintptr_t>(dtypeSize(info.dtype));
   if (!bytes || reinterpret_cast<uintptr_t>(bytes) % elementSize != 0) return std::nullopt;
   int64_t numel = 1;
   for (int64_t d : recipe.shape) numel *= d;
-  if (numel != info.numel() || info.byteSize() != static_cast<uint64_t>(numel) * elementSize) return std::nullopt;
+  if (numel != info.numel() || info.byteSize() != static_cast<uint64_t>(numel) * elementSize)
+    return std::nullopt;
   std::shared_ptr<TensorFile> keep = part.file;
-  return torch::from_blob(const_cast<uint8_t*>(bytes), recipe.shape, [keep](void*) mutable { keep.reset(); },
-                          torch::TensorOptions().dtype(dtype));
+  return torch::from_blob(
+      const_cast<uint8_t*>(bytes), recipe.shape, [keep](void*) mutable { keep.reset(); },
+      torch::TensorOptions().dtype(dtype));
 }
 
 }  // namespace fd

@@ -22,7 +22,8 @@ std::array<std::string, 256> bytesToUnicode() {
   std::array<std::string, 256> table;
   char32_t next = 256;
   for (int b = 0; b < 256; ++b) {
-    const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+    const bool printable =
+        (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
     unicode::appendUtf8(printable ? static_cast<char32_t>(b) : next++, table[b]);
   }
   return table;
@@ -33,13 +34,13 @@ struct ByteBpe::Model {
     int32_t rank;
     int32_t merged;
   };
-  std::vector<std::string> symbolText;                  // interned symbol id -> text
+  std::vector<std::string> symbolText;                 // interned symbol id -> text
   std::unordered_map<std::string, int32_t> symbolIds;  // text -> interned symbol id
-  std::vector<int64_t> symbolVocabIds;                  // interned symbol id -> vocabulary id
-  std::array<int32_t, 256> byteSymbol{};                // a byte inside a word
-  std::array<int32_t, 256> byteEndSymbol{};             // a byte ending a word ("</w>" appended)
-  std::unordered_map<uint64_t, Merge> merges;           // (left, right) -> rank and result
-  std::vector<std::string> vocabText;                   // vocabulary id -> text
+  std::vector<int64_t> symbolVocabIds;                 // interned symbol id -> vocabulary id
+  std::array<int32_t, 256> byteSymbol{};               // a byte inside a word
+  std::array<int32_t, 256> byteEndSymbol{};            // a byte ending a word ("</w>" appended)
+  std::unordered_map<uint64_t, Merge> merges;          // (left, right) -> rank and result
+  std::vector<std::string> vocabText;                  // vocabulary id -> text
 
   int32_t intern(const std::string& text) {
     auto [it, inserted] = symbolIds.emplace(text, static_cast<int32_t>(symbolText.size()));
@@ -67,9 +68,9 @@ Result<ByteBpe> ByteBpe::build(const ByteBpeVocabulary& vocabulary, int64_t unkn
   model->vocabText.resize(static_cast<size_t>(maxId + 1));
   for (const auto& [text, id] : vocabulary.tokenIds) {
     if (!model->vocabText[static_cast<size_t>(id)].empty()) {
-      return makeError(ErrorKind::ModelInvalid, "the BPE vocabulary gives id " + std::to_string(id) +
-                                                    " to both '" + model->vocabText[static_cast<size_t>(id)] +
-                                                    "' and '" + text + "'");
+      return makeError(ErrorKind::ModelInvalid,
+                       "the BPE vocabulary gives id " + std::to_string(id) + " to both '" +
+                           model->vocabText[static_cast<size_t>(id)] + "' and '" + text + "'");
     }
     model->vocabText[static_cast<size_t>(id)] = text;
     model->intern(text);
@@ -143,7 +144,8 @@ void ByteBpe::encodeUncached(std::string_view utf8Bytes, std::vector<int64_t>& i
     const int32_t right = next[position];
     if (right < 0) return;
     auto it = m.merges.find(pairKey(symbol[position], symbol[right]));
-    if (it != m.merges.end()) heap.push({it->second.rank, position, symbol[position], symbol[right], it->second.merged});
+    if (it != m.merges.end())
+      heap.push({it->second.rank, position, symbol[position], symbol[right], it->second.merged});
   };
   for (size_t i = 0; i + 1 < n; ++i) pushCandidate(static_cast<int32_t>(i));
 
@@ -166,7 +168,8 @@ void ByteBpe::encodeUncached(std::string_view utf8Bytes, std::vector<int64_t>& i
       pushCandidate(c.position);
     }
   }
-  for (int32_t i = 0; i >= 0; i = next[i]) ids.push_back(m.symbolVocabIds[static_cast<size_t>(symbol[i])]);
+  for (int32_t i = 0; i >= 0; i = next[i])
+    ids.push_back(m.symbolVocabIds[static_cast<size_t>(symbol[i])]);
 }
 
 const std::string& ByteBpe::tokenText(int64_t id) const {

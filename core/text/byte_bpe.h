@@ -24,8 +24,8 @@ namespace fd {
 std::array<std::string, 256> bytesToUnicode();
 
 struct ByteBpeVocabulary {
-  std::unordered_map<std::string, int64_t> tokenIds;           // vocab.json
-  std::vector<std::pair<std::string, std::string>> merges;     // in rank order
+  std::unordered_map<std::string, int64_t> tokenIds;        // vocab.json
+  std::vector<std::pair<std::string, std::string>> merges;  // in rank order
 };
 
 class BpeWordCache;
@@ -49,7 +49,7 @@ class ByteBpe {
   ByteBpe(std::shared_ptr<const Model> model, std::shared_ptr<BpeWordCache> cache);
   void encodeUncached(std::string_view utf8Bytes, std::vector<int64_t>& ids) const;
 
-  std::shared_ptr<const Model> model_;    // immutable after build: shared by copies
+  std::shared_ptr<const Model> model_;   // immutable after build: shared by copies
   std::shared_ptr<BpeWordCache> cache_;  // thread-safe, shared by copies
 };
 

@@ -13,7 +13,8 @@ std::u32string cleanAndSpaceIdeographs(const std::u32string& text) {
   for (char32_t cp : text) {
     const bool keptControl = cp == U'\t' || cp == U'\n' || cp == U'\r';
     const unicode::tables::CategoryClass category = unicode::categoryClass(cp);
-    if (cp == 0 || cp == 0xFFFD || (category == unicode::tables::kCategoryOther && !keptControl)) continue;
+    if (cp == 0 || cp == 0xFFFD || (category == unicode::tables::kCategoryOther && !keptControl))
+      continue;
     if (keptControl || cp == U' ' || category == unicode::tables::kCategorySpaceSeparator) {
       out.push_back(U' ');
     } else if (unicode::isCjkIdeograph(cp)) {

@@ -23,7 +23,8 @@ CharClass classify(char32_t cp) {
 // and U+017F LONG S for 's' (the generator's probe found no other).
 bool matchesIgnoringCase(char32_t cp, char letter) {
   if (cp == static_cast<char32_t>(letter)) return true;
-  if (letter >= 'a' && letter <= 'z' && cp == static_cast<char32_t>(letter - 'a' + 'A')) return true;
+  if (letter >= 'a' && letter <= 'z' && cp == static_cast<char32_t>(letter - 'a' + 'A'))
+    return true;
   return letter == 's' && cp == 0x017F;
 }
 
@@ -38,7 +39,8 @@ size_t matchLiteral(const std::u32string& word, size_t pos, const char* literal)
 
 // The alternatives before the character classes, in the pattern's order.
 size_t matchLiteralAlternative(const std::u32string& word, size_t pos) {
-  static const char* const kLiterals[] = {"<|startoftext|>", "<|endoftext|>", "'s", "'t", "'re", "'ve", "'m", "'ll", "'d"};
+  static const char* const kLiterals[] = {
+      "<|startoftext|>", "<|endoftext|>", "'s", "'t", "'re", "'ve", "'m", "'ll", "'d"};
   if (word[pos] != U'<' && word[pos] != U'\'') return 0;
   for (const char* literal : kLiterals) {
     if (const size_t length = matchLiteral(word, pos, literal)) return length;
@@ -59,7 +61,8 @@ void splitPretokens(const std::u32string& word, std::vector<std::string>& pretok
         continue;
       }
       length = 1;
-      if (cls != CharClass::Number) {  // [\p{L}]+ and [^\s\p{L}\p{N}]+ are greedy; digits stand alone
+      if (cls !=
+          CharClass::Number) {  // [\p{L}]+ and [^\s\p{L}\p{N}]+ are greedy; digits stand alone
         while (pos + length < word.size() && classify(word[pos + length]) == cls) ++length;
       }
     }

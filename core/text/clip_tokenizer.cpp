@@ -17,9 +17,13 @@ const char kEndText[] = "<|endoftext|>";
 }  // namespace
 
 ClipTokenizer::ClipTokenizer(ByteBpe bpe, int64_t startId, int64_t endId)
-    : bpe_(std::move(bpe)), startId_(startId), endId_(endId), specials_{{kStartText, startId}, {kEndText, endId}} {}
+    : bpe_(std::move(bpe)),
+      startId_(startId),
+      endId_(endId),
+      specials_{{kStartText, startId}, {kEndText, endId}} {}
 
-Result<ClipTokenizer> ClipTokenizer::fromFiles(const std::string& vocabJson, const std::string& mergesTxt) {
+Result<ClipTokenizer> ClipTokenizer::fromFiles(const std::string& vocabJson,
+                                               const std::string& mergesTxt) {
   Result<ByteBpeVocabulary> vocabulary = readClipVocabFiles(vocabJson, mergesTxt);
   if (!vocabulary) return vocabulary.error();
   const auto start = vocabulary->tokenIds.find(kStartText);
@@ -40,7 +44,8 @@ Result<ClipTokenizer> ClipTokenizer::fromFolder(const std::string& folder) {
   return fromFiles((root / "vocab.json").string(), (root / "merges.txt").string());
 }
 
-void ClipTokenizer::appendPlainTextIds(const std::u32string& text, std::vector<int64_t>& ids) const {
+void ClipTokenizer::appendPlainTextIds(const std::u32string& text,
+                                       std::vector<int64_t>& ids) const {
   std::vector<std::string> pretokens;
   for (const std::u32string& word : clip_text::basicTokenize(text)) {
     pretokens.clear();
@@ -51,9 +56,10 @@ void ClipTokenizer::appendPlainTextIds(const std::u32string& text, std::vector<i
 
 Result<TokenizedText> ClipTokenizer::encode(const std::string& utf8, int maxLength) const {
   if (maxLength < 2 || maxLength > kMaxTokenizerLength) {
-    return makeError(ErrorKind::BadRequest, "the CLIP token limit must be between 2 (the start and end tokens) and " +
-                                                std::to_string(kMaxTokenizerLength) + ", not " +
-                                                std::to_string(maxLength));
+    return makeError(ErrorKind::BadRequest,
+                     "the CLIP token limit must be between 2 (the start and end tokens) and " +
+                         std::to_string(kMaxTokenizerLength) + ", not " +
+                         std::to_string(maxLength));
   }
   // Validate the whole prompt first so that an error names its offset in the prompt.
   if (Status valid = unicode::validateUtf8(utf8); !valid) return valid.error();
@@ -73,7 +79,8 @@ Result<TokenizedText> ClipTokenizer::encode(const std::string& utf8, int maxLeng
   TokenizedText out;
   out.ids.reserve(static_cast<size_t>(maxLength));
   out.ids.push_back(startId_);
-  out.ids.insert(out.ids.end(), content.begin(), content.begin() + static_cast<std::ptrdiff_t>(kept));
+  out.ids.insert(out.ids.end(), content.begin(),
+                 content.begin() + static_cast<std::ptrdiff_t>(kept));
   out.ids.push_back(endId_);
   out.length = static_cast<int>(out.ids.size());
   out.untruncatedLength = static_cast<int>(std::min<size_t>(content.size() + 2, INT_MAX));

@@ -25,7 +25,8 @@ class ClipTokenizer {
  public:
   static constexpr int kDefaultMaxLength = 77;
 
-  static Result<ClipTokenizer> fromFiles(const std::string& vocabJson, const std::string& mergesTxt);
+  static Result<ClipTokenizer> fromFiles(const std::string& vocabJson,
+                                         const std::string& mergesTxt);
   static Result<ClipTokenizer> fromFolder(const std::string& folder);  // vocab.json + merges.txt
 
   Result<TokenizedText> encode(const std::string& utf8, int maxLength = kDefaultMaxLength) const;

@@ -2,9 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace fd {
 
@@ -13,7 +12,8 @@ namespace {
 Result<std::string> readFile(const std::string& path, const char* what) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
-    return makeError(ErrorKind::ModelMissing, std::string("the CLIP tokenizer's ") + what + " was not found at " + path);
+    return makeError(ErrorKind::ModelMissing,
+                     std::string("the CLIP tokenizer's ") + what + " was not found at " + path);
   }
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
@@ -22,7 +22,9 @@ Result<std::string> readFile(const std::string& path, const char* what) {
   return text.str();
 }
 
-bool isAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool isAsciiSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 std::vector<std::string> splitOnWhitespace(const std::string& line) {
   std::vector<std::string> parts;
@@ -45,7 +47,8 @@ Status parseVocab(const std::string& text, const std::string& path, ByteBpeVocab
   out.tokenIds.reserve(json.size());
   for (auto it = json.begin(); it != json.end(); ++it) {
     if (!it.value().is_number_integer()) {
-      return makeError(ErrorKind::ModelInvalid, path + ": the id of token '" + it.key() + "' is not an integer");
+      return makeError(ErrorKind::ModelInvalid,
+                       path + ": the id of token '" + it.key() + "' is not an integer");
     }
     out.tokenIds.emplace(it.key(), it.value().get<int64_t>());
   }
@@ -67,8 +70,9 @@ Status parseMerges(const std::string& text, const std::string& path, ByteBpeVoca
     if (lineNumber > 1) {
       const std::vector<std::string> parts = splitOnWhitespace(text.substr(pos, lineEnd - pos));
       if (parts.size() != 2) {
-        return makeError(ErrorKind::ModelInvalid, path + " line " + std::to_string(lineNumber) +
-                                                      ": a merge must be two symbols separated by a space");
+        return makeError(ErrorKind::ModelInvalid,
+                         path + " line " + std::to_string(lineNumber) +
+                             ": a merge must be two symbols separated by a space");
       }
       out.merges.emplace_back(parts[0], parts[1]);
     }
@@ -80,7 +84,8 @@ Status parseMerges(const std::string& text, const std::string& path, ByteBpeVoca
 
 }  // namespace
 
-Result<ByteBpeVocabulary> readClipVocabFiles(const std::string& vocabJson, const std::string& mergesTxt) {
+Result<ByteBpeVocabulary> readClipVocabFiles(const std::string& vocabJson,
+                                             const std::string& mergesTxt) {
   Result<std::string> vocabText = readFile(vocabJson, "vocab.json");
   if (!vocabText) return vocabText.error();
   Result<std::string> mergesText = readFile(mergesTxt, "merges.txt");

@@ -11,6 +11,7 @@ namespace fd {
 // The reference keeps at most 49152 - 256 - 2 merges (CLIP's files hold exactly 48894).
 constexpr size_t kClipMaxMerges = 49152 - 256 - 2;
 
-Result<ByteBpeVocabulary> readClipVocabFiles(const std::string& vocabJson, const std::string& mergesTxt);
+Result<ByteBpeVocabulary> readClipVocabFiles(const std::string& vocabJson,
+                                             const std::string& mergesTxt);
 
 }  // namespace fd

@@ -28,7 +28,8 @@ std::vector<std::string> shimCandidates() {
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {
-    paths.push_back((exe.parent_path().parent_path() / "lib" / "fluxdesk" / kShimFileName).string());
+    paths.push_back(
+        (exe.parent_path().parent_path() / "lib" / "fluxdesk" / kShimFileName).string());
     paths.push_back((exe.parent_path() / kShimFileName).string());
     paths.push_back((exe.parent_path().parent_path() / "lib" / kShimFileName).string());
   }
@@ -43,7 +44,8 @@ int openFlags() {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
   return RTLD_NOW | RTLD_LOCAL;
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
   return RTLD_NOW | RTLD_LOCAL;
 #else
   return RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
@@ -90,12 +92,14 @@ Result<const FdSpmApi*> shimApi() {
 
 }  // namespace
 
-Result<std::shared_ptr<const SentencePieceModel>> SentencePieceModel::create(const std::string& source, bool isPath) {
+Result<std::shared_ptr<const SentencePieceModel>> SentencePieceModel::create(
+    const std::string& source, bool isPath) {
   auto api = shimApi();
   if (!api) return api.error();
   void* processor = (*api)->create();
   std::string error;
-  const bool loaded = isPath ? (*api)->loadFile(processor, source, &error) : (*api)->loadSerialized(processor, source, &error);
+  const bool loaded = isPath ? (*api)->loadFile(processor, source, &error)
+                             : (*api)->loadSerialized(processor, source, &error);
   if (!loaded) {
     (*api)->destroy(processor);
     return makeError(ErrorKind::ModelInvalid, (isPath ? source : std::string("the data")) +
@@ -104,11 +108,13 @@ Result<std::shared_ptr<const SentencePieceModel>> SentencePieceModel::create(con
   return std::shared_ptr<const SentencePieceModel>(new SentencePieceModel(*api, processor));
 }
 
-Result<std::shared_ptr<const SentencePieceModel>> SentencePieceModel::fromFile(const std::string& path) {
+Result<std::shared_ptr<const SentencePieceModel>> SentencePieceModel::fromFile(
+    const std::string& path) {
   return create(path, true);
 }
 
-Result<std::shared_ptr<const SentencePieceModel>> SentencePieceModel::fromSerialized(const std::string& bytes) {
+Result<std::shared_ptr<const SentencePieceModel>> SentencePieceModel::fromSerialized(
+    const std::string& bytes) {
   return create(bytes, false);
 }
 
@@ -128,8 +134,8 @@ Status SentencePieceModel::encode(std::string_view text, std::vector<int>& ids) 
   return Status::success();
 }
 
-Result<std::string> trainSentencePiece(const std::string& args, const std::vector<std::string>& lines,
-                                       unsigned seed) {
+Result<std::string> trainSentencePiece(const std::string& args,
+                                       const std::vector<std::string>& lines, unsigned seed) {
   auto api = shimApi();
   if (!api) return api.error();
   std::string model, error;

@@ -39,7 +39,8 @@ class SentencePieceModel {
 
  private:
   SentencePieceModel(const FdSpmApi* api, void* processor) : api_(api), processor_(processor) {}
-  static Result<std::shared_ptr<const SentencePieceModel>> create(const std::string& source, bool isPath);
+  static Result<std::shared_ptr<const SentencePieceModel>> create(const std::string& source,
+                                                                  bool isPath);
 
   const FdSpmApi* api_;
   void* processor_;
@@ -48,7 +49,7 @@ class SentencePieceModel {
 // SentencePieceTrainer::Train with command-line style `args` (no --input:
 // the sentences are `lines`), a fixed random seed and a quiet log; returns
 // the serialized model (spiece.model bytes).
-Result<std::string> trainSentencePiece(const std::string& args, const std::vector<std::string>& lines,
-                                       unsigned seed);
+Result<std::string> trainSentencePiece(const std::string& args,
+                                       const std::vector<std::string>& lines, unsigned seed);
 
 }  // namespace fd

@@ -4,7 +4,8 @@
 
 namespace fd {
 
-std::vector<SpecialTokenChunk> splitOnSpecialTokens(std::string_view text, const std::vector<SpecialToken>& specials) {
+std::vector<SpecialTokenChunk> splitOnSpecialTokens(std::string_view text,
+                                                    const std::vector<SpecialToken>& specials) {
   std::array<bool, 256> startsSpecial{};  // most bytes start no special token: skip them fast
   for (const SpecialToken& special : specials) {
     if (!special.text.empty()) startsSpecial[static_cast<unsigned char>(special.text[0])] = true;
@@ -19,7 +20,8 @@ std::vector<SpecialTokenChunk> splitOnSpecialTokens(std::string_view text, const
     }
     const SpecialToken* found = nullptr;
     for (const SpecialToken& special : specials) {
-      if (special.text.empty() || text.compare(pos, special.text.size(), special.text) != 0) continue;
+      if (special.text.empty() || text.compare(pos, special.text.size(), special.text) != 0)
+        continue;
       if (!found || special.text.size() > found->text.size()) found = &special;
     }
     if (!found) {

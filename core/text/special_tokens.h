@@ -25,6 +25,7 @@ struct SpecialTokenChunk {
 
 // Splits `text` at the special tokens; among tokens starting at the same
 // byte, the longest wins. The chunks view `text`.
-std::vector<SpecialTokenChunk> splitOnSpecialTokens(std::string_view text, const std::vector<SpecialToken>& specials);
+std::vector<SpecialTokenChunk> splitOnSpecialTokens(std::string_view text,
+                                                    const std::vector<SpecialToken>& specials);
 
 }  // namespace fd

@@ -12,13 +12,16 @@ namespace fd {
 Result<T5Tokenizer> T5Tokenizer::fromModelFile(const std::string& spieceModel) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(spieceModel, ec)) {
-    return makeError(ErrorKind::ModelMissing, "the T5 tokenizer model (spiece.model) was not found at " + spieceModel);
+    return makeError(ErrorKind::ModelMissing,
+                     "the T5 tokenizer model (spiece.model) was not found at " + spieceModel);
   }
   auto loaded = SentencePieceModel::fromFile(spieceModel);
-  if (!loaded.ok()) return loaded.error();  // ModelInvalid: "<path> is not a sentencepiece model: ..."
+  if (!loaded.ok())
+    return loaded.error();  // ModelInvalid: "<path> is not a sentencepiece model: ..."
   std::shared_ptr<const SentencePieceModel> processor = std::move(loaded.value());
   if (processor->eosId() < 0 || processor->padId() < 0) {
-    return makeError(ErrorKind::ModelInvalid, spieceModel + " has no </s> or <pad> piece, which T5 needs");
+    return makeError(ErrorKind::ModelInvalid,
+                     spieceModel + " has no </s> or <pad> piece, which T5 needs");
   }
   T5Tokenizer tokenizer;
   tokenizer.pieceCount_ = processor->pieceSize();
@@ -29,7 +32,8 @@ Result<T5Tokenizer> T5Tokenizer::fromModelFile(const std::string& spieceModel) {
   }
   // As HF: <extra_id_N> is the id vocabularySize - 1 - N.
   for (int n = 0; n < kExtraIdCount; ++n) {
-    tokenizer.specials_.push_back({"<extra_id_" + std::to_string(n) + ">", tokenizer.vocabularySize() - 1 - n});
+    tokenizer.specials_.push_back(
+        {"<extra_id_" + std::to_string(n) + ">", tokenizer.vocabularySize() - 1 - n});
   }
   tokenizer.processor_ = std::move(processor);
   return tokenizer;
@@ -42,9 +46,10 @@ std::string T5Tokenizer::pieceText(int64_t id) const {
 
 Result<TokenizedText> T5Tokenizer::encode(const std::string& utf8, int maxLength) const {
   if (maxLength < 1 || maxLength > kMaxTokenizerLength) {
-    return makeError(ErrorKind::BadRequest, "the T5 token limit must be between 1 (the end token) and " +
-                                                std::to_string(kMaxTokenizerLength) + ", not " +
-                                                std::to_string(maxLength));
+    return makeError(ErrorKind::BadRequest,
+                     "the T5 token limit must be between 1 (the end token) and " +
+                         std::to_string(kMaxTokenizerLength) + ", not " +
+                         std::to_string(maxLength));
   }
   if (Status valid = unicode::validateUtf8(utf8); !valid) return valid.error();
 
@@ -70,7 +75,8 @@ Result<TokenizedText> T5Tokenizer::encode(const std::string& utf8, int maxLength
   out.ids.assign(content.begin(), content.begin() + static_cast<std::ptrdiff_t>(kept));
   if (!endsWithEnd(kept)) out.ids.push_back(endId_);
   out.length = static_cast<int>(out.ids.size());
-  out.untruncatedLength = static_cast<int>(std::min<size_t>(untruncated, static_cast<size_t>(INT_MAX)));
+  out.untruncatedLength =
+      static_cast<int>(std::min<size_t>(untruncated, static_cast<size_t>(INT_MAX)));
   out.tokens.reserve(out.ids.size());
   for (int64_t id : out.ids) out.tokens.push_back(pieceText(id));
   out.ids.resize(static_cast<size_t>(maxLength), padId_);

@@ -24,7 +24,8 @@ class SentencePieceModel;  // text/sentencepiece_library.h
 class T5Tokenizer {
  public:
   static constexpr int kDefaultMaxLength = 256;
-  static constexpr int kExtraIdCount = 100;  // <extra_id_0..99>, ids after the sentencepiece vocabulary
+  static constexpr int kExtraIdCount =
+      100;  // <extra_id_0..99>, ids after the sentencepiece vocabulary
 
   static Result<T5Tokenizer> fromModelFile(const std::string& spieceModel);
 

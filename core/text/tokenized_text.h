@@ -12,11 +12,12 @@ namespace fd {
 constexpr int kMaxTokenizerLength = 1 << 20;
 
 struct TokenizedText {
-  std::vector<int64_t> ids;         // exactly maxLength ids, padding included
-  int length = 0;                   // ids before the padding, special tokens included
-  int untruncatedLength = 0;        // what `length` would be with no length limit
-  bool truncated = false;           // untruncatedLength > maxLength: text was dropped from the right
-  std::vector<std::string> tokens;  // text of ids[0..length) (BPE alphabet / SentencePiece pieces), for display
+  std::vector<int64_t> ids;   // exactly maxLength ids, padding included
+  int length = 0;             // ids before the padding, special tokens included
+  int untruncatedLength = 0;  // what `length` would be with no length limit
+  bool truncated = false;     // untruncatedLength > maxLength: text was dropped from the right
+  std::vector<std::string>
+      tokens;  // text of ids[0..length) (BPE alphabet / SentencePiece pieces), for display
 };
 
 }  // namespace fd

@@ -10,7 +10,8 @@ namespace fd::unicode {
 namespace {
 
 // Hangul syllables decompose and compose by arithmetic (Unicode chapter 3.12).
-constexpr char32_t kHangulSBase = 0xAC00, kHangulLBase = 0x1100, kHangulVBase = 0x1161, kHangulTBase = 0x11A7;
+constexpr char32_t kHangulSBase = 0xAC00, kHangulLBase = 0x1100, kHangulVBase = 0x1161,
+                   kHangulTBase = 0x11A7;
 constexpr char32_t kHangulLCount = 19, kHangulVCount = 21, kHangulTCount = 28;
 constexpr char32_t kHangulNCount = kHangulVCount * kHangulTCount;
 constexpr char32_t kHangulSCount = kHangulLCount * kHangulNCount;
@@ -18,8 +19,9 @@ constexpr char32_t kHangulSCount = kHangulLCount * kHangulNCount;
 const tables::CanonicalDecomposition* findDecomposition(char32_t cp) {
   const auto* begin = tables::kDecompositions;
   const auto* end = begin + tables::kDecompositionCount;
-  const auto* it = std::lower_bound(begin, end, static_cast<uint32_t>(cp),
-                                    [](const tables::CanonicalDecomposition& d, uint32_t v) { return d.composite < v; });
+  const auto* it = std::lower_bound(
+      begin, end, static_cast<uint32_t>(cp),
+      [](const tables::CanonicalDecomposition& d, uint32_t v) { return d.composite < v; });
   return (it != end && it->composite == cp) ? it : nullptr;
 }
 
@@ -51,8 +53,10 @@ void canonicalOrder(std::u32string& text) {
     size_t end = i;
     while (end < text.size() && combiningClass(text[end]) != 0) ++end;
     if (end - i > 1) {
-      std::stable_sort(text.begin() + static_cast<std::ptrdiff_t>(i), text.begin() + static_cast<std::ptrdiff_t>(end),
-                       [](char32_t a, char32_t b) { return combiningClass(a) < combiningClass(b); });
+      std::stable_sort(text.begin() + static_cast<std::ptrdiff_t>(i),
+                       text.begin() + static_cast<std::ptrdiff_t>(end), [](char32_t a, char32_t b) {
+                         return combiningClass(a) < combiningClass(b);
+                       });
     }
     i = end;
   }
@@ -62,18 +66,21 @@ void canonicalOrder(std::u32string& text) {
 char32_t composePair(char32_t first, char32_t second) {
   if (first >= kHangulLBase && first < kHangulLBase + kHangulLCount && second >= kHangulVBase &&
       second < kHangulVBase + kHangulVCount) {
-    return kHangulSBase + ((first - kHangulLBase) * kHangulVCount + (second - kHangulVBase)) * kHangulTCount;
+    return kHangulSBase +
+           ((first - kHangulLBase) * kHangulVCount + (second - kHangulVBase)) * kHangulTCount;
   }
-  if (first >= kHangulSBase && first < kHangulSBase + kHangulSCount && (first - kHangulSBase) % kHangulTCount == 0 &&
-      second > kHangulTBase && second < kHangulTBase + kHangulTCount) {
+  if (first >= kHangulSBase && first < kHangulSBase + kHangulSCount &&
+      (first - kHangulSBase) % kHangulTCount == 0 && second > kHangulTBase &&
+      second < kHangulTBase + kHangulTCount) {
     return first + (second - kHangulTBase);
   }
   const auto* begin = tables::kCompositions;
   const auto* end = begin + tables::kCompositionCount;
-  const auto* it = std::lower_bound(begin, end, std::make_pair(static_cast<uint32_t>(first), static_cast<uint32_t>(second)),
-                                    [](const tables::CanonicalComposition& c, const std::pair<uint32_t, uint32_t>& key) {
-                                      return std::make_pair(c.first, c.second) < key;
-                                    });
+  const auto* it = std::lower_bound(
+      begin, end, std::make_pair(static_cast<uint32_t>(first), static_cast<uint32_t>(second)),
+      [](const tables::CanonicalComposition& c, const std::pair<uint32_t, uint32_t>& key) {
+        return std::make_pair(c.first, c.second) < key;
+      });
   return (it != end && it->first == first && it->second == second) ? it->composite : 0;
 }
 
@@ -90,7 +97,7 @@ std::u32string toNfc(const std::u32string& text) {
   std::u32string out;
   out.reserve(decomposed.size());
   size_t starter = std::u32string::npos;  // index in `out` of the last starter
-  int lastClass = -1;                     // class of the last character after the starter; -1: none yet
+  int lastClass = -1;  // class of the last character after the starter; -1: none yet
   for (char32_t cp : decomposed) {
     const int cls = combiningClass(cp);
     // cp can join the starter unless a character in between blocks it (class 0 or >= cp's class).

@@ -23,8 +23,9 @@ char32_t simpleLower(char32_t cp) {
   if (cp < 0x80) return (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
   const tables::LowercaseRange* begin = tables::kLowercaseRanges;
   const tables::LowercaseRange* end = begin + tables::kLowercaseRangeCount;
-  const auto* it = std::upper_bound(begin, end, static_cast<uint32_t>(cp),
-                                    [](uint32_t value, const tables::LowercaseRange& r) { return value < r.first; });
+  const auto* it = std::upper_bound(
+      begin, end, static_cast<uint32_t>(cp),
+      [](uint32_t value, const tables::LowercaseRange& r) { return value < r.first; });
   if (it == begin) return cp;
   const tables::LowercaseRange& range = *(it - 1);
   if (cp > range.last || (cp - range.first) % range.stride != 0) return cp;
@@ -60,19 +61,23 @@ tables::CasingClass casingClass(char32_t cp) {
 
 uint8_t combiningClass(char32_t cp) {
   if (cp < 0x300) return 0;  // nothing below U+0300 combines
-  return static_cast<uint8_t>(runPayload(tables::kCombiningClassRuns, tables::kCombiningClassRunCount, cp));
+  return static_cast<uint8_t>(
+      runPayload(tables::kCombiningClassRuns, tables::kCombiningClassRunCount, cp));
 }
 
-bool isPythonSpace(char32_t cp) { return sortedContains(tables::kPythonSpaces, tables::kPythonSpaceCount, cp); }
+bool isPythonSpace(char32_t cp) {
+  return sortedContains(tables::kPythonSpaces, tables::kPythonSpaceCount, cp);
+}
 
 bool isRegexUnmatched(char32_t cp) {
   return sortedContains(tables::kRegexUnmatched, tables::kRegexUnmatchedCount, cp);
 }
 
 bool isCjkIdeograph(char32_t cp) {
-  return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x2A6DF) ||
-         (cp >= 0x2A700 && cp <= 0x2B73F) || (cp >= 0x2B740 && cp <= 0x2B81F) ||
-         (cp >= 0x2B820 && cp <= 0x2CEAF) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
+  return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+         (cp >= 0x20000 && cp <= 0x2A6DF) || (cp >= 0x2A700 && cp <= 0x2B73F) ||
+         (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B820 && cp <= 0x2CEAF) ||
+         (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
 }
 
 void appendPythonLower(const std::u32string& word, std::u32string& out) {
@@ -80,7 +85,8 @@ void appendPythonLower(const std::u32string& word, std::u32string& out) {
     const char32_t cp = word[i];
     if (cp == kCapitalSigma) {
       out.push_back(isFinalSigma(word, i) ? kFinalSigma : kSmallSigma);
-    } else if (cp == 0x0130) {  // the only multi-character lowercase mapping (checked by the generator)
+    } else if (cp ==
+               0x0130) {  // the only multi-character lowercase mapping (checked by the generator)
       out.push_back(U'i');
       out.push_back(0x0307);
     } else {

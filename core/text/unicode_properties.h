@@ -10,9 +10,9 @@
 namespace fd::unicode {
 
 tables::CategoryClass categoryClass(char32_t cp);  // reduced unicodedata.category
-tables::CasingClass casingClass(char32_t cp);      // Cased / Case_Ignorable as str.lower() sees them
-uint8_t combiningClass(char32_t cp);               // unicodedata.combining
-bool isPythonSpace(char32_t cp);                   // str.isspace()
+tables::CasingClass casingClass(char32_t cp);  // Cased / Case_Ignorable as str.lower() sees them
+uint8_t combiningClass(char32_t cp);           // unicodedata.combining
+bool isPythonSpace(char32_t cp);               // str.isspace()
 
 // True for the code points that no class of the CLIP pre-tokenizer pattern
 // matches (the regex module treats U+0345 this way under IGNORECASE).

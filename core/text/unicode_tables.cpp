@@ -3,6 +3,8 @@
 // See core/text/unicode_tables.h for what each table means.
 #include "text/unicode_tables.h"
 
+// The tables keep the generator's layout (several entries a line).
+// clang-format off
 namespace fd::unicode::tables {
 
 const char kUnicodeVersion[] = "14.0.0";
@@ -1224,3 +1226,4 @@ const uint32_t kRegexUnmatched[] = {
 const size_t kRegexUnmatchedCount = sizeof(kRegexUnmatched) / sizeof(kRegexUnmatched[0]);
 
 }  // namespace fd::unicode::tables
+// clang-format on

@@ -9,7 +9,7 @@ namespace {
 
 struct DecodeStep {
   char32_t codePoint = 0;
-  size_t length = 0;             // bytes consumed; 0 on error
+  size_t length = 0;              // bytes consumed; 0 on error
   const char* problem = nullptr;  // set on error
 };
 
@@ -69,10 +69,11 @@ DecodeStep decodeOne(std::string_view bytes, size_t pos) {
 
 Error invalidUtf8(std::string_view bytes, size_t pos, const char* problem, const char* what) {
   char byteText[8];
-  std::snprintf(byteText, sizeof(byteText), "0x%02X", static_cast<unsigned>(static_cast<uint8_t>(bytes[pos])));
-  return makeError(ErrorKind::BadRequest, std::string("the ") + what + " is not valid UTF-8: " + problem +
-                                              " at byte offset " + std::to_string(pos) + " (byte " +
-                                              byteText + ")");
+  std::snprintf(byteText, sizeof(byteText), "0x%02X",
+                static_cast<unsigned>(static_cast<uint8_t>(bytes[pos])));
+  return makeError(ErrorKind::BadRequest,
+                   std::string("the ") + what + " is not valid UTF-8: " + problem +
+                       " at byte offset " + std::to_string(pos) + " (byte " + byteText + ")");
 }
 
 }  // namespace

@@ -61,7 +61,7 @@ struct T5Params {
   int64_t relative_attention_num_buckets = 32;
   int64_t relative_attention_max_distance = 128;
   double layer_norm_epsilon = 1e-6;
-  bool is_gated_act = true;           // gated-gelu
+  bool is_gated_act = true;               // gated-gelu
   std::string dense_act_fn = "gelu_new";  // tanh approximation either way
 };
 

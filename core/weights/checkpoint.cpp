@@ -27,7 +27,8 @@ Result<std::string> readIndexText(const std::string& path) {
   if (!fs::exists(path, ec)) return makeError(ErrorKind::ModelMissing, path + ": file not found");
   if (!fs::is_regular_file(path, ec)) return invalid(path, "not a regular file");
   // Real indexes are well under a megabyte; refuse to slurp anything huge.
-  if (fs::file_size(path, ec) > 256ull * 1024 * 1024) return invalid(path, "index file is too large");
+  if (fs::file_size(path, ec) > 256ull * 1024 * 1024)
+    return invalid(path, "index file is too large");
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
@@ -82,7 +83,8 @@ Result<Checkpoint> Checkpoint::open(const std::string& path) {
     std::sort(byName.begin(), byName.end(),
               [](const TensorInfo* a, const TensorInfo* b) { return a->name < b->name; });
     for (const TensorInfo* info : byName)
-      checkpoint.entries_.emplace_hint(checkpoint.entries_.end(), info->name, CheckpointEntry{file.value(), info});
+      checkpoint.entries_.emplace_hint(checkpoint.entries_.end(), info->name,
+                                       CheckpointEntry{file.value(), info});
     return checkpoint;
   }
 
@@ -97,9 +99,9 @@ Result<Checkpoint> Checkpoint::open(const std::string& path) {
     const std::string shardPath = (folder / shard).string();
     auto opened = openTensorFile(shardPath);
     if (!opened.ok())
-      return makeError(opened.error().kind,
-                       path + ": shard '" + shard + "' listed in weight_map: " +
-                           opened.error().message);
+      return makeError(
+          opened.error().kind,
+          path + ": shard '" + shard + "' listed in weight_map: " + opened.error().message);
     file = opened.value();
     checkpoint.shards_.push_back(file);
   }

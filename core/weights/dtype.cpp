@@ -14,7 +14,7 @@ struct DTypeInfo {
   int64_t blockBytes;   // bytes per element for unquantized types
   bool floating;
   bool quantized;
-  int64_t ggmlType;     // enum ggml_type, or kNoGgml
+  int64_t ggmlType;  // enum ggml_type, or kNoGgml
 };
 
 // One row per DType, in enum order. Block sizes are ggml's block structs
@@ -60,10 +60,22 @@ struct GgmlOtherType {
   const char* name;
 };
 constexpr GgmlOtherType kOtherGgmlTypes[] = {
-    {4, "q4_2 (removed from ggml)"}, {5, "q4_3 (removed from ggml)"}, {9, "q8_1"},
-    {15, "q8_K"}, {16, "iq2_xxs"}, {17, "iq2_xs"}, {18, "iq3_xxs"}, {19, "iq1_s"},
-    {20, "iq4_nl"}, {21, "iq3_s"}, {22, "iq2_s"}, {23, "iq4_xs"}, {29, "iq1_m"},
-    {34, "tq1_0"}, {35, "tq2_0"}, {39, "mxfp4"},
+    {4, "q4_2 (removed from ggml)"},
+    {5, "q4_3 (removed from ggml)"},
+    {9, "q8_1"},
+    {15, "q8_K"},
+    {16, "iq2_xxs"},
+    {17, "iq2_xs"},
+    {18, "iq3_xxs"},
+    {19, "iq1_s"},
+    {20, "iq4_nl"},
+    {21, "iq3_s"},
+    {22, "iq2_s"},
+    {23, "iq4_xs"},
+    {29, "iq1_m"},
+    {34, "tq1_0"},
+    {35, "tq2_0"},
+    {39, "mxfp4"},
 };
 
 }  // namespace

@@ -13,9 +13,29 @@
 namespace fd {
 
 enum class DType {
-  F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL, F8_E4M3, F8_E5M2,
+  F64,
+  F32,
+  F16,
+  BF16,
+  I64,
+  I32,
+  I16,
+  I8,
+  U8,
+  BOOL,
+  F8_E4M3,
+  F8_E5M2,
   // ggml block-quantized types (GGUF only): blocks of 32 or 256 values.
-  Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K,
+  Q4_0,
+  Q4_1,
+  Q5_0,
+  Q5_1,
+  Q8_0,
+  Q2_K,
+  Q3_K,
+  Q4_K,
+  Q5_K,
+  Q6_K,
 };
 
 // "F32" -> DType::F32; unknown names and the quantized types (which

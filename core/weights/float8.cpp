@@ -37,8 +37,8 @@ float decodeFloat8(uint8_t byte, int exponentBits, int mantissaBits, bool ieeeSp
 std::array<float, 256> buildTable(int exponentBits, int mantissaBits, bool ieeeSpecials) {
   std::array<float, 256> table{};
   for (int byte = 0; byte < 256; ++byte)
-    table[byte] = decodeFloat8(static_cast<uint8_t>(byte), exponentBits, mantissaBits,
-                               ieeeSpecials);
+    table[byte] =
+        decodeFloat8(static_cast<uint8_t>(byte), exponentBits, mantissaBits, ieeeSpecials);
   return table;
 }
 

@@ -115,11 +115,13 @@ Status quantizeRow(DType type, const float* src, uint8_t* dst, int64_t count) {
   return Status::success();
 }
 
-Status quantizeRows(DType type, const float* src, int64_t rows, int64_t cols, std::vector<uint8_t>& out) {
+Status quantizeRows(DType type, const float* src, int64_t rows, int64_t cols,
+                    std::vector<uint8_t>& out) {
   const auto rowBytes = storageBytes(type, cols);
   if (!rowBytes || rows < 0)
-    return makeError(ErrorKind::Internal, std::string("quantizeRows: rows of ") + std::to_string(cols) +
-                                              " values cannot be stored as " + dtypeDisplayName(type));
+    return makeError(ErrorKind::Internal,
+                     std::string("quantizeRows: rows of ") + std::to_string(cols) +
+                         " values cannot be stored as " + dtypeDisplayName(type));
   out.resize(static_cast<size_t>(rows) * *rowBytes);
   const int64_t threads =
       std::max<int64_t>(1, std::min<int64_t>(std::thread::hardware_concurrency(), rows / 8 + 1));

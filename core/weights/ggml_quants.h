@@ -37,6 +37,7 @@ Status quantizeRow(DType type, const float* src, uint8_t* dst, int64_t count);
 // `rows` rows of `cols` values (row-major at `src`) quantized on every core
 // into `out` (resized to storageBytes(type, rows * cols)): quantizing is the
 // slow part of writing a quantized file.
-Status quantizeRows(DType type, const float* src, int64_t rows, int64_t cols, std::vector<uint8_t>& out);
+Status quantizeRows(DType type, const float* src, int64_t rows, int64_t cols,
+                    std::vector<uint8_t>& out);
 
 }  // namespace fd

@@ -15,7 +15,8 @@ Result<std::shared_ptr<GgufFile>> GgufFile::open(const std::string& path) {
   if (!header.ok()) return header.error();
   result->version_ = header.value().version;
   result->alignment_ = header.value().alignment;
-  result->adopt(header.value().dataStart, std::move(header.value().tensors), std::move(header.value().metadata));
+  result->adopt(header.value().dataStart, std::move(header.value().tensors),
+                std::move(header.value().metadata));
   return result;
 }
 

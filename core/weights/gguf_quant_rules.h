@@ -25,6 +25,7 @@ struct GgufQuantRule {
 // names for the transformer, llama.cpp names for T5).
 GgufQuantRule ggufQuantRuleFor(ComponentKind component, DType wanted);
 
-DType ggufStorageFor(const std::string& name, const std::vector<int64_t>& shape, const GgufQuantRule& rule);
+DType ggufStorageFor(const std::string& name, const std::vector<int64_t>& shape,
+                     const GgufQuantRule& rule);
 
 }  // namespace fd

@@ -19,8 +19,8 @@ namespace fd {
 
 // A metadata value: GGUF types uint32 (for e.g. general.alignment or
 // file_type), int32, float32, bool, string, uint64, or an array of strings.
-using GgufValue = std::variant<uint32_t, int32_t, float, bool, std::string, uint64_t,
-                               std::vector<std::string>>;
+using GgufValue =
+    std::variant<uint32_t, int32_t, float, bool, std::string, uint64_t, std::vector<std::string>>;
 
 struct GgufMetadataEntry {
   std::string key;
@@ -29,9 +29,9 @@ struct GgufMetadataEntry {
 
 struct GgufTensorLayout {
   std::string name;
-  DType dtype = DType::F32;     // a type with a ggml id (ggmlTypeOf)
-  std::vector<int64_t> shape;   // PyTorch order; written as GGUF ne (reversed),
-                                // a scalar [] as [1] (GGUF has no 0-d tensors)
+  DType dtype = DType::F32;    // a type with a ggml id (ggmlTypeOf)
+  std::vector<int64_t> shape;  // PyTorch order; written as GGUF ne (reversed),
+                               // a scalar [] as [1] (GGUF has no 0-d tensors)
 };
 
 // fill(i, bytes): put tensor i's stored bytes into `bytes` (exactly

@@ -21,7 +21,8 @@ struct FileDescriptor {
 };
 
 Error openError(const std::string& path, int err) {
-  if (err == ENOENT || err == ENOTDIR) return makeError(ErrorKind::ModelMissing, path + ": file not found");
+  if (err == ENOENT || err == ENOTDIR)
+    return makeError(ErrorKind::ModelMissing, path + ": file not found");
   return makeError(ErrorKind::Io, path + ": cannot open (" + std::strerror(err) + ")");
 }
 
@@ -33,7 +34,8 @@ Result<std::unique_ptr<MappedFile>> MappedFile::open(const std::string& path) {
   if (file.fd < 0) return openError(path, errno);
   struct stat st {};
   if (::fstat(file.fd, &st) != 0) return openError(path, errno);
-  if (!S_ISREG(st.st_mode)) return makeError(ErrorKind::ModelInvalid, path + ": not a regular file");
+  if (!S_ISREG(st.st_mode))
+    return makeError(ErrorKind::ModelInvalid, path + ": not a regular file");
   std::unique_ptr<MappedFile> result(new MappedFile());
   result->size_ = static_cast<uint64_t>(st.st_size);
   if (result->size_ == 0) return result;  // mmap refuses an empty range

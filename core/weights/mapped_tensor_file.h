@@ -38,7 +38,8 @@ class MappedTensorFile : public TensorFile {
   const uint8_t* bytes() const { return file_->data(); }
   // The parsed header: every TensorInfo already validated against the data
   // section that starts at `dataStart`.
-  void adopt(uint64_t dataStart, std::vector<TensorInfo> tensors, std::map<std::string, std::string> metadata);
+  void adopt(uint64_t dataStart, std::vector<TensorInfo> tensors,
+             std::map<std::string, std::string> metadata);
 
  private:
   std::string path_;

@@ -1,12 +1,11 @@
 #include "weights/model_files.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -34,10 +33,13 @@ bool endsWith(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-bool startsWith(const std::string& s, const std::string& head) { return s.compare(0, head.size(), head) == 0; }
+bool startsWith(const std::string& s, const std::string& head) {
+  return s.compare(0, head.size(), head) == 0;
+}
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -48,8 +50,8 @@ bool isGguf(const fs::path& p) { return endsWith(lower(p.filename().string()), "
 // FLUX and T5 files, stable-diffusion.cpp's conversions).
 bool isWeightsFile(const fs::path& p) {
   std::string name = lower(p.filename().string());
-  return endsWith(name, ".safetensors") || endsWith(name, ".sft") || endsWith(name, ".safetensors.index.json") ||
-         isGguf(p);
+  return endsWith(name, ".safetensors") || endsWith(name, ".sft") ||
+         endsWith(name, ".safetensors.index.json") || isGguf(p);
 }
 
 // Candidates in the order they are tried: safetensors files (and indexes)
@@ -101,8 +103,10 @@ class KeyCache {
     if (it != entries_.end()) return it->second;
     Entry entry;
     auto checkpoint = Checkpoint::open(p.string());
-    if (checkpoint) entry.kinds = componentsInCheckpoint(checkpoint.value());
-    else entry.error = checkpoint.error().message;
+    if (checkpoint)
+      entry.kinds = componentsInCheckpoint(checkpoint.value());
+    else
+      entry.error = checkpoint.error().message;
     return entries_.emplace(p.string(), std::move(entry)).first->second;
   }
   bool holds(const fs::path& p, ComponentKind kind) {
@@ -143,7 +147,9 @@ bool listedShards(const fs::path& index, std::vector<fs::path>& shards, std::str
   return true;
 }
 
-bool isIndex(const fs::path& p) { return endsWith(lower(p.filename().string()), ".safetensors.index.json"); }
+bool isIndex(const fs::path& p) {
+  return endsWith(lower(p.filename().string()), ".safetensors.index.json");
+}
 
 // The files of a checkpoint: itself, or the shards its index lists (each
 // must exist beside the index).
@@ -191,14 +197,16 @@ class Discovery {
 
   // Takes `p` for `c` when it exists, passes `accept` and its shards exist;
   // records why not otherwise.
-  bool tryFile(ComponentFiles& c, const fs::path& p, const std::string& source, const fs::path& config,
-               const Accept& accept);
+  bool tryFile(ComponentFiles& c, const fs::path& p, const std::string& source,
+               const fs::path& config, const Accept& accept);
   bool tryExplicit(ComponentFiles& c, const std::string& file);
   void findWeights(ComponentFiles& c, ComponentKind kind, const std::string& explicitFile,
-                   const std::vector<std::string>& rootNames, const std::vector<std::string>& rootPrefixes,
-                   const std::string& snapshotDir, const std::vector<std::string>& snapshotNames,
+                   const std::vector<std::string>& rootNames,
+                   const std::vector<std::string>& rootPrefixes, const std::string& snapshotDir,
+                   const std::vector<std::string>& snapshotNames,
                    const std::vector<std::string>& comfyDirs);
-  void findTokenizer(ComponentFiles& c, const std::vector<std::string>& fileNames, const std::string& snapshotDir);
+  void findTokenizer(ComponentFiles& c, const std::vector<std::string>& fileNames,
+                     const std::string& snapshotDir);
   void noteInventory(ComponentFiles& c, const std::vector<fs::path>& dirs);
   void noteOtherFormat(ComponentFiles& c, ComponentKind kind, const std::vector<fs::path>& dirs);
   fs::path configBeside(const fs::path& file, const std::string& snapshotDir) const;
@@ -208,8 +216,8 @@ class Discovery {
   KeyCache keys_;
 };
 
-bool Discovery::tryFile(ComponentFiles& c, const fs::path& p, const std::string& source, const fs::path& config,
-                        const Accept& accept) {
+bool Discovery::tryFile(ComponentFiles& c, const fs::path& p, const std::string& source,
+                        const fs::path& config, const Accept& accept) {
   if (!isFile(p)) return false;
   std::string problem;
   std::vector<std::string> files;
@@ -248,8 +256,10 @@ fs::path Discovery::configBeside(const fs::path& file, const std::string& snapsh
 }
 
 void Discovery::findWeights(ComponentFiles& c, ComponentKind kind, const std::string& explicitFile,
-                            const std::vector<std::string>& rootNames, const std::vector<std::string>& rootPrefixes,
-                            const std::string& snapshotDir, const std::vector<std::string>& snapshotNames,
+                            const std::vector<std::string>& rootNames,
+                            const std::vector<std::string>& rootPrefixes,
+                            const std::string& snapshotDir,
+                            const std::vector<std::string>& snapshotNames,
                             const std::vector<std::string>& comfyDirs) {
   if (!explicitFile.empty()) {
     tryExplicit(c, explicitFile);
@@ -259,8 +269,8 @@ void Discovery::findWeights(ComponentFiles& c, ComponentKind kind, const std::st
   auto holdsKind = [&](const fs::path& p) {
     if (keys_.holds(p, kind)) return true;
     const KeyCache::Entry& e = keys_.get(p);
-    c.notes.push_back(e.error.empty() ? p.filename().string() + " holds " + kindList(e.kinds) + ", not " +
-                                            componentKindName(kind)
+    c.notes.push_back(e.error.empty() ? p.filename().string() + " holds " + kindList(e.kinds) +
+                                            ", not " + componentKindName(kind)
                                       : e.error);
     return false;
   };
@@ -277,8 +287,8 @@ void Discovery::findWeights(ComponentFiles& c, ComponentKind kind, const std::st
   // 1. The names BFL, ComfyUI and stable-diffusion.cpp use, at the root.
   c.lookedIn.push_back(folder_.string());
   for (const auto& name : rootNames)
-    if (once(folder_ / name) &&
-        tryFile(c, folder_ / name, "single-file", configBeside(folder_ / name, snapshotDir), holdsKind))
+    if (once(folder_ / name) && tryFile(c, folder_ / name, "single-file",
+                                        configBeside(folder_ / name, snapshotDir), holdsKind))
       return found();
   for (const auto& prefix : rootPrefixes)
     for (const auto& p : rootFiles)
@@ -289,7 +299,8 @@ void Discovery::findWeights(ComponentFiles& c, ComponentKind kind, const std::st
   // 2. The diffusers subfolder of an HF snapshot.
   c.lookedIn.push_back(sub.string());
   for (const auto& name : snapshotNames)
-    if (once(sub / name) && tryFile(c, sub / name, "hf-snapshot", sub / "config.json", holdsKind)) return found();
+    if (once(sub / name) && tryFile(c, sub / name, "hf-snapshot", sub / "config.json", holdsKind))
+      return found();
 
   // 3. Anything whose keys fit: the snapshot subfolder, the root, ComfyUI's
   // model subfolders (models/unet and models/diffusion_models hold GGUF
@@ -301,7 +312,8 @@ void Discovery::findWeights(ComponentFiles& c, ComponentKind kind, const std::st
     const std::set<std::string> shards = shardsListedIn(dir);
     for (const auto& p : inPreferenceOrder(filesIn(dir))) {
       // A shard alone is only part of a component: its index is tried instead.
-      if (!isWeightsFile(p) || shards.count(p.string()) || !tried.insert(p.string()).second) continue;
+      if (!isWeightsFile(p) || shards.count(p.string()) || !tried.insert(p.string()).second)
+        continue;
       if (tryFile(c, p, "by keys", configBeside(p, snapshotDir), quietHolds)) return found();
     }
   }
@@ -310,7 +322,8 @@ void Discovery::findWeights(ComponentFiles& c, ComponentKind kind, const std::st
 
 // For a component found: files of the other format (GGUF beside a chosen
 // safetensors file, or the reverse) that hold it too, and which one is used.
-void Discovery::noteOtherFormat(ComponentFiles& c, ComponentKind kind, const std::vector<fs::path>& dirs) {
+void Discovery::noteOtherFormat(ComponentFiles& c, ComponentKind kind,
+                                const std::vector<fs::path>& dirs) {
   const bool chosenGguf = isGguf(c.path);
   std::vector<std::string> others;
   std::set<std::string> seen;
@@ -327,9 +340,11 @@ void Discovery::noteOtherFormat(ComponentFiles& c, ComponentKind kind, const std
   for (const auto& o : others) list += (list.empty() ? "" : ", ") + o;
   const std::string chosen = fs::path(c.path).lexically_relative(folder_).string();
   const std::string also = list + (others.size() == 1 ? " also holds the " : " also hold the ") +
-                           componentKindName(kind) + "; give that file explicitly to use it instead";
-  c.notes.push_back(chosenGguf ? "using the GGUF file " + chosen + " (found first); " + also
-                               : "using " + chosen + " (safetensors is preferred over GGUF); " + also);
+                           componentKindName(kind) +
+                           "; give that file explicitly to use it instead";
+  c.notes.push_back(chosenGguf
+                        ? "using the GGUF file " + chosen + " (found first); " + also
+                        : "using " + chosen + " (safetensors is preferred over GGUF); " + also);
 }
 
 // For a component not found: every weights file seen, with what it holds.
@@ -366,7 +381,8 @@ void Discovery::findTokenizer(ComponentFiles& c, const std::vector<std::string>&
   addRoot(folder_);
   if (folder_.empty()) {
     // Explicit files only: their folders may hold the tokenizer files.
-    for (const auto* file : {&loc_.clipFile, &loc_.t5File, &loc_.transformerFile, &loc_.autoencoderFile})
+    for (const auto* file :
+         {&loc_.clipFile, &loc_.t5File, &loc_.transformerFile, &loc_.autoencoderFile})
       if (!file->empty()) addRoot(fs::path(*file).parent_path());
   }
   std::set<std::string> visited;
@@ -375,8 +391,10 @@ void Discovery::findTokenizer(ComponentFiles& c, const std::vector<std::string>&
     if (!isDir(dir)) continue;
     std::vector<std::string> files, missing;
     for (const auto& name : fileNames) {
-      if (isFile(dir / name)) files.push_back((dir / name).string());
-      else missing.push_back(name);
+      if (isFile(dir / name))
+        files.push_back((dir / name).string());
+      else
+        missing.push_back(name);
     }
     if (missing.empty()) {
       c.found = true;
@@ -385,8 +403,9 @@ void Discovery::findTokenizer(ComponentFiles& c, const std::vector<std::string>&
       c.source = dir == folder_ / snapshotDir ? "hf-snapshot" : "folder";
       return;
     }
-    if (!files.empty()) c.notes.push_back(dir.string() + " has " + fs::path(files.front()).filename().string() +
-                                          " but no " + missing.front());
+    if (!files.empty())
+      c.notes.push_back(dir.string() + " has " + fs::path(files.front()).filename().string() +
+                        " but no " + missing.front());
   }
   std::string names;
   for (const auto& n : fileNames) names += (names.empty() ? "" : " + ") + n;
@@ -403,43 +422,54 @@ ModelFiles Discovery::run() {
   m.clipTokenizer.name = "clip_tokenizer";
   m.t5Tokenizer.name = "t5_tokenizer";
   if (!folder_.empty() && !isDir(folder_)) {
-    for (auto* c : {&m.transformer, &m.autoencoder, &m.clip, &m.t5, &m.clipTokenizer, &m.t5Tokenizer}) {
+    for (auto* c :
+         {&m.transformer, &m.autoencoder, &m.clip, &m.t5, &m.clipTokenizer, &m.t5Tokenizer}) {
       c->lookedIn.push_back(folder_.string());
       std::error_code ec;
-      c->notes.push_back(fs::exists(folder_, ec) ? folder_.string() + " is a file, not a folder"
-                                                 : "the folder " + folder_.string() + " does not exist");
+      c->notes.push_back(fs::exists(folder_, ec)
+                             ? folder_.string() + " is a file, not a folder"
+                             : "the folder " + folder_.string() + " does not exist");
     }
     folder_.clear();  // explicit files may still be given
   }
-  if (!folder_.empty() && isFile(folder_ / "model_index.json")) m.modelIndexPath = (folder_ / "model_index.json").string();
+  if (!folder_.empty() && isFile(folder_ / "model_index.json"))
+    m.modelIndexPath = (folder_ / "model_index.json").string();
 
   const std::vector<std::string> comfyModelDirs{"unet", "diffusion_models"};
   const std::vector<std::string> comfyTextDirs{"clip", "text_encoders"};
-  findWeights(m.transformer, ComponentKind::Transformer, loc_.transformerFile,
-              {"flux1-schnell.safetensors", "flux1-schnell.sft", "flux1-dev.safetensors", "flux1-dev.sft"},
-              {"flux1-schnell", "flux1"}, "transformer",
-              {"diffusion_pytorch_model.safetensors.index.json", "diffusion_pytorch_model.safetensors"},
-              comfyModelDirs);
-  findWeights(m.autoencoder, ComponentKind::Autoencoder, loc_.autoencoderFile, {"ae.safetensors", "ae.sft"}, {},
-              "vae", {"diffusion_pytorch_model.safetensors.index.json", "diffusion_pytorch_model.safetensors"},
-              {"vae"});
-  findWeights(m.clip, ComponentKind::ClipText, loc_.clipFile, {"clip_l.safetensors"}, {"clip_l"}, "text_encoder",
-              {"model.safetensors.index.json", "model.safetensors"}, comfyTextDirs);
+  findWeights(
+      m.transformer, ComponentKind::Transformer, loc_.transformerFile,
+      {"flux1-schnell.safetensors", "flux1-schnell.sft", "flux1-dev.safetensors", "flux1-dev.sft"},
+      {"flux1-schnell", "flux1"}, "transformer",
+      {"diffusion_pytorch_model.safetensors.index.json", "diffusion_pytorch_model.safetensors"},
+      comfyModelDirs);
+  findWeights(
+      m.autoencoder, ComponentKind::Autoencoder, loc_.autoencoderFile, {"ae.safetensors", "ae.sft"},
+      {}, "vae",
+      {"diffusion_pytorch_model.safetensors.index.json", "diffusion_pytorch_model.safetensors"},
+      {"vae"});
+  findWeights(m.clip, ComponentKind::ClipText, loc_.clipFile, {"clip_l.safetensors"}, {"clip_l"},
+              "text_encoder", {"model.safetensors.index.json", "model.safetensors"}, comfyTextDirs);
   // Prefer full-precision T5 files over fp8 ones when both are there.
   findWeights(m.t5, ComponentKind::T5Encoder, loc_.t5File,
               {"t5xxl_fp16.safetensors", "t5xxl.safetensors", "t5xxl_bf16.safetensors"},
               {"t5xxl", "t5-v1_1-xxl"},  // the second: city96's t5-v1_1-xxl-encoder-Q8_0.gguf
-              "text_encoder_2", {"model.safetensors.index.json", "model.safetensors"}, comfyTextDirs);
+              "text_encoder_2", {"model.safetensors.index.json", "model.safetensors"},
+              comfyTextDirs);
   findTokenizer(m.clipTokenizer, {"vocab.json", "merges.txt"}, "tokenizer");
   findTokenizer(m.t5Tokenizer, {"spiece.model"}, "tokenizer_2");
 
   // Tokenizer subfolders alone do not make a snapshot: ComfyUI users keep
   // them beside single files too.
   bool snapshotParts = false;
-  for (const auto* c : {&m.transformer, &m.autoencoder, &m.clip, &m.t5}) snapshotParts |= c->source == "hf-snapshot";
-  if (folder_.empty()) m.layout = "explicit-files";
-  else if (!m.modelIndexPath.empty() || snapshotParts) m.layout = "hf-snapshot";
-  else m.layout = "single-files";
+  for (const auto* c : {&m.transformer, &m.autoencoder, &m.clip, &m.t5})
+    snapshotParts |= c->source == "hf-snapshot";
+  if (folder_.empty())
+    m.layout = "explicit-files";
+  else if (!m.modelIndexPath.empty() || snapshotParts)
+    m.layout = "hf-snapshot";
+  else
+    m.layout = "single-files";
   return m;
 }
 
@@ -460,8 +490,8 @@ Result<ModelFiles> discoverModelFiles(const ModelLocation& location) {
   for (const auto* c : files.components())
     if (!c->found) missing += (missing.empty() ? "" : ", ") + c->name;
   std::string where = location.folder.empty() ? "the given files" : "'" + location.folder + "'";
-  return makeError(ErrorKind::ModelMissing, "FLUX.1 model incomplete in " + where + ": missing " + missing +
-                                                ".\n" + describeModelFiles(files));
+  return makeError(ErrorKind::ModelMissing, "FLUX.1 model incomplete in " + where + ": missing " +
+                                                missing + ".\n" + describeModelFiles(files));
 }
 
 std::string describeModelFiles(const ModelFiles& files) {

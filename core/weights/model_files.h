@@ -17,14 +17,14 @@
 namespace fd {
 
 struct ComponentFiles {
-  std::string name;                // transformer, autoencoder, clip, t5, clip_tokenizer, t5_tokenizer
+  std::string name;  // transformer, autoencoder, clip, t5, clip_tokenizer, t5_tokenizer
   bool found = false;
   // What Checkpoint::open takes: a .safetensors / .sft file or a
   // .safetensors.index.json; for a tokenizer, the folder holding its files.
   std::string path;
   std::vector<std::string> files;  // every file it reads (shards, vocab.json + merges.txt, ...)
   std::string configPath;          // config.json beside it (diffusers / HF), or empty
-  std::string source;              // how it was chosen: "explicit", "hf-snapshot", "single-file", "by keys"
+  std::string source;  // how it was chosen: "explicit", "hf-snapshot", "single-file", "by keys"
   std::vector<std::string> lookedIn;  // where it was looked for (when not found: every place)
   std::vector<std::string> notes;     // what was found instead, problems with candidates
 };

@@ -15,16 +15,19 @@ struct ModelLocation {
   std::string autoencoderFile;
   std::string clipFile;
   std::string t5File;
-  std::string tokenizerFolder;  // holds vocab.json, merges.txt, spiece.model (or tokenizer/, tokenizer_2/)
+  std::string
+      tokenizerFolder;  // holds vocab.json, merges.txt, spiece.model (or tokenizer/, tokenizer_2/)
 };
 
 // Field by field, so that a changed location means another model to load
 // (service/pipeline_engine). C++17 has no defaulted ==; the size check
 // makes a new field fail to compile until it is compared here too.
 inline bool operator==(const ModelLocation& a, const ModelLocation& b) {
-  static_assert(sizeof(ModelLocation) == 6 * sizeof(std::string), "compare the new field of ModelLocation");
+  static_assert(sizeof(ModelLocation) == 6 * sizeof(std::string),
+                "compare the new field of ModelLocation");
   auto fields = [](const ModelLocation& l) {
-    return std::tie(l.folder, l.transformerFile, l.autoencoderFile, l.clipFile, l.t5File, l.tokenizerFolder);
+    return std::tie(l.folder, l.transformerFile, l.autoencoderFile, l.clipFile, l.t5File,
+                    l.tokenizerFolder);
   };
   return fields(a) == fields(b);
 }

@@ -21,9 +21,9 @@ Result<std::shared_ptr<SafetensorsFile>> SafetensorsFile::open(const std::string
   if (!mapped.ok()) return mapped.error();
   const uint64_t fileSize = mapped.value()->size();
   if (fileSize < 8)
-    return makeError(ErrorKind::ModelInvalid,
-                     path + ": file is too small for safetensors (" + std::to_string(fileSize) +
-                         " bytes, the header length alone takes 8)");
+    return makeError(ErrorKind::ModelInvalid, path + ": file is too small for safetensors (" +
+                                                  std::to_string(fileSize) +
+                                                  " bytes, the header length alone takes 8)");
   std::shared_ptr<SafetensorsFile> result(new SafetensorsFile(path, std::move(mapped.value())));
   const uint8_t* bytes = result->bytes();
 
@@ -33,10 +33,10 @@ Result<std::shared_ptr<SafetensorsFile>> SafetensorsFile::open(const std::string
                      path + ": header length " + std::to_string(headerSize) +
                          " is over the 100 MB limit (not a safetensors file?)");
   if (headerSize > fileSize - 8)
-    return makeError(ErrorKind::ModelInvalid,
-                     path + ": header length " + std::to_string(headerSize) +
-                         " exceeds the file size " + std::to_string(fileSize) +
-                         " (file truncated?)");
+    return makeError(ErrorKind::ModelInvalid, path + ": header length " +
+                                                  std::to_string(headerSize) +
+                                                  " exceeds the file size " +
+                                                  std::to_string(fileSize) + " (file truncated?)");
   const uint64_t dataStart = 8 + headerSize;
   std::string_view headerText(reinterpret_cast<const char*>(bytes + 8), headerSize);
   auto header = parseSafetensorsHeader(path, headerText, fileSize - dataStart);

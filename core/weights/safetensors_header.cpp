@@ -50,8 +50,8 @@ bool readNonNegative(const Json& value, uint64_t& out, std::string& problem) {
 Result<std::map<std::string, std::string>> parseMetadata(const std::string& path,
                                                          const Json& value) {
   if (!value.is_object())
-    return invalid(path, std::string("__metadata__ must be an object, found a JSON ") +
-                             value.type_name());
+    return invalid(
+        path, std::string("__metadata__ must be an object, found a JSON ") + value.type_name());
   std::map<std::string, std::string> metadata;
   for (const auto& [key, item] : value.items()) {
     if (!item.is_string())
@@ -65,8 +65,8 @@ Result<std::map<std::string, std::string>> parseMetadata(const std::string& path
 Result<TensorInfo> parseTensorEntry(const std::string& path, const std::string& name,
                                     const Json& entry, uint64_t dataSize) {
   if (!entry.is_object())
-    return invalidTensor(path, std::string("entry must be a JSON object, found a JSON ") +
-                                   entry.type_name(), name);
+    return invalidTensor(
+        path, std::string("entry must be a JSON object, found a JSON ") + entry.type_name(), name);
   TensorInfo info;
   info.name = name;
 
@@ -102,20 +102,25 @@ Result<TensorInfo> parseTensorEntry(const std::string& path, const std::string& 
   if (!readNonNegative((*offsetsIt)[1], info.end, problem))
     return invalidTensor(path, "data_offsets end " + problem, name);
   if (info.begin > info.end)
-    return invalidTensor(path, "data_offsets begin " + std::to_string(info.begin) +
-                                   " is after end " + std::to_string(info.end), name);
+    return invalidTensor(path,
+                         "data_offsets begin " + std::to_string(info.begin) + " is after end " +
+                             std::to_string(info.end),
+                         name);
 
   uint64_t expectedBytes = 0;
   if (__builtin_mul_overflow(static_cast<uint64_t>(numel), dtypeSize(info.dtype), &expectedBytes))
     return invalidTensor(path, "byte size of the shape overflows", name);
   if (info.end - info.begin != expectedBytes)
-    return invalidTensor(path, "data_offsets cover " + std::to_string(info.end - info.begin) +
-                                   " bytes but shape and dtype need " +
-                                   std::to_string(expectedBytes), name);
+    return invalidTensor(path,
+                         "data_offsets cover " + std::to_string(info.end - info.begin) +
+                             " bytes but shape and dtype need " + std::to_string(expectedBytes),
+                         name);
   if (info.end > dataSize)
-    return invalidTensor(path, "data_offsets end " + std::to_string(info.end) +
-                                   " is past the end of the data section (" +
-                                   std::to_string(dataSize) + " bytes; file truncated?)", name);
+    return invalidTensor(path,
+                         "data_offsets end " + std::to_string(info.end) +
+                             " is past the end of the data section (" + std::to_string(dataSize) +
+                             " bytes; file truncated?)",
+                         name);
   return info;
 }
 
@@ -125,9 +130,11 @@ Status checkNoOverlap(const std::string& path, const std::vector<TensorInfo>& so
   for (const auto& info : sorted) {
     if (info.begin == info.end) continue;
     if (previous && previous->end > info.begin)
-      return invalidTensor(path, "data_offsets [" + std::to_string(info.begin) + ", " +
-                                     std::to_string(info.end) + ") overlap tensor '" +
-                                     shortName(previous->name) + "'", info.name);
+      return invalidTensor(path,
+                           "data_offsets [" + std::to_string(info.begin) + ", " +
+                               std::to_string(info.end) + ") overlap tensor '" +
+                               shortName(previous->name) + "'",
+                           info.name);
     previous = &info;
   }
   return Status::success();
@@ -138,8 +145,8 @@ Status checkNoOverlap(const std::string& path, const std::vector<TensorInfo>& so
 Result<SafetensorsHeader> parseSafetensorsHeader(const std::string& path, std::string_view text,
                                                  uint64_t dataSize) {
   if (text.size() > kMaxSafetensorsHeaderBytes)
-    return invalid(path, "header length " + std::to_string(text.size()) +
-                             " is over the 100 MB limit");
+    return invalid(path,
+                   "header length " + std::to_string(text.size()) + " is over the 100 MB limit");
   // Streamed: each entry is validated as soon as it is parsed and only its
   // TensorInfo is kept, so a header of a million tensors never sits in
   // memory as a JSON document.

@@ -24,9 +24,7 @@ struct TensorToWrite {
   const void* data = nullptr;
   size_t size = 0;
 
-  const uint8_t* begin() const {
-    return data ? static_cast<const uint8_t*>(data) : bytes.data();
-  }
+  const uint8_t* begin() const { return data ? static_cast<const uint8_t*>(data) : bytes.data(); }
   size_t byteCount() const { return data ? size : bytes.size(); }
 };
 

@@ -17,9 +17,9 @@ namespace fd {
 
 struct TensorInfo {
   std::string name;
-  DType dtype = DType::F32;     // storage type; quantized types only in GGUF
-  std::vector<int64_t> shape;   // PyTorch order (outermost first, row-major)
-  uint64_t begin = 0;           // byte offset relative to the data section
+  DType dtype = DType::F32;    // storage type; quantized types only in GGUF
+  std::vector<int64_t> shape;  // PyTorch order (outermost first, row-major)
+  uint64_t begin = 0;          // byte offset relative to the data section
   uint64_t end = 0;
 
   int64_t numel() const;

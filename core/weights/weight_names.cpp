@@ -46,17 +46,19 @@ struct ComponentMarkers {
 
 const ComponentMarkers kMarkers[] = {
     {ComponentKind::Transformer, "img_in.weight", "txt_in.weight", KeyStyle::Reference},
-    {ComponentKind::Transformer, "x_embedder.weight", "context_embedder.weight", KeyStyle::Diffusers},
+    {ComponentKind::Transformer, "x_embedder.weight", "context_embedder.weight",
+     KeyStyle::Diffusers},
     {ComponentKind::Autoencoder, "decoder.conv_in.weight", "decoder.mid.block_1.conv1.weight",
      KeyStyle::Reference},
-    {ComponentKind::Autoencoder, "decoder.conv_in.weight", "decoder.mid_block.resnets.0.conv1.weight",
-     KeyStyle::Diffusers},
+    {ComponentKind::Autoencoder, "decoder.conv_in.weight",
+     "decoder.mid_block.resnets.0.conv1.weight", KeyStyle::Diffusers},
     {ComponentKind::ClipText, "text_model.final_layer_norm.weight",
      "text_model.embeddings.token_embedding.weight", KeyStyle::Reference},
     {ComponentKind::T5Encoder, "encoder.final_layer_norm.weight",
      "encoder.block.0.layer.0.SelfAttention.q.weight", KeyStyle::Reference},
     // llama.cpp's T5 (general.architecture "t5" or "t5encoder").
-    {ComponentKind::T5Encoder, "enc.output_norm.weight", "enc.blk.0.attn_q.weight", KeyStyle::LlamaCpp},
+    {ComponentKind::T5Encoder, "enc.output_norm.weight", "enc.blk.0.attn_q.weight",
+     KeyStyle::LlamaCpp},
 };
 
 bool startsWith(std::string_view s, std::string_view head) {
@@ -66,7 +68,8 @@ bool startsWith(std::string_view s, std::string_view head) {
 // "model.diffusion_model.img_in.weight" with marker "img_in.weight" gives
 // "model.diffusion_model."; a match must start at a name boundary.
 std::optional<std::string> prefixBefore(std::string_view key, std::string_view marker) {
-  if (key.size() < marker.size() || key.substr(key.size() - marker.size()) != marker) return std::nullopt;
+  if (key.size() < marker.size() || key.substr(key.size() - marker.size()) != marker)
+    return std::nullopt;
   std::string_view prefix = key.substr(0, key.size() - marker.size());
   if (!prefix.empty() && prefix.back() != '.') return std::nullopt;
   return std::string(prefix);
@@ -139,13 +142,14 @@ Result<WeightRecipe> concatRecipe(const Checkpoint& checkpoint, const std::strin
   for (size_t i = 1; i < parts.size(); ++i) {
     const TensorInfo& first = *parts.front()->info;
     const TensorInfo& info = *parts[i]->info;
-    bool trailingEqual = info.shape.size() == first.shape.size() && !info.shape.empty() &&
-                         std::equal(info.shape.begin() + 1, info.shape.end(), first.shape.begin() + 1);
+    bool trailingEqual =
+        info.shape.size() == first.shape.size() && !info.shape.empty() &&
+        std::equal(info.shape.begin() + 1, info.shape.end(), first.shape.begin() + 1);
     if (info.dtype != first.dtype || !trailingEqual)
-      return invalid(checkpoint, "cannot concatenate '" + first.name + "' " + shapeText(first.shape) +
-                                     " " + safetensorsName(first.dtype) + " and '" + info.name + "' " +
-                                     shapeText(info.shape) + " " + safetensorsName(info.dtype) +
-                                     " into '" + canonical + "'");
+      return invalid(checkpoint, "cannot concatenate '" + first.name + "' " +
+                                     shapeText(first.shape) + " " + safetensorsName(first.dtype) +
+                                     " and '" + info.name + "' " + shapeText(info.shape) + " " +
+                                     safetensorsName(info.dtype) + " into '" + canonical + "'");
     recipe.parts.push_back(*parts[i]);
     recipe.shape[0] += info.shape[0];
   }
@@ -162,7 +166,8 @@ class MapBuilder {
   Status add(const std::string& canonical, WeightRecipe recipe, const std::string& source) {
     auto [it, inserted] = sources_.emplace(canonical, source);
     if (!inserted)
-      return invalid(checkpoint_, "'" + source + "' and '" + it->second + "' both map to '" + canonical + "'");
+      return invalid(checkpoint_,
+                     "'" + source + "' and '" + it->second + "' both map to '" + canonical + "'");
     map_.add(canonical, std::move(recipe));
     return {};
   }
@@ -215,10 +220,11 @@ Error notComponent(const Checkpoint& checkpoint, const char* what) {
   for (const auto& m : kMarkers) {
     const char* name = componentKindName(m.kind);
     if (std::strcmp(name, what) != 0) continue;
-    markers += std::string(markers.empty() ? "" : " or ") + "'" + m.primary + "' with '" + m.confirm + "'";
+    markers +=
+        std::string(markers.empty() ? "" : " or ") + "'" + m.primary + "' with '" + m.confirm + "'";
   }
-  return invalid(checkpoint, std::string("does not hold ") + what + " weights (looked for " + markers +
-                                 ", optionally under a prefix)");
+  return invalid(checkpoint, std::string("does not hold ") + what + " weights (looked for " +
+                                 markers + ", optionally under a prefix)");
 }
 
 // Reads "<head><index>." at the start of `s`, leaving the rest in `s`.
@@ -226,7 +232,8 @@ bool takeIndexed(std::string_view& s, std::string_view head, int& index) {
   if (!startsWith(s, head)) return false;
   size_t i = head.size(), start = i;
   int value = 0;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i - start < 6) value = value * 10 + (s[i++] - '0');
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i - start < 6)
+    value = value * 10 + (s[i++] - '0');
   if (i == start || i >= s.size() || s[i] != '.') return false;
   index = value;
   s.remove_prefix(i + 1);
@@ -244,7 +251,8 @@ struct Rule {
   bool swapHalves = false;
 };
 
-const Rule* matchRule(std::string_view rest, const Rule* begin, const Rule* end, std::string& tail) {
+const Rule* matchRule(std::string_view rest, const Rule* begin, const Rule* end,
+                      std::string& tail) {
   for (const Rule* r = begin; r != end; ++r) {
     std::string_view from = r->from;
     bool head = !from.empty() && from.back() == '.';
@@ -371,8 +379,9 @@ Result<WeightMap> mapFluxDiffusers(const Checkpoint& checkpoint, const KeyLayout
     for (size_t i = 0; i < group.parts.size(); ++i)
       if (!group.parts[i])
         return invalid(checkpoint, "'" + group.expectedKeys[i] + "' is missing (part " +
-                                       std::to_string(i + 1) + " of " + std::to_string(group.parts.size()) +
-                                       " of '" + canonical + "')");
+                                       std::to_string(i + 1) + " of " +
+                                       std::to_string(group.parts.size()) + " of '" + canonical +
+                                       "')");
     auto recipe = concatRecipe(checkpoint, canonical, group.parts);
     if (!recipe) return recipe.error();
     Status s = builder.add(canonical, std::move(recipe).value(), group.expectedKeys.front());
@@ -392,27 +401,32 @@ bool matchesAny(const std::string& local, const std::vector<std::string>& patter
 // Official or prefixed names: only the prefix goes.
 Result<WeightMap> mapAsIs(const Checkpoint& checkpoint, ComponentKind kind, const KeyLayout& layout,
                           const std::vector<std::string>& ignoredLocal = {}) {
-  MapBuilder builder(checkpoint, layout.prefix.empty() ? WeightNaming::Official : WeightNaming::ComfyPrefixed);
-  Status status = forEachLocalKey(checkpoint, kind, layout, builder,
-                                  [&](const std::string& local, const CheckpointEntry& entry) -> Status {
-                                    if (matchesAny(local, ignoredLocal)) {
-                                      builder.ignore(entry.info->name);
-                                      return {};
-                                    }
-                                    return builder.add(local, recipeOf(entry), entry.info->name);
-                                  });
+  MapBuilder builder(checkpoint,
+                     layout.prefix.empty() ? WeightNaming::Official : WeightNaming::ComfyPrefixed);
+  Status status =
+      forEachLocalKey(checkpoint, kind, layout, builder,
+                      [&](const std::string& local, const CheckpointEntry& entry) -> Status {
+                        if (matchesAny(local, ignoredLocal)) {
+                          builder.ignore(entry.info->name);
+                          return {};
+                        }
+                        return builder.add(local, recipeOf(entry), entry.info->name);
+                      });
   if (!status) return status.error();
   return builder.take();
 }
 
 // ---------------------------------------------------------------- autoencoder
 
-std::string afterHead(std::string_view s, std::string_view head) { return std::string(s.substr(head.size())); }
+std::string afterHead(std::string_view s, std::string_view head) {
+  return std::string(s.substr(head.size()));
+}
 
 // diffusers AutoencoderKL -> BFL AutoEncoder, below "encoder." / "decoder.".
 // `levels`: the decoder's level count (diffusers numbers up blocks from the
 // lowest resolution, BFL from the highest).
-std::optional<std::string> aeDiffusersToBfl(std::string_view rest, int levels, bool& dropsUnitDims) {
+std::optional<std::string> aeDiffusersToBfl(std::string_view rest, int levels,
+                                            bool& dropsUnitDims) {
   auto resnetTail = [](std::string_view t) {
     std::string s(t);
     if (startsWith(s, "conv_shortcut.")) s = "nin_shortcut." + afterHead(s, "conv_shortcut.");
@@ -425,16 +439,20 @@ std::optional<std::string> aeDiffusersToBfl(std::string_view rest, int levels, b
   std::string_view r = rest;
   if (takeIndexed(r, "down_blocks.", level)) {
     std::string head = "down." + std::to_string(level) + ".";
-    if (takeIndexed(r, "resnets.", j)) return head + "block." + std::to_string(j) + "." + resnetTail(r);
-    if (startsWith(r, "downsamplers.0.conv.")) return head + "downsample.conv." + afterHead(r, "downsamplers.0.conv.");
+    if (takeIndexed(r, "resnets.", j))
+      return head + "block." + std::to_string(j) + "." + resnetTail(r);
+    if (startsWith(r, "downsamplers.0.conv."))
+      return head + "downsample.conv." + afterHead(r, "downsamplers.0.conv.");
     return std::nullopt;
   }
   r = rest;
   if (takeIndexed(r, "up_blocks.", level)) {
     if (level >= levels) return std::nullopt;
     std::string head = "up." + std::to_string(levels - 1 - level) + ".";
-    if (takeIndexed(r, "resnets.", j)) return head + "block." + std::to_string(j) + "." + resnetTail(r);
-    if (startsWith(r, "upsamplers.0.conv.")) return head + "upsample.conv." + afterHead(r, "upsamplers.0.conv.");
+    if (takeIndexed(r, "resnets.", j))
+      return head + "block." + std::to_string(j) + "." + resnetTail(r);
+    if (startsWith(r, "upsamplers.0.conv."))
+      return head + "upsample.conv." + afterHead(r, "upsamplers.0.conv.");
     return std::nullopt;
   }
   r = rest;
@@ -446,8 +464,8 @@ std::optional<std::string> aeDiffusersToBfl(std::string_view rest, int levels, b
     r.remove_prefix(std::strlen("mid_block.attentions.0."));
     // Current diffusers names, then the older ones (query/key/value/proj_attn).
     static const Rule kAttention[] = {
-        {"group_norm.", "norm."}, {"to_q.", "q."},         {"to_k.", "k."},    {"to_v.", "v."},
-        {"to_out.0.", "proj_out."}, {"query.", "q."},      {"key.", "k."},     {"value.", "v."},
+        {"group_norm.", "norm."},    {"to_q.", "q."},  {"to_k.", "k."}, {"to_v.", "v."},
+        {"to_out.0.", "proj_out."},  {"query.", "q."}, {"key.", "k."},  {"value.", "v."},
         {"proj_attn.", "proj_out."},
     };
     std::string tail;
@@ -477,14 +495,18 @@ Result<WeightMap> mapAutoencoderDiffusers(const Checkpoint& checkpoint, const Ke
         const std::string& key = entry.info->name;
         std::string_view rest = local;
         std::string half;
-        if (startsWith(rest, "encoder.")) half = "encoder.";
-        else if (startsWith(rest, "decoder.")) half = "decoder.";
+        if (startsWith(rest, "encoder."))
+          half = "encoder.";
+        else if (startsWith(rest, "decoder."))
+          half = "decoder.";
         bool dropsUnitDims = false;
         std::optional<std::string> mapped;
-        if (!half.empty()) mapped = aeDiffusersToBfl(rest.substr(half.size()), levels, dropsUnitDims);
+        if (!half.empty())
+          mapped = aeDiffusersToBfl(rest.substr(half.size()), levels, dropsUnitDims);
         if (!mapped) return builder.add(key, recipeOf(entry), key);  // unexpected, reported later
         WeightRecipe recipe = recipeOf(entry);
-        if (dropsUnitDims && recipe.shape.size() == 2) recipe.shape = {recipe.shape[0], recipe.shape[1], 1, 1};
+        if (dropsUnitDims && recipe.shape.size() == 2)
+          recipe.shape = {recipe.shape[0], recipe.shape[1], 1, 1};
         return builder.add(half + *mapped, std::move(recipe), key);
       });
   if (!status) return status.error();
@@ -522,7 +544,8 @@ Result<WeightMap> mapT5LlamaCpp(const Checkpoint& checkpoint, const KeyLayout& l
   const bool gated = checkpoint.contains(layout.prefix + "enc.blk.0.ffn_gate.weight");
   const bool hasTokenEmbd = checkpoint.contains(layout.prefix + "token_embd.weight");
   // No naming of its own in WeightNaming: official when unprefixed.
-  MapBuilder builder(checkpoint, layout.prefix.empty() ? WeightNaming::Official : WeightNaming::ComfyPrefixed);
+  MapBuilder builder(checkpoint,
+                     layout.prefix.empty() ? WeightNaming::Official : WeightNaming::ComfyPrefixed);
   Status status = forEachLocalKey(
       checkpoint, ComponentKind::T5Encoder, layout, builder,
       [&](const std::string& local, const CheckpointEntry& entry) -> Status {
@@ -618,32 +641,34 @@ Result<WeightMap> mapT5Encoder(const Checkpoint& checkpoint) {
   const std::string shared = layout->prefix + "shared.weight";
   const std::string embed = layout->prefix + "encoder.embed_tokens.weight";
   bool hasShared = checkpoint.contains(shared), hasEmbed = checkpoint.contains(embed);
-  MapBuilder builder(checkpoint, layout->prefix.empty() ? WeightNaming::Official : WeightNaming::ComfyPrefixed);
-  Status status = forEachLocalKey(
-      checkpoint, ComponentKind::T5Encoder, *layout, builder,
-      [&](const std::string& local, const CheckpointEntry& entry) -> Status {
-        const std::string& key = entry.info->name;
-        // A full T5ForConditionalGeneration file: FLUX uses the encoder only.
-        if (matchesAny(local, {"decoder.", "lm_head.weight"})) {
-          builder.ignore(key);
-          return {};
-        }
-        if (local == "encoder.embed_tokens.weight") {
-          if (hasShared) {
-            builder.ignore(key);
-            return {};
-          }
-          return builder.add("shared.weight", recipeOf(entry), key);
-        }
-        return builder.add(local, recipeOf(entry), key);
-      });
+  MapBuilder builder(checkpoint,
+                     layout->prefix.empty() ? WeightNaming::Official : WeightNaming::ComfyPrefixed);
+  Status status =
+      forEachLocalKey(checkpoint, ComponentKind::T5Encoder, *layout, builder,
+                      [&](const std::string& local, const CheckpointEntry& entry) -> Status {
+                        const std::string& key = entry.info->name;
+                        // A full T5ForConditionalGeneration file: FLUX uses the encoder only.
+                        if (matchesAny(local, {"decoder.", "lm_head.weight"})) {
+                          builder.ignore(key);
+                          return {};
+                        }
+                        if (local == "encoder.embed_tokens.weight") {
+                          if (hasShared) {
+                            builder.ignore(key);
+                            return {};
+                          }
+                          return builder.add("shared.weight", recipeOf(entry), key);
+                        }
+                        return builder.add(local, recipeOf(entry), key);
+                      });
   if (!status) return status.error();
   if (hasShared && hasEmbed) {
     const TensorInfo& a = *checkpoint.find(shared)->info;
     const TensorInfo& b = *checkpoint.find(embed)->info;
     if (a.shape != b.shape)
-      return invalid(checkpoint, "'" + shared + "' " + shapeText(a.shape) + " and '" + embed + "' " +
-                                     shapeText(b.shape) + " should be the same tied embedding");
+      return invalid(checkpoint, "'" + shared + "' " + shapeText(a.shape) + " and '" + embed +
+                                     "' " + shapeText(b.shape) +
+                                     " should be the same tied embedding");
   }
   return builder.take();
 }
@@ -657,7 +682,8 @@ std::string t5GgufNameFromHf(const std::string& hfName) {
     if (startsWith(rest, "layer.1.DenseReluDense.wi."))  // T5 v1.0: the ungated wi
       return head + "ffn_up." + std::string(rest.substr(std::strlen("layer.1.DenseReluDense.wi.")));
     for (const Rule& r : kT5LlamaCppBlockRules)
-      if (startsWith(rest, r.to)) return head + r.from + std::string(rest.substr(std::strlen(r.to)));
+      if (startsWith(rest, r.to))
+        return head + r.from + std::string(rest.substr(std::strlen(r.to)));
     return hfName;
   }
   for (const Rule& r : kT5LlamaCppTopRules)

@@ -1,16 +1,17 @@
 // The in-process ApiServer on 127.0.0.1 with the fake engine: the shared
 // suite, then what needs control over the engine (queue full, clients
 // that leave, stopping mid-job, timeouts, failures) and the request log.
-#include <QCoreApplication>
+#include "service/api_server.h"
+
 #include <gtest/gtest.h>
 
+#include <QCoreApplication>
 #include <chrono>
 #include <future>
 #include <thread>
 
 #include "api/api_suite.h"
 #include "service/api_security.h"
-#include "service/api_server.h"
 #include "service/fake_image_engine.h"
 #include "service/image_library.h"
 #include "service/job_queue.h"
@@ -51,7 +52,9 @@ class ApiServerTest : public ::testing::Test {
       return sendRequest(target, "/v1/images/generations", body.dump(), options);
     });
   }
-  static json small(const std::string& prompt) { return json{{"prompt", prompt}, {"size", "256x256"}}; }
+  static json small(const std::string& prompt) {
+    return json{{"prompt", prompt}, {"size", "256x256"}};
+  }
   std::optional<JobInfo> jobWithPrompt(const std::string& prompt) {
     for (const JobInfo& job : queue_->jobs()) {
       if (job.request.prompt == prompt) return job;
@@ -73,7 +76,8 @@ TEST_F(ApiServerTest, PassesTheSharedSuiteAndKeepsEveryImage) {
   ApiTarget target = start();
   runApiSuite(target, ApiSuiteOptions{});
   // Every image the API made is in the library, marked as from the API.
-  ASSERT_TRUE(waitFor([&] { return library_->count() == kSuiteImages; }, 5000)) << library_->count();
+  ASSERT_TRUE(waitFor([&] { return library_->count() == kSuiteImages; }, 5000))
+      << library_->count();
   for (const ImageRecord& record : library_->records()) EXPECT_EQ(record.source, "api");
   EXPECT_EQ(library_->search("client ").size(), 8u);
 }
@@ -149,7 +153,8 @@ TEST_F(ApiServerTest, StoppingWhileAJobRunsCancelsItAndStartsAgain) {
   ASSERT_TRUE(waitFor([&] { return queue_->pendingCount() == 2; }, 5000));
   const auto before = std::chrono::steady_clock::now();
   server_->stop();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - before).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - before).count();
   EXPECT_LT(seconds, 5.0);
   EXPECT_FALSE(server_->isRunning());
   for (auto* reply : {&waiting, &queued}) {
@@ -186,7 +191,8 @@ TEST_F(ApiServerTest, StartsAndStopsRepeatedlyAndReportsABusyPort) {
   busy.port = target.port;
   Status status = second.start(busy);
   ASSERT_FALSE(status.ok());
-  EXPECT_NE(status.error().message.find("127.0.0.1:" + std::to_string(target.port)), std::string::npos);
+  EXPECT_NE(status.error().message.find("127.0.0.1:" + std::to_string(target.port)),
+            std::string::npos);
   ApiServerConfig badPort;
   badPort.port = 70000;
   EXPECT_FALSE(second.start(badPort).ok());

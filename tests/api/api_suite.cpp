@@ -1,15 +1,15 @@
 #include "api/api_suite.h"
-#include "api/api_suite_checks.h"
-#include "pipeline/request_limits.h"
 
-#include <QByteArray>
 #include <gtest/gtest.h>
 
+#include <QByteArray>
 #include <chrono>
-
 #include <set>
 #include <thread>
 #include <vector>
+
+#include "api/api_suite_checks.h"
+#include "pipeline/request_limits.h"
 
 namespace fd::test {
 
@@ -21,7 +21,8 @@ std::string sizeText(int side) { return std::to_string(side) + "x" + std::to_str
 
 }  // namespace
 
-void expectErrorBody(const ApiReply& reply, int status, const char* param, const std::string& label) {
+void expectErrorBody(const ApiReply& reply, int status, const char* param,
+                     const std::string& label) {
   SCOPED_TRACE(label);
   ASSERT_TRUE(reply.connected) << "no answer";
   EXPECT_EQ(reply.status, status) << reply.describe();
@@ -43,8 +44,9 @@ void expectErrorBody(const ApiReply& reply, int status, const char* param, const
   EXPECT_EQ(reply.header("Content-Type").rfind("application/json", 0), 0u);
 }
 
-std::vector<uint64_t> expectImages(const ApiReply& reply, int count, int width, int height, const std::string& format,
-                                   const std::string& prompt, const std::string& label) {
+std::vector<uint64_t> expectImages(const ApiReply& reply, int count, int width, int height,
+                                   const std::string& format, const std::string& prompt,
+                                   const std::string& label) {
   SCOPED_TRACE(label);
   std::vector<uint64_t> seeds;
   EXPECT_EQ(reply.status, 200) << reply.describe();
@@ -97,41 +99,48 @@ void expectAstronautRequests(const ApiTarget& target, const ApiSuiteOptions& opt
     EXPECT_EQ(reply.json.value("size", ""), sizeText(side));
     EXPECT_EQ(reply.json.value("background", ""), "opaque");
     // usage: prompt tokens after tokenization, one output token per 16x16 patch.
-    ASSERT_TRUE(reply.json.contains("usage") && reply.json["usage"].is_object()) << reply.describe();
+    ASSERT_TRUE(reply.json.contains("usage") && reply.json["usage"].is_object())
+        << reply.describe();
     const json& usage = reply.json["usage"];
     EXPECT_GT(usage.value("input_tokens", 0), 0);
     EXPECT_EQ(usage.value("output_tokens", 0), (side / 16) * (side / 16));
-    EXPECT_EQ(usage.value("total_tokens", 0), usage.value("input_tokens", 0) + usage.value("output_tokens", 0));
-    EXPECT_EQ(usage["input_tokens_details"].value("text_tokens", -1), usage.value("input_tokens", 0));
+    EXPECT_EQ(usage.value("total_tokens", 0),
+              usage.value("input_tokens", 0) + usage.value("output_tokens", 0));
+    EXPECT_EQ(usage["input_tokens_details"].value("text_tokens", -1),
+              usage.value("input_tokens", 0));
   }
 }
 
 void expectPngWithSettings(const ApiTarget& target, const ApiSuiteOptions& options) {
-  json body{{"prompt", "a lighthouse at dusk"},
-            {"size", std::to_string(options.smallSize) + "x" + std::to_string(options.smallSize + 16)},
-            {"n", 2},
-            {"seed", 1234},
-            {"num_inference_steps", options.steps},
-            {"output_format", "png"},
-            {"quality", "hd"},
-            {"style", "natural"},
-            {"user", "suite-user"},
-            {"background", "opaque"},
-            {"moderation", "low"},
-            {"partial_images", 2}};  // without stream: no effect
+  json body{
+      {"prompt", "a lighthouse at dusk"},
+      {"size", std::to_string(options.smallSize) + "x" + std::to_string(options.smallSize + 16)},
+      {"n", 2},
+      {"seed", 1234},
+      {"num_inference_steps", options.steps},
+      {"output_format", "png"},
+      {"quality", "hd"},
+      {"style", "natural"},
+      {"user", "suite-user"},
+      {"background", "opaque"},
+      {"moderation", "low"},
+      {"partial_images", 2}};  // without stream: no effect
   ApiReply reply = postJson(target, kPath, body);
-  auto seeds = expectImages(reply, 2, options.smallSize, options.smallSize + 16, "png", "a lighthouse at dusk", "png n=2");
+  auto seeds = expectImages(reply, 2, options.smallSize, options.smallSize + 16, "png",
+                            "a lighthouse at dusk", "png n=2");
   EXPECT_EQ(seeds, (std::vector<uint64_t>{1234, 1235}));
   if (reply.status != 200) return;
   // The PNG carries the settings in its text chunks.
-  QByteArray raw = QByteArray::fromBase64(QByteArray::fromStdString(reply.json["data"][0]["b64_json"].get<std::string>()));
+  QByteArray raw = QByteArray::fromBase64(
+      QByteArray::fromStdString(reply.json["data"][0]["b64_json"].get<std::string>()));
   auto chunks = parsePngTextChunks(std::vector<uint8_t>(raw.begin(), raw.end()));
   ASSERT_TRUE(chunks.ok()) << chunks.error().message;
   ASSERT_TRUE(chunks->count("parameters"));
   const std::string& parameters = chunks->at("parameters");
   EXPECT_NE(parameters.find("a lighthouse at dusk"), std::string::npos) << parameters;
   EXPECT_NE(parameters.find("Seed: 1234"), std::string::npos) << parameters;
-  EXPECT_NE(parameters.find("Steps: " + std::to_string(options.steps)), std::string::npos) << parameters;
+  EXPECT_NE(parameters.find("Steps: " + std::to_string(options.steps)), std::string::npos)
+      << parameters;
 }
 
 void expectConcurrentClientsAnswered(const ApiTarget& target, const ApiSuiteOptions& options) {
@@ -193,8 +202,8 @@ void expectModelsAndHealth(const ApiTarget& target) {
   expectErrorBody(getPath(target, "/v1/models/dall-e-3"), 404, "model", "unknown model id");
   // The model's own id is accepted in a request body too (checked without
   // generating: the request fails on its size first).
-  expectErrorBody(postJson(target, kPath, json{{"prompt", "x"}, {"model", id}, {"size", "17x17"}}), 400, "size",
-                  "own model id accepted");
+  expectErrorBody(postJson(target, kPath, json{{"prompt", "x"}, {"model", id}, {"size", "17x17"}}),
+                  400, "size", "own model id accepted");
 
   ApiReply health = getPath(target, "/health");
   ASSERT_EQ(health.status, 200) << health.describe();
@@ -205,16 +214,20 @@ void expectModelsAndHealth(const ApiTarget& target) {
 
 void expectForeignHostRefused(const ApiTarget& target) {
   const std::string port = std::to_string(target.port);
-  for (const std::string& host : std::vector<std::string>{std::string("evil.example.com:") + port, std::string("evil.example.com"),
-                                 std::string("localhost.evil.example.com:") + port, std::string("127.0.0.1.nip.io:") + port,
-                                 std::string("192.168.1.10:") + port, std::string("localhost:1") + port}) {
+  for (const std::string& host : std::vector<std::string>{
+           std::string("evil.example.com:") + port, std::string("evil.example.com"),
+           std::string("localhost.evil.example.com:") + port,
+           std::string("127.0.0.1.nip.io:") + port, std::string("192.168.1.10:") + port,
+           std::string("localhost:1") + port}) {
     ApiReply reply = getPath(target, "/v1/models", {{"Host", host}});
     expectErrorBody(reply, 403, nullptr, "Host " + host);
     RequestOptions options;
     options.headers = {{"Host", host}};
-    expectErrorBody(sendRequest(target, kPath, astronautRequest().dump(), options), 403, nullptr, "POST Host " + host);
+    expectErrorBody(sendRequest(target, kPath, astronautRequest().dump(), options), 403, nullptr,
+                    "POST Host " + host);
   }
-  for (const std::string& host : std::vector<std::string>{"localhost:" + port, "127.0.0.1:" + port, "127.0.0.1", "LOCALHOST:" + port}) {
+  for (const std::string& host : std::vector<std::string>{"localhost:" + port, "127.0.0.1:" + port,
+                                                          "127.0.0.1", "LOCALHOST:" + port}) {
     EXPECT_EQ(getPath(target, "/v1/models", {{"Host", host}}).status, 200) << host;
   }
 }
@@ -223,8 +236,10 @@ void expectNoCorsByDefault(const ApiTarget& target) {
   // A page's fetch() from another origin: refused, and nothing tells the
   // browser it may read the answer.
   ApiReply preflight = sendRequest(target, kPath, "",
-                                   RequestOptions{"OPTIONS", "", {{"Origin", "https://evil.example.com"},
-                                                                  {"Access-Control-Request-Method", "POST"}}});
+                                   RequestOptions{"OPTIONS",
+                                                  "",
+                                                  {{"Origin", "https://evil.example.com"},
+                                                   {"Access-Control-Request-Method", "POST"}}});
   EXPECT_EQ(preflight.status, 403) << preflight.describe();
   EXPECT_FALSE(preflight.hasHeader("Access-Control-Allow-Origin"));
   RequestOptions post;
@@ -235,26 +250,30 @@ void expectNoCorsByDefault(const ApiTarget& target) {
   // A CORS-"simple" POST (text/plain, no preflight) never reaches the queue.
   RequestOptions simple;
   simple.contentType = "text/plain";
-  expectErrorBody(sendRequest(target, kPath, astronautRequest().dump(), simple), 415, nullptr, "text/plain POST");
+  expectErrorBody(sendRequest(target, kPath, astronautRequest().dump(), simple), 415, nullptr,
+                  "text/plain POST");
   ApiReply models = getPath(target, "/v1/models");
   EXPECT_FALSE(models.hasHeader("Access-Control-Allow-Origin"));
 }
 
 void expectApiKeyEnforced(const ApiTarget& target) {
   ASSERT_FALSE(target.apiKey.empty()) << "the server under test needs a key for this check";
-  const std::string body = json{{"prompt", "x"}, {"size", "17x17"}}.dump();  // fails on size once admitted
+  const std::string body =
+      json{{"prompt", "x"}, {"size", "17x17"}}.dump();  // fails on size once admitted
   RequestOptions none;
   none.sendKey = false;
   ApiReply missing = sendRequest(target, kPath, body, none);
   expectErrorBody(missing, 401, nullptr, "no key");
   EXPECT_EQ(missing.json["error"].value("code", ""), "invalid_api_key");
   EXPECT_FALSE(missing.header("WWW-Authenticate").empty());
-  for (const std::string& wrong : std::vector<std::string>{"Bearer wrong-key", "Bearer " + target.apiKey + "x", "Basic " + target.apiKey,
-                                  "Bearer " + target.apiKey.substr(0, target.apiKey.size() - 1), "Bearer"}) {
+  for (const std::string& wrong : std::vector<std::string>{
+           "Bearer wrong-key", "Bearer " + target.apiKey + "x", "Basic " + target.apiKey,
+           "Bearer " + target.apiKey.substr(0, target.apiKey.size() - 1), "Bearer"}) {
     RequestOptions options;
     options.sendKey = false;
     options.headers = {{"Authorization", wrong}};
-    expectErrorBody(sendRequest(target, kPath, body, options), 401, nullptr, "Authorization: " + wrong);
+    expectErrorBody(sendRequest(target, kPath, body, options), 401, nullptr,
+                    "Authorization: " + wrong);
   }
   {
     RequestOptions options;
@@ -262,14 +281,16 @@ void expectApiKeyEnforced(const ApiTarget& target) {
     options.method = "GET";
     options.contentType = "";
     options.headers = {{"x-api-key", "nope"}};
-    expectErrorBody(sendRequest(target, "/v1/models", "", options), 401, nullptr, "wrong x-api-key");
+    expectErrorBody(sendRequest(target, "/v1/models", "", options), 401, nullptr,
+                    "wrong x-api-key");
   }
   {
     RequestOptions options;
     options.sendKey = false;
     options.method = "GET";
     options.contentType = "";
-    expectErrorBody(sendRequest(target, "/v1/models", "", options), 401, nullptr, "models without key");
+    expectErrorBody(sendRequest(target, "/v1/models", "", options), 401, nullptr,
+                    "models without key");
   }
   // Right key, both ways: admitted (then the size is what is wrong).
   expectErrorBody(sendRequest(target, kPath, body), 400, "size", "Bearer key");
@@ -292,8 +313,12 @@ void expectApiKeyEnforced(const ApiTarget& target) {
 void expectCorsForAllowedOrigin(const ApiTarget& target, const std::string& origin) {
   ApiReply preflight = sendRequest(
       target, kPath, "",
-      RequestOptions{"OPTIONS", "", {{"Origin", origin}, {"Access-Control-Request-Method", "POST"},
-                                     {"Access-Control-Request-Headers", "authorization, content-type"}}, false});
+      RequestOptions{"OPTIONS",
+                     "",
+                     {{"Origin", origin},
+                      {"Access-Control-Request-Method", "POST"},
+                      {"Access-Control-Request-Headers", "authorization, content-type"}},
+                     false});
   EXPECT_EQ(preflight.status, 204) << preflight.describe();
   EXPECT_EQ(preflight.header("Access-Control-Allow-Origin"), origin);
   EXPECT_NE(preflight.header("Access-Control-Allow-Methods").find("POST"), std::string::npos);
@@ -305,13 +330,16 @@ void expectCorsForAllowedOrigin(const ApiTarget& target, const std::string& orig
   // the page can read them).
   RequestOptions post;
   post.headers = {{"Origin", origin}};
-  ApiReply reply = sendRequest(target, kPath, json{{"prompt", "x"}, {"size", "17x17"}}.dump(), post);
+  ApiReply reply =
+      sendRequest(target, kPath, json{{"prompt", "x"}, {"size", "17x17"}}.dump(), post);
   expectErrorBody(reply, 400, "size", "allowed origin");
   EXPECT_EQ(reply.header("Access-Control-Allow-Origin"), origin);
   // Another origin: refused, no CORS headers.
   ApiReply other = sendRequest(target, kPath, "",
-                               RequestOptions{"OPTIONS", "", {{"Origin", "https://other.example.com"},
-                                                              {"Access-Control-Request-Method", "POST"}}});
+                               RequestOptions{"OPTIONS",
+                                              "",
+                                              {{"Origin", "https://other.example.com"},
+                                               {"Access-Control-Request-Method", "POST"}}});
   EXPECT_EQ(other.status, 403);
   EXPECT_FALSE(other.hasHeader("Access-Control-Allow-Origin"));
 }

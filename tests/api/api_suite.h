@@ -15,9 +15,9 @@
 namespace fd::test {
 
 struct ApiSuiteOptions {
-  int smallSize = 256;          // side of the images in most cases
-  int steps = 1;                // keeps real-model cases quick
-  bool fullSizeOnce = true;     // the astronaut request at 1024x1024 on the first path
+  int smallSize = 256;       // side of the images in most cases
+  int steps = 1;             // keeps real-model cases quick
+  bool fullSizeOnce = true;  // the astronaut request at 1024x1024 on the first path
   int concurrentClients = 8;
 };
 

@@ -25,7 +25,8 @@ std::vector<SseEvent> parseEvents(const std::string& body) {
   while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) {
-      if (!name.empty() || !data.empty()) events.push_back({name, json::parse(data, nullptr, false)});
+      if (!name.empty() || !data.empty())
+        events.push_back({name, json::parse(data, nullptr, false)});
       name.clear();
       data.clear();
     } else if (line[0] == ':') {
@@ -61,24 +62,31 @@ void expectImageEvent(const SseEvent& event, int width, int height, const std::s
 void expectStreamedGenerations(const ApiTarget& target, const ApiSuiteOptions& options) {
   const int side = options.smallSize;
   // Two images, two partial images each (4 steps: after steps 1 and 3).
-  json body{{"prompt", "a paper boat"}, {"size", std::to_string(side) + "x" + std::to_string(side)},
-            {"n", 2},                   {"steps", 4},
-            {"seed", 77},               {"stream", true},
-            {"partial_images", 2},      {"output_format", "webp"}};
+  json body{{"prompt", "a paper boat"},
+            {"size", std::to_string(side) + "x" + std::to_string(side)},
+            {"n", 2},
+            {"steps", 4},
+            {"seed", 77},
+            {"stream", true},
+            {"partial_images", 2},
+            {"output_format", "webp"}};
   ApiReply reply = postJson(target, "/v1/images/generations", body);
   ASSERT_EQ(reply.status, 200) << reply.describe();
-  EXPECT_EQ(reply.header("Content-Type").rfind("text/event-stream", 0), 0u) << reply.header("Content-Type");
+  EXPECT_EQ(reply.header("Content-Type").rfind("text/event-stream", 0), 0u)
+      << reply.header("Content-Type");
   EXPECT_FALSE(reply.hasHeader("Content-Length"));
   const std::vector<SseEvent> events = parseEvents(reply.body);
   std::vector<std::tuple<std::string, int, int>> seen;  // name, image_index, partial_image_index
   for (const SseEvent& event : events) {
-    seen.emplace_back(event.name, event.data.value("image_index", -1), event.data.value("partial_image_index", -1));
+    seen.emplace_back(event.name, event.data.value("image_index", -1),
+                      event.data.value("partial_image_index", -1));
     expectImageEvent(event, side, side, "webp");
   }
   using E = std::tuple<std::string, int, int>;
-  const std::string partial = "image_generation.partial_image", completed = "image_generation.completed";
-  EXPECT_EQ(seen, (std::vector<E>{E{partial, 0, 0}, E{partial, 1, 0}, E{partial, 0, 1}, E{partial, 1, 1},
-                                  E{completed, 0, -1}, E{completed, 1, -1}}));
+  const std::string partial = "image_generation.partial_image",
+                    completed = "image_generation.completed";
+  EXPECT_EQ(seen, (std::vector<E>{E{partial, 0, 0}, E{partial, 1, 0}, E{partial, 0, 1},
+                                  E{partial, 1, 1}, E{completed, 0, -1}, E{completed, 1, -1}}));
   if (events.size() == 6) {
     // Usage adds up to the request's: the prompt counted once.
     const json& first = events[4].data["usage"];

@@ -1,9 +1,8 @@
 #include "api/api_test_client.h"
 
-#include <cstring>
-
 #include <QByteArray>
 #include <csignal>
+#include <cstring>
 #include <mutex>
 
 namespace fd::test {
@@ -22,7 +21,8 @@ ApiTarget ApiTarget::fromBaseUrl(const std::string& baseUrl, const std::string& 
     target.host = rest;
     target.port = 80;
   }
-  if (target.host.size() > 2 && target.host.front() == '[') target.host = target.host.substr(1, target.host.size() - 2);
+  if (target.host.size() > 2 && target.host.front() == '[')
+    target.host = target.host.substr(1, target.host.size() - 2);
   return target;
 }
 
@@ -85,7 +85,8 @@ ApiReply sendRequest(const ApiTarget& target, const std::string& path, const std
   return reply;
 }
 
-ApiReply getPath(const ApiTarget& target, const std::string& path, const httplib::Headers& headers) {
+ApiReply getPath(const ApiTarget& target, const std::string& path,
+                 const httplib::Headers& headers) {
   RequestOptions options;
   options.method = "GET";
   options.contentType = "";
@@ -98,15 +99,20 @@ ApiReply postJson(const ApiTarget& target, const std::string& path, const nlohma
 }
 
 std::optional<DecodedImage> decodeB64Image(const std::string& b64, std::string* format) {
-  QByteArray raw = QByteArray::fromBase64(QByteArray::fromStdString(b64), QByteArray::AbortOnBase64DecodingErrors);
+  QByteArray raw = QByteArray::fromBase64(QByteArray::fromStdString(b64),
+                                          QByteArray::AbortOnBase64DecodingErrors);
   if (raw.isEmpty()) return std::nullopt;
   std::vector<uint8_t> bytes(raw.begin(), raw.end());
   if (format) {
-    if (bytes.size() > 8 && bytes[0] == 0x89 && bytes[1] == 'P') *format = "png";
-    else if (bytes.size() > 2 && bytes[0] == 0xFF && bytes[1] == 0xD8) *format = "jpeg";
-    else if (bytes.size() > 12 && std::memcmp(bytes.data(), "RIFF", 4) == 0 && std::memcmp(bytes.data() + 8, "WEBP", 4) == 0)
+    if (bytes.size() > 8 && bytes[0] == 0x89 && bytes[1] == 'P')
+      *format = "png";
+    else if (bytes.size() > 2 && bytes[0] == 0xFF && bytes[1] == 0xD8)
+      *format = "jpeg";
+    else if (bytes.size() > 12 && std::memcmp(bytes.data(), "RIFF", 4) == 0 &&
+             std::memcmp(bytes.data() + 8, "WEBP", 4) == 0)
       *format = "webp";
-    else *format = "unknown";
+    else
+      *format = "unknown";
   }
   auto decoded = decodeImage(bytes);
   if (!decoded) return std::nullopt;

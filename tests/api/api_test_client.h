@@ -39,14 +39,15 @@ struct ApiReply {
 struct RequestOptions {
   std::string method = "POST";
   std::string contentType = "application/json";  // "" sends none
-  httplib::Headers headers;                        // added; a "Host" here replaces the default
-  bool sendKey = true;                             // send target.apiKey when set
+  httplib::Headers headers;                      // added; a "Host" here replaces the default
+  bool sendKey = true;                           // send target.apiKey when set
   int timeoutSeconds = 600;
 };
 
 ApiReply sendRequest(const ApiTarget& target, const std::string& path, const std::string& body,
                      const RequestOptions& options = {});
-ApiReply getPath(const ApiTarget& target, const std::string& path, const httplib::Headers& headers = {});
+ApiReply getPath(const ApiTarget& target, const std::string& path,
+                 const httplib::Headers& headers = {});
 ApiReply postJson(const ApiTarget& target, const std::string& path, const nlohmann::json& body);
 
 // Base64 text of a response item to pixels; nullopt when it is not a

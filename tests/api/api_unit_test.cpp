@@ -3,13 +3,13 @@
 
 #include <set>
 
-#include "service/api_error.h"
-#include "service/api_model_names.h"
 #include "pipeline/request_validation.h"
+#include "service/api_error.h"
 #include "service/api_job_watch.h"
+#include "service/api_model_names.h"
 #include "service/api_request.h"
-#include "service/api_stream_events.h"
 #include "service/api_security.h"
+#include "service/api_stream_events.h"
 #include "service/http_syntax.h"
 #include "service/multipart_form.h"
 
@@ -40,11 +40,12 @@ TEST(ApiRequest, ReadsEveryFieldWithDefaults) {
   EXPECT_EQ(r.outputFormat, ImageFormat::Jpeg);
   EXPECT_TRUE(r.ignoredFields.empty());
 
-  parsed = parseImageRequest(R"({"prompt": "x", "n": 3, "size": "512x768", "seed": 18446744073709551615,
+  parsed =
+      parseImageRequest(R"({"prompt": "x", "n": 3, "size": "512x768", "seed": 18446744073709551615,
       "num_inference_steps": 2, "output_format": "png", "output_compression": 0, "quality": "hd",
       "style": "vivid", "user": "bob", "model": "FLUX-1-schnell", "response_format": "b64_json",
       "background": "auto", "moderation": "low"})",
-                             schnell(), true);
+                        schnell(), true);
   ASSERT_TRUE(parsed.ok()) << parsed.error.message;
   const ImageRequest& full = *parsed.request;
   EXPECT_EQ(full.generation.count, 3);
@@ -62,9 +63,10 @@ TEST(ApiRequest, ReadsEveryFieldWithDefaults) {
   EXPECT_TRUE(full.ignoredFields.empty());
   EXPECT_FALSE(full.stream);
 
-  parsed = parseImageRequest(R"({"prompt": "x", "stream": true, "partial_images": 3, "output_format": "webp",
+  parsed = parseImageRequest(
+      R"({"prompt": "x", "stream": true, "partial_images": 3, "output_format": "webp",
       "background": "opaque", "user": "bob", "safety_identifier": "h4sh", "frame_count": 2})",
-                             schnell(), true);
+      schnell(), true);
   ASSERT_TRUE(parsed.ok()) << parsed.error.message;
   EXPECT_TRUE(parsed.request->stream);
   EXPECT_EQ(parsed.request->partialImages, 3);
@@ -75,9 +77,10 @@ TEST(ApiRequest, ReadsEveryFieldWithDefaults) {
 }
 
 TEST(ApiRequest, NullMeansNotGivenAndMinusOneSeedMeansRandom) {
-  auto parsed = parseImageRequest(R"({"prompt": "x", "n": null, "size": null, "seed": -1, "steps": 4.0,
+  auto parsed =
+      parseImageRequest(R"({"prompt": "x", "n": null, "size": null, "seed": -1, "steps": 4.0,
                                       "output_format": "JPG"})",
-                                  schnell(), true);
+                        schnell(), true);
   ASSERT_TRUE(parsed.ok()) << parsed.error.message;
   EXPECT_EQ(parsed.request->generation.count, 1);
   EXPECT_FALSE(parsed.request->generation.seed.has_value());
@@ -104,7 +107,8 @@ TEST(ApiRequest, PromptLimitCountsCharactersNotBytes) {
   std::string accented;
   for (int i = 0; i < limit; ++i) accented += "\xc3\xa9";  // two bytes, one character
   EXPECT_TRUE(parseImageRequest("{\"prompt\": \"" + accented + "\"}", schnell(), true).ok());
-  auto tooLong = parseImageRequest("{\"prompt\": \"" + std::string(size_t(limit) + 1, 'a') + "\"}", schnell(), true);
+  auto tooLong = parseImageRequest("{\"prompt\": \"" + std::string(size_t(limit) + 1, 'a') + "\"}",
+                                   schnell(), true);
   ASSERT_FALSE(tooLong.ok());
   EXPECT_EQ(tooLong.error.param, "prompt");
   EXPECT_EQ(tooLong.error.code, "string_above_max_length");
@@ -121,10 +125,12 @@ TEST(ApiRequest, RulesAreTheEngineValidatorsUnderApiNames) {
            Case{R"({"prompt": "x", "n": 5})", "n", "n 5 is outside 1..4 images per request"},
            Case{R"({"prompt": "x", "n": 0})", "n", "n 0 is outside 1..4 images per request"},
            Case{R"({"prompt": "x", "size": "1000x512"})", "size",
-                "size 1000x512 is not supported: width 1000 is not a multiple of 16 (nearest: 992 or 1008)"},
+                "size 1000x512 is not supported: width 1000 is not a multiple of 16 (nearest: 992 "
+                "or 1008)"},
            Case{R"({"prompt": "x", "size": "512x4096"})", "size",
                 "size 512x4096 is not supported: height 4096 is outside 256..2048 pixels"},
-           Case{R"({"prompt": "  "})", "prompt", "the prompt is empty: describe the image to generate"},
+           Case{R"({"prompt": "  "})", "prompt",
+                "the prompt is empty: describe the image to generate"},
            Case{R"({"prompt": "a\u0000b"})", "prompt", "the prompt contains a NUL character"},
            Case{R"({"prompt": "x", "background": "transparent"})", "background", nullptr},
            Case{R"({"prompt": "x", "output_format": "svg"})", "output_format", nullptr},
@@ -195,7 +201,8 @@ TEST(ApiStream, EventsAreServerSentEventsWithOpenAisFields) {
 
 TEST(HttpSyntax, AbsoluteTargetsSplitIntoAuthorityAndPath) {
   using Split = std::pair<std::string, std::string>;
-  EXPECT_EQ(http::splitAbsoluteTarget("http://127.0.0.1:8000/v1/models?x=1"), (Split{"127.0.0.1:8000", "/v1/models?x=1"}));
+  EXPECT_EQ(http::splitAbsoluteTarget("http://127.0.0.1:8000/v1/models?x=1"),
+            (Split{"127.0.0.1:8000", "/v1/models?x=1"}));
   EXPECT_EQ(http::splitAbsoluteTarget("HTTP://localhost"), (Split{"localhost", "/"}));
   EXPECT_EQ(http::splitAbsoluteTarget("http://[::1]:80?q"), (Split{"[::1]:80", "/?q"}));
   EXPECT_FALSE(http::splitAbsoluteTarget("ftp://host/x"));
@@ -206,7 +213,8 @@ TEST(HttpSyntax, AbsoluteTargetsSplitIntoAuthorityAndPath) {
 }
 
 TEST(MultipartForm, ReadsPartsAsPythonAndBrowsersSendThem) {
-  EXPECT_EQ(http::formBoundary("multipart/form-data; boundary=abc123"), std::optional<std::string>("abc123"));
+  EXPECT_EQ(http::formBoundary("multipart/form-data; boundary=abc123"),
+            std::optional<std::string>("abc123"));
   EXPECT_EQ(http::formBoundary("Multipart/Form-Data; charset=utf-8; boundary=\"a b:c\""),
             std::optional<std::string>("a b:c"));
   EXPECT_FALSE(http::formBoundary("multipart/form-data"));
@@ -229,7 +237,8 @@ TEST(MultipartForm, ReadsPartsAsPythonAndBrowsersSendThem) {
   EXPECT_TRUE(image->isFile);
   EXPECT_EQ(image->filename, "my \"best\".png");
   EXPECT_EQ(image->contentType, "image/png");
-  EXPECT_EQ(image->data, "\x89PNG\r\n--X not the end");  // binary data with CRLF and a near-boundary inside
+  EXPECT_EQ(image->data,
+            "\x89PNG\r\n--X not the end");  // binary data with CRLF and a near-boundary inside
 
   for (const std::string& broken : {
            std::string("--XY\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nno end"),
@@ -241,20 +250,22 @@ TEST(MultipartForm, ReadsPartsAsPythonAndBrowsersSendThem) {
     EXPECT_FALSE(http::parseMultipartForm(broken, "XY").ok()) << broken;
   }
   std::string many;
-  for (int i = 0; i < 70; ++i) many += "--XY\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nx\r\n";
+  for (int i = 0; i < 70; ++i)
+    many += "--XY\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nx\r\n";
   EXPECT_FALSE(http::parseMultipartForm(many + "--XY--", "XY").ok());
 }
 
 TEST(ApiRequest, NestingIsMeasuredOutsideStrings) {
   EXPECT_EQ(jsonNestingDepth(R"({"a": [1, {"b": 2}]})"), 3);
   EXPECT_EQ(jsonNestingDepth(R"({"a": "[[[[[[\"[[["})"), 1);
-  EXPECT_FALSE(parseImageRequest(std::string(100, '[') + std::string(100, ']'), schnell(), true).ok());
+  EXPECT_FALSE(
+      parseImageRequest(std::string(100, '[') + std::string(100, ']'), schnell(), true).ok());
 }
 
 TEST(ApiModelNames, AcceptsTheFamilyAliasesOfTheLoadedModel) {
   ModelInfo info = schnell();
-  for (const char* name : {"black-forest-labs/FLUX.1-schnell", "black-forest-labs/FLUX-1-schnell", "flux-schnell",
-                           "FLUX.1-SCHNELL"}) {
+  for (const char* name : {"black-forest-labs/FLUX.1-schnell", "black-forest-labs/FLUX-1-schnell",
+                           "flux-schnell", "FLUX.1-SCHNELL"}) {
     EXPECT_TRUE(isAcceptedModelName(name, info, true)) << name;
   }
   for (const char* name : {"black-forest-labs/FLUX.1-dev", "dall-e-3", "gpt-image-1", "", "flux"}) {
@@ -277,13 +288,15 @@ TEST(ApiModelNames, AcceptsTheFamilyAliasesOfTheLoadedModel) {
 
 TEST(ApiSecurity, HostHeaderMustNameThisMachine) {
   const std::vector<std::string> none;
-  for (const char* host : {"localhost:8000", "LocalHost:8000", "127.0.0.1:8000", "127.1.2.3:8000", "[::1]:8000",
-                           "localhost", "127.0.0.1"}) {
+  for (const char* host : {"localhost:8000", "LocalHost:8000", "127.0.0.1:8000", "127.1.2.3:8000",
+                           "[::1]:8000", "localhost", "127.0.0.1"}) {
     EXPECT_TRUE(isAllowedHost(host, 8000, "127.0.0.1", none)) << host;
   }
-  for (const char* host : {"", "evil.com", "evil.com:8000", "localhost:8001", "localhost.evil.com:8000",
-                           "127.0.0.1.evil.com:8000", "128.0.0.1:8000", "[::2]:8000", "localhost:", "localhost:80a",
-                           "[::1", "::1:8000", "256.0.0.1:8000", "0.0.0.0:8000", "localhost:8000 ", "127.0.0.1:+8000"}) {
+  for (const char* host :
+       {"", "evil.com", "evil.com:8000", "localhost:8001", "localhost.evil.com:8000",
+        "127.0.0.1.evil.com:8000", "128.0.0.1:8000", "[::2]:8000", "localhost:", "localhost:80a",
+        "[::1", "::1:8000", "256.0.0.1:8000", "0.0.0.0:8000", "localhost:8000 ",
+        "127.0.0.1:+8000"}) {
     EXPECT_FALSE(isAllowedHost(host, 8000, "127.0.0.1", none)) << host;
   }
   // Listed names, and IP literals when bound to every interface.
@@ -310,7 +323,8 @@ TEST(ApiSecurity, KeysAreReadFromEitherHeaderAndComparedExactly) {
     std::string key = generateApiKey();
     EXPECT_EQ(key.size(), 3u + 43u);
     EXPECT_EQ(key.rfind("fd-", 0), 0u);
-    EXPECT_EQ(key.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", 3),
+    EXPECT_EQ(key.find_first_not_of(
+                  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", 3),
               std::string::npos);
     keys.insert(key);
   }
@@ -332,13 +346,15 @@ TEST(ApiSecurity, OriginsMatchExactly) {
 
 TEST(ApiError, BodiesHaveTheOpenAiShape) {
   ApiError error = badField("size", "size is wrong");
-  EXPECT_EQ(errorBody(error),
-            R"({"error":{"code":"invalid_value","message":"size is wrong","param":"size","type":"invalid_request_error"}})");
+  EXPECT_EQ(
+      errorBody(error),
+      R"({"error":{"code":"invalid_value","message":"size is wrong","param":"size","type":"invalid_request_error"}})");
   ApiError generic = defaultErrorFor(404, "GET", "/x");
   EXPECT_EQ(generic.status, 404);
   EXPECT_NE(errorBody(generic).find("\"param\":null"), std::string::npos);
   // Engine errors: bad request -> 400 with a param, others -> 500/503.
-  ApiError bad = fromEngineError(makeError(ErrorKind::BadRequest, "width must be a multiple of 16"));
+  ApiError bad =
+      fromEngineError(makeError(ErrorKind::BadRequest, "width must be a multiple of 16"));
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.param, "size");
   EXPECT_EQ(fromEngineError(makeError(ErrorKind::OutOfMemory, "oom")).status, 500);

@@ -2,7 +2,6 @@
 // sockets on 127.0.0.1 against the in-process ApiServer (fake engine):
 // slow and idle connections, memory, header values as sent, pipelining,
 // half-close, bytes after the JSON, Range, and the strict framing rules.
-#include <QCoreApplication>
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -10,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <QCoreApplication>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -31,7 +31,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
 
 long rssKiB() {
   std::ifstream status("/proc/self/status");
@@ -101,7 +103,8 @@ class Raw {
           return reply;
         }
       }
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
       if (left <= 0) return reply;
       pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, int(left)) <= 0) continue;
@@ -165,9 +168,11 @@ class HttpHardeningTest : public ::testing::Test {
   std::string get(const std::string& path, const std::string& extra = "") {
     return "GET " + path + " HTTP/1.1\r\nHost: " + host_ + "\r\n" + extra + "\r\n";
   }
-  std::string post(const std::string& path, const std::string& body, const std::string& extra = "") {
-    return "POST " + path + " HTTP/1.1\r\nHost: " + host_ + "\r\nContent-Type: application/json\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\n" + extra + "\r\n" + body;
+  std::string post(const std::string& path, const std::string& body,
+                   const std::string& extra = "") {
+    return "POST " + path + " HTTP/1.1\r\nHost: " + host_ +
+           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n" + extra + "\r\n" + body;
   }
   Reply once(const std::string& request, double timeout = 10) {
     Raw raw(port_);
@@ -203,8 +208,9 @@ TEST_F(HttpHardeningTest, HealthAnswersWithinASecondUnderSlowAndIdleConnections)
   std::atomic<bool> done{false};
   std::thread slow([&] {
     std::vector<std::unique_ptr<Raw>> sockets;
-    const std::string head = "POST /v1/images/generations HTTP/1.1\r\nHost: " + host_ +
-                             "\r\nContent-Type: application/json\r\nX-Pad: " + std::string(400, 'a') + "\r\n";
+    const std::string head =
+        "POST /v1/images/generations HTTP/1.1\r\nHost: " + host_ +
+        "\r\nContent-Type: application/json\r\nX-Pad: " + std::string(400, 'a') + "\r\n";
     std::vector<size_t> at(24, 0);
     for (int i = 0; i < 24; ++i) sockets.push_back(std::make_unique<Raw>(port_));
     while (!done) {
@@ -261,12 +267,14 @@ TEST_F(HttpHardeningTest, WhateverIsSentRssGrowsLessThan64MiB) {
     // A 16 MiB request line.
     attackers.emplace_back([&] { stream("GET /", block, 16u << 20); });
     // A million tiny headers.
-    attackers.emplace_back([&] { stream("GET /health HTTP/1.1\r\nHost: " + host_ + "\r\n", tinyHeaders, 5u << 20); });
+    attackers.emplace_back(
+        [&] { stream("GET /health HTTP/1.1\r\nHost: " + host_ + "\r\n", tinyHeaders, 5u << 20); });
     // A 16 MiB header line.
     attackers.emplace_back([&] { stream("GET /health HTTP/1.1\r\nX-A: ", block, 16u << 20); });
     // A 16 MiB chunk-size line.
     attackers.emplace_back([&] {
-      stream("POST /v1/images/generations HTTP/1.1\r\nHost: " + host_ + "\r\nTransfer-Encoding: chunked\r\n\r\n",
+      stream("POST /v1/images/generations HTTP/1.1\r\nHost: " + host_ +
+                 "\r\nTransfer-Encoding: chunked\r\n\r\n",
              std::string(64 * 1024, '1'), 16u << 20);
     });
     // Chunked bodies, 16 MiB, to the endpoint and to other paths.
@@ -307,7 +315,9 @@ TEST_F(HttpHardeningTest, WhateverIsSentRssGrowsLessThan64MiB) {
 
 TEST_F(HttpHardeningTest, LimitsAnswerWithTheirStatus) {
   start();
-  EXPECT_EQ(once("GET /" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: " + host_ + "\r\n\r\n").status, 414);
+  EXPECT_EQ(
+      once("GET /" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: " + host_ + "\r\n\r\n").status,
+      414);
   std::string many;
   for (int i = 0; i < 200; ++i) many += "a" + std::to_string(i) + ": b\r\n";
   EXPECT_EQ(once(get("/health", many)).status, 431);
@@ -334,7 +344,8 @@ TEST_F(HttpHardeningTest, PipelinedRequestsAreAnsweredInOrder) {
   start();
   Raw raw(port_);
   const std::string body = R"({"prompt": "pipelined", "size": "256x256"})";
-  raw.send(get("/health") + post("/v1/images/generations", body) + get("/nowhere") + get("/v1/models"));
+  raw.send(get("/health") + post("/v1/images/generations", body) + get("/nowhere") +
+           get("/v1/models"));
   Reply first = raw.read();
   Reply second = raw.read();
   Reply third = raw.read();
@@ -367,7 +378,8 @@ TEST_F(HttpHardeningTest, AHalfClosedClientIsAnswered) {
 TEST_F(HttpHardeningTest, BytesAfterTheJsonAre400) {
   start();
   const std::string json = R"({"prompt": "a", "size": "256x256"})";
-  for (const std::string& tail : {std::string(1, '\0'), std::string("\0\0x", 3), std::string(" x"), std::string("{}")}) {
+  for (const std::string& tail :
+       {std::string(1, '\0'), std::string("\0\0x", 3), std::string(" x"), std::string("{}")}) {
     Reply reply = once(post("/v1/images/generations", json + tail));
     EXPECT_EQ(reply.status, 400) << reply.body.substr(0, 200);
   }
@@ -402,12 +414,15 @@ TEST_F(HttpHardeningTest, FramingAndAuthenticationRules) {
   // No Content-Length nor Transfer-Encoding: an empty body, answered at once.
   {
     const auto t = Clock::now();
-    Reply reply = once("POST /v1/images/generations HTTP/1.1\r\nHost: " + host_ +
-                       "\r\nAuthorization: Bearer secret\r\nContent-Type: application/json\r\n\r\n");
+    Reply reply =
+        once("POST /v1/images/generations HTTP/1.1\r\nHost: " + host_ +
+             "\r\nAuthorization: Bearer secret\r\nContent-Type: application/json\r\n\r\n");
     EXPECT_EQ(reply.status, 400);
     EXPECT_LT(secondsSince(t), 1.0);
   }
-  EXPECT_EQ(once("GET /health HTTP/1.1\r\nHost: " + host_ + "\r\nHost: " + host_ + "\r\n\r\n").status, 400);
+  EXPECT_EQ(
+      once("GET /health HTTP/1.1\r\nHost: " + host_ + "\r\nHost: " + host_ + "\r\n\r\n").status,
+      400);
   EXPECT_EQ(once(post("/v1/images/generations", "{}", "Content-Length: 3\r\n")).status, 400);
   EXPECT_EQ(once("POST /v1/images/generations HTTP/1.1\r\nHost: " + host_ +
                  "\r\nAuthorization: Bearer secret\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")
@@ -429,15 +444,18 @@ TEST_F(HttpHardeningTest, FramingAndAuthenticationRules) {
   char size[16];
   std::snprintf(size, sizeof size, "%zx", json.size());
   Reply ok = once("POST /v1/images/generations HTTP/1.1\r\nHost: " + host_ +
-                  "\r\nAuthorization: Bearer secret\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                  "\r\nAuthorization: Bearer secret\r\nContent-Type: "
+                  "application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
                   size + "\r\n" + json + "\r\n0\r\n\r\n");
   EXPECT_EQ(ok.status, 200) << ok.body;
   // Expect: 100-continue gets its interim answer once the head passed the checks.
   {
     Raw client(port_);
     client.send("POST /v1/images/generations HTTP/1.1\r\nHost: " + host_ +
-                "\r\nAuthorization: Bearer secret\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
-                "Content-Length: " + std::to_string(json.size()) + "\r\n\r\n");
+                "\r\nAuthorization: Bearer secret\r\nContent-Type: application/json\r\nExpect: "
+                "100-continue\r\n"
+                "Content-Length: " +
+                std::to_string(json.size()) + "\r\n\r\n");
     pollfd p{client.fd(), POLLIN, 0};
     ASSERT_EQ(::poll(&p, 1, 2000), 1);
     char interim[64] = {};
@@ -467,16 +485,21 @@ TEST_F(HttpHardeningTest, AbsoluteFormTargetsAreAcceptedWithTheirAuthorityAsHost
   EXPECT_EQ(once("GET http://" + host_ + "/health?x=1 HTTP/1.1\r\n\r\n").status, 200);
   EXPECT_EQ(once("GET HTTP://" + host_ + " HTTP/1.1\r\n\r\n").status, 404);  // path "/"
   // ... so a rebinding name in the target is refused like one in Host.
-  EXPECT_EQ(once("GET http://evil.example:" + std::to_string(port_) + "/health HTTP/1.1\r\nHost: " + host_ +
-                 "\r\n\r\n")
+  EXPECT_EQ(once("GET http://evil.example:" + std::to_string(port_) +
+                 "/health HTTP/1.1\r\nHost: " + host_ + "\r\n\r\n")
                 .status,
             403);
-  EXPECT_EQ(once("GET ftp://" + host_ + "/health HTTP/1.1\r\nHost: " + host_ + "\r\n\r\n").status, 400);
-  EXPECT_EQ(once("GET http://user@" + host_ + "/health HTTP/1.1\r\nHost: " + host_ + "\r\n\r\n").status, 400);
+  EXPECT_EQ(once("GET ftp://" + host_ + "/health HTTP/1.1\r\nHost: " + host_ + "\r\n\r\n").status,
+            400);
+  EXPECT_EQ(
+      once("GET http://user@" + host_ + "/health HTTP/1.1\r\nHost: " + host_ + "\r\n\r\n").status,
+      400);
   EXPECT_EQ(once("GET http:///health HTTP/1.1\r\nHost: " + host_ + "\r\n\r\n").status, 400);
   const std::string json = R"({"prompt": "a", "size": "256x256"})";
-  Reply generated = once("POST http://" + host_ + "/v1/images/generations HTTP/1.1\r\nContent-Type: "
-                         "application/json\r\nContent-Length: " + std::to_string(json.size()) + "\r\n\r\n" + json);
+  Reply generated = once("POST http://" + host_ +
+                         "/v1/images/generations HTTP/1.1\r\nContent-Type: "
+                         "application/json\r\nContent-Length: " +
+                         std::to_string(json.size()) + "\r\n\r\n" + json);
   EXPECT_EQ(generated.status, 200) << generated.body.substr(0, 200);
 }
 
@@ -510,7 +533,8 @@ TEST_F(HttpHardeningTest, ARequestThatTimesOutIsLogged) {
 TEST_F(HttpHardeningTest, AStreamIsChunkedAndItsClientLeavingCancelsTheJob) {
   start();
   engine_->stepDelayMs = 500;
-  const std::string body = R"({"prompt": "a stream", "size": "256x256", "steps": 4, "stream": true, "partial_images": 3})";
+  const std::string body =
+      R"({"prompt": "a stream", "size": "256x256", "steps": 4, "stream": true, "partial_images": 3})";
   {
     Raw raw(port_);
     raw.send(post("/v1/images/generations", body));
@@ -523,7 +547,8 @@ TEST_F(HttpHardeningTest, AStreamIsChunkedAndItsClientLeavingCancelsTheJob) {
     EXPECT_EQ(queue_->pendingCount(), 1);
   }  // the client leaves after the first partial image
   const auto deadline = Clock::now() + std::chrono::seconds(5);
-  while (queue_->pendingCount() > 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (queue_->pendingCount() > 0 && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(queue_->pendingCount(), 0) << "the job of a stream whose client left still runs";
   EXPECT_TRUE(library_->records().empty()) << "a cancelled stream's image was kept";
 
@@ -531,7 +556,8 @@ TEST_F(HttpHardeningTest, AStreamIsChunkedAndItsClientLeavingCancelsTheJob) {
   engine_->stepDelayMs = 0;
   Raw old(port_);
   old.send("POST /v1/images/generations HTTP/1.0\r\nHost: " + host_ +
-           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n\r\n" + body);
   const std::string whole = old.readUntil("no-such-text", 10);
   EXPECT_NE(whole.find("Connection: close"), std::string::npos) << whole.substr(0, 300);
   EXPECT_EQ(whole.find("Transfer-Encoding"), std::string::npos);

@@ -2,11 +2,11 @@
 // HTTP suite, the key and CORS options, the official openai Python SDK
 // (tests/api/python, run with the project's virtual environment), and a
 // clean stop on SIGTERM while a job runs.
-#include <QProcess>
-#include <QRegularExpression>
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <QProcess>
+#include <QRegularExpression>
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -25,8 +25,8 @@ namespace fs = std::filesystem;
 class ServeProcess {
  public:
   explicit ServeProcess(QStringList extraArgs, const fs::path& library, const fs::path& model) {
-    QStringList args{"serve", "--model", QString::fromStdString(model.string()), "--port", "0", "--library",
-                     QString::fromStdString(library.string())};
+    QStringList args{"serve", "--model",   QString::fromStdString(model.string()),  "--port",
+                     "0",     "--library", QString::fromStdString(library.string())};
     args << extraArgs;
     process_.setProcessChannelMode(QProcess::SeparateChannels);
     process_.start(QStringLiteral(FLUXDESK_CLI_PATH), args);
@@ -103,12 +103,14 @@ size_t pngCount(const fs::path& folder) {
 // "" when `python` exists and imports the openai package, else why not.
 std::string pythonSdkProblem(const QString& python) {
   if (python.isEmpty() || !fs::exists(python.toStdString())) {
-    return "no Python interpreter at '" + python.toStdString() + "' (the project's virtual environment)";
+    return "no Python interpreter at '" + python.toStdString() +
+           "' (the project's virtual environment)";
   }
   QProcess probe;
   probe.setProcessChannelMode(QProcess::MergedChannels);
   probe.start(python, {QStringLiteral("-c"), QStringLiteral("import openai")});
-  if (!probe.waitForFinished(120000)) return python.toStdString() + " did not start or did not finish";
+  if (!probe.waitForFinished(120000))
+    return python.toStdString() + " did not start or did not finish";
   if (probe.exitStatus() != QProcess::NormalExit || probe.exitCode() != 0) {
     return python.toStdString() + " cannot import openai: " + probe.readAll().toStdString();
   }
@@ -126,13 +128,15 @@ struct ClientSummary {
 ClientSummary clientSummary(const std::string& output) {
   ClientSummary summary;
   const QString text = QString::fromStdString(output);
-  const auto closing = QRegularExpression(QStringLiteral(R"((?:^|\n)(\d+) passed, (\d+) failed\s*$)")).match(text);
+  const auto closing =
+      QRegularExpression(QStringLiteral(R"((?:^|\n)(\d+) passed, (\d+) failed\s*$)")).match(text);
   if (closing.hasMatch()) {
     summary.complete = true;
     summary.passed = closing.captured(1).toInt();
     summary.failed = closing.captured(2).toInt();
   }
-  const auto images = QRegularExpression(QStringLiteral(R"((?:^|\n)images received: (\d+)\n)")).match(text);
+  const auto images =
+      QRegularExpression(QStringLiteral(R"((?:^|\n)images received: (\d+)\n)")).match(text);
   if (images.hasMatch()) summary.imagesReceived = images.captured(1).toInt();
   return summary;
 }
@@ -155,9 +159,9 @@ TEST_F(ServeCommandTest, PassesTheSharedSuiteWithTheDemoModel) {
 TEST_F(ServeCommandTest, EnforcesItsKeyAndCorsAndServesTheOpenAiPythonSdk) {
   const std::string key = "fd-test-key-0123456789";
   // A queue of 2 lets the client test fill it cheaply for its 429 check.
-  ServeProcess serve(
-      {"--api-key", QString::fromStdString(key), "--allow-origin", "http://localhost:5173", "--queue", "2"},
-      library_.path(), model());
+  ServeProcess serve({"--api-key", QString::fromStdString(key), "--allow-origin",
+                      "http://localhost:5173", "--queue", "2"},
+                     library_.path(), model());
   const std::string url = serve.waitForUrl();
   ASSERT_FALSE(url.empty()) << serve.output();
   ApiTarget target = ApiTarget::fromBaseUrl(url, key);
@@ -171,8 +175,8 @@ TEST_F(ServeCommandTest, EnforcesItsKeyAndCorsAndServesTheOpenAiPythonSdk) {
   ASSERT_TRUE(problem.empty()) << problem << "; run scripts/install-python-env.sh";
   QProcess client;
   client.setProcessChannelMode(QProcess::MergedChannels);
-  client.start(python, {QStringLiteral(FLUXDESK_API_PYTHON_DIR "/openai_client_test.py"), QString::fromStdString(url),
-                        QString::fromStdString(key)});
+  client.start(python, {QStringLiteral(FLUXDESK_API_PYTHON_DIR "/openai_client_test.py"),
+                        QString::fromStdString(url), QString::fromStdString(key)});
   ASSERT_TRUE(client.waitForFinished(600000)) << "the openai client test did not finish";
   const std::string output = client.readAll().toStdString();
   EXPECT_EQ(client.exitStatus(), QProcess::NormalExit) << output;
@@ -194,7 +198,8 @@ TEST_F(ServeCommandTest, StopsCleanlyOnSigtermWhileAJobRuns) {
   ASSERT_FALSE(url.empty()) << serve.output();
   ApiTarget target = ApiTarget::fromBaseUrl(url);
   auto reply = std::async(std::launch::async, [target] {
-    return postJson(target, "/v1/images/generations", nlohmann::json{{"prompt", "interrupted"}, {"size", "1024x1024"}});
+    return postJson(target, "/v1/images/generations",
+                    nlohmann::json{{"prompt", "interrupted"}, {"size", "1024x1024"}});
   });
   // Wait until the job is in the queue, then stop the server.
   bool queued = false;

@@ -23,10 +23,12 @@ const std::string kDiffusersSuffix = ".diffusers.safetensors";
 std::vector<fs::path> diffusersFiles() {
   std::vector<fs::path> files;
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(goldenRoot() / "flux", ec), end; !ec && it != end; it.increment(ec)) {
+  for (fs::recursive_directory_iterator it(goldenRoot() / "flux", ec), end; !ec && it != end;
+       it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (name.size() > kDiffusersSuffix.size() &&
-        name.compare(name.size() - kDiffusersSuffix.size(), kDiffusersSuffix.size(), kDiffusersSuffix) == 0)
+        name.compare(name.size() - kDiffusersSuffix.size(), kDiffusersSuffix.size(),
+                     kDiffusersSuffix) == 0)
       files.push_back(it->path());
   }
   std::sort(files.begin(), files.end());
@@ -37,7 +39,8 @@ std::vector<fs::path> diffusersFiles() {
 // ae_weights.diffusers.safetensors -> ae_weights.safetensors.
 fs::path bflTwin(const fs::path& diffusers) {
   std::string name = diffusers.filename().string();
-  return diffusers.parent_path() / (name.substr(0, name.size() - kDiffusersSuffix.size()) + ".safetensors");
+  return diffusers.parent_path() /
+         (name.substr(0, name.size() - kDiffusersSuffix.size()) + ".safetensors");
 }
 
 WeightMap mapAs(ComponentKind kind, const Checkpoint& checkpoint) {
@@ -92,7 +95,8 @@ TEST(DiffusersGolden, EveryDiffusersFileLoadsToItsBflTwinBitForBit) {
     }
     EXPECT_EQ(compared, static_cast<int64_t>(official->entries().size()));
   }
-  EXPECT_EQ(kindsSeen, (std::set<ComponentKind>{ComponentKind::Transformer, ComponentKind::Autoencoder}));
+  EXPECT_EQ(kindsSeen,
+            (std::set<ComponentKind>{ComponentKind::Transformer, ComponentKind::Autoencoder}));
 }
 
 }  // namespace

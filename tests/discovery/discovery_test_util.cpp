@@ -60,22 +60,25 @@ void writeGgufSpec(const fs::path& file, const StateSpec& spec, const std::strin
   fs::create_directories(file.parent_path());
   std::vector<GgufMetadataEntry> metadata;
   if (!architecture.empty()) metadata.push_back({"general.architecture", GgufValue(architecture)});
-  metadata.push_back({"general.name", GgufValue(std::string("fluxdesk test ") + file.filename().string())});
+  metadata.push_back(
+      {"general.name", GgufValue(std::string("fluxdesk test ") + file.filename().string())});
   std::vector<GgufTensorLayout> layout;
   for (const auto& t : spec) layout.push_back({t.name, t.dtype, t.shape});
-  Status s = writeGgufStreaming(file.string(), metadata, layout, [&](size_t index, std::vector<uint8_t>& bytes) {
-    const TensorSpec& t = spec[index];
-    auto size = storageBytes(t.dtype, numel(t.shape));
-    if (!size) return Status(makeError(ErrorKind::BadRequest, t.name + ": shape is not whole blocks"));
-    uint32_t seed = 2166136261u;
-    for (char c : t.name) seed = (seed ^ static_cast<uint8_t>(c)) * 16777619u;
-    bytes.resize(*size);
-    for (auto& b : bytes) {
-      seed = seed * 1103515245u + 12345u;
-      b = static_cast<uint8_t>(seed >> 16) & 0x3f;  // small finite halves and floats
-    }
-    return Status();
-  });
+  Status s = writeGgufStreaming(
+      file.string(), metadata, layout, [&](size_t index, std::vector<uint8_t>& bytes) {
+        const TensorSpec& t = spec[index];
+        auto size = storageBytes(t.dtype, numel(t.shape));
+        if (!size)
+          return Status(makeError(ErrorKind::BadRequest, t.name + ": shape is not whole blocks"));
+        uint32_t seed = 2166136261u;
+        for (char c : t.name) seed = (seed ^ static_cast<uint8_t>(c)) * 16777619u;
+        bytes.resize(*size);
+        for (auto& b : bytes) {
+          seed = seed * 1103515245u + 12345u;
+          b = static_cast<uint8_t>(seed >> 16) & 0x3f;  // small finite halves and floats
+        }
+        return Status();
+      });
   if (!s) throw std::runtime_error("writeGgufStreaming: " + s.error().message);
 }
 
@@ -86,7 +89,8 @@ void writeShardedSpec(const fs::path& folder, const std::string& indexName, cons
   for (int i = 0; i < shards; ++i) {
     char name[128];
     std::snprintf(name, sizeof name, "%s-%05d-of-%05d.safetensors", stem.c_str(), i + 1, shards);
-    StateSpec part(spec.begin() + std::min(spec.size(), i * per), spec.begin() + std::min(spec.size(), (i + 1) * per));
+    StateSpec part(spec.begin() + std::min(spec.size(), i * per),
+                   spec.begin() + std::min(spec.size(), (i + 1) * per));
     writeSpec(folder / name, part);
     for (const auto& t : part) weightMap[t.name] = name;
   }
@@ -94,32 +98,57 @@ void writeShardedSpec(const fs::path& folder, const std::string& indexName, cons
 }
 
 nlohmann::json toJson(const FluxParams& p) {
-  return {{"in_channels", p.in_channels}, {"out_channels", p.out_channels}, {"vec_in_dim", p.vec_in_dim},
-          {"context_in_dim", p.context_in_dim}, {"hidden_size", p.hidden_size}, {"mlp_ratio", p.mlp_ratio},
-          {"num_heads", p.num_heads}, {"depth", p.depth}, {"depth_single_blocks", p.depth_single_blocks},
-          {"axes_dim", p.axes_dim}, {"theta", p.theta}, {"qkv_bias", p.qkv_bias},
+  return {{"in_channels", p.in_channels},
+          {"out_channels", p.out_channels},
+          {"vec_in_dim", p.vec_in_dim},
+          {"context_in_dim", p.context_in_dim},
+          {"hidden_size", p.hidden_size},
+          {"mlp_ratio", p.mlp_ratio},
+          {"num_heads", p.num_heads},
+          {"depth", p.depth},
+          {"depth_single_blocks", p.depth_single_blocks},
+          {"axes_dim", p.axes_dim},
+          {"theta", p.theta},
+          {"qkv_bias", p.qkv_bias},
           {"guidance_embed", p.guidance_embed}};
 }
 
 nlohmann::json toJson(const AutoEncoderParams& p) {
-  return {{"resolution", p.resolution}, {"in_channels", p.in_channels}, {"ch", p.ch}, {"out_ch", p.out_ch},
-          {"ch_mult", p.ch_mult}, {"num_res_blocks", p.num_res_blocks}, {"z_channels", p.z_channels},
-          {"scale_factor", p.scale_factor}, {"shift_factor", p.shift_factor}, {"has_encoder", p.has_encoder}};
+  return {{"resolution", p.resolution},
+          {"in_channels", p.in_channels},
+          {"ch", p.ch},
+          {"out_ch", p.out_ch},
+          {"ch_mult", p.ch_mult},
+          {"num_res_blocks", p.num_res_blocks},
+          {"z_channels", p.z_channels},
+          {"scale_factor", p.scale_factor},
+          {"shift_factor", p.shift_factor},
+          {"has_encoder", p.has_encoder}};
 }
 
 nlohmann::json toJson(const ClipTextParams& p) {
-  return {{"vocab_size", p.vocab_size}, {"hidden_size", p.hidden_size},
-          {"intermediate_size", p.intermediate_size}, {"num_attention_heads", p.num_attention_heads},
-          {"num_hidden_layers", p.num_hidden_layers}, {"max_position_embeddings", p.max_position_embeddings},
-          {"layer_norm_eps", p.layer_norm_eps}, {"hidden_act", p.hidden_act}, {"eos_token_id", p.eos_token_id}};
+  return {{"vocab_size", p.vocab_size},
+          {"hidden_size", p.hidden_size},
+          {"intermediate_size", p.intermediate_size},
+          {"num_attention_heads", p.num_attention_heads},
+          {"num_hidden_layers", p.num_hidden_layers},
+          {"max_position_embeddings", p.max_position_embeddings},
+          {"layer_norm_eps", p.layer_norm_eps},
+          {"hidden_act", p.hidden_act},
+          {"eos_token_id", p.eos_token_id}};
 }
 
 nlohmann::json toJson(const T5Params& p) {
-  return {{"vocab_size", p.vocab_size}, {"d_model", p.d_model}, {"d_kv", p.d_kv}, {"d_ff", p.d_ff},
-          {"num_heads", p.num_heads}, {"num_layers", p.num_layers},
+  return {{"vocab_size", p.vocab_size},
+          {"d_model", p.d_model},
+          {"d_kv", p.d_kv},
+          {"d_ff", p.d_ff},
+          {"num_heads", p.num_heads},
+          {"num_layers", p.num_layers},
           {"relative_attention_num_buckets", p.relative_attention_num_buckets},
           {"relative_attention_max_distance", p.relative_attention_max_distance},
-          {"layer_norm_epsilon", p.layer_norm_epsilon}, {"is_gated_act", p.is_gated_act},
+          {"layer_norm_epsilon", p.layer_norm_epsilon},
+          {"is_gated_act", p.is_gated_act},
           {"dense_act_fn", p.dense_act_fn}};
 }
 
@@ -130,8 +159,9 @@ CliRun runCli(const std::vector<std::string>& args) {
     return q + "'";
   };
   static int counter = 0;
-  const fs::path errFile = fs::temp_directory_path() /
-                           ("fluxdesk-cli-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".err");
+  const fs::path errFile =
+      fs::temp_directory_path() /
+      ("fluxdesk-cli-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".err");
   std::string command = quote(FLUXDESK_CLI_PATH);
   for (const auto& a : args) command += " " + quote(a);
   command += " 2>" + quote(errFile.string());
@@ -142,7 +172,8 @@ CliRun runCli(const std::vector<std::string>& args) {
   size_t n;
   while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) run.out.append(buffer, n);
   int status = ::pclose(pipe);
-  run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  run.exitCode =
+      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
   std::ifstream err(errFile, std::ios::binary);
   std::stringstream errText;
   errText << err.rdbuf();
@@ -167,7 +198,8 @@ void writeJson(const fs::path& path, const nlohmann::json& value) {
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
-std::vector<std::string> architectureMismatches(const nlohmann::json& architecture, const nlohmann::json& expected,
+std::vector<std::string> architectureMismatches(const nlohmann::json& architecture,
+                                                const nlohmann::json& expected,
                                                 bool everyExpectedKey) {
   std::vector<std::string> problems;
   if (!architecture.is_object()) return {"no architecture object"};
@@ -180,7 +212,8 @@ std::vector<std::string> architectureMismatches(const nlohmann::json& architectu
     }
     const nlohmann::json& actual = architecture[key];
     const nlohmann::json& reference = expected[key];
-    if (actual != reference) problems.push_back(key + ": got " + actual.dump() + ", expected " + reference.dump());
+    if (actual != reference)
+      problems.push_back(key + ": got " + actual.dump() + ", expected " + reference.dump());
   }
   return problems;
 }

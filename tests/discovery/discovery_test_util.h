@@ -3,10 +3,9 @@
 // (synthetic_models.h) as safetensors files, JSON files, parameter structs
 // as JSON, running the real fluxdesk-cli.
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -19,7 +18,8 @@ void writeSpec(const std::filesystem::path& file, const StateSpec& spec);
 // Writes the tensors as a GGUF v3 file (fd::writeGgufStreaming), with
 // general.architecture = `architecture` unless empty; deterministic bytes
 // (quantized blocks are not meant to be dequantized).
-void writeGgufSpec(const std::filesystem::path& file, const StateSpec& spec, const std::string& architecture = {});
+void writeGgufSpec(const std::filesystem::path& file, const StateSpec& spec,
+                   const std::string& architecture = {});
 // Writes `spec` as `shards` files "<stem>-0000i-of-0000n.safetensors" plus
 // `indexName` (a *.safetensors.index.json) in `folder`.
 void writeShardedSpec(const std::filesystem::path& folder, const std::string& indexName,
@@ -46,6 +46,7 @@ void writeJson(const std::filesystem::path& path, const nlohmann::json& value);
 // must be reproduced key by key; for HF configs every architecture key must
 // equal the config's. Empty when they agree.
 std::vector<std::string> architectureMismatches(const nlohmann::json& architecture,
-                                                const nlohmann::json& expected, bool everyExpectedKey);
+                                                const nlohmann::json& expected,
+                                                bool everyExpectedKey);
 
 }  // namespace fd::test

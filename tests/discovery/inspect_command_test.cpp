@@ -6,9 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-
 #include <algorithm>
+#include <fstream>
 #include <functional>
 #include <numeric>
 #include <set>
@@ -40,9 +39,11 @@ json inspectJson(const std::vector<std::string>& args, int expectedExit) {
 std::vector<fs::path> goldenWeightsFiles() {
   std::vector<fs::path> files;
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(goldenRoot(), ec), end; !ec && it != end; it.increment(ec)) {
+  for (fs::recursive_directory_iterator it(goldenRoot(), ec), end; !ec && it != end;
+       it.increment(ec)) {
     const fs::path& p = it->path();
-    if (p.extension() == ".safetensors" && p.filename().string().find("weights") != std::string::npos &&
+    if (p.extension() == ".safetensors" &&
+        p.filename().string().find("weights") != std::string::npos &&
         fs::is_regular_file(p.parent_path() / "config.json"))
       files.push_back(p);
   }
@@ -64,7 +65,8 @@ json referenceFor(const std::string& component, const json& config, bool& everyK
 }
 
 // The library path: what inspect does, called directly.
-json libraryArchitecture(const fs::path& file, const std::string& configText, std::string& component) {
+json libraryArchitecture(const fs::path& file, const std::string& configText,
+                         std::string& component) {
   auto checkpoint = Checkpoint::open(file.string());
   if (!checkpoint) throw std::runtime_error(checkpoint.error().message);
   auto kind = guessComponentKind(checkpoint.value());
@@ -79,10 +81,14 @@ json libraryArchitecture(const fs::path& file, const std::string& configText, st
     return std::move(map).value();
   };
   switch (*kind) {
-    case ComponentKind::Transformer: return check(detectFluxParams(mapped(mapFluxTransformer(*checkpoint)), configText));
-    case ComponentKind::Autoencoder: return check(detectAutoencoderParams(mapped(mapAutoencoder(*checkpoint)), configText));
-    case ComponentKind::ClipText: return check(detectClipTextParams(mapped(mapClipText(*checkpoint)), configText));
-    case ComponentKind::T5Encoder: return check(detectT5Params(mapped(mapT5Encoder(*checkpoint)), configText));
+    case ComponentKind::Transformer:
+      return check(detectFluxParams(mapped(mapFluxTransformer(*checkpoint)), configText));
+    case ComponentKind::Autoencoder:
+      return check(detectAutoencoderParams(mapped(mapAutoencoder(*checkpoint)), configText));
+    case ComponentKind::ClipText:
+      return check(detectClipTextParams(mapped(mapClipText(*checkpoint)), configText));
+    case ComponentKind::T5Encoder:
+      return check(detectT5Params(mapped(mapT5Encoder(*checkpoint)), configText));
   }
   return json();
 }
@@ -91,7 +97,8 @@ json libraryArchitecture(const fs::path& file, const std::string& configText, st
 // user's folder would carry: the case's reference dataclass parameters
 // ("flux_params" / "autoencoder_params") under BFL's field names, or the
 // HF config as it is. The engine knows nothing of golden cases.
-std::vector<fs::path> mirrorAsModelFolders(const std::vector<fs::path>& golden, const fs::path& root) {
+std::vector<fs::path> mirrorAsModelFolders(const std::vector<fs::path>& golden,
+                                           const fs::path& root) {
   std::vector<fs::path> mirrored;
   for (size_t i = 0; i < golden.size(); ++i) {
     const fs::path folder = root / std::to_string(i);
@@ -129,7 +136,8 @@ TEST(InspectGolden, EveryWeightsFileGivesItsCaseArchitecture) {
     const fs::path& file = files[i];
     SCOPED_TRACE(file.string());
     const fs::path configPath = file.parent_path() / "config.json";
-    const json config = readJson(golden[i].parent_path() / "config.json");  // the case's, with its sections
+    const json config =
+        readJson(golden[i].parent_path() / "config.json");  // the case's, with its sections
 
     // The binary's report.
     const json& report = reports[i];
@@ -146,7 +154,8 @@ TEST(InspectGolden, EveryWeightsFileGivesItsCaseArchitecture) {
       ADD_FAILURE() << "inspect: " << problem;
     EXPECT_GT(c.value("parameters", int64_t{0}), 0);
     EXPECT_EQ(c.value("naming", ""),
-              file.filename().string().find(".diffusers.") != std::string::npos ? "diffusers" : "official");
+              file.filename().string().find(".diffusers.") != std::string::npos ? "diffusers"
+                                                                                : "official");
 
     // The library.
     std::string libraryComponent;
@@ -199,7 +208,8 @@ TEST(InspectCommand, SnapshotFolderReport) {
 TEST(InspectCommand, IncompleteFolderSaysWhatIsMissing) {
   TempDir dir("inspect");
   writeSpec(dir / "ae.safetensors", autoencoderSpec(tinyAutoencoderParams()));
-  writeSpec(dir / "t5xxl_fp8_e4m3fn.safetensors", withDtype(t5Spec(tinyT5Params()), DType::F8_E4M3));
+  writeSpec(dir / "t5xxl_fp8_e4m3fn.safetensors",
+            withDtype(t5Spec(tinyT5Params()), DType::F8_E4M3));
   json report = inspectJson({"inspect", dir.path().string(), "--json"}, 1);
   EXPECT_EQ(report["layout"], "single-files");
   EXPECT_EQ(report["missing"], json({"transformer", "clip", "clip_tokenizer", "t5_tokenizer"}));
@@ -222,8 +232,9 @@ TEST(InspectCommand, IncompleteFolderSaysWhatIsMissing) {
 TEST(InspectCommand, SingleFilesAndBadPaths) {
   TempDir dir("inspect");
   // A ComfyUI all-in-one file: every component inside is reported.
-  writeSpec(dir / "aio.safetensors", concat({withPrefix(fluxSpec(tinyFluxParams()), "model.diffusion_model."),
-                                              withPrefix(autoencoderSpec(tinyAutoencoderParams()), "vae.")}));
+  writeSpec(dir / "aio.safetensors",
+            concat({withPrefix(fluxSpec(tinyFluxParams()), "model.diffusion_model."),
+                    withPrefix(autoencoderSpec(tinyAutoencoderParams()), "vae.")}));
   json aio = inspectJson({"inspect", (dir / "aio.safetensors").string(), "--json"}, 0);
   ASSERT_EQ(aio["components"].size(), 2u);
   EXPECT_EQ(aio["components"][0]["component"], "transformer");
@@ -235,12 +246,15 @@ TEST(InspectCommand, SingleFilesAndBadPaths) {
   // each report says what is wrong; the exit code says something was.
   writeSpec(dir / "lora.safetensors", {{"lora_unet_x.alpha", {1}, DType::F32}});
   writeFile(dir / "broken.safetensors", "this is not a safetensors file");
-  json bad = inspectJson({"inspect", (dir / "lora.safetensors").string(), (dir / "broken.safetensors").string(),
-                          (dir / "nowhere").string(), "--json"},
-                         1);
+  json bad =
+      inspectJson({"inspect", (dir / "lora.safetensors").string(),
+                   (dir / "broken.safetensors").string(), (dir / "nowhere").string(), "--json"},
+                  1);
   ASSERT_EQ(bad.size(), 3u);
-  EXPECT_NE(bad[0]["problems"].dump().find("no known component"), std::string::npos) << bad[0].dump(2);
-  EXPECT_NE(bad[1]["problems"].dump().find("broken.safetensors"), std::string::npos) << bad[1].dump(2);
+  EXPECT_NE(bad[0]["problems"].dump().find("no known component"), std::string::npos)
+      << bad[0].dump(2);
+  EXPECT_NE(bad[1]["problems"].dump().find("broken.safetensors"), std::string::npos)
+      << bad[1].dump(2);
   EXPECT_NE(bad[2]["problems"].dump().find("does not exist"), std::string::npos) << bad[2].dump(2);
   EXPECT_EQ(runCli({"inspect", "--no-such-option"}).exitCode, 2);
 }
@@ -255,7 +269,8 @@ json storageHistogram(const StateSpec& spec) {
     ++tensors;
     bytes += storageBytes(t.dtype, n).value();
   }
-  std::vector<std::pair<std::string, std::pair<size_t, uint64_t>>> ranked(byType.begin(), byType.end());
+  std::vector<std::pair<std::string, std::pair<size_t, uint64_t>>> ranked(byType.begin(),
+                                                                          byType.end());
   std::stable_sort(ranked.begin(), ranked.end(),  // ties stay in name order
                    [](const auto& a, const auto& b) { return a.second.second > b.second.second; });
   json list = json::array();
@@ -268,7 +283,8 @@ TEST(InspectCommand, GgufFileReport) {
   TempDir dir("inspect");
   const FluxParams p = tinyFluxParams();
   // stable-diffusion.cpp's layout: official names under model.diffusion_model.
-  const StateSpec spec = withGgufTypes(withPrefix(fluxSpec(p), "model.diffusion_model."), DType::Q8_0);
+  const StateSpec spec =
+      withGgufTypes(withPrefix(fluxSpec(p), "model.diffusion_model."), DType::Q8_0);
   const fs::path file = dir / "flux1-schnell-Q8_0.gguf";
   writeGgufSpec(file, spec, "flux");
   json report = inspectJson({"inspect", file.string(), "--json"}, 0);
@@ -293,11 +309,16 @@ TEST(InspectCommand, GgufFileReport) {
 
   CliRun text = runCli({"inspect", file.string()});
   EXPECT_EQ(text.exitCode, 0) << text.out << text.err;
-  EXPECT_NE(text.out.find("  format: gguf v3 (architecture flux, alignment 32, "), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("  stored tensors: " + std::to_string(spec.size()) + " ("), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("  format: gguf v3 (architecture flux, alignment 32, "),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("  stored tensors: " + std::to_string(spec.size()) + " ("),
+            std::string::npos)
+      << text.out;
   const json& top = histogram[0];
   EXPECT_EQ(top["type"], "q8_0");
-  EXPECT_NE(text.out.find("  storage types: q8_0 " + std::to_string(top["tensors"].get<size_t>()) + " tensors "),
+  EXPECT_NE(text.out.find("  storage types: q8_0 " + std::to_string(top["tensors"].get<size_t>()) +
+                          " tensors "),
             std::string::npos)
       << text.out;
   EXPECT_NE(text.out.find(", f32 "), std::string::npos) << text.out;
@@ -317,7 +338,8 @@ TEST(InspectCommand, GgufFileReport) {
   EXPECT_EQ(both[0]["components"][0]["architecture"], toJson(tinyT5Params()));
   EXPECT_EQ(both[1]["file"]["format"], "safetensors");
   EXPECT_FALSE(both[1]["file"].contains("gguf"));
-  EXPECT_EQ(both[1]["file"]["storage_types"], storageHistogram(autoencoderSpec(tinyAutoencoderParams())));
+  EXPECT_EQ(both[1]["file"]["storage_types"],
+            storageHistogram(autoencoderSpec(tinyAutoencoderParams())));
   CliRun aeText = runCli({"inspect", (dir / "ae.safetensors").string()});
   EXPECT_NE(aeText.out.find("  format: safetensors\n"), std::string::npos) << aeText.out;
   EXPECT_NE(aeText.out.find("  storage types: f32 "), std::string::npos) << aeText.out;
@@ -326,9 +348,10 @@ TEST(InspectCommand, GgufFileReport) {
 TEST(InspectCommand, FolderWithGgufFilesNotesTheChoice) {
   TempDir dir("inspect");
   Expected e;
-  writeGgufSpec(dir / "flux1-schnell-Q8_0.gguf", withGgufTypes(fluxSpec(e.flux), DType::Q8_0), "flux");
-  writeGgufSpec(dir / "t5-v1_1-xxl-encoder-Q8_0.gguf", withGgufTypes(t5ToLlamaCpp(t5Spec(e.t5)), DType::Q8_0),
-                "t5encoder");
+  writeGgufSpec(dir / "flux1-schnell-Q8_0.gguf", withGgufTypes(fluxSpec(e.flux), DType::Q8_0),
+                "flux");
+  writeGgufSpec(dir / "t5-v1_1-xxl-encoder-Q8_0.gguf",
+                withGgufTypes(t5ToLlamaCpp(t5Spec(e.t5)), DType::Q8_0), "t5encoder");
   writeSpec(dir / "t5xxl_fp16.safetensors", withDtype(t5Spec(e.t5), DType::F16));
   writeSpec(dir / "ae.safetensors", autoencoderSpec(e.ae));
   writeSpec(dir / "clip_l.safetensors", clipSpec(e.clip));
@@ -343,12 +366,14 @@ TEST(InspectCommand, FolderWithGgufFilesNotesTheChoice) {
   EXPECT_EQ(byName["transformer"]["architecture"], toJson(e.flux));
   EXPECT_EQ(byName["t5"]["path"], (dir / "t5xxl_fp16.safetensors").string());
   EXPECT_EQ(byName["t5"]["format"], "safetensors");
-  EXPECT_NE(byName["t5"]["notes"].dump().find("t5-v1_1-xxl-encoder-Q8_0.gguf also holds the t5"), std::string::npos)
+  EXPECT_NE(byName["t5"]["notes"].dump().find("t5-v1_1-xxl-encoder-Q8_0.gguf also holds the t5"),
+            std::string::npos)
       << byName["t5"].dump(2);
   CliRun text = runCli({"inspect", dir.path().string()});
   EXPECT_EQ(text.exitCode, 0) << text.out << text.err;
-  EXPECT_NE(text.out.find("  note: using t5xxl_fp16.safetensors (safetensors is preferred over GGUF)"),
-            std::string::npos)
+  EXPECT_NE(
+      text.out.find("  note: using t5xxl_fp16.safetensors (safetensors is preferred over GGUF)"),
+      std::string::npos)
       << text.out;
   EXPECT_NE(text.out.find("  format: gguf v3 (architecture flux"), std::string::npos) << text.out;
 }

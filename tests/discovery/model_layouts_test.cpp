@@ -82,9 +82,11 @@ TEST(ModelLayouts, HuggingFaceSnapshotWithShardedTransformerAndT5) {
   ASSERT_TRUE(files.ok()) << files.error().message;
   EXPECT_EQ(files->layout, "hf-snapshot");
   EXPECT_EQ(rel(dir, files->modelIndexPath), "model_index.json");
-  EXPECT_EQ(rel(dir, files->transformer.path), "transformer/diffusion_pytorch_model.safetensors.index.json");
+  EXPECT_EQ(rel(dir, files->transformer.path),
+            "transformer/diffusion_pytorch_model.safetensors.index.json");
   EXPECT_EQ(files->transformer.files.size(), 3u);
-  EXPECT_EQ(rel(dir, files->transformer.files[2]), "transformer/diffusion_pytorch_model-00003-of-00003.safetensors");
+  EXPECT_EQ(rel(dir, files->transformer.files[2]),
+            "transformer/diffusion_pytorch_model-00003-of-00003.safetensors");
   EXPECT_EQ(rel(dir, files->transformer.configPath), "transformer/config.json");
   EXPECT_EQ(files->transformer.source, "hf-snapshot");
   EXPECT_EQ(rel(dir, files->autoencoder.path), "vae/diffusion_pytorch_model.safetensors");
@@ -166,9 +168,11 @@ TEST(ModelLayouts, ComfyFolderWithPrefixedKeysAndAnFp8T5) {
   e.fluxNaming = e.aeNaming = e.clipNaming = WeightNaming::ComfyPrefixed;
   e.t5Dtype = DType::F8_E4M3;
   // The transformer's name says nothing: it is recognised by its keys.
-  writeSpec(dir / "my-finetune-v2.safetensors", withPrefix(fluxSpec(e.flux), "model.diffusion_model."));
+  writeSpec(dir / "my-finetune-v2.safetensors",
+            withPrefix(fluxSpec(e.flux), "model.diffusion_model."));
   writeSpec(dir / "ae.safetensors", withPrefix(autoencoderSpec(e.ae), "first_stage_model."));
-  writeSpec(dir / "clip_l.safetensors", withPrefix(clipSpec(e.clip), "text_encoders.clip_l.transformer."));
+  writeSpec(dir / "clip_l.safetensors",
+            withPrefix(clipSpec(e.clip), "text_encoders.clip_l.transformer."));
   writeSpec(dir / "t5xxl_fp8_e4m3fn.safetensors", withDtype(t5Spec(e.t5), DType::F8_E4M3));
   writeSpec(dir / "a_lora.safetensors", {{"lora_unet_double_blocks_0.alpha", {1}, DType::F32}});
   writeFile(dir / "readme.txt", "not weights");
@@ -198,10 +202,12 @@ TEST(ModelLayouts, ComfyModelsTreeAndAnAllInOneCheckpoint) {
   TempDir dir("layout");
   Expected e;
   e.t5Dtype = DType::F8_E4M3;
-  writeSpec(dir / "models" / "unet" / "flux1-schnell-fp8.safetensors", withDtype(fluxSpec(e.flux), DType::F8_E4M3));
+  writeSpec(dir / "models" / "unet" / "flux1-schnell-fp8.safetensors",
+            withDtype(fluxSpec(e.flux), DType::F8_E4M3));
   writeSpec(dir / "models" / "vae" / "ae.safetensors", autoencoderSpec(e.ae));
   writeSpec(dir / "models" / "clip" / "clip_l.safetensors", clipSpec(e.clip));
-  writeSpec(dir / "models" / "clip" / "t5xxl_fp8_e4m3fn.safetensors", withDtype(t5Spec(e.t5), DType::F8_E4M3));
+  writeSpec(dir / "models" / "clip" / "t5xxl_fp8_e4m3fn.safetensors",
+            withDtype(t5Spec(e.t5), DType::F8_E4M3));
   writeClipTokenizer(dir / "tok" / "tokenizer");
   writeT5Tokenizer(dir / "tok" / "tokenizer_2");
   ModelLocation location;
@@ -231,7 +237,8 @@ TEST(ModelLayouts, ComfyModelsTreeAndAnAllInOneCheckpoint) {
   location.folder = aio.string();
   auto single = discoverModelFiles(location);
   ASSERT_TRUE(single.ok()) << single.error().message;
-  for (const ComponentFiles* c : {&single->transformer, &single->autoencoder, &single->clip, &single->t5})
+  for (const ComponentFiles* c :
+       {&single->transformer, &single->autoencoder, &single->clip, &single->t5})
     EXPECT_EQ(rel(dir, c->path), "aio/flux1-schnell-fp8.safetensors") << c->name;
   expectComponents(single.value(), all);
 }
@@ -252,7 +259,8 @@ TEST(ModelLayouts, ComfyModelsTreeWithGgufTransformerAndT5) {
   Expected e;
   e.t5Dtype = DType::Q8_0;
   writeGgufSpec(dir / "models" / "unet" / "flux1-schnell-Q4_K_S.gguf", fluxGguf(e.flux), "flux");
-  writeGgufSpec(dir / "models" / "text_encoders" / "t5-v1_1-xxl-encoder-Q8_0.gguf", t5Gguf(e.t5), "t5encoder");
+  writeGgufSpec(dir / "models" / "text_encoders" / "t5-v1_1-xxl-encoder-Q8_0.gguf", t5Gguf(e.t5),
+                "t5encoder");
   writeSpec(dir / "models" / "clip" / "clip_l.safetensors", clipSpec(e.clip));
   writeSpec(dir / "models" / "vae" / "ae.safetensors", autoencoderSpec(e.ae));
   writeClipTokenizer(dir / "tok" / "tokenizer");
@@ -281,7 +289,8 @@ TEST(ModelLayouts, ComfyModelsTreeWithGgufTransformerAndT5) {
 
   // A safetensors T5 beside the GGUF one: the safetensors file is used, as
   // before GGUF support, and the choice is noted.
-  writeSpec(dir / "models" / "clip" / "t5xxl_fp8_e4m3fn.safetensors", withDtype(t5Spec(e.t5), DType::F8_E4M3));
+  writeSpec(dir / "models" / "clip" / "t5xxl_fp8_e4m3fn.safetensors",
+            withDtype(t5Spec(e.t5), DType::F8_E4M3));
   auto both = discoverModelFiles(location);
   ASSERT_TRUE(both.ok()) << both.error().message;
   EXPECT_EQ(rel(dir, both->t5.path), "models/clip/t5xxl_fp8_e4m3fn.safetensors");
@@ -340,7 +349,8 @@ TEST(ModelLayouts, FolderOfSingleFilesWithGgufTransformerAndT5) {
   auto official = discoverModelFiles(location);
   ASSERT_TRUE(official.ok());
   EXPECT_EQ(rel(dir, official->transformer.path), "flux1-schnell.safetensors");
-  EXPECT_TRUE(hasNote(official->transformer, "flux1-schnell-Q4_K_S.gguf also holds the transformer"));
+  EXPECT_TRUE(
+      hasNote(official->transformer, "flux1-schnell-Q4_K_S.gguf also holds the transformer"));
   fs::remove(dir / "flux1-schnell.safetensors");
   fs::remove(dir / "flux1-schnell-fp8.safetensors");
 
@@ -350,8 +360,9 @@ TEST(ModelLayouts, FolderOfSingleFilesWithGgufTransformerAndT5) {
   auto ranked = discoverModelFiles(location);
   ASSERT_TRUE(ranked.ok());
   EXPECT_EQ(rel(dir, ranked->transformer.path), "flux1-schnell-Q4_K_S.gguf");
-  EXPECT_TRUE(hasNote(ranked->transformer, "using the GGUF file flux1-schnell-Q4_K_S.gguf (found first); "
-                                           "my-finetune.safetensors also holds the transformer"))
+  EXPECT_TRUE(hasNote(ranked->transformer,
+                      "using the GGUF file flux1-schnell-Q4_K_S.gguf (found first); "
+                      "my-finetune.safetensors also holds the transformer"))
       << describeModelFiles(ranked.value());
 
   // An explicit GGUF file overrides the folder.
@@ -368,7 +379,7 @@ TEST(ModelLayouts, MissingPartsGiveOneErrorListingEveryComponent) {
   writeSpec(dir / "ae.safetensors", autoencoderSpec(tinyAutoencoderParams()));
   writeSpec(dir / "clip_l.safetensors", clipSpec(tinyClipParams()));
   writeSpec(dir / "flux1-schnell.safetensors", t5Spec(tinyT5Params()));  // misnamed: a T5 inside
-  writeFile(dir / "tokenizer" / "vocab.json", "{}");                        // merges.txt missing
+  writeFile(dir / "tokenizer" / "vocab.json", "{}");                     // merges.txt missing
   ModelLocation location;
   location.folder = dir.path().string();
   auto result = discoverModelFiles(location);
@@ -378,14 +389,16 @@ TEST(ModelLayouts, MissingPartsGiveOneErrorListingEveryComponent) {
   SCOPED_TRACE(text);
   EXPECT_NE(text.find("missing transformer, clip_tokenizer, t5_tokenizer"), std::string::npos);
   // One line per component, found or not.
-  for (const char* name : {"transformer", "autoencoder", "clip", "t5", "clip_tokenizer", "t5_tokenizer"})
+  for (const char* name :
+       {"transformer", "autoencoder", "clip", "t5", "clip_tokenizer", "t5_tokenizer"})
     EXPECT_NE(text.find(std::string("\n  ") + name + ": "), std::string::npos) << name;
   EXPECT_NE(text.find("  autoencoder: " + (dir / "ae.safetensors").string()), std::string::npos);
   // The misnamed file is the T5 (found by its keys) and not the transformer.
   EXPECT_NE(text.find("  t5: " + (dir / "flux1-schnell.safetensors").string()), std::string::npos);
   EXPECT_NE(text.find("flux1-schnell.safetensors holds t5, not transformer"), std::string::npos);
   // Where the transformer was looked for, and what was there instead.
-  EXPECT_NE(text.find("  transformer: MISSING; looked in " + dir.path().string()), std::string::npos);
+  EXPECT_NE(text.find("  transformer: MISSING; looked in " + dir.path().string()),
+            std::string::npos);
   EXPECT_NE(text.find((dir / "transformer").string()), std::string::npos);
   EXPECT_NE(text.find("ae.safetensors (autoencoder)"), std::string::npos);
   EXPECT_NE(text.find("clip_l.safetensors (clip)"), std::string::npos);
@@ -398,7 +411,8 @@ TEST(ModelLayouts, MissingPartsGiveOneErrorListingEveryComponent) {
   ASSERT_FALSE(nowhere.ok());
   EXPECT_EQ(nowhere.error().kind, ErrorKind::ModelMissing);
   size_t mentions = 0;
-  for (size_t pos = 0; (pos = nowhere.error().message.find("does not exist", pos)) != std::string::npos; ++pos)
+  for (size_t pos = 0;
+       (pos = nowhere.error().message.find("does not exist", pos)) != std::string::npos; ++pos)
     ++mentions;
   EXPECT_EQ(mentions, 6u) << nowhere.error().message;
 
@@ -416,7 +430,8 @@ TEST(ModelLayouts, BrokenShardIndexIsReportedNotFollowed) {
   location.folder = dir.path().string();
   auto files = discoverModelFiles(location);
   ASSERT_FALSE(files.ok());
-  EXPECT_NE(files.error().message.find("lists shard model-00002-of-00002.safetensors"), std::string::npos)
+  EXPECT_NE(files.error().message.find("lists shard model-00002-of-00002.safetensors"),
+            std::string::npos)
       << files.error().message;
   EXPECT_NE(files.error().message.find("missing t5"), std::string::npos);
 }

@@ -40,7 +40,9 @@ void midBlock(StateSpec& s, const std::string& half, int64_t c) {
   resnet(s, half + ".mid.block_2", c, c);
 }
 
-bool startsWith(const std::string& s, const std::string& head) { return s.compare(0, head.size(), head) == 0; }
+bool startsWith(const std::string& s, const std::string& head) {
+  return s.compare(0, head.size(), head) == 0;
+}
 
 // Replaces the first `from` in `name` by `to`.
 std::string replaced(std::string name, const std::string& from, const std::string& to) {
@@ -53,7 +55,8 @@ std::string replaced(std::string name, const std::string& from, const std::strin
 
 StateSpec fluxSpec(const FluxParams& p) {
   StateSpec s;
-  const int64_t h = p.hidden_size, mlp = static_cast<int64_t>(h * p.mlp_ratio), head = h / p.num_heads;
+  const int64_t h = p.hidden_size, mlp = static_cast<int64_t>(h * p.mlp_ratio),
+                head = h / p.num_heads;
   linear(s, "img_in", h, p.in_channels);
   linear(s, "time_in.in_layer", h, 256);
   linear(s, "time_in.out_layer", h, h);
@@ -99,7 +102,8 @@ StateSpec autoencoderSpec(const AutoEncoderParams& p) {
     const int64_t out = p.ch * p.ch_mult[l];
     for (int64_t j = 0; j < p.num_res_blocks; ++j, in = out)
       resnet(s, "encoder.down." + std::to_string(l) + ".block." + std::to_string(j), in, out);
-    if (l != levels - 1) conv(s, "encoder.down." + std::to_string(l) + ".downsample.conv", out, out, 3);
+    if (l != levels - 1)
+      conv(s, "encoder.down." + std::to_string(l) + ".downsample.conv", out, out, 3);
   }
   const int64_t c = p.ch * p.ch_mult.back();
   midBlock(s, "encoder", c);
@@ -128,7 +132,8 @@ StateSpec clipSpec(const ClipTextParams& p) {
   s.push_back({"text_model.embeddings.position_ids", {1, p.max_position_embeddings}, DType::I64});
   for (int64_t n = 0; n < p.num_hidden_layers; ++n) {
     const std::string l = "text_model.encoder.layers." + std::to_string(n) + ".";
-    for (const char* x : {"q_proj", "k_proj", "v_proj", "out_proj"}) linear(s, l + "self_attn." + x, h, h);
+    for (const char* x : {"q_proj", "k_proj", "v_proj", "out_proj"})
+      linear(s, l + "self_attn." + x, h, h);
     norm(s, l + "layer_norm1", h);
     linear(s, l + "mlp.fc1", p.intermediate_size, h);
     linear(s, l + "mlp.fc2", h, p.intermediate_size);
@@ -145,10 +150,12 @@ StateSpec t5Spec(const T5Params& p) {
   add(s, "encoder.embed_tokens.weight", {p.vocab_size, d});
   for (int64_t n = 0; n < p.num_layers; ++n) {
     const std::string b = "encoder.block." + std::to_string(n) + ".layer.";
-    for (const char* x : {"q", "k", "v"}) add(s, b + "0.SelfAttention." + x + ".weight", {inner, d});
+    for (const char* x : {"q", "k", "v"})
+      add(s, b + "0.SelfAttention." + x + ".weight", {inner, d});
     add(s, b + "0.SelfAttention.o.weight", {d, inner});
     if (n == 0)
-      add(s, b + "0.SelfAttention.relative_attention_bias.weight", {p.relative_attention_num_buckets, p.num_heads});
+      add(s, b + "0.SelfAttention.relative_attention_bias.weight",
+          {p.relative_attention_num_buckets, p.num_heads});
     add(s, b + "0.layer_norm.weight", {d});
     if (p.is_gated_act) {
       add(s, b + "1.DenseReluDense.wi_0.weight", {p.d_ff, d});
@@ -196,8 +203,8 @@ StateSpec fluxToDiffusers(const StateSpec& bfl, const FluxParams& p) {
       {"norm.key_norm.scale", "attn.norm_k.weight"},
       {"linear2.", "proj_out."}};
   StateSpec out;
-  auto split = [&](const TensorSpec& t, const std::string& head, const std::vector<std::string>& names,
-                   const std::vector<int64_t>& rows) {
+  auto split = [&](const TensorSpec& t, const std::string& head,
+                   const std::vector<std::string>& names, const std::vector<int64_t>& rows) {
     const std::string tail = t.name.substr(t.name.rfind('.') + 1);  // weight / bias
     for (size_t i = 0; i < names.size(); ++i) {
       TensorSpec part = t;
@@ -212,7 +219,10 @@ StateSpec fluxToDiffusers(const StateSpec& bfl, const FluxParams& p) {
       const std::string n = name.substr(14, name.find('.', 14) - 14);
       const std::string head = "double_blocks." + n + ".", dhead = "transformer_blocks." + n + ".";
       const std::string rest = name.substr(head.size());
-      if (startsWith(rest, "img_attn.qkv.")) { split(t, dhead, {"attn.to_q", "attn.to_k", "attn.to_v"}, {h, h, h}); continue; }
+      if (startsWith(rest, "img_attn.qkv.")) {
+        split(t, dhead, {"attn.to_q", "attn.to_k", "attn.to_v"}, {h, h, h});
+        continue;
+      }
       if (startsWith(rest, "txt_attn.qkv.")) {
         split(t, dhead, {"attn.add_q_proj", "attn.add_k_proj", "attn.add_v_proj"}, {h, h, h});
         continue;
@@ -221,7 +231,8 @@ StateSpec fluxToDiffusers(const StateSpec& bfl, const FluxParams& p) {
         if (startsWith(rest, from)) name = dhead + replaced(rest, from, to);
     } else if (startsWith(name, "single_blocks.")) {
       const std::string n = name.substr(14, name.find('.', 14) - 14);
-      const std::string head = "single_blocks." + n + ".", dhead = "single_transformer_blocks." + n + ".";
+      const std::string head = "single_blocks." + n + ".",
+                        dhead = "single_transformer_blocks." + n + ".";
       const std::string rest = name.substr(head.size());
       if (startsWith(rest, "linear1.")) {
         split(t, dhead, {"attn.to_q", "attn.to_k", "attn.to_v", "proj_mlp"}, {h, h, h, mlp});
@@ -246,7 +257,9 @@ StateSpec autoencoderToDiffusers(const StateSpec& bfl, const AutoEncoderParams& 
     const std::string half = t.name.substr(0, t.name.find('.') + 1);  // encoder. / decoder.
     std::string rest = t.name.substr(half.size());
     std::vector<int64_t> shape = t.shape;
-    auto resnetTail = [](std::string r) { return startsWith(r, "nin_shortcut.") ? replaced(r, "nin_shortcut.", "conv_shortcut.") : r; };
+    auto resnetTail = [](std::string r) {
+      return startsWith(r, "nin_shortcut.") ? replaced(r, "nin_shortcut.", "conv_shortcut.") : r;
+    };
     if (startsWith(rest, "norm_out.")) {
       rest = replaced(rest, "norm_out.", "conv_norm_out.");
     } else if (startsWith(rest, "down.") || startsWith(rest, "up.")) {
@@ -255,20 +268,25 @@ StateSpec autoencoderToDiffusers(const StateSpec& bfl, const AutoEncoderParams& 
       int64_t level = std::stoll(rest.substr(start, dot - start));
       std::string sub = rest.substr(dot + 1);
       if (!down) level = levels - 1 - level;
-      const std::string head = std::string(down ? "down_blocks." : "up_blocks.") + std::to_string(level) + ".";
+      const std::string head =
+          std::string(down ? "down_blocks." : "up_blocks.") + std::to_string(level) + ".";
       if (startsWith(sub, "block.")) {
         const size_t d2 = sub.find('.', 6);
         rest = head + "resnets." + sub.substr(6, d2 - 6) + "." + resnetTail(sub.substr(d2 + 1));
       } else {
-        rest = head + (down ? replaced(sub, "downsample.", "downsamplers.0.") : replaced(sub, "upsample.", "upsamplers.0."));
+        rest = head + (down ? replaced(sub, "downsample.", "downsamplers.0.")
+                            : replaced(sub, "upsample.", "upsamplers.0."));
       }
     } else if (startsWith(rest, "mid.block_")) {
       const std::string index = rest.substr(10, 1) == "1" ? "0" : "1";
       rest = "mid_block.resnets." + index + "." + resnetTail(rest.substr(12));
     } else if (startsWith(rest, "mid.attn_1.")) {
       std::string sub = rest.substr(11);
-      const std::vector<std::pair<std::string, std::string>> attn = {
-          {"norm.", "group_norm."}, {"q.", "to_q."}, {"k.", "to_k."}, {"v.", "to_v."}, {"proj_out.", "to_out.0."}};
+      const std::vector<std::pair<std::string, std::string>> attn = {{"norm.", "group_norm."},
+                                                                     {"q.", "to_q."},
+                                                                     {"k.", "to_k."},
+                                                                     {"v.", "to_v."},
+                                                                     {"proj_out.", "to_out.0."}};
       for (const auto& [from, to] : attn)
         if (startsWith(sub, from)) {
           sub = replaced(sub, from, to);
@@ -316,8 +334,10 @@ StateSpec t5ToLlamaCpp(const StateSpec& hf) {
   StateSpec out;
   for (TensorSpec t : hf) {
     if (t.name == "encoder.embed_tokens.weight") continue;
-    if (t.name == "shared.weight") t.name = "token_embd.weight";
-    else if (t.name == "encoder.final_layer_norm.weight") t.name = "enc.output_norm.weight";
+    if (t.name == "shared.weight")
+      t.name = "token_embd.weight";
+    else if (t.name == "encoder.final_layer_norm.weight")
+      t.name = "enc.output_norm.weight";
     else if (startsWith(t.name, "encoder.block.")) {
       const size_t dot = t.name.find('.', std::string("encoder.block.").size());
       const size_t head = std::string("encoder.block.").size();
@@ -340,8 +360,10 @@ StateSpec t5ToLlamaCpp(const StateSpec& hf) {
 
 StateSpec withGgufTypes(StateSpec spec, DType quantized) {
   for (auto& t : spec) {
-    if (t.shape.size() < 2) t.dtype = DType::F32;
-    else t.dtype = t.shape.back() % blockValues(quantized) == 0 ? quantized : DType::F16;
+    if (t.shape.size() < 2)
+      t.dtype = DType::F32;
+    else
+      t.dtype = t.shape.back() % blockValues(quantized) == 0 ? quantized : DType::F16;
   }
   return spec;
 }

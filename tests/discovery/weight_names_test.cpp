@@ -86,7 +86,8 @@ TEST(WeightNames, DiffusersTransformerMapsOntoTheBflNamesAndShapes) {
     EXPECT_TRUE(map->find("final_layer.adaLN_modulation.1.weight")->swapHalves);
     EXPECT_FALSE(map->find("final_layer.linear.weight")->swapHalves);
     int64_t elements = 0;
-    for (const auto& t : bfl) elements += std::accumulate(t.shape.begin(), t.shape.end(), int64_t{1}, std::multiplies<>());
+    for (const auto& t : bfl)
+      elements += std::accumulate(t.shape.begin(), t.shape.end(), int64_t{1}, std::multiplies<>());
     EXPECT_EQ(map->parameterCount(), elements);
 
     auto detected = detectFluxParams(map.value());
@@ -100,13 +101,15 @@ TEST(WeightNames, ComfyPrefixAndOfficialNamesGiveTheSameMap) {
   FluxParams p = tinyFluxParams();
   StateSpec bfl = fluxSpec(p);
   auto official = mapFluxTransformer(openSpec(dir, "official.safetensors", bfl));
-  auto comfy = mapFluxTransformer(openSpec(dir, "comfy.safetensors", withPrefix(bfl, "model.diffusion_model.")));
+  auto comfy = mapFluxTransformer(
+      openSpec(dir, "comfy.safetensors", withPrefix(bfl, "model.diffusion_model.")));
   ASSERT_TRUE(official.ok() && comfy.ok());
   EXPECT_EQ(official->naming, WeightNaming::Official);
   EXPECT_EQ(comfy->naming, WeightNaming::ComfyPrefixed);
   EXPECT_EQ(shapesOf(official.value()), shapesOf(bfl));
   EXPECT_EQ(shapesOf(comfy.value()), shapesOf(bfl));
-  EXPECT_EQ(comfy->find("img_in.weight")->parts.front().info->name, "model.diffusion_model.img_in.weight");
+  EXPECT_EQ(comfy->find("img_in.weight")->parts.front().info->name,
+            "model.diffusion_model.img_in.weight");
 }
 
 TEST(WeightNames, DiffusersAutoencoderReversesDecoderLevelsAndRestoresConvShapes) {
@@ -114,14 +117,16 @@ TEST(WeightNames, DiffusersAutoencoderReversesDecoderLevelsAndRestoresConvShapes
   AutoEncoderParams p = tinyAutoencoderParams();
   StateSpec bfl = autoencoderSpec(p);
   for (const std::string prefix : {"", "vae."}) {
-    auto map = mapAutoencoder(openSpec(dir, "vae.safetensors", withPrefix(autoencoderToDiffusers(bfl, p), prefix)));
+    auto map = mapAutoencoder(
+        openSpec(dir, "vae.safetensors", withPrefix(autoencoderToDiffusers(bfl, p), prefix)));
     ASSERT_TRUE(map.ok()) << map.error().message;
     EXPECT_EQ(map->naming, WeightNaming::Diffusers);
     EXPECT_EQ(shapesOf(map.value()), shapesOf(bfl));
     // BFL level 0 is the highest resolution; diffusers' up_blocks.0 the lowest.
     EXPECT_EQ(map->find("decoder.up.0.block.2.conv1.weight")->parts[0].info->name,
               prefix + "decoder.up_blocks.2.resnets.2.conv1.weight");
-    EXPECT_EQ(map->find("decoder.mid.attn_1.q.weight")->shape, (std::vector<int64_t>{16, 16, 1, 1}));
+    EXPECT_EQ(map->find("decoder.mid.attn_1.q.weight")->shape,
+              (std::vector<int64_t>{16, 16, 1, 1}));
     auto detected = detectAutoencoderParams(map.value());
     ASSERT_TRUE(detected.ok()) << detected.error().message;
     EXPECT_EQ(detected->ch, p.ch);
@@ -141,11 +146,13 @@ TEST(WeightNames, DecoderOnlyAutoencoderAndDiffusersConfigFactors) {
   StateSpec decoderOnly;
   for (const auto& t : autoencoderSpec(p))
     if (t.name.rfind("decoder.", 0) == 0) decoderOnly.push_back(t);
-  auto map = mapAutoencoder(openSpec(dir, "decoder.safetensors", withPrefix(decoderOnly, "first_stage_model.")));
+  auto map = mapAutoencoder(
+      openSpec(dir, "decoder.safetensors", withPrefix(decoderOnly, "first_stage_model.")));
   ASSERT_TRUE(map.ok()) << map.error().message;
   EXPECT_EQ(map->naming, WeightNaming::ComfyPrefixed);
   auto detected = detectAutoencoderParams(
-      map.value(), R"({"_class_name": "AutoencoderKL", "scaling_factor": 0.5, "shift_factor": 0.25, "sample_size": 512})");
+      map.value(),
+      R"({"_class_name": "AutoencoderKL", "scaling_factor": 0.5, "shift_factor": 0.25, "sample_size": 512})");
   ASSERT_TRUE(detected.ok()) << detected.error().message;
   EXPECT_FALSE(detected->has_encoder);
   EXPECT_EQ(detected->ch, p.ch);
@@ -169,10 +176,10 @@ TEST(WeightNames, ClipPrefixesAndIgnoredKeys) {
     ASSERT_TRUE(map.ok()) << map.error().message;
     EXPECT_EQ(map->naming, prefix.empty() ? WeightNaming::Official : WeightNaming::ComfyPrefixed);
     std::set<std::string> ignored(map->ignored.begin(), map->ignored.end());
-    EXPECT_EQ(ignored, (std::set<std::string>{prefix + "text_model.embeddings.position_ids",
-                                               prefix + "text_projection.weight",
-                                               prefix + "vision_model.embeddings.class_embedding",
-                                               prefix + "logit_scale"}));
+    EXPECT_EQ(ignored,
+              (std::set<std::string>{
+                  prefix + "text_model.embeddings.position_ids", prefix + "text_projection.weight",
+                  prefix + "vision_model.embeddings.class_embedding", prefix + "logit_scale"}));
     EXPECT_EQ(map->recipes().size(), hf.size() - 4);
     EXPECT_TRUE(map->contains("text_model.final_layer_norm.weight"));
     auto detected = detectClipTextParams(map.value());
@@ -188,7 +195,8 @@ TEST(WeightNames, ClipPrefixesAndIgnoredKeys) {
   auto map = mapClipText(openSpec(dir, "clip.safetensors", hf));
   ASSERT_TRUE(map.ok());
   auto detected = detectClipTextParams(
-      map.value(), R"({"model_type": "clip", "text_config": {"num_attention_heads": 4, "hidden_act": "gelu",
+      map.value(),
+      R"({"model_type": "clip", "text_config": {"num_attention_heads": 4, "hidden_act": "gelu",
                        "layer_norm_eps": 1e-6, "eos_token_id": 49407}})");
   ASSERT_TRUE(detected.ok()) << detected.error().message;
   EXPECT_EQ(detected->num_attention_heads, 4);
@@ -209,20 +217,24 @@ TEST(WeightNames, T5TiedEmbeddingIsCanonicallySharedWeight) {
   struct Case {
     StateSpec spec;
     std::string prefix;
-    std::string source;                 // what shared.weight reads
+    std::string source;  // what shared.weight reads
     std::vector<std::string> ignored;
   };
   // A full T5ForConditionalGeneration: the decoder is set aside.
   StateSpec withDecoder = onlyShared;
-  withDecoder.push_back({"decoder.block.0.layer.0.SelfAttention.q.weight", {p.d_model, p.d_model}, DType::F32});
+  withDecoder.push_back(
+      {"decoder.block.0.layer.0.SelfAttention.q.weight", {p.d_model, p.d_model}, DType::F32});
   withDecoder.push_back({"lm_head.weight", {p.vocab_size, p.d_model}, DType::F32});
   const std::string comfy = "text_encoders.t5xxl.transformer.";
-  for (const Case& c : {Case{both, "", "shared.weight", {"encoder.embed_tokens.weight"}},
-                        Case{onlyEmbed, "", "encoder.embed_tokens.weight", {}},
-                        Case{onlyShared, "", "shared.weight", {}},
-                        Case{withDecoder, "", "shared.weight", {"decoder.block.0.layer.0.SelfAttention.q.weight",
-                                                                "lm_head.weight"}},
-                        Case{both, comfy, comfy + "shared.weight", {comfy + "encoder.embed_tokens.weight"}}}) {
+  for (const Case& c :
+       {Case{both, "", "shared.weight", {"encoder.embed_tokens.weight"}},
+        Case{onlyEmbed, "", "encoder.embed_tokens.weight", {}},
+        Case{onlyShared, "", "shared.weight", {}},
+        Case{withDecoder,
+             "",
+             "shared.weight",
+             {"decoder.block.0.layer.0.SelfAttention.q.weight", "lm_head.weight"}},
+        Case{both, comfy, comfy + "shared.weight", {comfy + "encoder.embed_tokens.weight"}}}) {
     auto map = mapT5Encoder(openSpec(dir, "t5.safetensors", withPrefix(c.spec, c.prefix)));
     ASSERT_TRUE(map.ok()) << map.error().message;
     EXPECT_EQ(map->naming, c.prefix.empty() ? WeightNaming::Official : WeightNaming::ComfyPrefixed);
@@ -256,7 +268,8 @@ TEST(WeightNames, T5GgufLlamaCppNamesMapOntoTheHuggingFaceSet) {
     const StateSpec hf = t5Spec(p);
     const StateSpec gguf = withGgufTypes(t5ToLlamaCpp(hf), DType::Q8_0);
     Checkpoint checkpoint = openGguf(dir, "t5-v1_1-xxl-encoder-Q8_0.gguf", gguf, "t5encoder");
-    EXPECT_EQ(componentsInCheckpoint(checkpoint), std::vector<ComponentKind>{ComponentKind::T5Encoder});
+    EXPECT_EQ(componentsInCheckpoint(checkpoint),
+              std::vector<ComponentKind>{ComponentKind::T5Encoder});
     auto map = mapT5Encoder(checkpoint);
     ASSERT_TRUE(map.ok()) << map.error().message;
     EXPECT_TRUE(map->ignored.empty()) << map->ignored.front();
@@ -273,7 +286,8 @@ TEST(WeightNames, T5GgufLlamaCppNamesMapOntoTheHuggingFaceSet) {
         {"encoder.block.1.layer.0.SelfAttention.k.weight", "enc.blk.1.attn_k.weight"},
         {"encoder.block.1.layer.0.SelfAttention.v.weight", "enc.blk.1.attn_v.weight"},
         {"encoder.block.1.layer.0.SelfAttention.o.weight", "enc.blk.1.attn_o.weight"},
-        {"encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight", "enc.blk.0.attn_rel_b.weight"},
+        {"encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight",
+         "enc.blk.0.attn_rel_b.weight"},
         {"encoder.block.1.layer.0.layer_norm.weight", "enc.blk.1.attn_norm.weight"},
         {"encoder.block.1.layer.1.DenseReluDense.wo.weight", "enc.blk.1.ffn_down.weight"},
         {"encoder.block.1.layer.1.layer_norm.weight", "enc.blk.1.ffn_norm.weight"},
@@ -312,8 +326,8 @@ TEST(WeightNames, T5GgufLlamaCppNamesMapOntoTheHuggingFaceSet) {
   full.push_back({"output.weight", {p.vocab_size, p.d_model}, DType::F32});
   auto map = mapT5Encoder(openGguf(dir, "t5-full.gguf", full, "t5"));
   ASSERT_TRUE(map.ok()) << map.error().message;
-  EXPECT_EQ(map->ignored,
-            (std::vector<std::string>{"dec.blk.0.attn_q.weight", "dec.output_norm.weight", "output.weight"}));
+  EXPECT_EQ(map->ignored, (std::vector<std::string>{"dec.blk.0.attn_q.weight",
+                                                    "dec.output_norm.weight", "output.weight"}));
   EXPECT_EQ(toJson(detectT5Params(map.value()).value()), toJson(p));
 }
 
@@ -327,11 +341,13 @@ TEST(WeightNames, T5GgufNamesFromHuggingFaceNamesReverseTheRules) {
       if (t.name != "encoder.embed_tokens.weight") withoutTiedCopy.push_back(t);
     const StateSpec gguf = t5ToLlamaCpp(withoutTiedCopy);
     ASSERT_EQ(gguf.size(), withoutTiedCopy.size());
-    for (size_t i = 0; i < gguf.size(); ++i) EXPECT_EQ(t5GgufNameFromHf(withoutTiedCopy[i].name), gguf[i].name);
+    for (size_t i = 0; i < gguf.size(); ++i)
+      EXPECT_EQ(t5GgufNameFromHf(withoutTiedCopy[i].name), gguf[i].name);
   }
   // Names without a GGUF form come back as they are.
-  for (const char* name : {"encoder.embed_tokens.weight", "decoder.block.0.layer.0.SelfAttention.q.weight",
-                           "encoder.block.0.layer.9.unknown.weight", "lm_head.weight"})
+  for (const char* name :
+       {"encoder.embed_tokens.weight", "decoder.block.0.layer.0.SelfAttention.q.weight",
+        "encoder.block.0.layer.9.unknown.weight", "lm_head.weight"})
     EXPECT_EQ(t5GgufNameFromHf(name), name);
 
   // A file written with those names and the tied copy left in maps cleanly.
@@ -352,9 +368,10 @@ TEST(WeightNames, FluxGgufWithAndWithoutTheDiffusionModelPrefix) {
   // converter writes them under model.diffusion_model.
   for (const std::string prefix : {"", "model.diffusion_model."}) {
     SCOPED_TRACE("prefix '" + prefix + "'");
-    Checkpoint checkpoint =
-        openGguf(dir, "flux1-schnell-Q8_0.gguf", withGgufTypes(withPrefix(bfl, prefix), DType::Q8_0), "flux");
-    EXPECT_EQ(componentsInCheckpoint(checkpoint), std::vector<ComponentKind>{ComponentKind::Transformer});
+    Checkpoint checkpoint = openGguf(dir, "flux1-schnell-Q8_0.gguf",
+                                     withGgufTypes(withPrefix(bfl, prefix), DType::Q8_0), "flux");
+    EXPECT_EQ(componentsInCheckpoint(checkpoint),
+              std::vector<ComponentKind>{ComponentKind::Transformer});
     auto map = mapFluxTransformer(checkpoint);
     ASSERT_TRUE(map.ok()) << map.error().message;
     EXPECT_EQ(map->naming, prefix.empty() ? WeightNaming::Official : WeightNaming::ComfyPrefixed);
@@ -373,11 +390,12 @@ TEST(WeightNames, AllInOneCheckpointSeparatesItsComponents) {
   TempDir dir("names");
   FluxParams fp = tinyFluxParams();
   AutoEncoderParams ap = tinyAutoencoderParams();
-  Checkpoint all = openSpec(dir, "all.safetensors",
-                            concat({withPrefix(fluxSpec(fp), "model.diffusion_model."),
-                                    withPrefix(autoencoderSpec(ap), "vae."),
-                                    withPrefix(clipSpec(tinyClipParams()), "text_encoders.clip_l.transformer."),
-                                    withPrefix(t5Spec(tinyT5Params()), "text_encoders.t5xxl.transformer.")}));
+  Checkpoint all =
+      openSpec(dir, "all.safetensors",
+               concat({withPrefix(fluxSpec(fp), "model.diffusion_model."),
+                       withPrefix(autoencoderSpec(ap), "vae."),
+                       withPrefix(clipSpec(tinyClipParams()), "text_encoders.clip_l.transformer."),
+                       withPrefix(t5Spec(tinyT5Params()), "text_encoders.t5xxl.transformer.")}));
   EXPECT_EQ(componentsInCheckpoint(all),
             (std::vector<ComponentKind>{ComponentKind::Transformer, ComponentKind::Autoencoder,
                                         ComponentKind::ClipText, ComponentKind::T5Encoder}));
@@ -425,7 +443,8 @@ TEST(WeightNames, BrokenCheckpointsGiveErrorsNamingTheKey) {
   auto missingPart = mapFluxTransformer(openSpec(dir, "a.safetensors", noMlp));
   ASSERT_FALSE(missingPart.ok());
   EXPECT_EQ(missingPart.error().kind, ErrorKind::ModelInvalid);
-  EXPECT_NE(missingPart.error().message.find("single_transformer_blocks.1.proj_mlp.weight"), std::string::npos)
+  EXPECT_NE(missingPart.error().message.find("single_transformer_blocks.1.proj_mlp.weight"),
+            std::string::npos)
       << missingPart.error().message;
   EXPECT_NE(missingPart.error().message.find("single_blocks.1.linear1.weight"), std::string::npos);
 
@@ -435,7 +454,8 @@ TEST(WeightNames, BrokenCheckpointsGiveErrorsNamingTheKey) {
     if (t.name == "transformer_blocks.0.attn.to_k.weight") t.shape[1] += 1;
   auto mismatch = mapFluxTransformer(openSpec(dir, "b.safetensors", badShape));
   ASSERT_FALSE(mismatch.ok());
-  EXPECT_NE(mismatch.error().message.find("transformer_blocks.0.attn.to_k.weight"), std::string::npos);
+  EXPECT_NE(mismatch.error().message.find("transformer_blocks.0.attn.to_k.weight"),
+            std::string::npos);
 
   // Block indices with a gap.
   StateSpec gap;
@@ -445,7 +465,8 @@ TEST(WeightNames, BrokenCheckpointsGiveErrorsNamingTheKey) {
   ASSERT_TRUE(gapMap.ok());
   auto gapParams = detectFluxParams(gapMap.value());
   ASSERT_FALSE(gapParams.ok());
-  EXPECT_NE(gapParams.error().message.find("single_blocks.1."), std::string::npos) << gapParams.error().message;
+  EXPECT_NE(gapParams.error().message.find("single_blocks.1."), std::string::npos)
+      << gapParams.error().message;
 
   // A key detection needs.
   StateSpec noVector;
@@ -455,7 +476,8 @@ TEST(WeightNames, BrokenCheckpointsGiveErrorsNamingTheKey) {
   ASSERT_TRUE(noVectorMap.ok());
   auto noVectorParams = detectFluxParams(noVectorMap.value());
   ASSERT_FALSE(noVectorParams.ok());
-  EXPECT_NE(noVectorParams.error().message.find("'vector_in.in_layer.weight' is missing"), std::string::npos)
+  EXPECT_NE(noVectorParams.error().message.find("'vector_in.in_layer.weight' is missing"),
+            std::string::npos)
       << noVectorParams.error().message;
 
   // Rope axes that do not fit the head dimension, and a malformed config.
@@ -471,7 +493,8 @@ TEST(WeightNames, BrokenCheckpointsGiveErrorsNamingTheKey) {
   // Something that is not a transformer at all.
   auto notFlux = mapFluxTransformer(openSpec(dir, "f.safetensors", t5Spec(tinyT5Params())));
   ASSERT_FALSE(notFlux.ok());
-  EXPECT_NE(notFlux.error().message.find("img_in.weight"), std::string::npos) << notFlux.error().message;
+  EXPECT_NE(notFlux.error().message.find("img_in.weight"), std::string::npos)
+      << notFlux.error().message;
   EXPECT_NE(notFlux.error().message.find("f.safetensors"), std::string::npos);
 }
 

@@ -1,7 +1,6 @@
+#include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
-
-#include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
 #include <set>
@@ -115,7 +114,8 @@ TEST(Schedule, ShiftMovesTimestepsUpAsImagesGrow) {
 // --- attention -------------------------------------------------------------------
 
 TEST(Attention, FusedEqualsPlain) {
-  const auto q = randn({2, 3, 37, 16}, 20), k = randn({2, 3, 41, 16}, 21), v = randn({2, 3, 41, 8}, 22);
+  const auto q = randn({2, 3, 37, 16}, 20), k = randn({2, 3, 41, 16}, 21),
+             v = randn({2, 3, 41, 8}, 22);
   const auto plain = plainAttention(q, k, v);
   const auto fused = scaledDotProductAttention(q, k, v);
   ASSERT_EQ(fused.sizes(), plain.sizes());
@@ -123,14 +123,18 @@ TEST(Attention, FusedEqualsPlain) {
 }
 
 TEST(Attention, ReducedPrecisionAccumulatesInFloat32AndCastsBack) {
-  const auto q = randn({1, 2, 19, 16}, 30), k = randn({1, 2, 19, 16}, 31), v = randn({1, 2, 19, 16}, 32);
-  const auto q16 = q.to(torch::kBFloat16), k16 = k.to(torch::kBFloat16), v16 = v.to(torch::kBFloat16);
+  const auto q = randn({1, 2, 19, 16}, 30), k = randn({1, 2, 19, 16}, 31),
+             v = randn({1, 2, 19, 16}, 32);
+  const auto q16 = q.to(torch::kBFloat16), k16 = k.to(torch::kBFloat16),
+             v16 = v.to(torch::kBFloat16);
   const auto fused = scaledDotProductAttention(q16, k16, v16);
   EXPECT_EQ(fused.scalar_type(), torch::kBFloat16);
   // float32 math on the same bf16 values, rounded once at the end.
-  const auto reference = plainAttention(q16.to(torch::kFloat32), k16.to(torch::kFloat32),
-                                        v16.to(torch::kFloat32)).to(torch::kBFloat16);
-  EXPECT_TRUE(torch::allclose(fused.to(torch::kFloat32), reference.to(torch::kFloat32), 1e-2, 1e-2));
+  const auto reference =
+      plainAttention(q16.to(torch::kFloat32), k16.to(torch::kFloat32), v16.to(torch::kFloat32))
+          .to(torch::kBFloat16);
+  EXPECT_TRUE(
+      torch::allclose(fused.to(torch::kFloat32), reference.to(torch::kFloat32), 1e-2, 1e-2));
 }
 
 TEST(Attention, RopeWithIdentityRotationKeepsQueriesAndKeys) {
@@ -148,19 +152,25 @@ TEST(FluxModel, ParametersCarryTheOfficialNames) {
   std::set<std::string> names, namesWithGuidance;
   for (const auto& p : tinyFluxModel(false)->named_parameters()) names.insert(p.key());
   for (const auto& p : tinyFluxModel(true)->named_parameters()) namesWithGuidance.insert(p.key());
-  for (const char* key : {"img_in.weight", "time_in.in_layer.bias", "vector_in.out_layer.weight",
-                          "txt_in.bias", "double_blocks.0.img_mod.lin.weight",
-                          "double_blocks.0.img_attn.qkv.bias", "double_blocks.0.img_attn.norm.query_norm.scale",
-                          "double_blocks.0.txt_attn.norm.key_norm.scale", "double_blocks.0.txt_attn.proj.weight",
-                          "double_blocks.0.img_mlp.0.weight", "double_blocks.0.txt_mlp.2.bias",
-                          "single_blocks.1.linear1.weight", "single_blocks.1.linear2.bias",
-                          "single_blocks.1.norm.query_norm.scale", "single_blocks.0.modulation.lin.bias",
-                          "final_layer.linear.weight", "final_layer.adaLN_modulation.1.bias"})
+  for (const char* key :
+       {"img_in.weight", "time_in.in_layer.bias", "vector_in.out_layer.weight", "txt_in.bias",
+        "double_blocks.0.img_mod.lin.weight", "double_blocks.0.img_attn.qkv.bias",
+        "double_blocks.0.img_attn.norm.query_norm.scale",
+        "double_blocks.0.txt_attn.norm.key_norm.scale", "double_blocks.0.txt_attn.proj.weight",
+        "double_blocks.0.img_mlp.0.weight", "double_blocks.0.txt_mlp.2.bias",
+        "single_blocks.1.linear1.weight", "single_blocks.1.linear2.bias",
+        "single_blocks.1.norm.query_norm.scale", "single_blocks.0.modulation.lin.bias",
+        "final_layer.linear.weight", "final_layer.adaLN_modulation.1.bias"})
     EXPECT_TRUE(names.count(key)) << key;
   EXPECT_EQ(names.count("guidance_in.in_layer.weight"), 0u);
   EXPECT_EQ(namesWithGuidance.count("guidance_in.in_layer.weight"), 1u);
   EXPECT_EQ(namesWithGuidance.size(), names.size() + 4);
-  EXPECT_THROW(FluxModel([] { auto p = tinyFluxParams(false); p.axes_dim = {4, 4, 4}; return p; }()), c10::Error);
+  EXPECT_THROW(FluxModel([] {
+                 auto p = tinyFluxParams(false);
+                 p.axes_dim = {4, 4, 4};
+                 return p;
+               }()),
+               c10::Error);
 }
 
 TEST(FluxModel, GuidanceModelRequiresGuidance) {
@@ -168,8 +178,10 @@ TEST(FluxModel, GuidanceModelRequiresGuidance) {
   torch::NoGradGuard noGrad;
   const auto img = randn({1, 6, 64}, 50), txt = randn({1, 5, 12}, 51), y = randn({1, 8}, 52);
   const auto t = torch::full({1}, 0.5);
-  EXPECT_THROW(model->forward(img, makeImageIds(1, 4, 6), txt, makeTextIds(1, 5), t, y), c10::Error);
-  const auto out = model->forward(img, makeImageIds(1, 4, 6), txt, makeTextIds(1, 5), t, y, torch::full({1}, 3.5));
+  EXPECT_THROW(model->forward(img, makeImageIds(1, 4, 6), txt, makeTextIds(1, 5), t, y),
+               c10::Error);
+  const auto out = model->forward(img, makeImageIds(1, 4, 6), txt, makeTextIds(1, 5), t, y,
+                                  torch::full({1}, 3.5));
   EXPECT_EQ(out.sizes(), img.sizes());
 }
 
@@ -178,7 +190,9 @@ TEST(FluxModel, BlockStreamingGivesTheSameResult) {
   torch::NoGradGuard noGrad;
   const auto img = randn({2, 6, 64}, 60), txt = randn({2, 5, 12}, 61), y = randn({2, 8}, 62);
   const auto t = torch::full({2}, 0.75);
-  auto run = [&] { return model->forward(img, makeImageIds(2, 4, 6), txt, makeTextIds(2, 5), t, y); };
+  auto run = [&] {
+    return model->forward(img, makeImageIds(2, 4, 6), txt, makeTextIds(2, 5), t, y);
+  };
   const auto resident = run();
   model->setBlockStreaming(torch::Device(torch::kCPU));
   EXPECT_TRUE(model->blockStreamingDevice().has_value());
@@ -223,8 +237,8 @@ TEST(Sampler, ImageToImageStartsAtTheFirstKeptTimestepWithTheSameNoise) {
   EXPECT_EQ(img2imgFirstStep(4, 0.75), 1);
   EXPECT_EQ(img2imgFirstStep(4, 0.5), 2);
   EXPECT_EQ(img2imgFirstStep(4, 0.25), 3);
-  EXPECT_EQ(img2imgFirstStep(4, 0.1), 3);  // int(3.6): any strength above 0 keeps a step
-  EXPECT_EQ(img2imgFirstStep(4, 0.0), 4);  // nothing left: the validator refuses it
+  EXPECT_EQ(img2imgFirstStep(4, 0.1), 3);    // int(3.6): any strength above 0 keeps a step
+  EXPECT_EQ(img2imgFirstStep(4, 0.0), 4);    // nothing left: the validator refuses it
   EXPECT_EQ(img2imgFirstStep(28, 0.6), 11);  // int(28 - 16.8)
 
   auto options = tinyOptions();
@@ -239,7 +253,8 @@ TEST(Sampler, ImageToImageStartsAtTheFirstKeptTimestepWithTheSameNoise) {
   EXPECT_EQ(in->firstStep, 2);
   const double t = double(torch::linspace(1, 0, 5, torch::kFloat32)[2].item<float>());  // 0.5
   // t * noise + (1 - t) * latent, the noise being text-to-image's for the seed.
-  const auto expected = packLatents(textOnly->noise.to(torch::kFloat32) * t + imageLatent * (1 - t));
+  const auto expected =
+      packLatents(textOnly->noise.to(torch::kFloat32) * t + imageLatent * (1 - t));
   EXPECT_TRUE(torch::allclose(in->img, expected, 1e-6, 1e-6));
   // Strength 1: the text-to-image start, bit for bit.
   options.strength = 1.0;
@@ -287,11 +302,14 @@ TEST(Sampler, InpaintingKeepsTheUnmaskedLatent) {
   const std::vector<double> next = {0.75, 0.5, 0.25, 0.0};
   for (size_t i = 0; i < afterSteps.size(); ++i) {
     const auto kept = afterSteps[i].slice(3, 2, 6);
-    const auto expected = (noiseUnpacked * next[i] + options.imageLatent * (1 - next[i])).slice(3, 2, 6);
+    const auto expected =
+        (noiseUnpacked * next[i] + options.imageLatent * (1 - next[i])).slice(3, 2, 6);
     EXPECT_TRUE(torch::allclose(kept, expected, 1e-6, 1e-6)) << "step " << i + 1;
   }
-  EXPECT_TRUE(torch::allclose(latent->slice(3, 2, 6), options.imageLatent.slice(3, 2, 6), 1e-6, 1e-6));
-  EXPECT_FALSE(torch::allclose(latent->slice(3, 0, 2), options.imageLatent.slice(3, 0, 2), 1e-2, 1e-2));
+  EXPECT_TRUE(
+      torch::allclose(latent->slice(3, 2, 6), options.imageLatent.slice(3, 2, 6), 1e-6, 1e-6));
+  EXPECT_FALSE(
+      torch::allclose(latent->slice(3, 0, 2), options.imageLatent.slice(3, 0, 2), 1e-2, 1e-2));
 }
 
 TEST(Sampler, CallbackReturningFalseCancelsAfterTheFirstStep) {

@@ -31,7 +31,8 @@ const std::string kIntermediatePrefix = "intermediate.";
 // from config.json's autoencoder_params through detectAutoencoderParams.
 void expectStatedParams(const GoldenCase& golden, const AutoEncoderParams& got) {
   if (!golden.config.contains("autoencoder_params")) {
-    ADD_FAILURE() << golden.name << "/config.json states no autoencoder_params to check the detected ones against";
+    ADD_FAILURE() << golden.name
+                  << "/config.json states no autoencoder_params to check the detected ones against";
     return;
   }
   StatedParams stated(golden.name + " autoencoder_params", golden.config["autoencoder_params"]);
@@ -54,7 +55,8 @@ AutoEncoder loadGoldenAutoencoder(const GoldenCase& golden, const std::string& f
   if (!checkpoint) throw std::runtime_error(checkpoint.error().message);
   auto weights = mapAutoencoder(checkpoint.value());
   if (!weights) throw std::runtime_error(path.string() + ": " + weights.error().message);
-  auto params = detectAutoencoderParams(weights.value(), goldenModelConfig(golden, "autoencoder_params"));
+  auto params =
+      detectAutoencoderParams(weights.value(), goldenModelConfig(golden, "autoencoder_params"));
   if (!params) throw std::runtime_error(path.string() + ": " + params.error().message);
   expectStatedParams(golden, params.value());
 
@@ -64,7 +66,8 @@ AutoEncoder loadGoldenAutoencoder(const GoldenCase& golden, const std::string& f
   return ae;
 }
 
-void expectStatedSizes(const GoldenCase& golden, const torch::Tensor& image, const torch::Tensor& z) {
+void expectStatedSizes(const GoldenCase& golden, const torch::Tensor& image,
+                       const torch::Tensor& z) {
   const auto& cfg = golden.config;
   auto expectSize = [&](const char* field, int64_t actual) {
     if (cfg.contains(field)) {
@@ -125,12 +128,16 @@ void expectImageToImageStart(const GoldenCase& golden, const torch::Tensor& enco
   ASSERT_TRUE(in) << golden.name << ": " << in.error().message;
   EXPECT_EQ(in->firstStep, 2);
   EXPECT_DOUBLE_EQ(in->timesteps[2], 0.5);
-  const auto noise = getNoise(17, options.height, options.width, torch::kFloat32, 1);  // (1, 16, h, w)
-  const auto mixed = noise * 0.5 + latent * 0.5;                                       // (1, 16, h, w)
+  const auto noise =
+      getNoise(17, options.height, options.width, torch::kFloat32, 1);  // (1, 16, h, w)
+  const auto mixed = noise * 0.5 + latent * 0.5;                        // (1, 16, h, w)
   // "b c (h ph) (w pw) -> b (h w) (c ph pw)"
-  const auto packed = mixed.view({1, 16, h / 2, 2, w / 2, 2}).permute({0, 2, 4, 1, 3, 5}).reshape({1, h * w / 4, 64});
+  const auto packed = mixed.view({1, 16, h / 2, 2, w / 2, 2})
+                          .permute({0, 2, 4, 1, 3, 5})
+                          .reshape({1, h * w / 4, 64});
   EXPECT_TRUE(torch::allclose(in->img, packed, 1e-6, 1e-6))
-      << golden.name << ": img2img start, max |diff| " << (in->img - packed).abs().max().item<float>();
+      << golden.name << ": img2img start, max |diff| "
+      << (in->img - packed).abs().max().item<float>();
 }
 
 void runAutoencoderCase(const GoldenCase& golden) {
@@ -144,10 +151,11 @@ void runAutoencoderCase(const GoldenCase& golden) {
   auto ae = loadGoldenAutoencoder(golden, "weights.safetensors", dtype);
   auto out = runAutoencoder(ae, image.to(dtype), z.to(dtype));
 
-  const std::map<std::string, torch::Tensor*> finals{
-      {"encoder_moments", &out.moments}, {"posterior_mean", &out.posteriorMean},
-      {"encoded_latent", &out.encoded},  {"decoded", &out.decoded},
-      {"reconstruction", &out.reconstruction}};
+  const std::map<std::string, torch::Tensor*> finals{{"encoder_moments", &out.moments},
+                                                     {"posterior_mean", &out.posteriorMean},
+                                                     {"encoded_latent", &out.encoded},
+                                                     {"decoded", &out.decoded},
+                                                     {"reconstruction", &out.reconstruction}};
   for (const auto& name : expectedOutputNames(golden)) {
     if (auto it = finals.find(name); it != finals.end()) {
       checker.check(name, *it->second);

@@ -15,7 +15,8 @@ namespace fd::test {
 
 GoldenTensors GoldenTensors::open(const std::filesystem::path& file) {
   auto checkpoint = Checkpoint::open(file.string());
-  if (!checkpoint) throw std::runtime_error("cannot open " + file.string() + ": " + checkpoint.error().message);
+  if (!checkpoint)
+    throw std::runtime_error("cannot open " + file.string() + ": " + checkpoint.error().message);
   return GoldenTensors(std::move(checkpoint).value());
 }
 
@@ -23,8 +24,9 @@ torch::Tensor GoldenTensors::get(const std::string& name) const {
   const CheckpointEntry* entry = checkpoint_.find(name);
   if (!entry) throw std::runtime_error(checkpoint_.path() + " has no tensor '" + name + "'");
   auto tensor = loadTensor(*entry);
-  if (!tensor) throw std::runtime_error("cannot load '" + name + "' from " + checkpoint_.path() + ": " +
-                                        tensor.error().message);
+  if (!tensor)
+    throw std::runtime_error("cannot load '" + name + "' from " + checkpoint_.path() + ": " +
+                             tensor.error().message);
   return std::move(tensor).value();
 }
 
@@ -113,8 +115,8 @@ void GoldenChecker::check(const std::string& name, const torch::Tensor& actual) 
   compare(name, actual, expected, withLibraryUlpFloor(*tolerance, expected));
 }
 
-void GoldenChecker::check(const std::string& name, const torch::Tensor& actual,
-                          Tolerance tolerance, const std::string& label) {
+void GoldenChecker::check(const std::string& name, const torch::Tensor& actual, Tolerance tolerance,
+                          const std::string& label) {
   checked_.insert(name);
   compare(name + label, actual, tensors_.get(name), tolerance);
 }
@@ -126,9 +128,8 @@ void GoldenChecker::checkIfExpected(const std::string& name, const torch::Tensor
 
 void GoldenChecker::expectAllExpectedOutputsChecked() const {
   for (const auto& name : expectedOutputNames(golden_))
-    EXPECT_TRUE(checked_.count(name))
-        << "[" << golden_.name << "] expected output '" << name
-        << "' has no producer in the runner (unknown tensor name)";
+    EXPECT_TRUE(checked_.count(name)) << "[" << golden_.name << "] expected output '" << name
+                                      << "' has no producer in the runner (unknown tensor name)";
 }
 
 std::filesystem::path goldenWeightsFile(const GoldenCase& golden, const std::string& fileName) {
@@ -159,7 +160,8 @@ FluxModel loadGoldenFlux(const GoldenCase& golden, const std::string& fileName,
   // Every parameter must be stated and be what the weights (and config)
   // give; a case that states none fails (nothing would be checked).
   if (!golden.config.contains("flux_params")) {
-    ADD_FAILURE() << golden.name << "/config.json states no flux_params to check the detected ones against";
+    ADD_FAILURE() << golden.name
+                  << "/config.json states no flux_params to check the detected ones against";
   } else {
     const auto& want = golden.config["flux_params"];
     const FluxParams& got = params.value();

@@ -84,8 +84,8 @@ class GoldenChecker {
   // otherwise nothing (for pipelines that can produce more than a case stores).
   void checkIfExpected(const std::string& name, const torch::Tensor& actual);
   // Any comparison against an explicit expected tensor.
-  bool compare(const std::string& label, const torch::Tensor& actual,
-               const torch::Tensor& expected, Tolerance tolerance);
+  bool compare(const std::string& label, const torch::Tensor& actual, const torch::Tensor& expected,
+               Tolerance tolerance);
   const GoldenTensors& tensors() const { return tensors_; }
   const GoldenCase& goldenCase() const { return golden_; }
   // Every expected output of config.json must have been checked.
@@ -102,7 +102,8 @@ class GoldenChecker {
 // against nothing proves nothing, and the detected value would simply win).
 class StatedParams {
  public:
-  StatedParams(std::string where, const nlohmann::json& stated) : where_(std::move(where)), stated_(stated) {}
+  StatedParams(std::string where, const nlohmann::json& stated)
+      : where_(std::move(where)), stated_(stated) {}
   template <typename T>
   void expect(const char* key, const T& got) const {
     if (!stated_.contains(key)) {

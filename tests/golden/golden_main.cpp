@@ -30,7 +30,8 @@ std::filesystem::path ggufRoot() { return goldenRoot() / "gguf"; }
 GoldenCase readCase(const std::filesystem::path& dir, const std::filesystem::path& root) {
   GoldenCase golden;
   golden.dir = dir;
-  golden.name = dir == root ? dir.filename().string() : dir.lexically_relative(root).generic_string();
+  golden.name =
+      dir == root ? dir.filename().string() : dir.lexically_relative(root).generic_string();
   try {
     golden.config = nlohmann::json::parse(readTextFile(dir / "config.json"));
     if (!golden.config.is_object()) golden.loadError = "config.json is not a JSON object";
@@ -51,8 +52,10 @@ void collectCases(const std::filesystem::path& root, const std::filesystem::path
     cases.push_back(std::move(golden));
   };
   if (std::filesystem::exists(root / "config.json", ec)) add(root);
-  for (std::filesystem::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec))
-    if (it->is_directory(ec) && std::filesystem::exists(it->path() / "config.json", ec)) add(it->path());
+  for (std::filesystem::recursive_directory_iterator it(root, ec), end; !ec && it != end;
+       it.increment(ec))
+    if (it->is_directory(ec) && std::filesystem::exists(it->path() / "config.json", ec))
+      add(it->path());
 }
 
 std::vector<GoldenCase> discoverCases() {
@@ -87,15 +90,16 @@ TEST_P(GoldenFlux, Case) {
   if (!handler) {
     std::string known;
     for (const auto& k : registeredGoldenKinds()) known += (known.empty() ? "" : ", ") + k;
-    FAIL() << "unknown golden kind '" << kind << "' in " << golden.dir << "/config.json (known: "
-           << known << ")";
+    FAIL() << "unknown golden kind '" << kind << "' in " << golden.dir
+           << "/config.json (known: " << known << ")";
   }
   torch::NoGradGuard noGrad;
   const auto start = std::chrono::steady_clock::now();
   handler(golden);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("[golden] case %s (kind %s) took %.2f s\n", golden.name.c_str(), kind.c_str(), seconds);
+  std::printf("[golden] case %s (kind %s) took %.2f s\n", golden.name.c_str(), kind.c_str(),
+              seconds);
   std::fflush(stdout);
 }
 
@@ -112,7 +116,8 @@ TEST(GoldenFluxDiscovery, FindsCaseFoldersAndHandlers) {
   EXPECT_TRUE(std::filesystem::is_directory(ggufRoot()))
       << "golden folder " << ggufRoot() << " does not exist (set FLUXDESK_GOLDEN_DIR)";
   EXPECT_TRUE(duplicateGoldenKinds().empty()) << "a golden kind is registered twice";
-  std::printf("[golden] scanned %s: %zu case folder(s)\n", root.string().c_str(), discoverCases().size());
+  std::printf("[golden] scanned %s: %zu case folder(s)\n", root.string().c_str(),
+              discoverCases().size());
 }
 
 }  // namespace

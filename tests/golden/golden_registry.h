@@ -8,9 +8,8 @@
 // Handler sources are compiled directly into the runner executable (not a
 // library), so their static registrations always run.
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -39,6 +38,6 @@ std::vector<std::string> duplicateGoldenKinds();
 
 #define FD_GOLDEN_CONCAT_INNER(a, b) a##b
 #define FD_GOLDEN_CONCAT(a, b) FD_GOLDEN_CONCAT_INNER(a, b)
-#define FD_GOLDEN_KIND(kind, handler)                                           \
+#define FD_GOLDEN_KIND(kind, handler)                                                      \
   static const bool FD_GOLDEN_CONCAT(fdGoldenKindRegistered_, __LINE__) [[maybe_unused]] = \
       ::fd::test::registerGoldenKind(kind, handler)

@@ -28,7 +28,8 @@ AutoEncoder loadGoldenAutoencoder(const GoldenCase& golden, const std::string& f
   if (!checkpoint) throw std::runtime_error(checkpoint.error().message);
   auto weights = mapAutoencoder(checkpoint.value());
   if (!weights) throw std::runtime_error(path.string() + ": " + weights.error().message);
-  auto params = detectAutoencoderParams(weights.value(), goldenModelConfig(golden, "autoencoder_params"));
+  auto params =
+      detectAutoencoderParams(weights.value(), goldenModelConfig(golden, "autoencoder_params"));
   if (!params) throw std::runtime_error(path.string() + ": " + params.error().message);
   AutoEncoder ae(params.value());
   auto status = loadModuleWeights(*ae, weights.value(), torch::kFloat32, torch::kCPU);
@@ -80,7 +81,8 @@ void checkOneSeed(GoldenChecker& checker, const GoldenTensors& tensors, FluxMode
   ASSERT_TRUE(prepared) << prepared.error().message;
   const auto& in = prepared.value();
   if (tensors.has(prefix + "noise"))  // an input of the case: our draw must equal it bit for bit
-    checker.compare(prefix + "noise (getNoise == stored)", in.noise, tensors.get(prefix + "noise"), {0, 0});
+    checker.compare(prefix + "noise (getNoise == stored)", in.noise, tensors.get(prefix + "noise"),
+                    {0, 0});
   checker.checkIfExpected(prefix + "img", in.img);
   checker.checkIfExpected(prefix + "img_ids", in.imgIds);
   checker.checkIfExpected(prefix + "txt_batched", in.txt);
@@ -116,12 +118,14 @@ void checkOneSeed(GoldenChecker& checker, const GoldenTensors& tensors, FluxMode
   // a failure, not a comparison quietly skipped.
   if (!checker.goldenCase().config.value("saved_png", true)) return;
   const auto png = checker.goldenCase().dir / ("sample_" + std::to_string(seed) + ".png");
-  EXPECT_TRUE(std::filesystem::exists(png)) << png.string() << " is missing (a case without PNGs states \"saved_png\": false)";
+  EXPECT_TRUE(std::filesystem::exists(png))
+      << png.string() << " is missing (a case without PNGs states \"saved_png\": false)";
   if (std::filesystem::exists(png)) {
     auto decodedPng = readImageFile(png.string());
     ASSERT_TRUE(decodedPng) << decodedPng.error().message;
-    auto pixels = torch::from_blob(decodedPng->rgb.data(), {1, decodedPng->height, decodedPng->width, 3},
-                                   torch::kUInt8).clone();
+    auto pixels = torch::from_blob(decodedPng->rgb.data(),
+                                   {1, decodedPng->height, decodedPng->width, 3}, torch::kUInt8)
+                      .clone();
     auto tolerance = findTolerance(checker.goldenCase(), prefix + "image_uint8");
     checker.compare(png.filename().string(), image.slice(0, 0, 1), pixels,
                     tolerance.value_or(Tolerance{1, 0}));
@@ -156,9 +160,12 @@ void runSample(const GoldenCase& golden) {
     const auto images = imageToRgb8(ae->decode(latent.value()));
     for (size_t i = 0; i < seeds.size(); ++i) {
       const std::string prefix = "seed" + std::to_string(seeds[i]) + ".";
-      const auto rows = [&](const torch::Tensor& t) { return t.slice(0, i * perSeed, (i + 1) * perSeed); };
+      const auto rows = [&](const torch::Tensor& t) {
+        return t.slice(0, i * perSeed, (i + 1) * perSeed);
+      };
       if (auto tol = findTolerance(golden, prefix + "unpacked_latent"))
-        checker.check(prefix + "unpacked_latent", rows(latent.value()), *tol, " [all seeds in one batch]");
+        checker.check(prefix + "unpacked_latent", rows(latent.value()), *tol,
+                      " [all seeds in one batch]");
       if (auto tol = findTolerance(golden, prefix + "image_uint8"))
         checker.check(prefix + "image_uint8", rows(images), *tol, " [all seeds in one batch]");
     }

@@ -55,11 +55,13 @@ void checkStatedParameters(const GoldenCase& golden, const ForwardInputs& in) {
     EXPECT_EQ(in.txt.size(1), cfg["num_txt_tokens"].get<int64_t>());
   }
   if (cfg.contains("guidance")) {
-    ASSERT_TRUE(in.guidance.defined()) << golden.name << " states guidance but stores no `guidance` tensor";
+    ASSERT_TRUE(in.guidance.defined())
+        << golden.name << " states guidance but stores no `guidance` tensor";
   }
   // The stated values, in the stored dtype, are the stored inputs.
-  for (const auto& [key, tensor] : {std::pair<std::string, torch::Tensor>{"timesteps", in.timesteps},
-                                    {"guidance", in.guidance}}) {
+  for (const auto& [key, tensor] :
+       {std::pair<std::string, torch::Tensor>{"timesteps", in.timesteps},
+        {"guidance", in.guidance}}) {
     if (!cfg.contains(key)) continue;
     const auto stated = torch::tensor(cfg[key].get<std::vector<double>>(), torch::kFloat64);
     EXPECT_TRUE(torch::equal(stated.to(tensor.scalar_type()), tensor))
@@ -69,7 +71,8 @@ void checkStatedParameters(const GoldenCase& golden, const ForwardInputs& in) {
 
 // The stored inputs were made by the reference's prepare(): our packing and
 // ids must give them bit for bit.
-void checkPreparedInputs(GoldenChecker& checker, const GoldenTensors& tensors, const ForwardInputs& in) {
+void checkPreparedInputs(GoldenChecker& checker, const GoldenTensors& tensors,
+                         const ForwardInputs& in) {
   if (!tensors.has("latent")) return;
   const auto latent = tensors.get("latent");
   checker.compare("img == packLatents(latent)", packLatents(latent), in.img, {0, 0});

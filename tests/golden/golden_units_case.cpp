@@ -28,7 +28,8 @@ struct RopeConfig {
 RopeConfig ropeConfig(const GoldenCase& golden, size_t index) {
   const auto& axes = golden.config.at("spec").at("rope_axes");
   if (index >= axes.size())
-    throw std::runtime_error(golden.name + ": spec.rope_axes has no entry " + std::to_string(index));
+    throw std::runtime_error(golden.name + ": spec.rope_axes has no entry " +
+                             std::to_string(index));
   return {axes[index].at(0).get<std::vector<int64_t>>(), axes[index].at(1).get<int64_t>()};
 }
 
@@ -73,7 +74,8 @@ void runUnits(const GoldenCase& golden) {
   for (const auto& name : expectedOutputNames(golden)) {
     std::smatch m;
     if (std::regex_match(name, m, temb)) {
-      const auto t = tensors.get(m[2].matched ? "timestep_embedding.t_bf16" : "timestep_embedding.t");
+      const auto t =
+          tensors.get(m[2].matched ? "timestep_embedding.t_bf16" : "timestep_embedding.t");
       checker.check(name, timestepEmbedding(t, std::stoll(m[1])));
     } else if (std::regex_match(name, m, rope)) {
       const auto cfg = ropeConfig(golden, std::stoul(m[1]));
@@ -90,7 +92,8 @@ void runUnits(const GoldenCase& golden) {
       EXPECT_EQ(actual16.scalar_type(), torch::kBFloat16);
       checker.check(name, actual16, bf16ArithmeticTolerance(actual), " [bfloat16 run]");
     } else if (name == "attention.out") {
-      const auto q = tensors.get("attention.q"), k = tensors.get("attention.k"), v = tensors.get("attention.v");
+      const auto q = tensors.get("attention.q"), k = tensors.get("attention.k"),
+                 v = tensors.get("attention.v");
       const auto pe = pe0();
       checker.check(name, ropeAttention(q, k, v, pe));
       // The textbook formula on the same rotated inputs (no fused kernel).
@@ -100,8 +103,8 @@ void runUnits(const GoldenCase& golden) {
       const auto tolerance = findTolerance(golden, name);
       ASSERT_TRUE(tolerance);
       checker.check(name, plain, *tolerance, " [unfused]");
-      const auto out16 = ropeAttention(q.to(torch::kBFloat16), k.to(torch::kBFloat16),
-                                       v.to(torch::kBFloat16), pe);
+      const auto out16 =
+          ropeAttention(q.to(torch::kBFloat16), k.to(torch::kBFloat16), v.to(torch::kBFloat16), pe);
       EXPECT_EQ(out16.scalar_type(), torch::kBFloat16);
       checker.check(name, out16, bf16ArithmeticTolerance(tensors.get(name)), " [bfloat16 run]");
     } else if (std::regex_match(name, m, schedule)) {
@@ -113,8 +116,8 @@ void runUnits(const GoldenCase& golden) {
       checker.check(name, scheduleTensor(values));
     } else if (std::regex_match(name, m, noise)) {
       const auto dtype = m[5] == "bf16" ? torch::kBFloat16 : torch::kFloat32;
-      const auto drawn = getNoise(std::stoull(m[1]), std::stoll(m[3]), std::stoll(m[4]), dtype,
-                                  std::stoll(m[2]));
+      const auto drawn =
+          getNoise(std::stoull(m[1]), std::stoll(m[3]), std::stoll(m[4]), dtype, std::stoll(m[2]));
       checker.check(name, drawn);
       // Noise must be the reference's bit for bit, not merely close.
       checker.compare(name + " (bitwise)", drawn, tensors.get(name), {0, 0});

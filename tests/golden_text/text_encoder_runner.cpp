@@ -46,8 +46,9 @@ TensorMap runClip(const WeightMap& weights, const std::string& configText,
   return result;
 }
 
-TensorMap runT5(const WeightMap& weights, const std::string& configText, const torch::Tensor& inputIds,
-                torch::ScalarType dtype, std::optional<torch::ScalarType> compute, const std::string& where) {
+TensorMap runT5(const WeightMap& weights, const std::string& configText,
+                const torch::Tensor& inputIds, torch::ScalarType dtype,
+                std::optional<torch::ScalarType> compute, const std::string& where) {
   auto params = valueOrThrow(detectT5Params(weights, configText), where + ": T5 params");
   T5Encoder model(params);
   throwIfFailed(loadModuleWeights(*model, weights, t5SafeDtype(dtype), torch::kCPU),
@@ -73,16 +74,16 @@ TensorMap readTensorFile(const fs::path& path) {
   return tensors;
 }
 
-TensorMap runTextEncoder(TextModelKind kind, const fs::path& weightsPath, const std::string& configText,
-                         const torch::Tensor& inputIds, torch::ScalarType dtype,
-                         std::optional<torch::ScalarType> compute) {
+TensorMap runTextEncoder(TextModelKind kind, const fs::path& weightsPath,
+                         const std::string& configText, const torch::Tensor& inputIds,
+                         torch::ScalarType dtype, std::optional<torch::ScalarType> compute) {
   const std::string where = weightsPath.string();
   auto checkpoint = valueOrThrow(Checkpoint::open(where), "weights");
   torch::NoGradGuard noGrad;
   switch (kind) {
     case TextModelKind::ClipText:
-      return runClip(valueOrThrow(mapClipText(checkpoint), where + ": CLIP weight names"), configText,
-                     inputIds, dtype, compute, where);
+      return runClip(valueOrThrow(mapClipText(checkpoint), where + ": CLIP weight names"),
+                     configText, inputIds, dtype, compute, where);
     case TextModelKind::T5Encoder:
       return runT5(valueOrThrow(mapT5Encoder(checkpoint), where + ": T5 weight names"), configText,
                    inputIds, dtype, compute, where);
@@ -105,7 +106,8 @@ void compareTextOutputs(const std::string& label, const TensorMap& actual, const
     if (!expected.is_floating_point()) {
       const bool same =
           got.sizes() == expected.sizes() && torch::equal(got.to(expected.scalar_type()), expected);
-      std::printf("%-44s %-32s %s\n", label.c_str(), name.c_str(), same ? "exact match" : "DIFFERS");
+      std::printf("%-44s %-32s %s\n", label.c_str(), name.c_str(),
+                  same ? "exact match" : "DIFFERS");
       if (enforce) {
         EXPECT_TRUE(same) << label << ": integer tensor " << name << " differs";
       }
@@ -113,13 +115,13 @@ void compareTextOutputs(const std::string& label, const TensorMap& actual, const
       continue;
     }
     auto report = compareTensors(got, expected, tolerance.maxAbs, /*rtol=*/0.0);
-    std::printf("%-44s %-32s max=%.3e mean=%.3e (dtype %s)\n", label.c_str(), name.c_str(), report.maxAbs,
-                report.meanAbs, dtypeName(got.scalar_type()));
+    std::printf("%-44s %-32s max=%.3e mean=%.3e (dtype %s)\n", label.c_str(), name.c_str(),
+                report.maxAbs, report.meanAbs, dtypeName(got.scalar_type()));
     ++compared;
     if (!enforce) continue;
     EXPECT_TRUE(report.shapeError.empty()) << label << " " << name << ": " << report.shapeError;
-    EXPECT_TRUE(report.pass) << label << " " << name << ": " << report.summary()
-                             << " (bound max " << tolerance.maxAbs << ")";
+    EXPECT_TRUE(report.pass) << label << " " << name << ": " << report.summary() << " (bound max "
+                             << tolerance.maxAbs << ")";
     if (tolerance.meanAbs >= 0) {
       EXPECT_LE(report.meanAbs, tolerance.meanAbs) << label << " " << name << ": mean |diff|";
     }

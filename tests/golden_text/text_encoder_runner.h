@@ -29,7 +29,8 @@ TensorMap readTensorFile(const std::filesystem::path& path);
 // bfloat16 products).
 TensorMap runTextEncoder(TextModelKind kind, const std::filesystem::path& weightsPath,
                          const std::string& configText, const torch::Tensor& inputIds,
-                         torch::ScalarType dtype, std::optional<torch::ScalarType> compute = std::nullopt);
+                         torch::ScalarType dtype,
+                         std::optional<torch::ScalarType> compute = std::nullopt);
 
 struct TextTolerance {
   double maxAbs = 0;

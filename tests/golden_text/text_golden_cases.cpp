@@ -1,10 +1,9 @@
 #include "golden_text/text_golden_cases.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "support/test_paths.h"
 #include "weights/safetensors_file.h"
@@ -99,7 +98,8 @@ std::vector<TextGoldenCase> discoverTextGoldenCases(const fs::path& textRoot) {
     } catch (const std::exception& e) {
       c.kindProblem = e.what();
     }
-    if (!c.kindProblem.empty()) c.kindProblem = (c.folder / "config.json").string() + ": " + c.kindProblem;
+    if (!c.kindProblem.empty())
+      c.kindProblem = (c.folder / "config.json").string() + ": " + c.kindProblem;
     cases.push_back(std::move(c));
   }
   std::sort(cases.begin(), cases.end(),
@@ -145,7 +145,8 @@ void PrintTo(const TextGoldenCase& c, std::ostream* os) {
 std::string gtestSafeName(const std::string& name) {
   std::string safe;
   for (char ch : name) {
-    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+    const bool ok =
+        (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
     safe += ok ? ch : '_';
   }
   return safe.empty() ? "unnamed" : safe;

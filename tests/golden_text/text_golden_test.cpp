@@ -5,11 +5,11 @@
 // float32 golden max <= 0.1 and mean <= 0.015.
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <chrono>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "golden_text/text_encoder_runner.h"
@@ -52,8 +52,8 @@ TensorMap runTimed(const TextGoldenCase& c, const fs::path& weights, const torch
 void expectPooledRows(const std::string& label, const TensorMap& outputs, const TensorMap& golden) {
   auto rows = golden.find("pooled_index");
   if (rows == golden.end() || !outputs.count("pooler_output")) return;
-  auto hidden = outputs.at("last_hidden_state");                  // (B, L, D)
-  auto batch = torch::arange(hidden.size(0), torch::kLong);        // (B,)
+  auto hidden = outputs.at("last_hidden_state");                         // (B, L, D)
+  auto batch = torch::arange(hidden.size(0), torch::kLong);              // (B,)
   auto expected = hidden.index({batch, rows->second.to(torch::kLong)});  // (B, D)
   EXPECT_TRUE(torch::equal(outputs.at("pooler_output"), expected))
       << label << ": pooler_output is not last_hidden_state at the golden pooled_index";
@@ -100,7 +100,8 @@ TEST_P(TextGolden, MatchesReference) {
     compareTextOutputs(c.name + " bf16 vs bf16 golden (info)", reduced, golden, kBfloat16Tolerance,
                        false);
   } else {
-    std::printf("%s: no float32 twin folder; judging against its own bf16 golden\n", c.name.c_str());
+    std::printf("%s: no float32 twin folder; judging against its own bf16 golden\n",
+                c.name.c_str());
     compareTextOutputs(c.name + " bf16 vs bf16 golden", reduced, golden, kBfloat16Tolerance, true);
   }
 }
@@ -109,12 +110,13 @@ INSTANTIATE_TEST_SUITE_P(Folders, TextGolden, ::testing::ValuesIn(allCases()),
                          [](const ::testing::TestParamInfo<TextGoldenCase>& info) {
                            auto safe = gtestSafeName(info.param.name);
                            // Two folders may sanitize alike: keep names unique.
-                           return safe == info.param.name ? safe : safe + "_" + std::to_string(info.index);
+                           return safe == info.param.name ? safe
+                                                          : safe + "_" + std::to_string(info.index);
                          });
 
 TEST(TextGoldenScan, FindsEncoderFolders) {
-  ASSERT_FALSE(allCases().empty()) << "no subfolder with config.json under " << textGoldenRoot()
-                                   << " (set FLUXDESK_GOLDEN_DIR)";
+  ASSERT_FALSE(allCases().empty())
+      << "no subfolder with config.json under " << textGoldenRoot() << " (set FLUXDESK_GOLDEN_DIR)";
   for (const auto& c : allCases()) EXPECT_NE(c.kind, TextModelKind::Unknown) << c.kindProblem;
 }
 
@@ -148,14 +150,18 @@ TEST(TextGoldenT5Checkpoint, LoadsWithEitherEmbeddingName) {
       if (info.name == "shared.weight" || info.name == "encoder.embed_tokens.weight") continue;
       tensors.push_back({info.name, info.dtype, info.shape, {}, file.data(info), info.byteSize()});
     }
-    tensors.push_back({keptName, embedding->dtype, embedding->shape, {}, file.data(*embedding),
+    tensors.push_back({keptName,
+                       embedding->dtype,
+                       embedding->shape,
+                       {},
+                       file.data(*embedding),
                        embedding->byteSize()});
     const fs::path path = temp / (keptName + ".safetensors");
     auto written = writeSafetensors(path.string(), tensors);
     ASSERT_TRUE(written.ok()) << written.error().message;
 
-    auto outputs = runTextEncoder(TextModelKind::T5Encoder, path, t5->configText, golden.at("input_ids"),
-                                  torch::kFloat);
+    auto outputs = runTextEncoder(TextModelKind::T5Encoder, path, t5->configText,
+                                  golden.at("input_ids"), torch::kFloat);
     TensorMap lastOnly{{"last_hidden_state", golden.at("last_hidden_state")}};
     compareTextOutputs(t5->name + " only " + keptName, outputs, lastOnly, kFloat32Tolerance, true);
   }
@@ -167,20 +173,25 @@ TEST(TextGoldenT5Checkpoint, LoadsWithEitherEmbeddingName) {
 TEST(TextGoldenMixedPrecision, Bf16WeightsFloat32ComputeMatchGolden) {
   int cases = 0;
   for (const auto& c : allCases()) {
-    if (c.kind == TextModelKind::Unknown || dominantFloatDtype(c.folder / "weights.safetensors") != DType::F32)
+    if (c.kind == TextModelKind::Unknown ||
+        dominantFloatDtype(c.folder / "weights.safetensors") != DType::F32)
       continue;
     const TensorMap golden = readTensorFile(c.folder / "tensors.safetensors");
     const auto weights = c.folder / "weights.safetensors";
-    auto mixed = runTextEncoder(c.kind, weights, c.configText, golden.at("input_ids"), torch::kBFloat16,
-                                torch::kFloat);
+    auto mixed = runTextEncoder(c.kind, weights, c.configText, golden.at("input_ids"),
+                                torch::kBFloat16, torch::kFloat);
     EXPECT_EQ(mixed.at("last_hidden_state").scalar_type(), torch::kFloat) << c.name;
-    compareTextOutputs(c.name + " bf16 weights, float32 compute", mixed, golden, kBfloat16Tolerance, true);
-    auto bf16 = runTextEncoder(c.kind, weights, c.configText, golden.at("input_ids"), torch::kBFloat16);
+    compareTextOutputs(c.name + " bf16 weights, float32 compute", mixed, golden, kBfloat16Tolerance,
+                       true);
+    auto bf16 =
+        runTextEncoder(c.kind, weights, c.configText, golden.at("input_ids"), torch::kBFloat16);
     const auto& expected = golden.at("last_hidden_state");
-    const double mixedError = (mixed.at("last_hidden_state").to(torch::kFloat) - expected).abs().max().item<double>();
-    const double bf16Error = (bf16.at("last_hidden_state").to(torch::kFloat) - expected).abs().max().item<double>();
-    std::printf("%s: max error bf16 weights + float32 compute %.3g, bf16 compute %.3g\n", c.name.c_str(),
-                mixedError, bf16Error);
+    const double mixedError =
+        (mixed.at("last_hidden_state").to(torch::kFloat) - expected).abs().max().item<double>();
+    const double bf16Error =
+        (bf16.at("last_hidden_state").to(torch::kFloat) - expected).abs().max().item<double>();
+    std::printf("%s: max error bf16 weights + float32 compute %.3g, bf16 compute %.3g\n",
+                c.name.c_str(), mixedError, bf16Error);
     EXPECT_LE(mixedError, bf16Error) << c.name;
     ++cases;
   }
@@ -204,10 +215,11 @@ TEST(TextGoldenClipPooling, EosTokenRuleMatchesLegacyRule) {
   auto config = nlohmann::json::parse(clip->configText);
   config["eos_token_id"] = ids.max().item<int64_t>();  // the EOS id (49407 for CLIP-L)
   ASSERT_NE(config["eos_token_id"].get<int64_t>(), 2);
-  auto outputs = runTextEncoder(TextModelKind::ClipText, clip->folder / "weights.safetensors", config.dump(),
-                                ids, torch::kFloat);
+  auto outputs = runTextEncoder(TextModelKind::ClipText, clip->folder / "weights.safetensors",
+                                config.dump(), ids, torch::kFloat);
   TensorMap pooledOnly{{"pooler_output", golden.at("pooler_output")}};
-  compareTextOutputs(clip->name + " eos_token_id rule", outputs, pooledOnly, kFloat32Tolerance, true);
+  compareTextOutputs(clip->name + " eos_token_id rule", outputs, pooledOnly, kFloat32Tolerance,
+                     true);
   expectPooledRows(clip->name + " eos_token_id rule", outputs, golden);
 }
 

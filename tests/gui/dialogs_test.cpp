@@ -74,7 +74,8 @@ TEST(SettingsDialog, ChecksTheModelFolderOnTheSpot) {
 
   // The demo model is a complete FLUX.1-schnell-layout folder.
   dialog.modelFolderEdit()->setText(demoModelFolder());
-  ASSERT_TRUE(waitUntil([&] { return dialog.modelReport().contains(QStringLiteral("Complete")); }, 5000))
+  ASSERT_TRUE(
+      waitUntil([&] { return dialog.modelReport().contains(QStringLiteral("Complete")); }, 5000))
       << dialog.modelReport().toStdString();
   EXPECT_FALSE(dialog.modelReport().contains(QStringLiteral("missing")));
 
@@ -82,12 +83,14 @@ TEST(SettingsDialog, ChecksTheModelFolderOnTheSpot) {
   TempDir empty("settings-empty-model");
   const QString emptyPath = QString::fromStdString(empty.path().string());
   dialog.modelFolderEdit()->setText(emptyPath);
-  ASSERT_TRUE(waitUntil([&] { return dialog.modelReport().contains(QStringLiteral("Incomplete")); }, 5000))
+  ASSERT_TRUE(
+      waitUntil([&] { return dialog.modelReport().contains(QStringLiteral("Incomplete")); }, 5000))
       << dialog.modelReport().toStdString();
   const QString report = dialog.modelReport();
   for (const char* component : {"transformer", "autoencoder", "clip", "t5"})
     EXPECT_TRUE(report.contains(QStringLiteral("%1: missing").arg(QLatin1String(component))))
-        << component << "\n" << report.toStdString();
+        << component << "\n"
+        << report.toStdString();
   EXPECT_TRUE(report.contains(QStringLiteral("looked in"))) << report.toStdString();
   EXPECT_TRUE(report.contains(emptyPath.toHtmlEscaped())) << report.toStdString();
 
@@ -98,7 +101,8 @@ TEST(SettingsDialog, ChecksTheModelFolderOnTheSpot) {
   // OK stores the form.
   dialog.modelFolderEdit()->setText(demoModelFolder());
   dialog.findChild<QSpinBox*>(QStringLiteral("portSpin"))->setValue(8123);
-  QTest::mouseClick(dialog.findChild<QPushButton*>(QStringLiteral("generateTokenButton")), Qt::LeftButton);
+  QTest::mouseClick(dialog.findChild<QPushButton*>(QStringLiteral("generateTokenButton")),
+                    Qt::LeftButton);
   dialog.apply();
   EXPECT_EQ(settings.modelFolder(), demoModelFolder());
   EXPECT_EQ(settings.serverPort(), 8123);

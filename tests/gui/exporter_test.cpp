@@ -39,9 +39,11 @@ TEST(Exporter, PatternTokensExpandToSafeNames) {
   ui::ExportItem item = itemFor(QStringLiteral("/x.png"));
   EXPECT_EQ(ui::expandFileNamePattern(QStringLiteral("{date}-{seed}-{prompt}"), item, 1, 40, 24),
             QStringLiteral("20261125-7-a-cat-on-a-mat-photo"));
-  EXPECT_EQ(ui::expandFileNamePattern(QStringLiteral("{time}_{width}x{height}_{index}"), item, 3, 40, 24),
-            QStringLiteral("093005_40x24_3"));
-  EXPECT_EQ(ui::expandFileNamePattern(QStringLiteral("a/b:c"), item, 1, 1, 1), QStringLiteral("a_b_c"));
+  EXPECT_EQ(
+      ui::expandFileNamePattern(QStringLiteral("{time}_{width}x{height}_{index}"), item, 3, 40, 24),
+      QStringLiteral("093005_40x24_3"));
+  EXPECT_EQ(ui::expandFileNamePattern(QStringLiteral("a/b:c"), item, 1, 1, 1),
+            QStringLiteral("a_b_c"));
 }
 
 TEST(Exporter, WritesPngAndJpegWithMetadataAndNeverOverwrites) {
@@ -56,7 +58,8 @@ TEST(Exporter, WritesPngAndJpegWithMetadataAndNeverOverwrites) {
   ASSERT_EQ(first.written.size(), 1);
   EXPECT_TRUE(first.written[0].endsWith(QStringLiteral("/7.png")));
   QImage exported(first.written[0]);
-  EXPECT_EQ(exported.text(QStringLiteral("parameters")), QStringLiteral("a cat\nSteps: 4, Seed: 7"));
+  EXPECT_EQ(exported.text(QStringLiteral("parameters")),
+            QStringLiteral("a cat\nSteps: 4, Seed: 7"));
   EXPECT_EQ(exported.text(QStringLiteral("fluxdesk")), QStringLiteral("{\"seed\":7}"));
   EXPECT_EQ(exported.size(), QSize(40, 24));
   EXPECT_EQ(exported.pixelColor(3, 3), QColor(200, 40, 90));
@@ -77,7 +80,8 @@ TEST(Exporter, WritesPngAndJpegWithMetadataAndNeverOverwrites) {
   EXPECT_TRUE(bytes.contains("a cat\nSteps: 4, Seed: 7"));  // carried in COM segments
   auto comment = parseJpegComment(std::vector<uint8_t>(bytes.begin(), bytes.end()));
   ASSERT_TRUE(comment.ok());
-  EXPECT_EQ(comment.value(), "{\"seed\":7}");  // the settings come first, as in FluxDesk's own JPEGs
+  EXPECT_EQ(comment.value(),
+            "{\"seed\":7}");  // the settings come first, as in FluxDesk's own JPEGs
   QImage decoded(third.written[0]);
   EXPECT_EQ(decoded.size(), QSize(40, 24));
   EXPECT_TRUE(third.written[0].endsWith(QStringLiteral("/7.jpg")));
@@ -109,7 +113,8 @@ TEST(Exporter, UnreadableSourceIsReportedAndOthersStillExport) {
   ui::ExportOptions options;
   options.folder = QString::fromStdString(out.path().string());
   options.pattern = QStringLiteral("{index}");
-  auto report = ui::exportImages({itemFor(QStringLiteral("/nonexistent/missing.png")), itemFor(good)}, options);
+  auto report = ui::exportImages(
+      {itemFor(QStringLiteral("/nonexistent/missing.png")), itemFor(good)}, options);
   EXPECT_EQ(report.written.size(), 1);
   ASSERT_EQ(report.errors.size(), 1);
   EXPECT_TRUE(report.errors[0].contains(QStringLiteral("missing.png")));

@@ -1,4 +1,6 @@
 // The gallery model under Qt's own model checker, with real images.
+#include "gallery_model.h"
+
 #include <gtest/gtest.h>
 
 #include <QAbstractItemModelTester>
@@ -7,11 +9,10 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
-#include <iostream>
 #include <QMimeData>
 #include <QUrl>
+#include <iostream>
 
-#include "gallery_model.h"
 #include "gui_fixture.h"
 #include "pipeline/image_metadata.h"
 #include "service/image_library.h"
@@ -48,13 +49,15 @@ TEST(GalleryModel, PassesModelTesterThroughAddsAndRemoves) {
   QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
 
   for (int i = 0; i < 3; ++i) {
-    auto added = library.add(solidImage(64, 48, uint8_t(40 * i), 100 + i), settingsFor("prompt " + std::to_string(i), 100 + i),
-                             QStringLiteral("gui"));
+    auto added =
+        library.add(solidImage(64, 48, uint8_t(40 * i), 100 + i),
+                    settingsFor("prompt " + std::to_string(i), 100 + i), QStringLiteral("gui"));
     ASSERT_TRUE(added.ok()) << added.error().message;
   }
   ASSERT_TRUE(waitUntil([&] { return model.rowCount() == 3; }, 5000));
   // Newest first.
-  EXPECT_EQ(model.data(model.index(0), ui::GalleryModel::PromptRole).toString(), QStringLiteral("prompt 2"));
+  EXPECT_EQ(model.data(model.index(0), ui::GalleryModel::PromptRole).toString(),
+            QStringLiteral("prompt 2"));
   // Thumbnails arrive off the GUI thread; a same-size placeholder until then.
   const QString newest = model.data(model.index(0), ui::GalleryModel::IdRole).toString();
   QPixmap first = model.data(model.index(0), Qt::DecorationRole).value<QPixmap>();
@@ -62,7 +65,7 @@ TEST(GalleryModel, PassesModelTesterThroughAddsAndRemoves) {
   EXPECT_EQ(first.size(), QSize(32, 32));
   ASSERT_TRUE(waitUntil([&] { return thumbnails.isCached(newest); }, 5000));
   QImage thumbnail = model.data(model.index(0), Qt::DecorationRole).value<QPixmap>().toImage();
-  EXPECT_EQ(thumbnail.size(), QSize(32, 24));  // 64x48 scaled to fit
+  EXPECT_EQ(thumbnail.size(), QSize(32, 24));                    // 64x48 scaled to fit
   EXPECT_EQ(QColor(thumbnail.pixel(5, 5)), QColor(80, 80, 80));  // the image's own grey
   // Drag out as file URLs.
   std::unique_ptr<QMimeData> mime(model.mimeData({model.index(1)}));
@@ -92,14 +95,16 @@ TEST(GalleryModel, ImagesWrittenByAnotherProcessAppearInCreationOrder) {
   ASSERT_TRUE(waitUntil([&] { return model.rowCount() == 1; }, 5000));
 
   ImageLibrary other(folder);  // stands for fluxdesk-cli serve
-  auto newer = other.add(solidImage(16, 16, 20, 2), settingsFor("from the api", 2), QStringLiteral("api"));
+  auto newer =
+      other.add(solidImage(16, 16, 20, 2), settingsFor("from the api", 2), QStringLiteral("api"));
   ASSERT_TRUE(newer.ok()) << newer.error().message;
   // An older one, as a copy of a PNG with its sidecar dated last year.
   const QString oldId = QStringLiteral("old-image");
   ASSERT_TRUE(QFile::copy(own->filePath, QDir(folder).filePath(oldId + QStringLiteral(".png"))));
   ImageSettings s = settingsFor("from last year", 3);
   s.createdAt = "2025-01-01T00:00:00.000Z";
-  writeTextFile(dir / "old-image.json", recordSidecarJson(s, oldId, oldId + QStringLiteral(".png"), "cli"));
+  writeTextFile(dir / "old-image.json",
+                recordSidecarJson(s, oldId, oldId + QStringLiteral(".png"), "cli"));
 
   ASSERT_TRUE(waitUntil([&] { return model.rowCount() == 3; }, 5000));
   EXPECT_EQ(model.data(model.index(0), ui::GalleryModel::IdRole).toString(), newer->id);
@@ -125,10 +130,12 @@ TEST(GalleryModel, ThousandsOfImagesListFullyAndLoadOnlyTheThumbnailsAsked) {
     ASSERT_TRUE(first.ok()) << first.error().message;
     for (int i = 1; i < kImages; ++i) {
       const QString id = QStringLiteral("copy-%1").arg(i, 5, 10, QLatin1Char('0'));
-      ASSERT_TRUE(QFile::copy(first.value().filePath, QDir(folder).filePath(id + QStringLiteral(".png"))));
+      ASSERT_TRUE(
+          QFile::copy(first.value().filePath, QDir(folder).filePath(id + QStringLiteral(".png"))));
       ImageSettings s = settingsFor("p" + std::to_string(i), uint64_t(i));
       s.createdAt = "2026-01-01T00:00:00Z";
-      writeTextFile(dir / (id.toStdString() + ".json"), recordSidecarJson(s, id, id + QStringLiteral(".png"), "api"));
+      writeTextFile(dir / (id.toStdString() + ".json"),
+                    recordSidecarJson(s, id, id + QStringLiteral(".png"), "api"));
     }
   }
   QElapsedTimer clock;

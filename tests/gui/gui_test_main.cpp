@@ -9,7 +9,7 @@
 
 int main(int argc, char** argv) {
   qputenv("QT_QPA_PLATFORM", qgetenv("QT_QPA_PLATFORM").isEmpty() ? QByteArray("offscreen")
-                                                                   : qgetenv("QT_QPA_PLATFORM"));
+                                                                  : qgetenv("QT_QPA_PLATFORM"));
   // Settings, standard paths and the trash (Delete moves images there) go
   // to throw-away places, never the user's.
   QStandardPaths::setTestModeEnabled(true);

@@ -1,12 +1,14 @@
 // Input pictures in the real window: opening (drop, gallery, details
 // panel), the mask brush on the Input tab, strength and its hint, LoRA
 // rows, a generation that keeps its input, and "Reuse settings".
+#include "input_image.h"
+
 #include <gtest/gtest.h>
 
 #include <QApplication>
+#include <QComboBox>
 #include <QDir>
 #include <QDoubleSpinBox>
-#include <QComboBox>
 #include <QDropEvent>
 #include <QFileInfo>
 #include <QImage>
@@ -30,7 +32,6 @@
 #include "image_view.h"
 #include "input_box.h"
 #include "input_editor.h"
-#include "input_image.h"
 #include "lora_picker.h"
 #include "message_bar.h"
 #include "pipeline/image_io.h"
@@ -47,7 +48,8 @@ QString folderOf(const TempDir& dir) { return QString::fromStdString(dir.path().
 QString writePicture(const TempDir& dir, const QString& name, int width, int height) {
   QImage image(width, height, QImage::Format_RGB888);
   for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x) image.setPixelColor(x, y, QColor(x * 255 / width, y * 255 / height, 90));
+    for (int x = 0; x < width; ++x)
+      image.setPixelColor(x, y, QColor(x * 255 / width, y * 255 / height, 90));
   const QString path = QDir(folderOf(dir)).filePath(name);
   EXPECT_TRUE(image.save(path));
   return path;
@@ -74,13 +76,14 @@ void dragBrush(ui::ImageView* view, QPointF fromImage, QPointF toImage) {
   ASSERT_NE(surface, nullptr);
   const double scale = surface->width() / double(view->image().width());
   const QPointF from = fromImage * scale, to = toImage * scale;
-  QMouseEvent press(QEvent::MouseButtonPress, from, surface->mapToGlobal(from), Qt::LeftButton, Qt::LeftButton,
-                    Qt::NoModifier);
+  QMouseEvent press(QEvent::MouseButtonPress, from, surface->mapToGlobal(from), Qt::LeftButton,
+                    Qt::LeftButton, Qt::NoModifier);
   QApplication::sendEvent(surface, &press);
-  QMouseEvent move(QEvent::MouseMove, to, surface->mapToGlobal(to), Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+  QMouseEvent move(QEvent::MouseMove, to, surface->mapToGlobal(to), Qt::NoButton, Qt::LeftButton,
+                   Qt::NoModifier);
   QApplication::sendEvent(surface, &move);
-  QMouseEvent release(QEvent::MouseButtonRelease, to, surface->mapToGlobal(to), Qt::LeftButton, Qt::NoButton,
-                      Qt::NoModifier);
+  QMouseEvent release(QEvent::MouseButtonRelease, to, surface->mapToGlobal(to), Qt::LeftButton,
+                      Qt::NoButton, Qt::NoModifier);
   QApplication::sendEvent(surface, &release);
 }
 
@@ -116,10 +119,14 @@ TEST(InputImage, DroppingAPictureMakesItTheInputWithItsSize) {
   EXPECT_EQ(width, 384);
   ASSERT_TRUE(request.strength.has_value());
   EXPECT_DOUBLE_EQ(*request.strength, kDefaultStrength);
-  EXPECT_TRUE(panel->inputBox()->findChild<QLabel*>(QStringLiteral("inputInfo"))->text().contains(QStringLiteral("300×200")));
+  EXPECT_TRUE(panel->inputBox()
+                  ->findChild<QLabel*>(QStringLiteral("inputInfo"))
+                  ->text()
+                  .contains(QStringLiteral("300×200")));
 
   // Clear: back to text-to-image.
-  QTest::mouseClick(panel->inputBox()->findChild<QPushButton*>(QStringLiteral("clearInputButton")), Qt::LeftButton);
+  QTest::mouseClick(panel->inputBox()->findChild<QPushButton*>(QStringLiteral("clearInputButton")),
+                    Qt::LeftButton);
   EXPECT_FALSE(panel->currentRequest().source);
   EXPECT_FALSE(panel->currentRequest().strength.has_value());
 }
@@ -134,8 +141,8 @@ TEST(InputImage, StrengthFollowsTheMaskUntilChosenAndHintsAtFewSteps) {
   h.setSteps(4);
   ui::InputBox* box = panel->inputBox();
   EXPECT_DOUBLE_EQ(box->strength(), 0.85);
-  EXPECT_TRUE(box->hintText().contains(QStringLiteral("at 4 steps this redraws everything; use 0.75 or less"),
-                                       Qt::CaseInsensitive))
+  EXPECT_TRUE(box->hintText().contains(
+      QStringLiteral("at 4 steps this redraws everything; use 0.75 or less"), Qt::CaseInsensitive))
       << box->hintText().toStdString();
 
   // A mask painted: inpainting's default, 1.
@@ -147,14 +154,16 @@ TEST(InputImage, StrengthFollowsTheMaskUntilChosenAndHintsAtFewSteps) {
 
   // The user's choice stays when the mask changes.
   box->strengthSlider()->setValue(15);  // 0.75
-  EXPECT_TRUE(box->hintText().contains(QStringLiteral("Runs 3 of 4 steps"))) << box->hintText().toStdString();
+  EXPECT_TRUE(box->hintText().contains(QStringLiteral("Runs 3 of 4 steps")))
+      << box->hintText().toStdString();
   input->mask().clear();
   input->maskEdited();
   EXPECT_DOUBLE_EQ(box->strength(), 0.75);
   EXPECT_DOUBLE_EQ(*panel->currentRequest().strength, 0.75);
   EXPECT_TRUE(panel->currentRequest().source->mask.empty());
   box->strengthSlider()->setValue(0);  // 0 runs no step
-  EXPECT_TRUE(box->hintText().contains(QStringLiteral("leaves no step"))) << box->hintText().toStdString();
+  EXPECT_TRUE(box->hintText().contains(QStringLiteral("leaves no step")))
+      << box->hintText().toStdString();
   h.typePrompt(QStringLiteral("x"));
   EXPECT_FALSE(panel->validationProblem().isEmpty());
 }
@@ -167,8 +176,9 @@ TEST(InputImage, TheBrushOnTheInputTabPaintsErasesAndClearsTheMask) {
   ASSERT_TRUE(w.openInputImage(writePicture(files, QStringLiteral("b.png"), 320, 240)));
   ui::InputEditor* editor = w.inputEditor();
   ui::InputImage* input = w.generationPanel()->inputImage();
-  ASSERT_TRUE(waitUntil([&] { return editor->view()->paintSurface() && editor->view()->paintSurface()->width() > 0; },
-                        5000));
+  ASSERT_TRUE(waitUntil(
+      [&] { return editor->view()->paintSurface() && editor->view()->paintSurface()->width() > 0; },
+      5000));
   editor->brushSizeBox()->setValue(10);
   dragBrush(editor->view(), {40, 40}, {120, 40});
   EXPECT_TRUE(input->mask().isMarked(40, 40));
@@ -198,7 +208,8 @@ TEST(InputImage, UseAsInputThenGenerateKeepsTheInputAndStrengthWithTheImage) {
   h.typePrompt(QStringLiteral("a first picture"));
   h.setSize(256, 256);
   h.clickGenerate();
-  ASSERT_TRUE(waitUntil([&] { return h.galleryCount() == 1; }, 120000)) << w.messages()->text().toStdString();
+  ASSERT_TRUE(waitUntil([&] { return h.galleryCount() == 1; }, 120000))
+      << w.messages()->text().toStdString();
   ASSERT_TRUE(waitUntil([&] { return w.details()->record().has_value(); }, 5000));
   const ImageRecord first = *w.details()->record();
   EXPECT_FALSE(first.strength.has_value());
@@ -214,7 +225,8 @@ TEST(InputImage, UseAsInputThenGenerateKeepsTheInputAndStrengthWithTheImage) {
   EXPECT_EQ(input->width(), 256);
   input->clear();
   // From the details panel's button.
-  QTest::mouseClick(w.details()->findChild<QToolButton*>(QStringLiteral("useAsInputButton")), Qt::LeftButton);
+  QTest::mouseClick(w.details()->findChild<QToolButton*>(QStringLiteral("useAsInputButton")),
+                    Qt::LeftButton);
   ASSERT_TRUE(input->isSet());
   EXPECT_EQ(input->name(), QFileInfo(first.filePath).fileName());
 
@@ -222,7 +234,8 @@ TEST(InputImage, UseAsInputThenGenerateKeepsTheInputAndStrengthWithTheImage) {
   h.setSteps(4);
   w.generationPanel()->inputBox()->setStrength(0.5);
   h.clickGenerate();
-  ASSERT_TRUE(waitUntil([&] { return h.galleryCount() == 2; }, 120000)) << w.messages()->text().toStdString();
+  ASSERT_TRUE(waitUntil([&] { return h.galleryCount() == 2; }, 120000))
+      << w.messages()->text().toStdString();
   auto records = h.services().library()->records();
   const ImageRecord made = records.back();
   ASSERT_TRUE(made.strength.has_value());
@@ -236,14 +249,17 @@ TEST(InputImage, UseAsInputThenGenerateKeepsTheInputAndStrengthWithTheImage) {
   ASSERT_TRUE(original.ok());
   EXPECT_EQ(kept->rgb, original->rgb);  // the input itself, losslessly
   EXPECT_TRUE(made.maskPath.isEmpty());
-  EXPECT_TRUE(QImage(made.filePath).text(QStringLiteral("parameters")).contains(QStringLiteral("Denoising strength: 0.5")));
+  EXPECT_TRUE(QImage(made.filePath)
+                  .text(QStringLiteral("parameters"))
+                  .contains(QStringLiteral("Denoising strength: 0.5")));
 
   // Inpainting: the mask is kept too, as black and white.
   input->mask().setBrushDiameter(64);
   input->mask().stroke({128, 128}, {128, 128});
   input->maskEdited();
   h.clickGenerate();
-  ASSERT_TRUE(waitUntil([&] { return h.galleryCount() == 3; }, 120000)) << w.messages()->text().toStdString();
+  ASSERT_TRUE(waitUntil([&] { return h.galleryCount() == 3; }, 120000))
+      << w.messages()->text().toStdString();
   const ImageRecord inpainted = h.services().library()->records().back();
   EXPECT_TRUE(inpainted.inpaint);
   ASSERT_FALSE(inpainted.maskPath.isEmpty());
@@ -281,7 +297,8 @@ TEST(InputImage, TheLoraPickerBuildsTheRequestsLoraList) {
   EXPECT_DOUBLE_EQ(picker->scaleBox(2)->value(), 2.0);
   picker->scaleBox(2)->setValue(-1.5);
   // The first row's remove button.
-  QTest::mouseClick(picker->fileBox(0)->parentWidget()->findChild<QToolButton*>(QStringLiteral("removeLoraButton")),
+  QTest::mouseClick(picker->fileBox(0)->parentWidget()->findChild<QToolButton*>(
+                        QStringLiteral("removeLoraButton")),
                     Qt::LeftButton);
   ASSERT_EQ(picker->rowCount(), 2);
 
@@ -298,7 +315,8 @@ TEST(InputImage, ReuseSettingsBringsBackInputMaskStrengthAndLoras) {
   const QString moved = QDir(folderOf(gone)).filePath(QStringLiteral("moved.safetensors"));
   const QString missing = QDir(folderOf(gone)).filePath(QStringLiteral("missing.safetensors"));
   touchFile(kept);
-  touchFile(QDir(folderOf(loras)).filePath(QStringLiteral("moved.safetensors")));  // found by name in the folder
+  touchFile(QDir(folderOf(loras))
+                .filePath(QStringLiteral("moved.safetensors")));  // found by name in the folder
   GuiHarness h(folderOf(library));
   auto& w = h.window();
   h.settings().setLoraFolder(folderOf(loras));
@@ -320,7 +338,8 @@ TEST(InputImage, ReuseSettingsBringsBackInputMaskStrengthAndLoras) {
   request.seed = 1234;
   request.source = source;
   request.strength = 0.6;
-  request.loras = {{kept.toStdString(), 0.8}, {moved.toStdString(), -0.5}, {missing.toStdString(), 1.0}};
+  request.loras = {
+      {kept.toStdString(), 0.8}, {moved.toStdString(), -0.5}, {missing.toStdString(), 1.0}};
   GeneratedImage image;
   image.width = 256;
   image.height = 320;
@@ -333,14 +352,17 @@ TEST(InputImage, ReuseSettingsBringsBackInputMaskStrengthAndLoras) {
   settings.sourceImage = "house.jpg";
   settings.inpaint = true;
   settings.loras = {{"kept", 0.8}, {"moved", -0.5}, {"missing", 1.0}};
-  auto added = h.services().library()->add(image, settings, QStringLiteral("gui"), inputsOf(request));
+  auto added =
+      h.services().library()->add(image, settings, QStringLiteral("gui"), inputsOf(request));
   ASSERT_TRUE(added.ok()) << added.error().message;
   ASSERT_TRUE(waitUntil([&] { return h.galleryCount() == 1; }, 5000));
   w.gallery()->selectId(added->id);
   ASSERT_TRUE(waitUntil([&] { return w.details()->record().has_value(); }, 5000));
-  EXPECT_TRUE(w.details()->infoText().contains(QStringLiteral("strength 0.60"))) << w.details()->infoText().toStdString();
+  EXPECT_TRUE(w.details()->infoText().contains(QStringLiteral("strength 0.60")))
+      << w.details()->infoText().toStdString();
 
-  QTest::mouseClick(w.details()->findChild<QToolButton*>(QStringLiteral("reuseSettingsButton")), Qt::LeftButton);
+  QTest::mouseClick(w.details()->findChild<QToolButton*>(QStringLiteral("reuseSettingsButton")),
+                    Qt::LeftButton);
   const GenerationRequest again = w.generationPanel()->currentRequest();
   EXPECT_EQ(again.prompt, "a red door");
   EXPECT_EQ(again.width, 256);  // the record's size, not the input's
@@ -358,7 +380,8 @@ TEST(InputImage, ReuseSettingsBringsBackInputMaskStrengthAndLoras) {
       {kept.toStdString(), 0.8},
       {QDir(folderOf(loras)).filePath(QStringLiteral("moved.safetensors")).toStdString(), -0.5}};
   EXPECT_EQ(again.loras, expected);
-  EXPECT_TRUE(w.messages()->text().contains(QStringLiteral("missing"))) << w.messages()->text().toStdString();
+  EXPECT_TRUE(w.messages()->text().contains(QStringLiteral("missing")))
+      << w.messages()->text().toStdString();
 
   // A text-to-image record clears the input again.
   GeneratedImage plain = image;

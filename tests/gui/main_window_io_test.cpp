@@ -8,7 +8,6 @@
 #include <QListView>
 #include <QTest>
 #include <QToolBar>
-
 #include <atomic>
 #include <thread>
 
@@ -51,8 +50,10 @@ TEST(MainWindowExport, ExportsSelectedImagesWithMetadataWithoutOverwriting) {
     EXPECT_TRUE(seeds.contains(f.section(QLatin1Char('-'), 0, 0))) << f.toStdString();
     QImage image(QDir(folder).filePath(f));
     EXPECT_EQ(image.size(), QSize(256, 256));
-    EXPECT_TRUE(image.text(QStringLiteral("parameters")).startsWith(QStringLiteral("export me, please\nSteps:")));
-    EXPECT_TRUE(image.text(QStringLiteral("fluxdesk")).contains(QStringLiteral("\"prompt\":\"export me, please\"")));
+    EXPECT_TRUE(image.text(QStringLiteral("parameters"))
+                    .startsWith(QStringLiteral("export me, please\nSteps:")));
+    EXPECT_TRUE(image.text(QStringLiteral("fluxdesk"))
+                    .contains(QStringLiteral("\"prompt\":\"export me, please\"")));
   }
   EXPECT_TRUE(h.window().messages()->text().contains(QStringLiteral("Exported 2 images")));
 
@@ -126,8 +127,9 @@ TEST(MainWindowServer, ToolbarToggleServesTheSharedApiSuiteIntoTheSameQueueAndGa
   // The suite blocks on HTTP, so it runs on its own thread while this one
   // keeps the window's event loop turning (queue rows, gallery, log).
   int mostQueued = 0;
-  QObject::connect(h.services().queue(), &JobQueue::jobAdded, &w,
-                   [&](const JobInfo&) { mostQueued = std::max(mostQueued, w.queuePanel()->visibleJobs()); });
+  QObject::connect(h.services().queue(), &JobQueue::jobAdded, &w, [&](const JobInfo&) {
+    mostQueued = std::max(mostQueued, w.queuePanel()->visibleJobs());
+  });
   std::atomic<bool> finished{false};
   std::thread suite([&] {
     runApiSuite(target, ApiSuiteOptions{});
@@ -139,13 +141,17 @@ TEST(MainWindowServer, ToolbarToggleServesTheSharedApiSuiteIntoTheSameQueueAndGa
   ASSERT_TRUE(done);
 
   // API images land in the same library and gallery, marked with their source.
-  ASSERT_TRUE(waitUntil([&] { return h.galleryCount() == h.services().library()->count(); }, 10000));
+  ASSERT_TRUE(
+      waitUntil([&] { return h.galleryCount() == h.services().library()->count(); }, 10000));
   EXPECT_GE(h.galleryCount(), kSuiteImages);
-  for (const auto& r : h.services().library()->records()) EXPECT_EQ(r.source, QStringLiteral("api"));
+  for (const auto& r : h.services().library()->records())
+    EXPECT_EQ(r.source, QStringLiteral("api"));
   auto* model = w.gallery()->model();
-  EXPECT_TRUE(model->data(model->index(0), Qt::DisplayRole).toString().startsWith(QStringLiteral("[api]")));
+  EXPECT_TRUE(
+      model->data(model->index(0), Qt::DisplayRole).toString().startsWith(QStringLiteral("[api]")));
   EXPECT_GE(mostQueued, 2) << "concurrent API requests show in the queue";
-  ASSERT_TRUE(waitUntil([&] { return w.serverPanel()->logLines() >= kSuiteImages; }, 5000)) << w.serverPanel()->logLines();
+  ASSERT_TRUE(waitUntil([&] { return w.serverPanel()->logLines() >= kSuiteImages; }, 5000))
+      << w.serverPanel()->logLines();
 
   clickToolbarAction(w, w.serverAction());
   EXPECT_FALSE(h.services().server()->isRunning());

@@ -1,22 +1,21 @@
 // Drives the real window: type, click, wait for the gallery, check disk.
 #include <gtest/gtest.h>
 
-#include <QElapsedTimer>
 #include <QApplication>
 #include <QClipboard>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QImage>
 #include <QLabel>
-#include <QMessageBox>
-#include <QTimer>
 #include <QLineEdit>
 #include <QListView>
+#include <QMessageBox>
 #include <QPushButton>
-#include <QStandardPaths>
 #include <QSpinBox>
+#include <QStandardPaths>
 #include <QTest>
+#include <QTimer>
 #include <QToolButton>
-
 #include <iostream>
 
 #include "details_panel.h"
@@ -25,13 +24,13 @@
 #include "generation_panel.h"
 #include "gui_fixture.h"
 #include "message_bar.h"
+#include "pipeline/request_validation.h"
 #include "progress_panel.h"
 #include "prompt_edit.h"
 #include "queue_panel.h"
-#include "size_presets.h"
-#include "pipeline/request_validation.h"
 #include "service/image_library.h"
 #include "service/job_queue.h"
+#include "size_presets.h"
 
 namespace fd::test {
 namespace {
@@ -45,22 +44,25 @@ TEST(MainWindow, GenerateFillsGalleryAndWritesPngWithMetadata) {
   EXPECT_TRUE(w.demoBanner()->text().contains(QStringLiteral("demo model")));
   EXPECT_TRUE(w.demoBanner()->actionButton()->isVisible());
   ASSERT_TRUE(h.waitForModel()) << w.messages()->text().toStdString();
-  EXPECT_TRUE(w.statusText().contains(QStringLiteral("Device: CPU, "))) << w.statusText().toStdString();
+  EXPECT_TRUE(w.statusText().contains(QStringLiteral("Device: CPU, ")))
+      << w.statusText().toStdString();
 
   // What the progress panel shows at each denoising step.
   QStringList stepTexts;
   bool previewSeen = false;
-  QObject::connect(h.services().queue(), &JobQueue::jobProgress, &w, [&](quint64, const Progress& p) {
-    if (p.stage != Stage::Denoising) return;
-    stepTexts << w.progressPanel()->statusText();
-    previewSeen = previewSeen || w.progressPanel()->hasPreview();
-  });
+  QObject::connect(h.services().queue(), &JobQueue::jobProgress, &w,
+                   [&](quint64, const Progress& p) {
+                     if (p.stage != Stage::Denoising) return;
+                     stepTexts << w.progressPanel()->statusText();
+                     previewSeen = previewSeen || w.progressPanel()->hasPreview();
+                   });
 
   h.typePrompt(QStringLiteral("a lighthouse at dusk"));
   h.setSize(256, 256);
   h.setCount(2);
   h.clickGenerate();
-  ASSERT_TRUE(waitUntil([&] { return h.galleryCount() == 2; }, 120000)) << w.messages()->text().toStdString();
+  ASSERT_TRUE(waitUntil([&] { return h.galleryCount() == 2; }, 120000))
+      << w.messages()->text().toStdString();
 
   const auto records = h.services().library()->records();
   ASSERT_EQ(records.size(), 2u);
@@ -70,19 +72,24 @@ TEST(MainWindow, GenerateFillsGalleryAndWritesPngWithMetadata) {
     EXPECT_EQ(image.size(), QSize(256, 256));
     // The text chunks, exactly as written (QImage keeps line breaks).
     const QString parameters = image.text(QStringLiteral("parameters"));
-    EXPECT_TRUE(parameters.startsWith(QStringLiteral("a lighthouse at dusk\nSteps: 4"))) << parameters.toStdString();
-    EXPECT_TRUE(parameters.contains(QStringLiteral("Seed: %1").arg(r.seed))) << parameters.toStdString();
+    EXPECT_TRUE(parameters.startsWith(QStringLiteral("a lighthouse at dusk\nSteps: 4")))
+        << parameters.toStdString();
+    EXPECT_TRUE(parameters.contains(QStringLiteral("Seed: %1").arg(r.seed)))
+        << parameters.toStdString();
     const QString json = image.text(QStringLiteral("fluxdesk"));
     EXPECT_TRUE(json.contains(QStringLiteral("\"seed\":%1").arg(r.seed))) << json.toStdString();
     EXPECT_EQ(r.source, QStringLiteral("gui"));
   }
   // Seeds of one request are consecutive (image i uses seed + i).
-  EXPECT_EQ(std::max(records[0].seed, records[1].seed) - std::min(records[0].seed, records[1].seed), 1u);
+  EXPECT_EQ(std::max(records[0].seed, records[1].seed) - std::min(records[0].seed, records[1].seed),
+            1u);
 
   // Every step was reported with its time and what is left, with a preview.
   ASSERT_EQ(stepTexts.size(), 4) << stepTexts.join(" / ").toStdString();
-  EXPECT_TRUE(stepTexts.front().startsWith(QStringLiteral("Step 1 of 4"))) << stepTexts.front().toStdString();
-  EXPECT_TRUE(stepTexts.front().contains(QStringLiteral("left"))) << stepTexts.front().toStdString();
+  EXPECT_TRUE(stepTexts.front().startsWith(QStringLiteral("Step 1 of 4")))
+      << stepTexts.front().toStdString();
+  EXPECT_TRUE(stepTexts.front().contains(QStringLiteral("left")))
+      << stepTexts.front().toStdString();
   EXPECT_TRUE(previewSeen);
   EXPECT_TRUE(w.progressPanel()->statusText().startsWith(QStringLiteral("Done: 2 images")))
       << w.progressPanel()->statusText().toStdString();
@@ -90,11 +97,14 @@ TEST(MainWindow, GenerateFillsGalleryAndWritesPngWithMetadata) {
   // The newest image is selected and shown large with its settings.
   ASSERT_TRUE(waitUntil([&] { return w.details()->record().has_value(); }, 5000));
   EXPECT_TRUE(w.details()->infoText().contains(QStringLiteral("lighthouse")));
-  EXPECT_TRUE(w.statusText().contains(QStringLiteral("demo"), Qt::CaseInsensitive)) << w.statusText().toStdString();
-  EXPECT_TRUE(w.statusText().contains(QStringLiteral("Queue: empty"))) << w.statusText().toStdString();
+  EXPECT_TRUE(w.statusText().contains(QStringLiteral("demo"), Qt::CaseInsensitive))
+      << w.statusText().toStdString();
+  EXPECT_TRUE(w.statusText().contains(QStringLiteral("Queue: empty")))
+      << w.statusText().toStdString();
 
   // "Reuse seed" fixes the seed of the selected image in the form.
-  QTest::mouseClick(w.details()->findChild<QToolButton*>(QStringLiteral("reuseSeedButton")), Qt::LeftButton);
+  QTest::mouseClick(w.details()->findChild<QToolButton*>(QStringLiteral("reuseSeedButton")),
+                    Qt::LeftButton);
   EXPECT_EQ(w.generationPanel()->currentRequest().seed, w.details()->record()->seed);
 }
 
@@ -133,7 +143,8 @@ TEST(MainWindow, FormUsesTheOneRequestValidatorAndItsLimits) {
   h.typePrompt(QStringLiteral("a fox"));
   width->setValue(1000);
   h.clickGenerate();
-  EXPECT_TRUE(h.window().messages()->text().contains(QStringLiteral("Width 1000 is not a multiple of 16")))
+  EXPECT_TRUE(
+      h.window().messages()->text().contains(QStringLiteral("Width 1000 is not a multiple of 16")))
       << h.window().messages()->text().toStdString();
   EXPECT_EQ(h.services().queue()->pendingCount(), 0);
 }
@@ -151,16 +162,18 @@ TEST(MainWindow, CancelRunningJobLeavesGalleryUnchangedAndAppUsable) {
   bool clicked = false;
   QElapsedTimer clock;
   std::optional<JobState> finished;
-  QObject::connect(h.services().queue(), &JobQueue::jobProgress, &h.window(), [&](quint64, const Progress& p) {
-    if (clicked || p.stage != Stage::Denoising) return;
-    clicked = true;
-    EXPECT_TRUE(panel->cancelButton()->isEnabled());
-    clock.start();
-    QTest::mouseClick(panel->cancelButton(), Qt::LeftButton);
-  });
+  QObject::connect(h.services().queue(), &JobQueue::jobProgress, &h.window(),
+                   [&](quint64, const Progress& p) {
+                     if (clicked || p.stage != Stage::Denoising) return;
+                     clicked = true;
+                     EXPECT_TRUE(panel->cancelButton()->isEnabled());
+                     clock.start();
+                     QTest::mouseClick(panel->cancelButton(), Qt::LeftButton);
+                   });
   QObject::connect(h.services().queue(), &JobQueue::jobFinished, &h.window(),
                    [&](quint64, const JobOutcome& o) { finished = o.state; });
-  QTest::keyClick(panel->promptEdit(), Qt::Key_Return, Qt::ControlModifier);  // Ctrl+Enter generates
+  QTest::keyClick(panel->promptEdit(), Qt::Key_Return,
+                  Qt::ControlModifier);  // Ctrl+Enter generates
   ASSERT_TRUE(waitUntil([&] { return finished.has_value(); }, 120000));
   ASSERT_TRUE(clicked);
   std::cout << "[ info ] the job ended " << clock.elapsed() << " ms after Cancel\n";
@@ -184,7 +197,8 @@ TEST(MainWindow, QueuedJobsAreVisibleAndCancellableFromTheirRow) {
   h.setSize(512, 512);  // long enough that the third job surely still waits
   for (int i = 0; i < 3; ++i) h.clickGenerate();
   auto* queuePanel = h.window().queuePanel();
-  ASSERT_TRUE(waitUntil([&] { return queuePanel->visibleJobs() == 3; }, 5000)) << queuePanel->visibleJobs();
+  ASSERT_TRUE(waitUntil([&] { return queuePanel->visibleJobs() == 3; }, 5000))
+      << queuePanel->visibleJobs();
   EXPECT_TRUE(h.window().statusText().contains(QStringLiteral("Queue: 3 jobs")) ||
               h.window().statusText().contains(QStringLiteral("Queue: 2 jobs")))
       << h.window().statusText().toStdString();
@@ -193,13 +207,15 @@ TEST(MainWindow, QueuedJobsAreVisibleAndCancellableFromTheirRow) {
   ASSERT_GE(jobs.size(), 2u);
   ASSERT_EQ(jobs.back().state, JobState::Queued);
   const quint64 last = jobs.back().id;
-  EXPECT_TRUE(queuePanel->rowText(last).contains(QStringLiteral("waiting"))) << queuePanel->rowText(last).toStdString();
+  EXPECT_TRUE(queuePanel->rowText(last).contains(QStringLiteral("waiting")))
+      << queuePanel->rowText(last).toStdString();
   EXPECT_TRUE(queuePanel->rowText(last).contains(QStringLiteral("from gui")));
   QToolButton* cancel = queuePanel->cancelButtonFor(last);
   ASSERT_NE(cancel, nullptr);
   QTest::mouseClick(cancel, Qt::LeftButton);
-  ASSERT_TRUE(waitUntil([&] { return h.services().queue()->pendingCount() == 0 && queuePanel->visibleJobs() == 0; },
-                        180000));
+  ASSERT_TRUE(waitUntil(
+      [&] { return h.services().queue()->pendingCount() == 0 && queuePanel->visibleJobs() == 0; },
+      180000));
   ASSERT_TRUE(waitUntil([&] { return h.galleryCount() == 2; }, 5000)) << h.galleryCount();
 }
 
@@ -249,15 +265,20 @@ TEST(MainWindow, ModelErrorIsExplainedAndTheAppRecovers) {
   h.setSize(256, 256);
   h.clickGenerate();
   auto* messages = h.window().messages();
-  ASSERT_TRUE(waitUntil([&] { return messages->level() == ui::MessageBar::Level::Error && !messages->text().isEmpty(); },
-                        60000));
-  EXPECT_TRUE(messages->text().contains(QStringLiteral("Settings"))) << messages->text().toStdString();
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        return messages->level() == ui::MessageBar::Level::Error && !messages->text().isEmpty();
+      },
+      60000));
+  EXPECT_TRUE(messages->text().contains(QStringLiteral("Settings")))
+      << messages->text().toStdString();
   EXPECT_TRUE(messages->actionButton()->isVisible());
   EXPECT_EQ(h.galleryCount(), 0);
 
   h.services().reconfigure(QString(), cpu);  // back to the demo model
   h.clickGenerate();
-  ASSERT_TRUE(waitUntil([&] { return h.galleryCount() == 1; }, 120000)) << messages->text().toStdString();
+  ASSERT_TRUE(waitUntil([&] { return h.galleryCount() == 1; }, 120000))
+      << messages->text().toStdString();
 }
 
 // Answers the next modal dialog (a QMessageBox) with `button`, from the event loop.
@@ -291,7 +312,8 @@ TEST(MainWindow, ImageActionsReuseCopyAndDeleteAfterConfirmation) {
   h.typePrompt(QStringLiteral("something else"));
   h.setSize(512, 512);
   h.setSteps(4);
-  QTest::mouseClick(w.details()->findChild<QToolButton*>(QStringLiteral("reuseSettingsButton")), Qt::LeftButton);
+  QTest::mouseClick(w.details()->findChild<QToolButton*>(QStringLiteral("reuseSettingsButton")),
+                    Qt::LeftButton);
   const GenerationRequest again = w.generationPanel()->currentRequest();
   EXPECT_EQ(again.prompt, "a fox in the snow");
   EXPECT_EQ(again.width, 256);
@@ -300,13 +322,16 @@ TEST(MainWindow, ImageActionsReuseCopyAndDeleteAfterConfirmation) {
   ASSERT_TRUE(again.seed.has_value());
   EXPECT_EQ(*again.seed, record.seed);
 
-  QTest::mouseClick(w.details()->findChild<QToolButton*>(QStringLiteral("copyPromptButton")), Qt::LeftButton);
+  QTest::mouseClick(w.details()->findChild<QToolButton*>(QStringLiteral("copyPromptButton")),
+                    Qt::LeftButton);
   EXPECT_EQ(QApplication::clipboard()->text(), QStringLiteral("a fox in the snow"));
-  QTest::mouseClick(w.details()->findChild<QToolButton*>(QStringLiteral("copyImageButton")), Qt::LeftButton);
+  QTest::mouseClick(w.details()->findChild<QToolButton*>(QStringLiteral("copyImageButton")),
+                    Qt::LeftButton);
   EXPECT_EQ(QApplication::clipboard()->image().size(), QSize(256, 320));
 
   // Delete asks first: "No" keeps the image, "Yes" removes the PNG and its sidecar.
-  const QString sidecar = QFileInfo(record.filePath).absoluteDir().filePath(record.id + QStringLiteral(".json"));
+  const QString sidecar =
+      QFileInfo(record.filePath).absoluteDir().filePath(record.id + QStringLiteral(".json"));
   ASSERT_TRUE(QFileInfo::exists(sidecar));
   auto* remove = w.details()->findChild<QToolButton*>(QStringLiteral("deleteButton"));
   answerNextMessageBox(QMessageBox::No);
@@ -322,8 +347,9 @@ TEST(MainWindow, ImageActionsReuseCopyAndDeleteAfterConfirmation) {
   // It went to the (test) home's trash, not into the working directory.
   const QString trashed = QFileInfo(record.filePath).fileName() + QStringLiteral(".trashinfo");
   EXPECT_FALSE(QFileInfo::exists(QDir::current().filePath(QStringLiteral("info/") + trashed)));
-  EXPECT_TRUE(QFileInfo::exists(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
-                                QStringLiteral("/Trash/info/") + trashed));
+  EXPECT_TRUE(
+      QFileInfo::exists(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+                        QStringLiteral("/Trash/info/") + trashed));
 }
 
 TEST(MainWindow, TooLongPromptIsReportedAfterTheJob) {
@@ -339,7 +365,8 @@ TEST(MainWindow, TooLongPromptIsReportedAfterTheJob) {
   auto* note = h.window().generationPanel()->findChild<QLabel*>(QStringLiteral("promptNote"));
   ASSERT_NE(note, nullptr);
   EXPECT_TRUE(note->isVisible());
-  EXPECT_TRUE(note->text().contains(QStringLiteral("CLIP read only the first 77"))) << note->text().toStdString();
+  EXPECT_TRUE(note->text().contains(QStringLiteral("CLIP read only the first 77")))
+      << note->text().toStdString();
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // The mask brush on its own: which pixels a dab, a stroke, an erase and a
 // clear mark, counted from the geometry (pixel centres within the radius).
-#include <gtest/gtest.h>
-
 #include "mask_painter.h"
+
+#include <gtest/gtest.h>
 
 namespace fd::test {
 namespace {

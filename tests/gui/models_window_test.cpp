@@ -2,6 +2,8 @@
 // download a preset (the demo model served as a hub repository) and use it;
 // cancel, then pause and resume, a throttled download; a gated repository
 // without a token (the failure names the licence page), then with one.
+#include "models_window.h"
+
 #include <gtest/gtest.h>
 
 #include <QAction>
@@ -19,7 +21,6 @@
 #include "hub/hub_download.h"
 #include "message_bar.h"
 #include "mock_hub.h"
-#include "models_window.h"
 #include "preset_row.h"
 #include "service/job_queue.h"
 #include "service/model_downloads.h"
@@ -66,7 +67,8 @@ std::vector<MockFile> demoModelFiles(uint64_t& total) {
 }
 
 ModelPreset onePartPreset(const std::string& id, const std::string& repo, const std::string& role,
-                          std::vector<std::string> include, const std::string& file, uint64_t bytes) {
+                          std::vector<std::string> include, const std::string& file,
+                          uint64_t bytes) {
   ModelPreset p;
   p.id = id;
   p.title = "Test " + id;
@@ -98,9 +100,17 @@ class ModelsWindowTest : public ::testing::Test {
   void SetUp() override {
     uint64_t demoBytes = 0;
     MockRepo demo{kDemoRepo, demoModelFiles(demoBytes), {}, false, {}};
-    MockRepo big{kBigRepo, {{"config.json", "{}", false}, {"big.safetensors", randomBytes(kBigBytes, 7), true}}, {},
-                 false, {}};
-    MockRepo gated{kGatedRepo, {{"model.safetensors", randomBytes(64 << 10, 11), true}}, {}, true, {kGoodToken}};
+    MockRepo big{
+        kBigRepo,
+        {{"config.json", "{}", false}, {"big.safetensors", randomBytes(kBigBytes, 7), true}},
+        {},
+        false,
+        {}};
+    MockRepo gated{kGatedRepo,
+                   {{"model.safetensors", randomBytes(64 << 10, 11), true}},
+                   {},
+                   true,
+                   {kGoodToken}};
     hub_ = std::make_unique<MockHub>(std::vector<MockRepo>{demo, big, gated});
     ASSERT_TRUE(hub_->start());
 
@@ -115,10 +125,10 @@ class ModelsWindowTest : public ::testing::Test {
     harness_->settings().setHubToken(QString());
     std::vector<ModelPreset> presets;
     presets.push_back(onePartPreset("test-demo", kDemoRepo, "tokenizers", {}, "", demoBytes));
-    presets.push_back(onePartPreset("test-big", kBigRepo, "transformer", {"big.safetensors"}, "big.safetensors",
-                                    kBigBytes));
-    ModelPreset gatedPreset = onePartPreset("test-gated", kGatedRepo, "transformer", {"*.safetensors"},
-                                            "model.safetensors", 64 << 10);
+    presets.push_back(onePartPreset("test-big", kBigRepo, "transformer", {"big.safetensors"},
+                                    "big.safetensors", kBigBytes));
+    ModelPreset gatedPreset = onePartPreset("test-gated", kGatedRepo, "transformer",
+                                            {"*.safetensors"}, "model.safetensors", 64 << 10);
     gatedPreset.parts[0].gated = true;
     gatedPreset.licenceUrl = hub_->endpoint() + "/" + kGatedRepo;
     presets.push_back(gatedPreset);
@@ -186,17 +196,19 @@ TEST_F(ModelsWindowTest, DownloadsAPresetAndUsesIt) {
   ui::PresetRow* row = models->row(QStringLiteral("test-demo"));
   ASSERT_NE(row, nullptr);
   ASSERT_TRUE(waitForState(row, PresetState::NotDownloaded)) << describe(row);
-  EXPECT_TRUE(models->onDiskText().contains(QStringLiteral("None"))) << models->onDiskText().toStdString();
+  EXPECT_TRUE(models->onDiskText().contains(QStringLiteral("None")))
+      << models->onDiskText().toStdString();
   EXPECT_FALSE(row->useButton()->isVisible());
 
   int progressReports = 0;
   quint64 lastDone = 0, lastTotal = 0;
-  QObject::connect(downloads(), &ModelDownloads::progress, models, [&](const PresetDownloadProgress& p) {
-    if (p.presetId != QStringLiteral("test-demo")) return;
-    ++progressReports;
-    lastDone = p.bytesDone;
-    lastTotal = p.bytesTotal;
-  });
+  QObject::connect(downloads(), &ModelDownloads::progress, models,
+                   [&](const PresetDownloadProgress& p) {
+                     if (p.presetId != QStringLiteral("test-demo")) return;
+                     ++progressReports;
+                     lastDone = p.bytesDone;
+                     lastTotal = p.bytesTotal;
+                   });
   QString finishedId;
   QObject::connect(downloads(), &ModelDownloads::finished, models,
                    [&](const QString& id, const ModelLocation&) { finishedId = id; });
@@ -215,9 +227,11 @@ TEST_F(ModelsWindowTest, DownloadsAPresetAndUsesIt) {
   EXPECT_TRUE(fs::exists(fs::path(*snapshot) / "model_index.json"));
   EXPECT_TRUE(fs::exists(fs::path(*snapshot) / "transformer"));
   EXPECT_EQ(partialFileCount(cache_.path()), 0u);
-  EXPECT_TRUE(models->onDiskText().contains(QStringLiteral("Test test-demo"))) << models->onDiskText().toStdString();
+  EXPECT_TRUE(models->onDiskText().contains(QStringLiteral("Test test-demo")))
+      << models->onDiskText().toStdString();
   // The main window says so too, with a way to use it.
-  EXPECT_TRUE(w.messages()->text().contains(QStringLiteral("downloaded"))) << w.messages()->text().toStdString();
+  EXPECT_TRUE(w.messages()->text().contains(QStringLiteral("downloaded")))
+      << w.messages()->text().toStdString();
 
   // Use this model: the settings point at it and the engine loads it.
   click(row->useButton());
@@ -236,7 +250,8 @@ TEST_F(ModelsWindowTest, DownloadsAPresetAndUsesIt) {
   harness_->setSize(256, 256);
   harness_->setCount(1);
   harness_->clickGenerate();
-  ASSERT_TRUE(waitUntil([&] { return harness_->galleryCount() == 1; }, 120000)) << w.messages()->text().toStdString();
+  ASSERT_TRUE(waitUntil([&] { return harness_->galleryCount() == 1; }, 120000))
+      << w.messages()->text().toStdString();
 
   // Closing the window keeps the service (downloads outlive it).
   models->close();
@@ -253,10 +268,11 @@ TEST_F(ModelsWindowTest, CancelDeletesPartialFilesAndPauseResumeCompletes) {
   hub_->setThrottle(1u << 20);  // 6 s for the whole file
 
   quint64 fileBytesSeen = 0;
-  QObject::connect(downloads(), &ModelDownloads::progress, models, [&](const PresetDownloadProgress& p) {
-    if (p.presetId == QStringLiteral("test-big") && p.file == QStringLiteral("big.safetensors"))
-      fileBytesSeen = p.partBytesDone;
-  });
+  QObject::connect(
+      downloads(), &ModelDownloads::progress, models, [&](const PresetDownloadProgress& p) {
+        if (p.presetId == QStringLiteral("test-big") && p.file == QStringLiteral("big.safetensors"))
+          fileBytesSeen = p.partBytesDone;
+      });
 
   // Cancel: back to not downloaded, no partial file left.
   click(row->downloadButton());
@@ -298,7 +314,8 @@ TEST_F(ModelsWindowTest, CancelDeletesPartialFilesAndPauseResumeCompletes) {
   ASSERT_TRUE(waitForState(row, PresetState::Downloaded)) << describe(row);
   EXPECT_EQ(partialFileCount(cache_.path()), 0u);
   bool ranged = false;
-  for (const MockRequest& r : hub_->requests()) ranged = ranged || (r.method == "GET" && !r.range.empty());
+  for (const MockRequest& r : hub_->requests())
+    ranged = ranged || (r.method == "GET" && !r.range.empty());
   EXPECT_TRUE(ranged) << "the resumed download did not continue the partial file";
   EXPECT_LT(hub_->contentBytesServed() - servedBefore, kBigBytes)
       << "the resumed download fetched the whole file again";

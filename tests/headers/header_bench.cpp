@@ -29,7 +29,8 @@ class Timer {
  public:
   Timer() : wall_(std::chrono::steady_clock::now()), cpu_(std::clock()) {}
   void print(const char* step, const std::string& extra = {}) const {
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_).count();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_).count();
     const double cpu = double(std::clock() - cpu_) / CLOCKS_PER_SEC;
     std::printf("%-26s %7.3f s wall %7.3f s cpu%s\n", step, wall, cpu, extra.c_str());
     std::fflush(stdout);
@@ -48,9 +49,10 @@ std::string makeHeader(size_t count) {
   char entry[160];
   for (size_t i = 0; i < count; ++i) {
     const size_t slot = (i * 7919) % count;
-    std::snprintf(entry, sizeof entry,
-                  ",\"blocks.%zu.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[%zu,%zu]}", i,
-                  slot * 4, slot * 4 + 4);
+    std::snprintf(
+        entry, sizeof entry,
+        ",\"blocks.%zu.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[%zu,%zu]}", i,
+        slot * 4, slot * 4 + 4);
     json += entry;
   }
   return json + "}";

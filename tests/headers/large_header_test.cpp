@@ -26,8 +26,8 @@ std::string bigHeader(size_t count, const std::string& extraMember = {}) {
   for (size_t i = 0; i < count; ++i) {
     const size_t slot = (i * 7919) % count;
     std::snprintf(entry, sizeof entry,
-                  R"(,"blocks.%zu.weight":{"dtype":"F32","shape":[1],"data_offsets":[%zu,%zu]})", i, slot * 4,
-                  slot * 4 + 4);
+                  R"(,"blocks.%zu.weight":{"dtype":"F32","shape":[1],"data_offsets":[%zu,%zu]})", i,
+                  slot * 4, slot * 4 + 4);
     json += entry;
   }
   return json + extraMember + "}";
@@ -61,7 +61,8 @@ TEST(LargeHeader, TwoHundredThousandTensorsParse) {
   auto json = parseJsonStrict("big.safetensors", text, "header");
   ASSERT_TRUE(json.ok()) << json.error().message;
   EXPECT_EQ(json->size(), kCount + 1);
-  EXPECT_EQ((*json)["blocks.199999.weight"]["data_offsets"][1], ((199999u * 7919) % kCount) * 4 + 4);
+  EXPECT_EQ((*json)["blocks.199999.weight"]["data_offsets"][1],
+            ((199999u * 7919) % kCount) * 4 + 4);
 }
 
 TEST(LargeHeader, RepeatedTensorNameAtTheEndIsRefused) {
@@ -76,7 +77,8 @@ TEST(LargeHeader, RepeatedTensorNameAtTheEndIsRefused) {
 
 TEST(LargeHeader, InvalidEntryAmongManyNamesItsTensor) {
   constexpr size_t kCount = 50000;
-  const std::string text = bigHeader(kCount, R"(,"late":{"dtype":"F32","shape":[2],"data_offsets":[0,4]})");
+  const std::string text =
+      bigHeader(kCount, R"(,"late":{"dtype":"F32","shape":[2],"data_offsets":[0,4]})");
   auto header = parseSafetensorsHeader("big.safetensors", text, kCount * 4);
   ASSERT_FALSE(header.ok());
   EXPECT_NE(header.error().message.find("cover 4 bytes but shape and dtype need 8 (tensor 'late')"),
@@ -85,7 +87,8 @@ TEST(LargeHeader, InvalidEntryAmongManyNamesItsTensor) {
 }
 
 TEST(StrictJson, RepeatedKeysAreRefusedAtEveryDepth) {
-  expectRefused(parseJsonStrict("f", R"({"a":1,"a":2})", "header"), "f: header has the key 'a' twice");
+  expectRefused(parseJsonStrict("f", R"({"a":1,"a":2})", "header"),
+                "f: header has the key 'a' twice");
   expectRefused(parseJsonStrict("f", R"({"a":{"b":{"c":1,"d":[1,{"e":0,"e":1}]}}})", "header"),
                 "key 'e' twice");
   expectRefused(parseJsonStrict("f", R"({"a":{"b":{"c":1,"c":[]}}})", "header"), "key 'c' twice");
@@ -102,7 +105,8 @@ TEST(StrictJson, RepeatedKeysAreRefusedAtEveryDepth) {
   EXPECT_NE(longRepeat.error().message.find(std::string(200, 'k') + "..."), std::string::npos);
 
   // The same key in sibling objects, or in the parent and a child, is fine.
-  auto siblings = parseJsonStrict("f", R"({"a":{"k":1},"b":{"k":2},"k":{"k":[{"k":3},{"k":4}]}})", "header");
+  auto siblings =
+      parseJsonStrict("f", R"({"a":{"k":1},"b":{"k":2},"k":{"k":[{"k":3},{"k":4}]}})", "header");
   ASSERT_TRUE(siblings.ok()) << siblings.error().message;
   EXPECT_EQ((*siblings)["k"]["k"][1]["k"], 4);
 }
@@ -112,7 +116,8 @@ TEST(StrictJson, RepeatedKeysInsideTensorEntriesAndMetadataAreRefused) {
       "f", R"({"w":{"dtype":"F32","shape":[1],"dtype":"F16","data_offsets":[0,4]}})", 4);
   ASSERT_FALSE(inEntry.ok());
   EXPECT_EQ(inEntry.error().message, "f: header has the key 'dtype' twice");
-  auto inMetadata = parseSafetensorsHeader("f", R"({"__metadata__":{"format":"pt","format":"np"}})", 0);
+  auto inMetadata =
+      parseSafetensorsHeader("f", R"({"__metadata__":{"format":"pt","format":"np"}})", 0);
   ASSERT_FALSE(inMetadata.ok());
   EXPECT_EQ(inMetadata.error().message, "f: header has the key 'format' twice");
   auto metadataTwice = parseSafetensorsHeader("f", R"({"__metadata__":{},"__metadata__":{}})", 0);
@@ -147,11 +152,11 @@ TEST(StrictJson, MembersAreStreamedInDocumentOrder) {
     seen.push_back(key + "=" + value.dump());
     return Status();
   };
-  Status s = forEachJsonMember("f", R"({"z":1,"a":{"x":[1,2]},"m":null,"b":[{"k":"v"}],"s":"t"})", "header",
-                               collect);
+  Status s = forEachJsonMember("f", R"({"z":1,"a":{"x":[1,2]},"m":null,"b":[{"k":"v"}],"s":"t"})",
+                               "header", collect);
   ASSERT_TRUE(s.ok()) << s.error().message;
-  EXPECT_EQ(seen,
-            (std::vector<std::string>{"z=1", R"(a={"x":[1,2]})", "m=null", R"(b=[{"k":"v"}])", R"(s="t")"}));
+  EXPECT_EQ(seen, (std::vector<std::string>{"z=1", R"(a={"x":[1,2]})", "m=null", R"(b=[{"k":"v"}])",
+                                            R"(s="t")"}));
 
   seen.clear();
   EXPECT_TRUE(forEachJsonMember("f", "{}", "header", collect).ok());
@@ -167,8 +172,8 @@ TEST(StrictJson, MembersAreStreamedInDocumentOrder) {
 
   // A handler's error stops the parse and comes back as it is.
   int calls = 0;
-  Status stopped =
-      forEachJsonMember("f", R"({"a":1,"b":2,"c":3})", "header", [&](const std::string& key, Json&) {
+  Status stopped = forEachJsonMember(
+      "f", R"({"a":1,"b":2,"c":3})", "header", [&](const std::string& key, Json&) {
         ++calls;
         return key == "b" ? Status(makeError(ErrorKind::Io, "stop at b")) : Status();
       });
@@ -197,15 +202,17 @@ TEST(StrictJson, ManyKeysWithALateRepeatOfEachEarlyOne) {
   for (int probe : {0, 1, 4095, 65536, 99999}) {
     auto result = parseJsonStrict("f", text + ",\"" + std::to_string(probe) + "\":1}", "index");
     expectRefused(result, "key '" + std::to_string(probe) + "' twice");
-    Status streamed = forEachJsonMember("f", text + ",\"" + std::to_string(probe) + "\":1}", "index",
-                                        [](const std::string&, Json&) { return Status(); });
+    Status streamed =
+        forEachJsonMember("f", text + ",\"" + std::to_string(probe) + "\":1}", "index",
+                          [](const std::string&, Json&) { return Status(); });
     ASSERT_FALSE(streamed.ok());
-    EXPECT_NE(streamed.error().message.find("key '" + std::to_string(probe) + "' twice"), std::string::npos);
+    EXPECT_NE(streamed.error().message.find("key '" + std::to_string(probe) + "' twice"),
+              std::string::npos);
   }
   const std::string twoRepeats = text + ",\"77\":1,\"5\":1}";
   expectRefused(parseJsonStrict("f", twoRepeats, "index"), "key '77' twice");
-  Status streamedTwo =
-      forEachJsonMember("f", twoRepeats, "index", [](const std::string&, Json&) { return Status(); });
+  Status streamedTwo = forEachJsonMember("f", twoRepeats, "index",
+                                         [](const std::string&, Json&) { return Status(); });
   ASSERT_FALSE(streamedTwo.ok());
   EXPECT_EQ(streamedTwo.error().message, "f: index has the key '77' twice");
   auto fine = parseJsonStrict("f", text + ",\"100000\":1}", "index");

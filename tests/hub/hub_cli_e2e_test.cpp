@@ -1,8 +1,8 @@
 // fluxdesk-cli download against the mock hub: the snapshot folder as the
 // last stdout line, progress on stderr, repeated --include/--exclude, the
 // exit codes of its help text, Ctrl-C keeping partial files for a resume.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,7 +39,8 @@ class HubCli : public HubTest {
       int err = ::open(errPath_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(out, STDOUT_FILENO);
       ::dup2(err, STDERR_FILENO);
-      for (const char* name : {"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_CACHE", "HF_TOKEN_PATH", "HF_HOME"})
+      for (const char* name :
+           {"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_CACHE", "HF_TOKEN_PATH", "HF_HOME"})
         ::unsetenv(name);
       ::setenv("HF_HOME", (cache_.path() / "hf-home").c_str(), 1);
       ::setenv("HF_ENDPOINT", hub_->endpoint().c_str(), 1);
@@ -90,7 +91,8 @@ TEST_F(HubCli, DownloadsAndPrintsTheSnapshotFolderLast) {
   EXPECT_NE(r.err.find("%"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("ETA"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("B/s"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("transformer/diffusion_pytorch_model.safetensors"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("transformer/diffusion_pytorch_model.safetensors"), std::string::npos)
+      << r.err;
 
   // Again: nothing transferred, the same folder.
   hub_->clearRequests();
@@ -101,8 +103,8 @@ TEST_F(HubCli, DownloadsAndPrintsTheSnapshotFolderLast) {
 }
 
 TEST_F(HubCli, RepeatedIncludeAndExclude) {
-  CliResult r = cli({"download", kRepo, "--cache-dir", cacheDir(), "--include", "*.json", "--include=vae/*",
-                     "--exclude", "tokenizer/*"});
+  CliResult r = cli({"download", kRepo, "--cache-dir", cacheDir(), "--include", "*.json",
+                     "--include=vae/*", "--exclude", "tokenizer/*"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(filesBelow(lastLine(r.out)),
             (std::vector<std::string>{"model_index.json", "scheduler/scheduler_config.json",
@@ -140,22 +142,26 @@ TEST_F(HubCliGated, ExitCodesOfTheHelpText) {
 
   CliResult gated = cli({"download", "black-forest-labs/FLUX.1-gated", "--cache-dir", cacheDir()});
   EXPECT_EQ(gated.exitCode, 4) << gated.err;
-  EXPECT_NE(gated.err.find(hub_->endpoint() + "/black-forest-labs/FLUX.1-gated"), std::string::npos) << gated.err;
+  EXPECT_NE(gated.err.find(hub_->endpoint() + "/black-forest-labs/FLUX.1-gated"), std::string::npos)
+      << gated.err;
   EXPECT_NE(gated.err.find("--token"), std::string::npos) << gated.err;
-  CliResult refused =
-      cli({"download", "black-forest-labs/FLUX.1-gated", "--cache-dir", cacheDir(), "--token", "hf_other"});
+  CliResult refused = cli({"download", "black-forest-labs/FLUX.1-gated", "--cache-dir", cacheDir(),
+                           "--token", "hf_other"});
   EXPECT_EQ(refused.exitCode, 4) << refused.err;
-  EXPECT_NE(refused.err.find("the token from --token was refused"), std::string::npos) << refused.err;
-  CliResult granted =
-      cli({"download", "black-forest-labs/FLUX.1-gated", "--cache-dir", cacheDir(), "--token", "hf_granted"});
+  EXPECT_NE(refused.err.find("the token from --token was refused"), std::string::npos)
+      << refused.err;
+  CliResult granted = cli({"download", "black-forest-labs/FLUX.1-gated", "--cache-dir", cacheDir(),
+                           "--token", "hf_granted"});
   EXPECT_EQ(granted.exitCode, 0) << granted.err;
-  CliResult fromEnv = cli({"download", "black-forest-labs/FLUX.1-gated", "--cache-dir", cacheDir(), "--quiet"},
-                          {"HF_TOKEN=hf_granted"});
+  CliResult fromEnv =
+      cli({"download", "black-forest-labs/FLUX.1-gated", "--cache-dir", cacheDir(), "--quiet"},
+          {"HF_TOKEN=hf_granted"});
   EXPECT_EQ(fromEnv.exitCode, 0) << fromEnv.err;
 
   // A file where the cache folder should be: the disk (6).
   writeTextFile(cache_.path() / "a-file", "x");
-  CliResult disk = cli({"download", kRepo, "--cache-dir", (cache_.path() / "a-file" / "hub").string()});
+  CliResult disk =
+      cli({"download", kRepo, "--cache-dir", (cache_.path() / "a-file" / "hub").string()});
   EXPECT_EQ(disk.exitCode, 6) << disk.err;
 
   // Nobody listening: the network (5).
@@ -170,7 +176,8 @@ TEST_F(HubCli, CtrlCCancelsKeepsThePartialFileAndTheNextRunResumes) {
   hub_->setThrottle(200'000);
   const std::string lfs = "transformer/diffusion_pytorch_model.safetensors";
   pid_t pid = spawn({"download", kRepo, "--cache-dir", cacheDir(), "--include", lfs});
-  const fs::path partial = storage() / "blobs" / (MockHub::sha256(tinyFluxFiles()[5].bytes) + ".incomplete");
+  const fs::path partial =
+      storage() / "blobs" / (MockHub::sha256(tinyFluxFiles()[5].bytes) + ".incomplete");
   bool started = false;
   for (int i = 0; i < 500 && !started; ++i) {
     std::error_code ec;
@@ -192,11 +199,11 @@ TEST_F(HubCli, CtrlCCancelsKeepsThePartialFileAndTheNextRunResumes) {
   r = cli({"download", kRepo, "--cache-dir", cacheDir(), "--include", lfs});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   bool resumed = false;
-  for (const auto& q : hub_->requests()) resumed |= q.range == "bytes=" + std::to_string(kept) + "-";
+  for (const auto& q : hub_->requests())
+    resumed |= q.range == "bytes=" + std::to_string(kept) + "-";
   EXPECT_TRUE(resumed);
   EXPECT_EQ(readTextFile(fs::path(lastLine(r.out)) / lfs), tinyFluxFiles()[5].bytes);
 }
-
 
 // The demo model served as a hub repository: downloaded by `download`, then
 // generated from with `--model org/name` (the cache, not a folder).
@@ -206,13 +213,15 @@ class HubCliDemo : public HubCli {
  protected:
   std::vector<MockRepo> repos() const override {
     const fs::path folder = demoSource_.path() / "demo";
-    const std::string command = std::string(FLUXDESK_CLI_PATH) + " make-demo-model '" + folder.string() + "' >/dev/null";
+    const std::string command =
+        std::string(FLUXDESK_CLI_PATH) + " make-demo-model '" + folder.string() + "' >/dev/null";
     EXPECT_EQ(std::system(command.c_str()), 0) << command;
     std::vector<MockFile> files;
     for (const auto& entry : fs::recursive_directory_iterator(folder)) {
       if (!entry.is_regular_file()) continue;
       const std::string extension = entry.path().extension().string();
-      files.push_back({entry.path().lexically_relative(folder).generic_string(), readTextFile(entry.path()),
+      files.push_back({entry.path().lexically_relative(folder).generic_string(),
+                       readTextFile(entry.path()),
                        extension == ".safetensors" || extension == ".model"});
     }
     return {MockRepo{kDemoRepo, files}};
@@ -224,8 +233,8 @@ TEST_F(HubCliDemo, GeneratesFromTheCacheByRepoId) {
   const std::string cacheEnv = "HF_HUB_CACHE=" + cacheDir();
   // Not downloaded yet: a clear error naming the command that fetches it.
   const fs::path out = cache_.path() / "images";
-  CliResult r = cli({"generate", "--model", kDemoRepo, "--prompt", "a fox", "--size", "256x256", "--steps", "1",
-                     "--device", "cpu", "-o", out.string()},
+  CliResult r = cli({"generate", "--model", kDemoRepo, "--prompt", "a fox", "--size", "256x256",
+                     "--steps", "1", "--device", "cpu", "-o", out.string()},
                     {cacheEnv});
   EXPECT_EQ(r.exitCode, 3) << r.err;
   EXPECT_NE(r.err.find("fluxdesk-cli download"), std::string::npos) << r.err;
@@ -233,8 +242,8 @@ TEST_F(HubCliDemo, GeneratesFromTheCacheByRepoId) {
   r = cli({"download", kDemoRepo}, {cacheEnv});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   for (const std::string& model : {std::string(kDemoRepo), std::string(kDemoRepo) + "@main"}) {
-    r = cli({"generate", "--model", model, "--prompt", "a fox", "--size", "256x256", "--steps", "1", "--seed", "3",
-             "--device", "cpu", "-o", out.string()},
+    r = cli({"generate", "--model", model, "--prompt", "a fox", "--size", "256x256", "--steps", "1",
+             "--seed", "3", "--device", "cpu", "-o", out.string()},
             {cacheEnv});
     ASSERT_EQ(r.exitCode, 0) << model << ": " << r.err;
   }

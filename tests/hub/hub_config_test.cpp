@@ -1,11 +1,12 @@
 // Where the hub is, the token and the cache folder, read from the
 // environment as huggingface_hub's constants.py and _auth.py read them.
+#include "hub/hub_config.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <map>
 
-#include "hub/hub_config.h"
 #include "support/test_paths.h"
 
 namespace fd::test {
@@ -13,8 +14,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* kVariables[] = {"HF_ENDPOINT", "HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_TOKEN",
-                            "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH", "XDG_CACHE_HOME", "HOME", "FD_TEST_VAR"};
+const char* kVariables[] = {"HF_ENDPOINT",   "HF_HOME",
+                            "HF_HUB_CACHE",  "HUGGINGFACE_HUB_CACHE",
+                            "HF_TOKEN",      "HUGGING_FACE_HUB_TOKEN",
+                            "HF_TOKEN_PATH", "XDG_CACHE_HOME",
+                            "HOME",          "FD_TEST_VAR"};
 
 class HubConfigEnv : public ::testing::Test {
  protected:
@@ -75,7 +79,8 @@ TEST_F(HubConfigEnv, TokenFromEnvironmentThenFileThenSettings) {
   EXPECT_EQ(c.token, "hf_settings");
   EXPECT_EQ(c.tokenSource, "settings");
 
-  // The token file, stripped of blanks and newlines (as `hf auth login` writes it or a user edits it).
+  // The token file, stripped of blanks and newlines (as `hf auth login` writes it or a user edits
+  // it).
   writeTextFile(hfHome / "token", "  hf_from_file\r\n");
   c = hubConfigFromEnvironment(std::string("hf_settings"));
   EXPECT_EQ(c.token, "hf_from_file");

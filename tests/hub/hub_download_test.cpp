@@ -1,10 +1,11 @@
 // Snapshot downloads from the mock hub: the cache layout huggingface_hub
 // writes, include/exclude globs, listing pages, redirects, reuse, progress.
+#include "hub/hub_download.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "hub/hub_download.h"
 #include "hub_test_util.h"
 
 namespace fd::test {
@@ -38,14 +39,17 @@ TEST_F(HubDownload, WritesTheCacheLayoutOfHuggingfaceHub) {
     blobs.insert(etag);
     // Relative: one "../" per folder level of the repo path, plus snapshots/{commit}.
     std::string expected;
-    for (size_t i = 0, n = 2 + size_t(std::count(f.path.begin(), f.path.end(), '/')); i < n; ++i) expected += "../";
+    for (size_t i = 0, n = 2 + size_t(std::count(f.path.begin(), f.path.end(), '/')); i < n; ++i)
+      expected += "../";
     EXPECT_EQ(fs::read_symlink(pointer).string(), expected + "blobs/" + etag) << f.path;
     EXPECT_EQ(fs::canonical(pointer), fs::canonical(storage() / "blobs" / etag));
     EXPECT_EQ(readTextFile(pointer), f.bytes) << f.path;
   }
-  EXPECT_EQ(readTextFile(storage() / "refs" / "main"), commit);  // no newline, as huggingface_hub writes it
+  EXPECT_EQ(readTextFile(storage() / "refs" / "main"),
+            commit);  // no newline, as huggingface_hub writes it
   std::vector<std::string> blobFiles = filesBelow(storage() / "blobs");
-  EXPECT_EQ(std::set<std::string>(blobFiles.begin(), blobFiles.end()), blobs) << "no .incomplete left, one blob each";
+  EXPECT_EQ(std::set<std::string>(blobFiles.begin(), blobFiles.end()), blobs)
+      << "no .incomplete left, one blob each";
   EXPECT_TRUE(fs::exists(storage() / "trees" / (commit + ".json")));
 
   // The token went to the hub, never to the CDN (S3 would refuse it).
@@ -63,7 +67,7 @@ TEST_F(HubDownload, WritesTheCacheLayoutOfHuggingfaceHub) {
 
 TEST_F(HubDownload, IncludeAndExcludeGlobsAsHfDownload) {
   HubDownloadRequest r = request();
-  r.include = {"*.json"};  // '*' crosses folders, as fnmatch
+  r.include = {"*.json"};      // '*' crosses folders, as fnmatch
   r.exclude = {"tokenizer/"};  // a folder: everything below it
   auto result = downloadSnapshot(config(), r);
   ASSERT_TRUE(result.ok()) << result.error().message;
@@ -75,16 +79,19 @@ TEST_F(HubDownload, IncludeAndExcludeGlobsAsHfDownload) {
   r.exclude = {};
   result = downloadSnapshot(config(), r);
   ASSERT_TRUE(result.ok()) << result.error().message;
-  EXPECT_EQ(result->files, (std::vector<std::string>{"transformer/diffusion_pytorch_model.safetensors",
-                                                     "vae/diffusion_pytorch_model.safetensors"}));
+  EXPECT_EQ(result->files,
+            (std::vector<std::string>{"transformer/diffusion_pytorch_model.safetensors",
+                                      "vae/diffusion_pytorch_model.safetensors"}));
   EXPECT_EQ(filesBelow(result->folder).size(), 4u) << "the earlier files stay";
 
   r.include = {"*.gguf"};
   result = downloadSnapshot(config(), r);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().kind, ErrorKind::ModelMissing);
-  EXPECT_NE(result.error().message.find("--include '*.gguf'"), std::string::npos) << result.error().message;
-  EXPECT_NE(result.error().message.find("model_index.json"), std::string::npos) << result.error().message;
+  EXPECT_NE(result.error().message.find("--include '*.gguf'"), std::string::npos)
+      << result.error().message;
+  EXPECT_NE(result.error().message.find("model_index.json"), std::string::npos)
+      << result.error().message;
 }
 
 TEST_F(HubDownload, FollowsTreeListingPages) {
@@ -96,12 +103,14 @@ TEST_F(HubDownload, FollowsTreeListingPages) {
   size_t pages = hub_->requestCountContaining("/api/models/" + std::string(kRepo) + "/tree/");
   EXPECT_EQ(pages, 6u);
   bool sawCursor = false;
-  for (const auto& r : hub_->requests()) sawCursor |= r.target.find("cursor=15") != std::string::npos;
+  for (const auto& r : hub_->requests())
+    sawCursor |= r.target.find("cursor=15") != std::string::npos;
   EXPECT_TRUE(sawCursor);
 }
 
 TEST_F(HubDownload, LfsBytesBehindRelativeAndAbsoluteRedirectsOrServedDirectly) {
-  for (auto mode : {MockHub::LfsRedirect::Relative, MockHub::LfsRedirect::Absolute, MockHub::LfsRedirect::None}) {
+  for (auto mode : {MockHub::LfsRedirect::Relative, MockHub::LfsRedirect::Absolute,
+                    MockHub::LfsRedirect::None}) {
     TempDir cache("hub-redirect");
     HubConfig c = config();
     c.cacheDir = cache.path().string();
@@ -183,7 +192,8 @@ TEST_F(HubTwoRevisions, BlobsAreSharedBetweenCommitsAndRefsNameEach) {
 TEST_F(HubDownload, ReportsStagesBytesSpeedAndEta) {
   hub_->setThrottle(1'000'000);  // ~0.5 s: a few speed windows
   std::vector<HubDownloadProgress> seen;
-  auto result = downloadSnapshot(config(), request(), [&](const HubDownloadProgress& p) { seen.push_back(p); });
+  auto result = downloadSnapshot(config(), request(),
+                                 [&](const HubDownloadProgress& p) { seen.push_back(p); });
   ASSERT_TRUE(result.ok()) << result.error().message;
   ASSERT_FALSE(seen.empty());
   std::vector<std::string> stages;
@@ -222,11 +232,13 @@ TEST_F(HubDownload, RetriesTransientServerErrors) {
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().kind, ErrorKind::Network);
   EXPECT_NE(result.error().message.find("503"), std::string::npos) << result.error().message;
-  EXPECT_NE(result.error().message.find("after 3 attempts"), std::string::npos) << result.error().message;
+  EXPECT_NE(result.error().message.find("after 3 attempts"), std::string::npos)
+      << result.error().message;
 }
 
 TEST_F(HubDownload, RejectsMalformedRepositoryIds) {
-  for (const std::string bad : {"", "a/b/c", "-org/name", "org/name-", "org--x/name", "org/../x", "org/x.git", "org /x"}) {
+  for (const std::string bad :
+       {"", "a/b/c", "-org/name", "org/name-", "org--x/name", "org/../x", "org/x.git", "org /x"}) {
     auto result = downloadSnapshot(config(), request(bad));
     ASSERT_FALSE(result.ok()) << bad;
     EXPECT_EQ(result.error().kind, ErrorKind::BadRequest) << bad;

@@ -24,7 +24,9 @@ std::string lfsEtag() {
   return "";
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 class HubGated : public HubTest {
  protected:
@@ -73,7 +75,8 @@ TEST_F(HubGated, AnInvalidTokenIsNotValid) {
   auto result = downloadSnapshot(c, request(repo));
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().kind, ErrorKind::AccessDenied);
-  EXPECT_TRUE(contains(result.error().message, "the token from --token is not valid")) << result.error().message;
+  EXPECT_TRUE(contains(result.error().message, "the token from --token is not valid"))
+      << result.error().message;
   EXPECT_TRUE(contains(result.error().message, "/settings/tokens")) << result.error().message;
 }
 
@@ -91,25 +94,29 @@ TEST_F(HubErrors, NotFoundRepositoryRevisionAndFile) {
   auto repo = downloadSnapshot(config(), request("test-org/no-such-model"));
   ASSERT_FALSE(repo.ok());
   EXPECT_EQ(repo.error().kind, ErrorKind::ModelMissing);
-  EXPECT_TRUE(contains(repo.error().message, "repository test-org/no-such-model was not found")) << repo.error().message;
+  EXPECT_TRUE(contains(repo.error().message, "repository test-org/no-such-model was not found"))
+      << repo.error().message;
 
   // The real hub answers 401 for a missing (or private) repository when no token is sent.
   hub_->setMissingRepoStatus(401);
   repo = downloadSnapshot(config(), request("test-org/no-such-model"));
   ASSERT_FALSE(repo.ok());
   EXPECT_EQ(repo.error().kind, ErrorKind::ModelMissing);
-  EXPECT_TRUE(contains(repo.error().message, "if it is private, give a token")) << repo.error().message;
+  EXPECT_TRUE(contains(repo.error().message, "if it is private, give a token"))
+      << repo.error().message;
 
   HubDownloadRequest r = request();
   r.revision = "no-such-branch";
   auto revision = downloadSnapshot(config(), r);
   ASSERT_FALSE(revision.ok());
   EXPECT_EQ(revision.error().kind, ErrorKind::ModelMissing);
-  EXPECT_TRUE(contains(revision.error().message, "revision 'no-such-branch' of " + std::string(kRepo)))
+  EXPECT_TRUE(
+      contains(revision.error().message, "revision 'no-such-branch' of " + std::string(kRepo)))
       << revision.error().message;
 
   // A file the listing does not have (HEAD on its resolve URL).
-  auto file = hub::fileMetadata(config(), {kRepo, "main", "no/such.file"}, hub_->commitOf(kRepo), {});
+  auto file =
+      hub::fileMetadata(config(), {kRepo, "main", "no/such.file"}, hub_->commitOf(kRepo), {});
   ASSERT_FALSE(file.ok());
   EXPECT_EQ(file.error().kind, ErrorKind::ModelMissing);
   EXPECT_TRUE(contains(file.error().message, "file 'no/such.file' is not in " + std::string(kRepo)))
@@ -161,7 +168,8 @@ TEST_F(HubResume, APartialFileFromAnEarlierRunIsResumed) {
   EXPECT_EQ(readTextFile(fs::path(second->folder) / kLfsPath), tinyFluxFiles()[5].bytes);
   bool resumed = false;
   for (const auto& r : hub_->requests())
-    resumed |= r.path.find(lfsEtag()) != std::string::npos && r.range == "bytes=100000-" && r.status == 206;
+    resumed |= r.path.find(lfsEtag()) != std::string::npos && r.range == "bytes=100000-" &&
+               r.status == 206;
   EXPECT_TRUE(resumed);
   // Files are fetched in listing order: the first run got everything before
   // the transformer; now only its rest and the VAE after it come.
@@ -175,7 +183,8 @@ TEST_F(HubResume, AStalledTransferIsCutAndResumed) {
   const auto start = std::chrono::steady_clock::now();
   auto result = downloadSnapshot(c, request());
   ASSERT_TRUE(result.ok()) << result.error().message;
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(3900)) << "cut before the stall ended";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(3900))
+      << "cut before the stall ended";
   EXPECT_EQ(readTextFile(fs::path(result->folder) / kLfsPath), tinyFluxFiles()[5].bytes);
   bool resumed = false;
   for (const auto& r : hub_->requests()) resumed |= r.range == "bytes=100000-";
@@ -202,7 +211,8 @@ TEST_F(HubResume, AWrongSha256IsAnErrorAndNothingIsKept) {
   EXPECT_TRUE(contains(result.error().message, kLfsPath)) << result.error().message;
   EXPECT_FALSE(fs::exists(storage() / "blobs" / lfsEtag()));
   EXPECT_FALSE(fs::exists(storage() / "blobs" / (lfsEtag() + ".incomplete")));
-  EXPECT_FALSE(fs::exists(fs::symlink_status(storage() / "snapshots" / hub_->commitOf(kRepo) / kLfsPath)));
+  EXPECT_FALSE(
+      fs::exists(fs::symlink_status(storage() / "snapshots" / hub_->commitOf(kRepo) / kLfsPath)));
 }
 
 using HubSpace = HubTest;
@@ -247,7 +257,8 @@ TEST_F(HubSpace, ATinyTmpfsIsTooSmall) {
   EXPECT_FALSE(result.ok());
   if (!result.ok()) {
     EXPECT_EQ(result.error().kind, ErrorKind::Io);
-    EXPECT_TRUE(contains(result.error().message, "not enough free space")) << result.error().message;
+    EXPECT_TRUE(contains(result.error().message, "not enough free space"))
+        << result.error().message;
   }
   ::umount(mountPoint.path().c_str());
 }
@@ -265,10 +276,12 @@ TEST_F(HubCancel, KeepsOrDeletesThePartialFileAsAsked) {
     r.keepPartialOnCancel = keep;
     std::atomic<bool> stop{false};
     auto result = downloadSnapshot(
-        c, r, [&](const HubDownloadProgress& p) { stop = stop || p.bytesDone > 50000; }, [&] { return stop.load(); });
+        c, r, [&](const HubDownloadProgress& p) { stop = stop || p.bytesDone > 50000; },
+        [&] { return stop.load(); });
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.error().kind, ErrorKind::Cancelled);
-    const fs::path partial = fs::path(c.cacheDir) / hubRepoFolderName(kRepo) / "blobs" / (lfsEtag() + ".incomplete");
+    const fs::path partial =
+        fs::path(c.cacheDir) / hubRepoFolderName(kRepo) / "blobs" / (lfsEtag() + ".incomplete");
     EXPECT_EQ(fs::exists(partial), keep);
     if (keep) {
       const uint64_t had = fs::file_size(partial);
@@ -280,7 +293,8 @@ TEST_F(HubCancel, KeepsOrDeletesThePartialFileAsAsked) {
       ASSERT_TRUE(again.ok()) << again.error().message;
       EXPECT_EQ(again->downloadedBytes, 300000u - had);
       bool ranged = false;
-      for (const auto& q : hub_->requests()) ranged |= q.range == "bytes=" + std::to_string(had) + "-";
+      for (const auto& q : hub_->requests())
+        ranged |= q.range == "bytes=" + std::to_string(had) + "-";
       EXPECT_TRUE(ranged);
     }
   }

@@ -46,7 +46,8 @@ class HubInterop : public HubTest {
  protected:
   void SetUp() override {
     HubTest::SetUp();
-    ShellRun probe = runShell(shellQuoted(FLUXDESK_PYTHON) + " -c 'import huggingface_hub; print(huggingface_hub.__version__)'");
+    ShellRun probe = runShell(shellQuoted(FLUXDESK_PYTHON) +
+                              " -c 'import huggingface_hub; print(huggingface_hub.__version__)'");
     ASSERT_EQ(probe.exitCode, 0) << "huggingface_hub is not importable with " << FLUXDESK_PYTHON
                                  << "; run scripts/install-python-env.sh\n"
                                  << probe.output;
@@ -58,13 +59,16 @@ class HubInterop : public HubTest {
     const fs::path manifestPath = cache_.path() / ("manifest-" + mode + ".json");
     writeTextFile(manifestPath, manifest.dump(1));
     const std::string command =
-        "env -u HF_TOKEN -u HUGGING_FACE_HUB_TOKEN -u HF_HUB_CACHE -u HF_HUB_OFFLINE -u HF_TOKEN_PATH"
-        " HF_HOME=" + shellQuoted((cache_.path() / "hf-home").string()) +
+        "env -u HF_TOKEN -u HUGGING_FACE_HUB_TOKEN -u HF_HUB_CACHE -u HF_HUB_OFFLINE -u "
+        "HF_TOKEN_PATH"
+        " HF_HOME=" +
+        shellQuoted((cache_.path() / "hf-home").string()) +
         " HF_ENDPOINT=" + shellQuoted(hub_->endpoint()) +
         " HF_HUB_DISABLE_XET=1 HF_HUB_ENABLE_HF_TRANSFER=0 HF_HUB_DISABLE_TELEMETRY=1"
         " HF_HUB_DISABLE_UPDATE_CHECK=1 HF_HUB_DISABLE_PROGRESS_BARS=1 " +
-        shellQuoted(FLUXDESK_PYTHON) + " " + shellQuoted(FLUXDESK_HUB_PYTHON_DIR "/hf_cache_interop.py") + " " +
-        mode + " " + shellQuoted(manifestPath.string());
+        shellQuoted(FLUXDESK_PYTHON) + " " +
+        shellQuoted(FLUXDESK_HUB_PYTHON_DIR "/hf_cache_interop.py") + " " + mode + " " +
+        shellQuoted(manifestPath.string());
     return runShell(command);
   }
 
@@ -72,12 +76,13 @@ class HubInterop : public HubTest {
     nlohmann::json files = nlohmann::json::object();
     for (const auto& f : tinyFluxFiles()) files[f.path] = MockHub::sha256(f.bytes);
     const std::string commit = hub_->commitOf(kRepo);
-    return {{"cache", cacheDir},
-            {"repo", kRepo},
-            {"revision", "main"},
-            {"commit", commit},
-            {"folder", (fs::path(cacheDir) / hubRepoFolderName(kRepo) / "snapshots" / commit).string()},
-            {"files", files}};
+    return {
+        {"cache", cacheDir},
+        {"repo", kRepo},
+        {"revision", "main"},
+        {"commit", commit},
+        {"folder", (fs::path(cacheDir) / hubRepoFolderName(kRepo) / "snapshots" / commit).string()},
+        {"files", files}};
   }
 
   static void expectAllPassed(const ShellRun& run) {
@@ -101,14 +106,16 @@ TEST_F(HubInterop, HuggingfaceHubReadsWhatFluxDeskDownloaded) {
   EXPECT_EQ(hub_->contentBytesServed(), 0u) << download.output;
 }
 
-class HubInteropRedirects : public HubInterop, public ::testing::WithParamInterface<MockHub::LfsRedirect> {};
+class HubInteropRedirects : public HubInterop,
+                            public ::testing::WithParamInterface<MockHub::LfsRedirect> {};
 
 TEST_P(HubInteropRedirects, FluxDeskReusesWhatHuggingfaceHubDownloaded) {
   hub_->setLfsRedirect(GetParam());
   HubConfig c = config();
   ShellRun download = python("download", manifest(c.cacheDir));
   expectAllPassed(download);
-  EXPECT_EQ(hub_->contentBytesServed(), totalBytes(tinyFluxFiles())) << "huggingface_hub fetched each file once";
+  EXPECT_EQ(hub_->contentBytesServed(), totalBytes(tinyFluxFiles()))
+      << "huggingface_hub fetched each file once";
   for (const auto& r : hub_->requests()) {
     if (r.server == "cdn") {
       EXPECT_EQ(r.authorization, "") << "huggingface_hub sent no token to the CDN";
@@ -122,7 +129,8 @@ TEST_P(HubInteropRedirects, FluxDeskReusesWhatHuggingfaceHubDownloaded) {
   EXPECT_EQ(result->reusedBytes, totalBytes(tinyFluxFiles()));
   EXPECT_EQ(hub_->contentBytesServed(), 0u);
   EXPECT_EQ(result->folder, manifest(c.cacheDir)["folder"].get<std::string>());
-  for (const auto& f : tinyFluxFiles()) EXPECT_EQ(readTextFile(fs::path(result->folder) / f.path), f.bytes);
+  for (const auto& f : tinyFluxFiles())
+    EXPECT_EQ(readTextFile(fs::path(result->folder) / f.path), f.bytes);
   // huggingface_hub 2.x cached the commit's listing; FluxDesk read it instead of asking.
   EXPECT_EQ(hub_->requestCountContaining("/tree/"), 0u);
 
@@ -147,12 +155,15 @@ TEST_P(HubInteropRedirects, FluxDeskReusesWhatHuggingfaceHubDownloaded) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Lfs, HubInteropRedirects,
-                         ::testing::Values(MockHub::LfsRedirect::Absolute, MockHub::LfsRedirect::Relative,
+                         ::testing::Values(MockHub::LfsRedirect::Absolute,
+                                           MockHub::LfsRedirect::Relative,
                                            MockHub::LfsRedirect::None),
                          [](const ::testing::TestParamInfo<MockHub::LfsRedirect>& info) {
                            switch (info.param) {
-                             case MockHub::LfsRedirect::Absolute: return std::string("AbsoluteRedirect");
-                             case MockHub::LfsRedirect::Relative: return std::string("RelativeRedirect");
+                             case MockHub::LfsRedirect::Absolute:
+                               return std::string("AbsoluteRedirect");
+                             case MockHub::LfsRedirect::Relative:
+                               return std::string("RelativeRedirect");
                              case MockHub::LfsRedirect::None: return std::string("NoRedirect");
                            }
                            return std::string("Unknown");

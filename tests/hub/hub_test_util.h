@@ -84,7 +84,8 @@ class HubTest : public ::testing::Test {
     std::vector<std::string> out;
     if (!std::filesystem::exists(dir)) return out;
     for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
-      if (e.is_symlink() || e.is_regular_file()) out.push_back(e.path().lexically_relative(dir).string());
+      if (e.is_symlink() || e.is_regular_file())
+        out.push_back(e.path().lexically_relative(dir).string());
     }
     std::sort(out.begin(), out.end());
     return out;

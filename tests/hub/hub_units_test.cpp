@@ -14,7 +14,8 @@ namespace {
 using namespace fd::hub;
 
 TEST(HubUnits, RepoFolderName) {
-  EXPECT_EQ(hubRepoFolderName("black-forest-labs/FLUX.1-schnell"), "models--black-forest-labs--FLUX.1-schnell");
+  EXPECT_EQ(hubRepoFolderName("black-forest-labs/FLUX.1-schnell"),
+            "models--black-forest-labs--FLUX.1-schnell");
   EXPECT_EQ(hubRepoFolderName("gpt2"), "models--gpt2");
 }
 
@@ -45,17 +46,22 @@ TEST(HubUnits, EtagsAreNormalizedAsHuggingfaceHub) {
 }
 
 TEST(HubUnits, LinkHeaderNextPage) {
-  EXPECT_EQ(nextPageUrl("<https://huggingface.co/api/models/a/b/tree/main?cursor=xyz%3D&recursive=true>; rel=\"next\"",
+  EXPECT_EQ(nextPageUrl("<https://huggingface.co/api/models/a/b/tree/"
+                        "main?cursor=xyz%3D&recursive=true>; rel=\"next\"",
                         "https://huggingface.co/api/models/a/b/tree/main"),
             "https://huggingface.co/api/models/a/b/tree/main?cursor=xyz%3D&recursive=true");
-  EXPECT_EQ(nextPageUrl("<https://h/p1>; rel=\"prev\", <https://h/p3>; rel=\"next\"", "https://h/p2"), "https://h/p3");
-  EXPECT_EQ(nextPageUrl("</api/x?cursor=2>; rel=next", "https://h:8080/api/x"), "https://h:8080/api/x?cursor=2");
+  EXPECT_EQ(
+      nextPageUrl("<https://h/p1>; rel=\"prev\", <https://h/p3>; rel=\"next\"", "https://h/p2"),
+      "https://h/p3");
+  EXPECT_EQ(nextPageUrl("</api/x?cursor=2>; rel=next", "https://h:8080/api/x"),
+            "https://h:8080/api/x?cursor=2");
   EXPECT_EQ(nextPageUrl("<https://h/p1>; rel=\"prev\"", "https://h/p2"), "");
   EXPECT_EQ(nextPageUrl("", "https://h/p2"), "");
 }
 
 TEST(HubUnits, UrlsResolveAndQuote) {
-  EXPECT_EQ(resolveUrl("http://127.0.0.1:5/a/resolve/c/f.bin", "/lfs-cdn/x?s=1"), "http://127.0.0.1:5/lfs-cdn/x?s=1");
+  EXPECT_EQ(resolveUrl("http://127.0.0.1:5/a/resolve/c/f.bin", "/lfs-cdn/x?s=1"),
+            "http://127.0.0.1:5/lfs-cdn/x?s=1");
   EXPECT_EQ(resolveUrl("http://h/a/b/c", "https://cdn.example/x"), "https://cdn.example/x");
   EXPECT_EQ(resolveUrl("http://h/a/b/c", "d"), "http://h/a/b/d");
   EXPECT_EQ(resolveUrl("http://h/a/b/c", "../d"), "http://h/a/d");

@@ -44,7 +44,8 @@ std::string queryParam(const std::string& query, const std::string& name) {
     size_t amp = query.find('&', pos);
     std::string part = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
     auto eq = part.find('=');
-    if (part.substr(0, eq) == name) return eq == std::string::npos ? "" : percentDecode(part.substr(eq + 1));
+    if (part.substr(0, eq) == name)
+      return eq == std::string::npos ? "" : percentDecode(part.substr(eq + 1));
     if (amp == std::string::npos) break;
     pos = amp + 1;
   }
@@ -52,7 +53,8 @@ std::string queryParam(const std::string& query, const std::string& name) {
 }
 
 std::string lfsPointer(const std::string& sha256, size_t size) {
-  return "version https://git-lfs.github.com/spec/v1\noid sha256:" + sha256 + "\nsize " + std::to_string(size) + "\n";
+  return "version https://git-lfs.github.com/spec/v1\noid sha256:" + sha256 + "\nsize " +
+         std::to_string(size) + "\n";
 }
 
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
@@ -77,9 +79,9 @@ std::string quote(const std::string& s) {
 struct MockHub::Impl {
   struct File {
     MockFile file;
-    std::string gitSha1;     // of the bytes (regular) or of the pointer (LFS)
+    std::string gitSha1;  // of the bytes (regular) or of the pointer (LFS)
     std::string sha256;
-    std::string pointer;     // LFS pointer text
+    std::string pointer;  // LFS pointer text
   };
   struct Repo {
     MockRepo repo;
@@ -128,7 +130,8 @@ struct MockHub::Impl {
     return "";
   }
 
-  void error(httplib::Response& res, int status, const std::string& code, const std::string& message) {
+  void error(httplib::Response& res, int status, const std::string& code,
+             const std::string& message) {
     res.status = status;
     if (!code.empty()) res.set_header("X-Error-Code", code);
     res.set_header("X-Error-Message", message);
@@ -178,7 +181,8 @@ struct MockHub::Impl {
     std::chrono::milliseconds stallFor{0};
     {
       std::lock_guard<std::mutex> lock(mutex);
-      if (corrupt.count(f.file.path)) served[served.size() / 2] = static_cast<char>(served[served.size() / 2] ^ 0x5a);
+      if (corrupt.count(f.file.path))
+        served[served.size() / 2] = static_cast<char>(served[served.size() / 2] ^ 0x5a);
       if (auto it = cuts.find(f.file.path); it != cuts.end()) {
         cutAfter = it->second;
         cuts.erase(it);
@@ -195,8 +199,9 @@ struct MockHub::Impl {
     res.set_content_provider(
         content->size(), "application/octet-stream",
         [this, content, written, cutAfter, bps, stallAfter, stallFor](size_t offset, size_t length,
-                                                                        httplib::DataSink& sink) {
-          size_t chunk = std::min<size_t>(length, bps ? std::max<uint64_t>(1024, bps / 20) : 64 * 1024);
+                                                                      httplib::DataSink& sink) {
+          size_t chunk =
+              std::min<size_t>(length, bps ? std::max<uint64_t>(1024, bps / 20) : 64 * 1024);
           if (cutAfter != UINT64_MAX) {
             if (*written >= cutAfter) return false;  // close the connection mid-body
             chunk = static_cast<size_t>(std::min<uint64_t>(chunk, cutAfter - *written));
@@ -219,8 +224,8 @@ struct MockHub::Impl {
         });
   }
 
-  void handleRevision(const httplib::Request& req, httplib::Response& res, const std::string& repoId,
-                      const std::string& revision) {
+  void handleRevision(const httplib::Request& req, httplib::Response& res,
+                      const std::string& repoId, const std::string& revision) {
     const Repo* r = findRepo(repoId);
     if (!r) return error(res, missingRepoStatus, "RepoNotFound", "Repository not found");
     const std::string commit = commitFor(*r, revision);
@@ -232,22 +237,23 @@ struct MockHub::Impl {
       storage += f.file.bytes.size();
     }
     const auto slash = repoId.find('/');
-    nlohmann::json info = {{"_id", commit.substr(0, 24)},
-                           {"id", repoId},
-                           {"modelId", repoId},
-                           {"author", slash == std::string::npos ? repoId : repoId.substr(0, slash)},
-                           {"sha", commit},
-                           {"lastModified", "2024-08-01T12:00:00.000Z"},
-                           {"createdAt", "2024-08-01T12:00:00.000Z"},
-                           {"private", false},
-                           {"disabled", false},
-                           {"gated", r->repo.gated ? nlohmann::json("manual") : nlohmann::json(false)},
-                           {"downloads", 0},
-                           {"likes", 0},
-                           {"tags", nlohmann::json::array()},
-                           {"library_name", "diffusers"},
-                           {"siblings", siblings},
-                           {"usedStorage", storage}};
+    nlohmann::json info = {
+        {"_id", commit.substr(0, 24)},
+        {"id", repoId},
+        {"modelId", repoId},
+        {"author", slash == std::string::npos ? repoId : repoId.substr(0, slash)},
+        {"sha", commit},
+        {"lastModified", "2024-08-01T12:00:00.000Z"},
+        {"createdAt", "2024-08-01T12:00:00.000Z"},
+        {"private", false},
+        {"disabled", false},
+        {"gated", r->repo.gated ? nlohmann::json("manual") : nlohmann::json(false)},
+        {"downloads", 0},
+        {"likes", 0},
+        {"tags", nlohmann::json::array()},
+        {"library_name", "diffusers"},
+        {"siblings", siblings},
+        {"usedStorage", storage}};
     res.status = 200;
     res.set_content(info.dump(), "application/json; charset=utf-8");
   }
@@ -262,14 +268,22 @@ struct MockHub::Impl {
     nlohmann::json all = nlohmann::json::array();
     std::set<std::string> folders;
     for (const auto& f : r->files) {
-      for (size_t slash = f.file.path.find('/'); slash != std::string::npos; slash = f.file.path.find('/', slash + 1)) {
+      for (size_t slash = f.file.path.find('/'); slash != std::string::npos;
+           slash = f.file.path.find('/', slash + 1)) {
         std::string folder = f.file.path.substr(0, slash);
         if (folders.insert(folder).second)
-          all.push_back({{"type", "directory"}, {"oid", fakeCommit("tree:" + folder)}, {"size", 0}, {"path", folder}});
+          all.push_back({{"type", "directory"},
+                         {"oid", fakeCommit("tree:" + folder)},
+                         {"size", 0},
+                         {"path", folder}});
       }
-      nlohmann::json entry = {{"type", "file"}, {"oid", f.gitSha1}, {"size", f.file.bytes.size()}, {"path", f.file.path}};
+      nlohmann::json entry = {{"type", "file"},
+                              {"oid", f.gitSha1},
+                              {"size", f.file.bytes.size()},
+                              {"path", f.file.path}};
       if (f.file.lfs)
-        entry["lfs"] = {{"oid", f.sha256}, {"size", f.file.bytes.size()}, {"pointerSize", f.pointer.size()}};
+        entry["lfs"] = {
+            {"oid", f.sha256}, {"size", f.file.bytes.size()}, {"pointerSize", f.pointer.size()}};
       all.push_back(entry);
     }
     size_t page;
@@ -278,13 +292,15 @@ struct MockHub::Impl {
       page = pageSize;
     }
     size_t start = 0;
-    if (std::string cursor = queryParam(query, "cursor"); !cursor.empty()) start = std::stoul(cursor);
+    if (std::string cursor = queryParam(query, "cursor"); !cursor.empty())
+      start = std::stoul(cursor);
     nlohmann::json out = nlohmann::json::array();
     size_t end = page == 0 ? all.size() : std::min(all.size(), start + page);
     for (size_t i = start; i < end; ++i) out.push_back(all[i]);
     if (end < all.size()) {
-      res.set_header("Link", "<" + endpoint() + "/api/models/" + repoId + "/tree/" + quote(revision) +
-                                 "?recursive=true&expand=false&cursor=" + std::to_string(end) + ">; rel=\"next\"");
+      res.set_header("Link", "<" + endpoint() + "/api/models/" + repoId + "/tree/" +
+                                 quote(revision) + "?recursive=true&expand=false&cursor=" +
+                                 std::to_string(end) + ">; rel=\"next\"");
     }
     res.status = 200;
     res.set_content(out.dump(), "application/json; charset=utf-8");
@@ -308,10 +324,12 @@ struct MockHub::Impl {
       if (auth.empty())
         return error(res, 401, "GatedRepo",
                      "Access to model " + repoId +
-                         " is restricted. You must have access to it and be authenticated to access it. Please log in.");
+                         " is restricted. You must have access to it and be authenticated to "
+                         "access it. Please log in.");
       if (!r->repo.accessTokens.count(token))
         return error(res, 403, "GatedRepo",
-                     "Access to model " + repoId + " is restricted and you are not in the authorized list. Visit " +
+                     "Access to model " + repoId +
+                         " is restricted and you are not in the authorized list. Visit " +
                          endpoint() + "/" + repoId + " to ask for access.");
     }
     const std::string commit = commitFor(*r, revision);
@@ -340,21 +358,25 @@ struct MockHub::Impl {
     res.set_header("ETag", quoted(file->gitSha1));
     const std::string where = "/lfs-cdn/" + commit + "/" + file->sha256;
     res.status = 302;
-    res.set_header("Location", mode == LfsRedirect::Absolute
-                                   ? cdnEndpoint() + where + "?X-Amz-Signature=mock&X-Amz-Expires=3600"
-                                   : where);
+    res.set_header("Location",
+                   mode == LfsRedirect::Absolute
+                       ? cdnEndpoint() + where + "?X-Amz-Signature=mock&X-Amz-Expires=3600"
+                       : where);
     res.set_content("Found. Redirecting to " + where, "text/plain; charset=utf-8");
   }
 
-  void handleCdn(const httplib::Request& req, httplib::Response& res, const std::string& rest, bool onHub) {
+  void handleCdn(const httplib::Request& req, httplib::Response& res, const std::string& rest,
+                 bool onHub) {
     auto slash = rest.find('/');
     const std::string commit = rest.substr(0, slash);
     const std::string sha = slash == std::string::npos ? "" : rest.substr(slash + 1);
     if (!onHub && req.has_header("Authorization")) {
       // S3 refuses a signed URL that also carries an Authorization header.
       res.status = 400;
-      res.set_content("<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>",
-                      "application/xml");
+      res.set_content(
+          "<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism "
+          "allowed</Message></Error>",
+          "application/xml");
       return;
     }
     for (const auto& r : repos) {
@@ -376,11 +398,13 @@ struct MockHub::Impl {
       wait = delay;
     }
     // Slices, so that stop() does not wait for a delayed answer.
-    for (auto until = std::chrono::steady_clock::now() + wait; std::chrono::steady_clock::now() < until && !stopping;)
+    for (auto until = std::chrono::steady_clock::now() + wait;
+         std::chrono::steady_clock::now() < until && !stopping;)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     const std::string target = req.target;
     const std::string rawPath = target.substr(0, target.find('?'));
-    const std::string query = target.find('?') == std::string::npos ? "" : target.substr(target.find('?') + 1);
+    const std::string query =
+        target.find('?') == std::string::npos ? "" : target.substr(target.find('?') + 1);
     const std::string path = percentDecode(rawPath);
     dispatch(req, res, isCdn, rawPath, query);
     std::lock_guard<std::mutex> lock(mutex);
@@ -388,8 +412,8 @@ struct MockHub::Impl {
                    req.get_header_value("Authorization"), res.status});
   }
 
-  void dispatch(const httplib::Request& req, httplib::Response& res, bool isCdn, const std::string& rawPath,
-                const std::string& query) {
+  void dispatch(const httplib::Request& req, httplib::Response& res, bool isCdn,
+                const std::string& rawPath, const std::string& query) {
     {
       std::lock_guard<std::mutex> lock(mutex);
       const std::string decoded = percentDecode(rawPath);
@@ -464,10 +488,11 @@ MockHub::MockHub(std::vector<MockRepo> repos) : impl_(std::make_unique<Impl>()) 
     // One request per connection ("Connection: close"): a client's idle
     // keep-alive connection would hold stop() for the keep-alive timeout.
     server->set_keep_alive_max_count(1);
-    server->set_pre_routing_handler([this, isCdn](const httplib::Request& req, httplib::Response& res) {
-      impl_->handle(req, res, isCdn);
-      return httplib::Server::HandlerResponse::Handled;
-    });
+    server->set_pre_routing_handler(
+        [this, isCdn](const httplib::Request& req, httplib::Response& res) {
+          impl_->handle(req, res, isCdn);
+          return httplib::Server::HandlerResponse::Handled;
+        });
   }
 }
 
@@ -502,10 +527,13 @@ std::string MockHub::commitOf(const std::string& repo, const std::string& revisi
 }
 
 std::string MockHub::gitBlobSha1(const std::string& bytes) {
-  return hexDigest(EVP_sha1(), "blob " + std::to_string(bytes.size()) + std::string(1, '\0') + bytes);
+  return hexDigest(EVP_sha1(),
+                   "blob " + std::to_string(bytes.size()) + std::string(1, '\0') + bytes);
 }
 std::string MockHub::sha256(const std::string& bytes) { return hexDigest(EVP_sha256(), bytes); }
-std::string MockHub::fakeCommit(const std::string& seed) { return hexDigest(EVP_sha1(), "commit:" + seed); }
+std::string MockHub::fakeCommit(const std::string& seed) {
+  return hexDigest(EVP_sha1(), "commit:" + seed);
+}
 
 void MockHub::setLfsRedirect(LfsRedirect mode) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
@@ -527,7 +555,8 @@ void MockHub::cutTransferOnce(const std::string& repoPath, uint64_t bytes) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->cuts[repoPath] = bytes;
 }
-void MockHub::stallTransferOnce(const std::string& repoPath, uint64_t bytes, std::chrono::milliseconds pause) {
+void MockHub::stallTransferOnce(const std::string& repoPath, uint64_t bytes,
+                                std::chrono::milliseconds pause) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->stalls[repoPath] = {bytes, pause};
 }
@@ -560,7 +589,8 @@ size_t MockHub::requestCount(const std::string& path, const std::string& method)
   }));
 }
 
-size_t MockHub::requestCountContaining(const std::string& pathPart, const std::string& method) const {
+size_t MockHub::requestCountContaining(const std::string& pathPart,
+                                       const std::string& method) const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   return size_t(std::count_if(impl_->log.begin(), impl_->log.end(), [&](const MockRequest& r) {
     return r.path.find(pathPart) != std::string::npos && (method.empty() || r.method == method);

@@ -5,6 +5,8 @@
 // snapshots/{commit}/{path} as relative symlinks into blobs/, refs/{name}
 // holding a commit.
 
+#include "hub/model_presets.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,7 +18,6 @@
 #include "discovery/layout_builders.h"
 #include "hub/hub_cache.h"
 #include "hub/local_models.h"
-#include "hub/model_presets.h"
 #include "support/test_paths.h"
 #include "weights/model_files.h"
 
@@ -39,7 +40,8 @@ class FakeCache {
 
   fs::path repoDir(const std::string& repo) const {
     std::string name = "models--" + repo;
-    for (size_t at = name.find('/'); at != std::string::npos; at = name.find('/')) name.replace(at, 1, "--");
+    for (size_t at = name.find('/'); at != std::string::npos; at = name.find('/'))
+      name.replace(at, 1, "--");
     return root_ / name;
   }
   fs::path snapshot(const std::string& repo, const std::string& commit) const {
@@ -50,15 +52,16 @@ class FakeCache {
   // link to it from the snapshot. Returns the blob's path.
   fs::path add(const std::string& repo, const std::string& commit, const std::string& path,
                const std::string& contents, const std::string& blobSuffix = "") {
-    const fs::path blob = repoDir(repo) / "blobs" /
-                          (std::to_string(std::hash<std::string>{}(contents)) + blobSuffix);
+    const fs::path blob =
+        repoDir(repo) / "blobs" / (std::to_string(std::hash<std::string>{}(contents)) + blobSuffix);
     fs::create_directories(blob.parent_path());
     if (!fs::exists(blob)) writeTextFile(blob, contents);
     link(repo, commit, path, blob);
     return blob;
   }
   // Keeps a link that is already there.
-  void link(const std::string& repo, const std::string& commit, const std::string& path, const fs::path& blob) {
+  void link(const std::string& repo, const std::string& commit, const std::string& path,
+            const fs::path& blob) {
     const fs::path file = snapshot(repo, commit) / path;
     if (fs::is_symlink(file)) return;
     fs::create_directories(file.parent_path());
@@ -71,7 +74,8 @@ class FakeCache {
   void import(const std::string& repo, const std::string& commit, const fs::path& tree) {
     for (const auto& entry : fs::recursive_directory_iterator(tree))
       if (entry.is_regular_file())
-        add(repo, commit, entry.path().lexically_relative(tree).generic_string(), readTextFile(entry.path()));
+        add(repo, commit, entry.path().lexically_relative(tree).generic_string(),
+            readTextFile(entry.path()));
     ref(repo, "main", commit);
   }
   // Every file a preset names, with small contents, on refs/main.
@@ -86,7 +90,9 @@ class FakeCache {
   fs::path root_;
 };
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 // --- The cache ---------------------------------------------------------
 
@@ -116,7 +122,8 @@ TEST(HubCache, ScansModelRepositoriesRefsAndSnapshots) {
   ASSERT_EQ(repo.snapshots.size(), 2u);
   EXPECT_EQ(repo.snapshots[0].commit, kCommitA);
   EXPECT_EQ(repo.snapshots[0].folder, cache.snapshot("org/model", kCommitA).string());
-  EXPECT_EQ(repo.snapshots[0].files, (std::vector<std::string>{"config.json", "sub/dir/weights.safetensors"}));
+  EXPECT_EQ(repo.snapshots[0].files,
+            (std::vector<std::string>{"config.json", "sub/dir/weights.safetensors"}));
   EXPECT_EQ(repo.snapshots[1].files, (std::vector<std::string>{"config.json", "weights.gguf"}));
   EXPECT_EQ(repo.refs, (std::vector<std::pair<std::string, std::string>>{
                            {"main", kCommitA}, {"refs/pr/1", kCommitB}, {"v1.0", kCommitB}}));
@@ -132,7 +139,8 @@ TEST(HubCache, BrokenLinksAndPartialDownloadsAreNotFiles) {
   FakeCache cache(dir / "hub");
   cache.add("org/model", kCommitA, "model_index.json", "{}");
   // A link whose blob was deleted.
-  const fs::path gone = cache.add("org/model", kCommitA, "transformer/model.safetensors", "weights");
+  const fs::path gone =
+      cache.add("org/model", kCommitA, "transformer/model.safetensors", "weights");
   fs::remove(gone);
   // A link to a partial download (blobs/{etag}.incomplete).
   cache.add("org/model", kCommitA, "ae.safetensors", "half of it", ".incomplete");
@@ -155,7 +163,8 @@ TEST(HubCache, FindsSnapshotsByBranchTagCommitAndNestedRef) {
   cache.ref("org/model", "main", kCommitA);
   cache.ref("org/model", "v2", kCommitB);
   cache.ref("org/model", "refs/pr/1", kCommitB);
-  cache.ref("org/model", "stale", "cccccccccccccccccccccccccccccccccccccccc");  // its snapshot is gone
+  cache.ref("org/model", "stale",
+            "cccccccccccccccccccccccccccccccccccccccc");  // its snapshot is gone
   const std::string a = cache.snapshot("org/model", kCommitA).string();
   const std::string b = cache.snapshot("org/model", kCommitB).string();
 
@@ -170,7 +179,8 @@ TEST(HubCache, FindsSnapshotsByBranchTagCommitAndNestedRef) {
   EXPECT_EQ(findCachedSnapshot(cache.dir(), "org/other"), std::nullopt);
   EXPECT_EQ(findCachedSnapshot((dir / "nowhere").string(), "org/model"), std::nullopt);
   // Revisions never leave the repository's folder.
-  EXPECT_EQ(findCachedSnapshot(cache.dir(), "org/model", "../../models--org--model/snapshots/" + kCommitA),
+  EXPECT_EQ(findCachedSnapshot(cache.dir(), "org/model",
+                               "../../models--org--model/snapshots/" + kCommitA),
             std::nullopt);
   EXPECT_EQ(findCachedSnapshot(cache.dir(), "org/model", "/etc"), std::nullopt);
 }
@@ -180,7 +190,8 @@ TEST(HubCache, FindsSnapshotsByBranchTagCommitAndNestedRef) {
 TEST(ModelPresets, TableInvariants) {
   const auto& presets = modelPresets();
   ASSERT_GE(presets.size(), 4u);
-  const std::set<std::string> roles{"transformer", "t5", "clip", "autoencoder", "tokenizers", "all-in-one"};
+  const std::set<std::string> roles{"transformer", "t5",         "clip",
+                                    "autoencoder", "tokenizers", "all-in-one"};
   std::set<std::string> ids;
   for (const auto& p : presets) {
     SCOPED_TRACE(p.id);
@@ -208,7 +219,9 @@ TEST(ModelPresets, TableInvariants) {
         for (const auto& f : part.include)
           EXPECT_TRUE(part.file.empty() || f.rfind(part.file + "/", 0) == 0) << f;
       } else {
-        EXPECT_NE(std::find(part.include.begin(), part.include.end(), part.file), part.include.end()) << part.file;
+        EXPECT_NE(std::find(part.include.begin(), part.include.end(), part.file),
+                  part.include.end())
+            << part.file;
       }
       gated |= part.gated;
       for (const auto& f : part.include) {
@@ -219,8 +232,8 @@ TEST(ModelPresets, TableInvariants) {
     }
     // Never both copies of the official transformer (23.8 GB each).
     EXPECT_FALSE(singleFile && diffusersTransformer);
-    const bool separate = covered.count("transformer") && covered.count("t5") && covered.count("clip") &&
-                          covered.count("autoencoder");
+    const bool separate = covered.count("transformer") && covered.count("t5") &&
+                          covered.count("clip") && covered.count("autoencoder");
     EXPECT_TRUE(separate || covered.count("all-in-one")) << "every model component";
     EXPECT_TRUE(covered.count("tokenizers"));
     // A gated part names the page to accept its licence at.
@@ -240,7 +253,8 @@ TEST(ModelPresets, TableInvariants) {
   }
   const ModelPreset* official = findPreset("flux1-schnell");
   ASSERT_NE(official, nullptr);
-  EXPECT_TRUE(std::all_of(official->parts.begin(), official->parts.end(), [](const PresetPart& p) { return p.gated; }));
+  EXPECT_TRUE(std::all_of(official->parts.begin(), official->parts.end(),
+                          [](const PresetPart& p) { return p.gated; }));
 
   // Sizes: the official layout is about 33.9 GB, Q4_K_S about 10.8 GB; the
   // memory rule reproduces the measured 8.7 GiB peak of Q4_K on the CPU.
@@ -270,7 +284,8 @@ TEST(ModelPresets, RecommendsTheLargestThatFits) {
   // With a GPU, by its memory (the text encoders' home is RAM).
   EXPECT_EQ(recommendPreset(16 * kGiB, 12 * kGiB), "flux1-schnell-q4_k_s");
   EXPECT_EQ(recommendPreset(16 * kGiB, 16 * kGiB), "flux1-schnell-q4_k_s");
-  EXPECT_EQ(recommendPreset(8 * kGiB, 12 * kGiB), "flux1-schnell-q4_k_s");  // little RAM, a GPU: still runs
+  EXPECT_EQ(recommendPreset(8 * kGiB, 12 * kGiB),
+            "flux1-schnell-q4_k_s");  // little RAM, a GPU: still runs
   EXPECT_EQ(recommendPreset(32 * kGiB, 24 * kGiB), "flux1-schnell-q8_0");
   EXPECT_EQ(recommendPreset(64 * kGiB, 48 * kGiB), "flux1-schnell");
   // A GPU too small for any: by RAM (the engine streams blocks to it).
@@ -300,14 +315,17 @@ TEST(ModelPresets, LocationFromTheCache) {
   ASSERT_TRUE(q4Location.ok()) << q4Location.error().message;
   const ModelLocation& l = q4Location.value();
   EXPECT_EQ(l.transformerFile,
-            (cache.snapshot("city96/FLUX.1-schnell-gguf", kCommitA) / "flux1-schnell-Q4_K_S.gguf").string());
-  EXPECT_EQ(l.t5File,
-            (cache.snapshot("city96/t5-v1_1-xxl-encoder-gguf", kCommitA) / "t5-v1_1-xxl-encoder-Q5_K_M.gguf").string());
-  EXPECT_EQ(l.clipFile,
-            (cache.snapshot("comfyanonymous/flux_text_encoders", kCommitA) / "clip_l.safetensors").string());
-  EXPECT_EQ(l.autoencoderFile,
-            (cache.snapshot("Comfy-Org/Lumina_Image_2.0_Repackaged", kCommitA) / "split_files/vae/ae.safetensors")
+            (cache.snapshot("city96/FLUX.1-schnell-gguf", kCommitA) / "flux1-schnell-Q4_K_S.gguf")
                 .string());
+  EXPECT_EQ(l.t5File, (cache.snapshot("city96/t5-v1_1-xxl-encoder-gguf", kCommitA) /
+                       "t5-v1_1-xxl-encoder-Q5_K_M.gguf")
+                          .string());
+  EXPECT_EQ(l.clipFile,
+            (cache.snapshot("comfyanonymous/flux_text_encoders", kCommitA) / "clip_l.safetensors")
+                .string());
+  EXPECT_EQ(l.autoencoderFile, (cache.snapshot("Comfy-Org/Lumina_Image_2.0_Repackaged", kCommitA) /
+                                "split_files/vae/ae.safetensors")
+                                   .string());
   // The two tokenizer repositories: one in tokenizerFolder, one in folder
   // (which gives the weights nothing: they are all explicit).
   EXPECT_EQ(l.tokenizerFolder, cache.snapshot("openai/clip-vit-large-patch14", kCommitA).string());
@@ -319,7 +337,8 @@ TEST(ModelPresets, LocationFromTheCache) {
   auto fp8Location = presetLocation(fp8, cache.dir());
   ASSERT_TRUE(fp8Location.ok()) << fp8Location.error().message;
   const std::string aio =
-      (cache.snapshot("Comfy-Org/flux1-schnell", kCommitA) / "flux1-schnell-fp8.safetensors").string();
+      (cache.snapshot("Comfy-Org/flux1-schnell", kCommitA) / "flux1-schnell-fp8.safetensors")
+          .string();
   EXPECT_EQ(fp8Location->transformerFile, aio);
   EXPECT_EQ(fp8Location->autoencoderFile, aio);
   EXPECT_EQ(fp8Location->clipFile, aio);
@@ -334,7 +353,8 @@ TEST(ModelPresets, LocationFromTheCache) {
   EXPECT_EQ(officialLocation->folder, bfl.string());
   EXPECT_EQ(officialLocation->tokenizerFolder, bfl.string());
   EXPECT_EQ(officialLocation->transformerFile, (bfl / "flux1-schnell.safetensors").string());
-  EXPECT_EQ(officialLocation->t5File, (bfl / "text_encoder_2/model.safetensors.index.json").string());
+  EXPECT_EQ(officialLocation->t5File,
+            (bfl / "text_encoder_2/model.safetensors.index.json").string());
 }
 
 TEST(ModelPresets, MissingPartsAreNamed) {
@@ -343,8 +363,10 @@ TEST(ModelPresets, MissingPartsAreNamed) {
   const ModelPreset& q4 = *findPreset("flux1-schnell-q4_k_s");
   cache.addPreset(q4);
   // CLIP's blob deleted (a broken link), the T5 still downloading.
-  fs::remove(fs::canonical(cache.snapshot("comfyanonymous/flux_text_encoders", kCommitA) / "clip_l.safetensors"));
-  const fs::path t5 = cache.snapshot("city96/t5-v1_1-xxl-encoder-gguf", kCommitA) / "t5-v1_1-xxl-encoder-Q5_K_M.gguf";
+  fs::remove(fs::canonical(cache.snapshot("comfyanonymous/flux_text_encoders", kCommitA) /
+                           "clip_l.safetensors"));
+  const fs::path t5 = cache.snapshot("city96/t5-v1_1-xxl-encoder-gguf", kCommitA) /
+                      "t5-v1_1-xxl-encoder-Q5_K_M.gguf";
   const fs::path t5Blob = fs::canonical(t5);
   fs::rename(t5Blob, t5Blob.string() + ".incomplete");
   fs::remove(t5);
@@ -355,13 +377,17 @@ TEST(ModelPresets, MissingPartsAreNamed) {
   EXPECT_EQ(missing.error().kind, ErrorKind::ModelMissing);
   const std::string& m = missing.error().message;
   EXPECT_TRUE(contains(m, "comfyanonymous/flux_text_encoders (clip: clip_l.safetensors)")) << m;
-  EXPECT_TRUE(contains(m, "city96/t5-v1_1-xxl-encoder-gguf (t5: t5-v1_1-xxl-encoder-Q5_K_M.gguf)")) << m;
+  EXPECT_TRUE(contains(m, "city96/t5-v1_1-xxl-encoder-gguf (t5: t5-v1_1-xxl-encoder-Q5_K_M.gguf)"))
+      << m;
   EXPECT_FALSE(contains(m, "city96/FLUX.1-schnell-gguf")) << m;
   // One command per repository, for exactly what is missing.
-  EXPECT_TRUE(contains(m, "\n  fluxdesk-cli download comfyanonymous/flux_text_encoders --include clip_l.safetensors"))
+  EXPECT_TRUE(contains(
+      m,
+      "\n  fluxdesk-cli download comfyanonymous/flux_text_encoders --include clip_l.safetensors"))
       << m;
-  EXPECT_TRUE(contains(m, "\n  fluxdesk-cli download city96/t5-v1_1-xxl-encoder-gguf --include "
-                          "t5-v1_1-xxl-encoder-Q5_K_M.gguf"))
+  EXPECT_TRUE(contains(m,
+                       "\n  fluxdesk-cli download city96/t5-v1_1-xxl-encoder-gguf --include "
+                       "t5-v1_1-xxl-encoder-Q5_K_M.gguf"))
       << m;
   EXPECT_FALSE(contains(m, "fluxdesk-cli download city96/FLUX.1-schnell-gguf")) << m;
   EXPECT_TRUE(contains(m, cache.dir())) << m;
@@ -370,17 +396,20 @@ TEST(ModelPresets, MissingPartsAreNamed) {
   // Nothing of the official preset: every part named, and how to get a token.
   auto official = presetLocation(*findPreset("flux1-schnell"), cache.dir());
   ASSERT_FALSE(official.ok());
-  EXPECT_TRUE(contains(official.error().message, "black-forest-labs/FLUX.1-schnell (transformer: "
-                                                 "flux1-schnell.safetensors)"))
+  EXPECT_TRUE(contains(official.error().message,
+                       "black-forest-labs/FLUX.1-schnell (transformer: "
+                       "flux1-schnell.safetensors)"))
       << official.error().message;
   EXPECT_TRUE(contains(official.error().message, "gated")) << official.error().message;
-  EXPECT_TRUE(contains(official.error().message, "https://huggingface.co/black-forest-labs/FLUX.1-schnell"))
+  EXPECT_TRUE(
+      contains(official.error().message, "https://huggingface.co/black-forest-labs/FLUX.1-schnell"))
       << official.error().message;
   EXPECT_TRUE(contains(official.error().message, "HF_TOKEN")) << official.error().message;
   // Every file of the one repository in one command.
-  EXPECT_TRUE(contains(official.error().message,
-                       "\n  fluxdesk-cli download black-forest-labs/FLUX.1-schnell --include "
-                       "flux1-schnell.safetensors --include ae.safetensors --include text_encoder/config.json"))
+  EXPECT_TRUE(contains(
+      official.error().message,
+      "\n  fluxdesk-cli download black-forest-labs/FLUX.1-schnell --include "
+      "flux1-schnell.safetensors --include ae.safetensors --include text_encoder/config.json"))
       << official.error().message;
   EXPECT_EQ(std::count(official.error().message.begin(), official.error().message.end(), '\n'), 2)
       << official.error().message;
@@ -409,7 +438,8 @@ TEST(ModelPresets, PatternsAndRolesOfOtherPresets) {
   cache.ref("org/tok", "main", kCommitA);
   auto missing = presetLocation(preset, cache.dir());
   ASSERT_FALSE(missing.ok());
-  EXPECT_TRUE(contains(missing.error().message, "org/tok (tokenizers: tokenizer_2/)")) << missing.error().message;
+  EXPECT_TRUE(contains(missing.error().message, "org/tok (tokenizers: tokenizer_2/)"))
+      << missing.error().message;
   cache.add("org/tok", kCommitA, "tokenizer_2/spiece.model", "spm");
   auto location = presetLocation(preset, cache.dir());
   ASSERT_TRUE(location.ok()) << location.error().message;
@@ -439,7 +469,8 @@ TEST(ModelReference, FoldersFilesPresetsAndRepositories) {
   EXPECT_EQ(folder->folder, (dir / "models").string());
   EXPECT_TRUE(folder->transformerFile.empty());
 
-  auto file = resolveModelReference((dir / "models" / "flux1-schnell-Q4_K_S.gguf").string(), cache.dir());
+  auto file =
+      resolveModelReference((dir / "models" / "flux1-schnell-Q4_K_S.gguf").string(), cache.dir());
   ASSERT_TRUE(file.ok()) << file.error().message;
   EXPECT_EQ(file->transformerFile, (dir / "models" / "flux1-schnell-Q4_K_S.gguf").string());
   EXPECT_EQ(file->folder, (dir / "models").string());
@@ -450,9 +481,12 @@ TEST(ModelReference, FoldersFilesPresetsAndRepositories) {
 
   const std::string a = cache.snapshot("org/model", kCommitA).string();
   const std::string b = cache.snapshot("org/model", kCommitB).string();
-  for (const auto& [reference, expected] : std::vector<std::pair<std::string, std::string>>{
-           {"org/model", a}, {"org/model@main", a}, {"org/model@v2", b}, {"org/model@" + kCommitB, b},
-           {"org/model@refs/pr/1", b}}) {
+  for (const auto& [reference, expected] :
+       std::vector<std::pair<std::string, std::string>>{{"org/model", a},
+                                                        {"org/model@main", a},
+                                                        {"org/model@v2", b},
+                                                        {"org/model@" + kCommitB, b},
+                                                        {"org/model@refs/pr/1", b}}) {
     auto resolved = resolveModelReference(reference, cache.dir());
     ASSERT_TRUE(resolved.ok()) << reference << ": " << resolved.error().message;
     EXPECT_EQ(resolved->folder, expected) << reference;
@@ -462,8 +496,9 @@ TEST(ModelReference, FoldersFilesPresetsAndRepositories) {
   // A preset: its files (here: not downloaded, so what is missing).
   auto preset = resolveModelReference("flux1-schnell-q8_0", cache.dir());
   ASSERT_FALSE(preset.ok());
-  EXPECT_TRUE(contains(preset.error().message, "fluxdesk-cli download city96/FLUX.1-schnell-gguf --include "
-                                               "flux1-schnell-Q8_0.gguf"))
+  EXPECT_TRUE(contains(preset.error().message,
+                       "fluxdesk-cli download city96/FLUX.1-schnell-gguf --include "
+                       "flux1-schnell-Q8_0.gguf"))
       << preset.error().message;
   cache.addPreset(*findPreset("flux1-schnell-q8_0"));
   preset = resolveModelReference("flux1-schnell-q8_0", cache.dir());
@@ -485,15 +520,25 @@ TEST(ModelReference, FoldersFilesPresetsAndRepositories) {
   }
 
   // Neither a path, a preset nor a valid repository id.
-  const std::vector<std::string> invalidIds{"flux1-schnel", "org/na--me", "org/na..me",   "a/b/c",
-                                            "-org/name",    "org/name-",  "org/.name",    "org/name.git",
-                                            "org/name@",    "org/",       "/name",        "org/na me",
+  const std::vector<std::string> invalidIds{"flux1-schnel",
+                                            "org/na--me",
+                                            "org/na..me",
+                                            "a/b/c",
+                                            "-org/name",
+                                            "org/name-",
+                                            "org/.name",
+                                            "org/name.git",
+                                            "org/name@",
+                                            "org/",
+                                            "/name",
+                                            "org/na me",
                                             "org/" + std::string(97, 'x')};
   for (const std::string& reference : invalidIds) {
     auto invalid = resolveModelReference(reference, cache.dir());
     ASSERT_FALSE(invalid.ok()) << reference;
     EXPECT_EQ(invalid.error().kind, ErrorKind::ModelMissing) << reference;
-    EXPECT_TRUE(contains(invalid.error().message, "not a Hugging Face repository id")) << invalid.error().message;
+    EXPECT_TRUE(contains(invalid.error().message, "not a Hugging Face repository id"))
+        << invalid.error().message;
   }
   // Valid ids that are just not cached.
   const std::vector<std::string> validIds{"Org_1/Name-2.v3", "a/b", "org/" + std::string(96, 'x')};
@@ -531,17 +576,19 @@ TEST(LocalModels, PresetsCacheRepositoriesAndComfyUi) {
   // The fp8 preset shares the tokenizer repositories with Q4_K_S: listed,
   // incomplete; the Q8_0 preset shares CLIP, the autoencoder and the
   // tokenizers. The official one has nothing: not listed.
-  EXPECT_EQ(references, (std::vector<std::string>{
-                            "preset:flux1-schnell-q8_0", "preset:flux1-schnell-fp8", "preset:flux1-schnell-q4_k_s",
-                            "hub:someone/flux-mirror", "comfyui:" + (comfy / "models").string(),
-                            "comfyui:" + (dir / "NoComfy").string()}));
+  EXPECT_EQ(references,
+            (std::vector<std::string>{"preset:flux1-schnell-q8_0", "preset:flux1-schnell-fp8",
+                                      "preset:flux1-schnell-q4_k_s", "hub:someone/flux-mirror",
+                                      "comfyui:" + (comfy / "models").string(),
+                                      "comfyui:" + (dir / "NoComfy").string()}));
   ASSERT_EQ(models.size(), 6u);
 
   const LocalModel& q8 = models[0];
   EXPECT_FALSE(q8.complete);
   EXPECT_EQ(q8.missing,
-            (std::vector<std::string>{"city96/FLUX.1-schnell-gguf: flux1-schnell-Q8_0.gguf (transformer)",
-                                      "city96/t5-v1_1-xxl-encoder-gguf: t5-v1_1-xxl-encoder-Q8_0.gguf (t5)"}));
+            (std::vector<std::string>{
+                "city96/FLUX.1-schnell-gguf: flux1-schnell-Q8_0.gguf (transformer)",
+                "city96/t5-v1_1-xxl-encoder-gguf: t5-v1_1-xxl-encoder-Q8_0.gguf (t5)"}));
   EXPECT_GT(q8.bytesOnDisk, 0u);
   EXPECT_TRUE(q8.location.transformerFile.empty());
   EXPECT_FALSE(models[1].complete);
@@ -567,7 +614,8 @@ TEST(LocalModels, PresetsCacheRepositoriesAndComfyUi) {
   const LocalModel& comfyModel = models[4];
   EXPECT_TRUE(comfyModel.complete) << (comfyModel.missing.empty() ? "" : comfyModel.missing[0]);
   EXPECT_EQ(comfyModel.location.folder, (comfy / "models").string());
-  EXPECT_EQ(comfyModel.location.tokenizerFolder, cache.snapshot("someone/flux-mirror", kCommitB).string());
+  EXPECT_EQ(comfyModel.location.tokenizerFolder,
+            cache.snapshot("someone/flux-mirror", kCommitB).string());
   EXPECT_GT(comfyModel.bytesOnDisk, 0u);
   EXPECT_EQ(comfyModel.name, "ComfyUI (" + comfy.string() + ")");
 

@@ -3,13 +3,14 @@
 // quantized (GGUF q8_0) transformers take them too, and files that do not
 // fit the model are refused with the keys and shapes named.
 
+#include "lora/lora_apply.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <cmath>
 #include <iostream>
 
-#include "lora/lora_apply.h"
 #include "lora_test_util.h"
 #include "pipeline/cuda_backend.h"
 #include "pipeline/gguf_convert.h"
@@ -25,7 +26,9 @@ namespace {
 
 constexpr double kAtol = 2e-5, kRtol = 1e-4;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 TensorToWrite floatTensor(const std::string& name, const torch::Tensor& t) {
   const torch::Tensor c = t.to(torch::kFloat32).contiguous();
@@ -76,7 +79,8 @@ TEST(LoraApply, ClearingGivesTheBaseModelBack) {
   ASSERT_TRUE(applyLoras(*model, {{(dir / "a.safetensors").string(), 1.0}}).ok());
   EXPECT_GT(maxAbsDiff(runModel(model, tinyInputs()), base), 1e-2);
   // The weights themselves were never touched.
-  for (const auto& p : model->named_parameters()) EXPECT_TRUE(torch::equal(p.value(), weights.at(p.key()))) << p.key();
+  for (const auto& p : model->named_parameters())
+    EXPECT_TRUE(torch::equal(p.value(), weights.at(p.key()))) << p.key();
   clearLoras(*model);
   EXPECT_EQ(loraAdapterCount(*model), 0u);
   EXPECT_TRUE(torch::equal(runModel(model, tinyInputs()), base));
@@ -87,13 +91,15 @@ TEST(LoraApply, SeveralLorasAddUp) {
   const auto modules = allDenseModules(model);
   const LoraDelta a = randomDelta(model, modules, 4, 2.0f, 31);
   // B adapts only some layers, at another rank.
-  const LoraDelta b = randomDelta(model, {"double_blocks.0.img_attn.qkv", "single_blocks.1.linear1", "txt_in",
-                                          "final_layer.adaLN_modulation.1"},
+  const LoraDelta b = randomDelta(model,
+                                  {"double_blocks.0.img_attn.qkv", "single_blocks.1.linear1",
+                                   "txt_in", "final_layer.adaLN_modulation.1"},
                                   6, 3.0f, 32);
   TempDir dir("lora-several");
   writeLora((dir / "a.safetensors").string(), a, LoraNaming::Kohya, model);
   writeLora((dir / "b.safetensors").string(), b, LoraNaming::Diffusers, model);
-  auto report = applyLoras(*model, {{(dir / "a.safetensors").string(), 0.5}, {(dir / "b.safetensors").string(), 1.5}});
+  auto report = applyLoras(
+      *model, {{(dir / "a.safetensors").string(), 0.5}, {(dir / "b.safetensors").string(), 1.5}});
   ASSERT_TRUE(report.ok()) << report.error().message;
   ASSERT_EQ(report->files.size(), 2u);
   EXPECT_EQ(report->files[1].format, "diffusers");
@@ -116,8 +122,10 @@ TEST(LoraApply, AQuantizedTransformerTakesAdapters) {
   // converter `fluxdesk-cli quantize` runs, and loaded packed.
   auto source = tinyFluxModel(true);
   std::vector<TensorToWrite> tensors;
-  for (const auto& p : source->named_parameters()) tensors.push_back(floatTensor(p.key(), p.value()));
-  const std::string f32 = (dir / "tiny.safetensors").string(), q8 = (dir / "tiny-q8_0.gguf").string();
+  for (const auto& p : source->named_parameters())
+    tensors.push_back(floatTensor(p.key(), p.value()));
+  const std::string f32 = (dir / "tiny.safetensors").string(),
+                    q8 = (dir / "tiny-q8_0.gguf").string();
   ASSERT_TRUE(writeSafetensors(f32, tensors).ok());
   GgufConvertOptions options;
   options.type = DType::Q8_0;
@@ -131,7 +139,8 @@ TEST(LoraApply, AQuantizedTransformerTakesAdapters) {
   ASSERT_TRUE(loadModuleWeights(*model, map.value(), torch::kFloat32, torch::kCPU).ok());
   size_t packed = 0;
   for (const auto& item : model->named_modules("", false))
-    if (auto* dense = dynamic_cast<DenseImpl*>(item.value().get()); dense && dense->packedType() == DType::Q8_0)
+    if (auto* dense = dynamic_cast<DenseImpl*>(item.value().get());
+        dense && dense->packedType() == DType::Q8_0)
       ++packed;
   ASSERT_GE(packed, 10u) << "the blocks' layers should stay q8_0 blocks";
   const auto packedWeights = parameterCopies(model);
@@ -162,7 +171,8 @@ TEST(LoraApply, BfloatModelsComputeTheAdaptersInTheirDtype) {
   ASSERT_TRUE(applyLoras(*model, {{(dir / "lora.safetensors").string(), 1.0}}).ok());
   for (const auto& item : model->named_modules("", false)) {
     if (auto* dense = dynamic_cast<DenseImpl*>(item.value().get())) {
-      for (const auto& adapter : dense->adapters()) EXPECT_EQ(adapter.down.scalar_type(), model->dtype());
+      for (const auto& adapter : dense->adapters())
+        EXPECT_EQ(adapter.down.scalar_type(), model->dtype());
     }
   }
   auto merged = mergedModel(model, {{&delta, 1.0}});
@@ -197,7 +207,8 @@ TEST(LoraApply, AdaptersFollowTheLayersDevice) {
   model->to(cuda);
   for (const auto& item : model->named_modules("", false)) {
     if (auto* dense = dynamic_cast<DenseImpl*>(item.value().get())) {
-      for (const auto& adapter : dense->adapters()) EXPECT_TRUE(adapter.down.is_cuda() && adapter.up.is_cuda());
+      for (const auto& adapter : dense->adapters())
+        EXPECT_TRUE(adapter.down.is_cuda() && adapter.up.is_cuda());
     }
   }
   const auto onGpu = runModel(model, tinyInputs()).cpu();
@@ -216,18 +227,21 @@ TEST(LoraApply, AFileThatMatchesNothingIsAnErrorListingItsKeys) {
   auto model = tinyFluxModel(true);
   TempDir dir("lora-nomatch");
   const std::string path = (dir / "sdxl.safetensors").string();
-  ASSERT_TRUE(writeSafetensors(path, {floatTensor("lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight",
-                                                  torch::zeros({4, 32})),
-                                      floatTensor("lora_unet_down_blocks_0_attentions_0_proj_in.lora_up.weight",
-                                                  torch::zeros({32, 4}))})
-                  .ok());
+  ASSERT_TRUE(
+      writeSafetensors(path,
+                       {floatTensor("lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight",
+                                    torch::zeros({4, 32})),
+                        floatTensor("lora_unet_down_blocks_0_attentions_0_proj_in.lora_up.weight",
+                                    torch::zeros({32, 4}))})
+          .ok());
   auto report = applyLoras(*model, {{path, 1.0}});
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error().kind, ErrorKind::BadRequest);
   const std::string& message = report.error().message;
   std::cout << message << "\n";
   EXPECT_TRUE(contains(message, path)) << message;
-  EXPECT_TRUE(contains(message, "lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight")) << message;
+  EXPECT_TRUE(contains(message, "lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight"))
+      << message;
   EXPECT_EQ(loraAdapterCount(*model), 0u);
 
   const std::string lokr = (dir / "lokr.safetensors").string();
@@ -246,7 +260,8 @@ TEST(LoraApply, AFileThatMatchesNothingIsAnErrorListingItsKeys) {
 
 TEST(LoraApply, PartlyMatchingFilesApplyWhatMatchesAndCountTheRest) {
   auto model = tinyFluxModel(true);
-  const LoraDelta delta = randomDelta(model, {"double_blocks.0.img_attn.qkv", "single_blocks.0.linear2"}, 4, 4.0f, 2);
+  const LoraDelta delta =
+      randomDelta(model, {"double_blocks.0.img_attn.qkv", "single_blocks.0.linear2"}, 4, 4.0f, 2);
   TempDir dir("lora-partial");
   const std::string flux = (dir / "flux.safetensors").string();
   writeLora(flux, delta, LoraNaming::Kohya, model);
@@ -256,12 +271,14 @@ TEST(LoraApply, PartlyMatchingFilesApplyWhatMatchesAndCountTheRest) {
   std::vector<TensorToWrite> tensors;
   for (const auto& [key, entry] : checkpoint.value().entries())
     tensors.push_back(floatTensor(key, loadTensor(entry).value()));
-  for (const char* head : {"lora_te1_text_model_encoder_layers_0_mlp_fc1", "lora_unet_double_blocks_7_img_attn_qkv"}) {
+  for (const char* head :
+       {"lora_te1_text_model_encoder_layers_0_mlp_fc1", "lora_unet_double_blocks_7_img_attn_qkv"}) {
     tensors.push_back(floatTensor(std::string(head) + ".lora_down.weight", torch::zeros({4, 32})));
     tensors.push_back(floatTensor(std::string(head) + ".lora_up.weight", torch::zeros({96, 4})));
     tensors.push_back(floatTensor(std::string(head) + ".alpha", torch::tensor(4.0f)));
   }
-  tensors.push_back(floatTensor("lora_unet_single_blocks_0_linear1.dora_scale", torch::ones({1, 32})));
+  tensors.push_back(
+      floatTensor("lora_unet_single_blocks_0_linear1.dora_scale", torch::ones({1, 32})));
   const std::string mixed = (dir / "mixed.safetensors").string();
   ASSERT_TRUE(writeSafetensors(mixed, tensors).ok());
 
@@ -283,27 +300,29 @@ TEST(LoraApply, ShapesThatDoNotFitAreRefusedAndNothingIsAttached) {
   writeLora((dir / "good.safetensors").string(), good, LoraNaming::Kohya, model);
   // A LoRA for a wider model: down [4, 48] on a layer whose input is 32 wide.
   const std::string wide = (dir / "wide.safetensors").string();
-  ASSERT_TRUE(writeSafetensors(wide, {floatTensor("lora_unet_double_blocks_0_img_attn_proj.lora_down.weight",
-                                                  torch::zeros({4, 48})),
-                                      floatTensor("lora_unet_double_blocks_0_img_attn_proj.lora_up.weight",
-                                                  torch::zeros({48, 4}))})
+  ASSERT_TRUE(writeSafetensors(
+                  wide, {floatTensor("lora_unet_double_blocks_0_img_attn_proj.lora_down.weight",
+                                     torch::zeros({4, 48})),
+                         floatTensor("lora_unet_double_blocks_0_img_attn_proj.lora_up.weight",
+                                     torch::zeros({48, 4}))})
                   .ok());
   auto report = applyLoras(*model, {{(dir / "good.safetensors").string(), 1.0}, {wide, 1.0}});
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error().kind, ErrorKind::BadRequest);
   const std::string& message = report.error().message;
   std::cout << message << "\n";
-  for (const char* part : {"lora_unet_double_blocks_0_img_attn_proj.lora_down.weight", "[4, 48]", "[48, 4]",
-                           "double_blocks.0.img_attn.proj", "[32, 32]"})
+  for (const char* part : {"lora_unet_double_blocks_0_img_attn_proj.lora_down.weight", "[4, 48]",
+                           "[48, 4]", "double_blocks.0.img_attn.proj", "[32, 32]"})
     EXPECT_TRUE(contains(message, part)) << part << " in: " << message;
   EXPECT_EQ(loraAdapterCount(*model), 0u) << "the good file must not stay half applied";
 
   // diffusers' to_k must have hidden rows: 40 rows do not fit the k part.
   const std::string rows = (dir / "rows.safetensors").string();
-  ASSERT_TRUE(writeSafetensors(rows, {floatTensor("transformer.transformer_blocks.0.attn.to_k.lora_A.weight",
-                                                  torch::zeros({4, 32})),
-                                      floatTensor("transformer.transformer_blocks.0.attn.to_k.lora_B.weight",
-                                                  torch::zeros({40, 4}))})
+  ASSERT_TRUE(writeSafetensors(
+                  rows, {floatTensor("transformer.transformer_blocks.0.attn.to_k.lora_A.weight",
+                                     torch::zeros({4, 32})),
+                         floatTensor("transformer.transformer_blocks.0.attn.to_k.lora_B.weight",
+                                     torch::zeros({40, 4}))})
                   .ok());
   report = applyLoras(*model, {{rows, 1.0}});
   ASSERT_FALSE(report.ok());
@@ -311,9 +330,11 @@ TEST(LoraApply, ShapesThatDoNotFitAreRefusedAndNothingIsAttached) {
 
   // Ranks that disagree between down and up: a malformed file.
   const std::string rank = (dir / "rank.safetensors").string();
-  ASSERT_TRUE(writeSafetensors(rank, {floatTensor("diffusion_model.img_in.lora_A.weight", torch::zeros({4, 64})),
-                                      floatTensor("diffusion_model.img_in.lora_B.weight", torch::zeros({32, 8}))})
-                  .ok());
+  ASSERT_TRUE(
+      writeSafetensors(rank,
+                       {floatTensor("diffusion_model.img_in.lora_A.weight", torch::zeros({4, 64})),
+                        floatTensor("diffusion_model.img_in.lora_B.weight", torch::zeros({32, 8}))})
+          .ok());
   report = applyLoras(*model, {{rank, 1.0}});
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error().kind, ErrorKind::ModelInvalid);

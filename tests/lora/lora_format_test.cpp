@@ -25,8 +25,8 @@ struct FormatCase {
   const char* format;  // as the report names it
 };
 
-torch::Tensor outputWith(FluxModel& model, const std::string& path, double scale, const char* format,
-                         size_t expectedAdapters) {
+torch::Tensor outputWith(FluxModel& model, const std::string& path, double scale,
+                         const char* format, size_t expectedAdapters) {
   clearLoras(*model);
   auto report = applyLoras(*model, {{path, scale}});
   EXPECT_TRUE(report.ok()) << report.error().message;
@@ -43,7 +43,8 @@ torch::Tensor outputWith(FluxModel& model, const std::string& path, double scale
 TEST(LoraFormats, EveryNamingGivesTheMergedModelsOutput) {
   auto model = tinyFluxModel(true);
   const auto modules = allDenseModules(model);
-  ASSERT_EQ(modules.size(), 26u);  // every Dense layer of the tiny model, embedders and final layer included
+  ASSERT_EQ(modules.size(),
+            26u);  // every Dense layer of the tiny model, embedders and final layer included
   const LoraDelta delta = randomDelta(model, modules, /*rank=*/4, /*alpha=*/2.0f, /*seed=*/21);
   const double scale = 0.8;
   const auto base = runModel(model, tinyInputs());
@@ -84,8 +85,9 @@ TEST(LoraFormats, EveryNamingGivesTheMergedModelsOutput) {
 
 TEST(LoraFormats, XLabsAdaptsTheDoubleBlocksAttention) {
   auto model = tinyFluxModel(true);
-  const std::vector<std::string> modules = {"double_blocks.0.img_attn.qkv", "double_blocks.0.txt_attn.qkv",
-                                            "double_blocks.0.img_attn.proj", "double_blocks.0.txt_attn.proj"};
+  const std::vector<std::string> modules = {
+      "double_blocks.0.img_attn.qkv", "double_blocks.0.txt_attn.qkv",
+      "double_blocks.0.img_attn.proj", "double_blocks.0.txt_attn.proj"};
   const LoraDelta delta = randomDelta(model, modules, /*rank=*/8, /*alpha=*/8.0f, /*seed=*/5);
   auto merged = mergedModel(model, {{&delta, 1.0}});
   const auto expected = runModel(merged, tinyInputs());
@@ -112,7 +114,8 @@ TEST(LoraKeys, RolesAndModulesFromTheKey) {
   EXPECT_EQ(parseLoraKey("x.alpha")->role, LoraRole::Alpha);
   EXPECT_EQ(parseLoraKey("double_blocks.0.processor.qkv_lora2.up.weight")->module,
             "double_blocks.0.processor.qkv_lora2");
-  EXPECT_EQ(parseLoraKey("transformer.x_embedder.lora.down.weight")->module, "transformer.x_embedder");
+  EXPECT_EQ(parseLoraKey("transformer.x_embedder.lora.down.weight")->module,
+            "transformer.x_embedder");
   EXPECT_FALSE(parseLoraKey("lora_unet_double_blocks_0_img_attn_qkv.lokr_w1"));
   EXPECT_FALSE(parseLoraKey("transformer.x_embedder.lora_magnitude_vector"));
 }
@@ -120,7 +123,8 @@ TEST(LoraKeys, RolesAndModulesFromTheKey) {
 TEST(LoraKeys, UnderscoredNamesResolveByTheModelsLayers) {
   auto model = tinyFluxModel(true);
   const LoraModuleResolver resolver(denseLayerShapes(*model));
-  auto expectAt = [&](const char* name, const char* module, int64_t offset, int64_t rows, bool swap = false) {
+  auto expectAt = [&](const char* name, const char* module, int64_t offset, int64_t rows,
+                      bool swap = false) {
     auto p = resolver.resolve(name);
     ASSERT_TRUE(p) << name;
     EXPECT_EQ(p->module, module) << name;
@@ -137,23 +141,28 @@ TEST(LoraKeys, UnderscoredNamesResolveByTheModelsLayers) {
   expectAt("lora_unet_time_in_in_layer", "time_in.in_layer", 0, 32);
   expectAt("lora_unet_double_blocks_0_txt_mlp_2", "double_blocks.0.txt_mlp.2", 0, 32);
   // kohya naming over diffusers' names.
-  expectAt("lora_transformer_single_transformer_blocks_0_attn_to_k", "single_blocks.0.linear1", 32, 32);
-  expectAt("lora_transformer_transformer_blocks_0_attn_add_v_proj", "double_blocks.0.txt_attn.qkv", 64, 32);
+  expectAt("lora_transformer_single_transformer_blocks_0_attn_to_k", "single_blocks.0.linear1", 32,
+           32);
+  expectAt("lora_transformer_transformer_blocks_0_attn_add_v_proj", "double_blocks.0.txt_attn.qkv",
+           64, 32);
   // PEFT / diffusers, with or without prefixes.
-  expectAt("base_model.model.single_transformer_blocks.1.proj_mlp", "single_blocks.1.linear1", 96, 128);
+  expectAt("base_model.model.single_transformer_blocks.1.proj_mlp", "single_blocks.1.linear1", 96,
+           128);
   expectAt("transformer.single_transformer_blocks.1.proj_out", "single_blocks.1.linear2", 0, 32);
   expectAt("transformer_blocks.0.attn.to_v", "double_blocks.0.img_attn.qkv", 64, 32);
   expectAt("transformer.proj_out", "final_layer.linear", 0, 64);
   expectAt("transformer.norm_out.linear", "final_layer.adaLN_modulation.1", 0, 64, true);
-  expectAt("transformer.time_text_embed.guidance_embedder.linear_2", "guidance_in.out_layer", 0, 32);
+  expectAt("transformer.time_text_embed.guidance_embedder.linear_2", "guidance_in.out_layer", 0,
+           32);
   // BFL / ComfyUI, XLabs.
   expectAt("diffusion_model.double_blocks.0.img_mod.lin", "double_blocks.0.img_mod.lin", 0, 192);
   expectAt("double_blocks.0.processor.proj_lora2", "double_blocks.0.txt_attn.proj", 0, 32);
   // Layers this model does not have.
-  for (const char* name : {"lora_unet_double_blocks_5_img_attn_qkv", "lora_te1_text_model_encoder_layers_0_mlp_fc1",
-                           "transformer.transformer_blocks.3.attn.to_q", "lora_unet_down_blocks_0_attentions_0_proj_in",
-                           "double_blocks.0.img_attn.norm.query_norm", "transformer.transformer_blocks.0.attn.norm_q",
-                           "single_blocks.0.processor.qkv_lora"})
+  for (const char* name :
+       {"lora_unet_double_blocks_5_img_attn_qkv", "lora_te1_text_model_encoder_layers_0_mlp_fc1",
+        "transformer.transformer_blocks.3.attn.to_q",
+        "lora_unet_down_blocks_0_attentions_0_proj_in", "double_blocks.0.img_attn.norm.query_norm",
+        "transformer.transformer_blocks.0.attn.norm_q", "single_blocks.0.processor.qkv_lora"})
     EXPECT_FALSE(resolver.resolve(name)) << name;
 }
 

@@ -56,12 +56,13 @@ std::vector<DiffusersPart> diffusersParts(const std::string& module, int64_t hid
     if (std::strcmp(kind, "double_blocks.") == 0) {
       const std::string head = "transformer_blocks." + index + ".";
       if (rest == "img_attn.qkv") return qkv(head, "attn.to_q", "attn.to_k", "attn.to_v");
-      if (rest == "txt_attn.qkv") return qkv(head, "attn.add_q_proj", "attn.add_k_proj", "attn.add_v_proj");
+      if (rest == "txt_attn.qkv")
+        return qkv(head, "attn.add_q_proj", "attn.add_k_proj", "attn.add_v_proj");
       const std::map<std::string, std::string> single = {
-          {"img_attn.proj", "attn.to_out.0"},      {"txt_attn.proj", "attn.to_add_out"},
-          {"img_mlp.0", "ff.net.0.proj"},          {"img_mlp.2", "ff.net.2"},
-          {"txt_mlp.0", "ff_context.net.0.proj"},  {"txt_mlp.2", "ff_context.net.2"},
-          {"img_mod.lin", "norm1.linear"},         {"txt_mod.lin", "norm1_context.linear"}};
+          {"img_attn.proj", "attn.to_out.0"},     {"txt_attn.proj", "attn.to_add_out"},
+          {"img_mlp.0", "ff.net.0.proj"},         {"img_mlp.2", "ff.net.2"},
+          {"txt_mlp.0", "ff_context.net.0.proj"}, {"txt_mlp.2", "ff_context.net.2"},
+          {"img_mod.lin", "norm1.linear"},        {"txt_mod.lin", "norm1_context.linear"}};
       return whole(head + single.at(rest));
     }
     const std::string head = "single_transformer_blocks." + index + ".";
@@ -116,7 +117,8 @@ TinyInputs tinyInputs() {
 
 torch::Tensor runModel(FluxModel& model, const TinyInputs& in) {
   torch::NoGradGuard noGrad;
-  return model->forward(in.img, in.imgIds, in.txt, in.txtIds, in.timesteps, in.y, in.guidance).to(torch::kFloat32);
+  return model->forward(in.img, in.imgIds, in.txt, in.txtIds, in.timesteps, in.y, in.guidance)
+      .to(torch::kFloat32);
 }
 
 torch::Tensor LayerDelta::weightDelta() const {
@@ -129,8 +131,8 @@ std::vector<std::string> allDenseModules(FluxModel& model) {
   return names;
 }
 
-LoraDelta randomDelta(FluxModel& model, const std::vector<std::string>& modules, int64_t rank, float alpha,
-                      uint64_t seed) {
+LoraDelta randomDelta(FluxModel& model, const std::vector<std::string>& modules, int64_t rank,
+                      float alpha, uint64_t seed) {
   auto generator = at::detail::createCPUGenerator(seed);
   const auto layers = denseModules(model);
   LoraDelta delta;
@@ -145,7 +147,8 @@ LoraDelta randomDelta(FluxModel& model, const std::vector<std::string>& modules,
   return delta;
 }
 
-void writeLora(const std::string& path, const LoraDelta& delta, LoraNaming naming, FluxModel& model) {
+void writeLora(const std::string& path, const LoraDelta& delta, LoraNaming naming,
+               FluxModel& model) {
   std::vector<TensorToWrite> tensors;
   const int64_t hidden = model->params().hidden_size;
   for (const auto& [module, d] : delta) {
@@ -161,7 +164,8 @@ void writeLora(const std::string& path, const LoraDelta& delta, LoraNaming namin
       case LoraNaming::BflLoraDownUp: {
         const bool ab = naming == LoraNaming::BflLoraAB;
         const std::string head = "diffusion_model." + module;
-        tensors.push_back(tensorToWrite(head + (ab ? ".lora_A.weight" : ".lora_down.weight"), d.down));
+        tensors.push_back(
+            tensorToWrite(head + (ab ? ".lora_A.weight" : ".lora_down.weight"), d.down));
         tensors.push_back(tensorToWrite(head + (ab ? ".lora_B.weight" : ".lora_up.weight"), d.up));
         tensors.push_back(tensorToWrite(head + ".alpha", torch::tensor(d.alpha)));
         break;
@@ -201,7 +205,8 @@ void writeLora(const std::string& path, const LoraDelta& delta, LoraNaming namin
   ASSERT_TRUE(status.ok()) << status.error().message;
 }
 
-FluxModel mergedModel(FluxModel& model, const std::vector<std::pair<const LoraDelta*, double>>& deltas) {
+FluxModel mergedModel(FluxModel& model,
+                      const std::vector<std::pair<const LoraDelta*, double>>& deltas) {
   torch::NoGradGuard noGrad;
   FluxModel merged(model->params());
   const auto source = denseModules(model);
@@ -214,7 +219,8 @@ FluxModel mergedModel(FluxModel& model, const std::vector<std::pair<const LoraDe
     if (!denseWeight) p.value().copy_(params[name].to(torch::kFloat32));  // biases, norm scales
   }
   // Dense weights as the layers compute with them (quantized blocks expanded).
-  for (const auto& [name, dense] : source) target.at(name)->weight.copy_(dense->weightIn(torch::kFloat32));
+  for (const auto& [name, dense] : source)
+    target.at(name)->weight.copy_(dense->weightIn(torch::kFloat32));
   for (const auto& [delta, scale] : deltas)
     for (const auto& [name, d] : *delta) target.at(name)->weight.add_(d.weightDelta(), scale);
   return merged;

@@ -32,19 +32,21 @@ struct LayerDelta {
 using LoraDelta = std::map<std::string, LayerDelta>;  // by BFL module path
 
 // Random down/up for the named layers of `model`.
-LoraDelta randomDelta(FluxModel& model, const std::vector<std::string>& modules, int64_t rank, float alpha,
-                      uint64_t seed);
+LoraDelta randomDelta(FluxModel& model, const std::vector<std::string>& modules, int64_t rank,
+                      float alpha, uint64_t seed);
 std::vector<std::string> allDenseModules(FluxModel& model);
 
 // The delta as a LoRA file in one naming. Diffusers: q/k/v and proj_mlp
 // split off the fused layers, norm_out's halves swapped, no alpha (folded
 // into up). XLabs: only the double blocks' attention layers.
 enum class LoraNaming { Kohya, Diffusers, BflLoraAB, BflLoraDownUp, XLabs };
-void writeLora(const std::string& path, const LoraDelta& delta, LoraNaming naming, FluxModel& model);
+void writeLora(const std::string& path, const LoraDelta& delta, LoraNaming naming,
+               FluxModel& model);
 
 // A float32 copy of `model` (packed weights expanded) with
 // sum_i scale_i * delta_i added to its weights.
-FluxModel mergedModel(FluxModel& model, const std::vector<std::pair<const LoraDelta*, double>>& deltas);
+FluxModel mergedModel(FluxModel& model,
+                      const std::vector<std::pair<const LoraDelta*, double>>& deltas);
 
 // max |a - b|.
 double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b);

@@ -3,16 +3,14 @@
 // (core/pipeline/cuda_backend.h). With a CUDA build of LibTorch the backend
 // must come in (LibTorch's real CUDA hooks registered), with
 // FLUXDESK_NO_CUDA=1 it must stay out and the CPU must still work.
-#include <gtest/gtest.h>
-
-#include <torch/torch.h>
+#include "pipeline/cuda_backend.h"
 
 #include <ATen/detail/CUDAHooksInterface.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include <cstdlib>
 #include <string>
-
-#include "pipeline/cuda_backend.h"
 
 namespace {
 
@@ -36,7 +34,8 @@ TEST(CudaBackend, LoadedWhenLibTorchHasIt) {
 #if FLUXDESK_TEST_TORCH_HAS_CUDA
   EXPECT_TRUE(loaded) << status;
   EXPECT_EQ(status.rfind("loaded from ", 0), 0u) << status;
-  EXPECT_TRUE(realCudaHooks()) << "libtorch_cuda.so is loaded but LibTorch's CUDA hooks are the stub";
+  EXPECT_TRUE(realCudaHooks())
+      << "libtorch_cuda.so is loaded but LibTorch's CUDA hooks are the stub";
 #else
   EXPECT_FALSE(loaded);
   EXPECT_EQ(status, "not installed");

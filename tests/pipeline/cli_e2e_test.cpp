@@ -53,9 +53,10 @@ TempDir* CliE2e::dir_ = nullptr;
 
 TEST_F(CliE2e, GenerateWritesImagesAndOneLinePerImage) {
   const fs::path out = dir_->path() / "out";
-  CliRun run = cli("generate --model " + quoted(model()) +
-                " --prompt 'a glass dragon over a frozen lake' --size 256x256 -n 2 --seed 5 --threads 2 -o " +
-                quoted(out.string()));
+  CliRun run = cli(
+      "generate --model " + quoted(model()) +
+      " --prompt 'a glass dragon over a frozen lake' --size 256x256 -n 2 --seed 5 --threads 2 -o " +
+      quoted(out.string()));
   ASSERT_EQ(run.exitCode, 0) << run.out;
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(out)) files.push_back(e.path());
@@ -64,13 +65,15 @@ TEST_F(CliE2e, GenerateWritesImagesAndOneLinePerImage) {
   EXPECT_EQ(std::count(run.out.begin(), run.out.end(), '\n'), 2) << run.out;
   for (size_t i = 0; i < files.size(); ++i) {
     const std::string name = files[i].filename().string();
-    EXPECT_NE(name.find("-" + std::to_string(5 + i) + "-a-glass-dragon-over-a-frozen-lake.png"), std::string::npos)
+    EXPECT_NE(name.find("-" + std::to_string(5 + i) + "-a-glass-dragon-over-a-frozen-lake.png"),
+              std::string::npos)
         << name;
     EXPECT_NE(run.out.find(files[i].string()), std::string::npos) << run.out;
     EXPECT_NE(run.out.find("seed " + std::to_string(5 + i)), std::string::npos);
     auto chunks = readPngTextChunks(files[i].string());
     ASSERT_TRUE(chunks.ok()) << chunks.error().message;
-    EXPECT_NE(chunks->at("parameters").find("Seed: " + std::to_string(5 + i) + ", Size: 256x256"), std::string::npos);
+    EXPECT_NE(chunks->at("parameters").find("Seed: " + std::to_string(5 + i) + ", Size: 256x256"),
+              std::string::npos);
     auto image = readImageFile(files[i].string());
     ASSERT_TRUE(image.ok());
     EXPECT_EQ(image->width, 256);
@@ -79,8 +82,8 @@ TEST_F(CliE2e, GenerateWritesImagesAndOneLinePerImage) {
 
 TEST_F(CliE2e, JpegFormat) {
   const fs::path out = dir_->path() / "jpeg";
-  CliRun run = cli("generate --model " + quoted(model()) + " -p 'teal waves' -s 256x256 --seed 1 --format jpeg -o " +
-                quoted(out.string()));
+  CliRun run = cli("generate --model " + quoted(model()) +
+                   " -p 'teal waves' -s 256x256 --seed 1 --format jpeg -o " + quoted(out.string()));
   ASSERT_EQ(run.exitCode, 0) << run.out;
   auto it = fs::directory_iterator(out);
   ASSERT_NE(it, fs::directory_iterator());
@@ -94,13 +97,19 @@ TEST_F(CliE2e, JpegFormat) {
 
 TEST_F(CliE2e, ExitCodesSayWhatWentWrong) {
   const std::string out = quoted((dir_->path() / "bad").string());
-  EXPECT_EQ(cli("generate --model " + quoted(model()) + " -p x --size 1000x1000 -o " + out).exitCode, 2);
+  EXPECT_EQ(
+      cli("generate --model " + quoted(model()) + " -p x --size 1000x1000 -o " + out).exitCode, 2);
   EXPECT_EQ(cli("generate --model " + quoted(model()) + " -p x -n 5 -o " + out).exitCode, 2);
   EXPECT_EQ(cli("generate --model " + quoted(model()) + " -p x --steps 0 -o " + out).exitCode, 2);
   EXPECT_EQ(cli("generate --model " + quoted(model()) + " -p '' -o " + out).exitCode, 2);
   EXPECT_EQ(cli("generate --model " + quoted(model()) + " -p x --bogus -o " + out).exitCode, 2);
-  EXPECT_EQ(cli("generate --model " + quoted(model()) + " -p x -s 256x256 --steps 5 -o " + out).exitCode, 2);
-  EXPECT_EQ(cli("generate --model " + quoted((dir_->path() / "nowhere").string()) + " -p x -o " + out).exitCode, 3);
+  EXPECT_EQ(
+      cli("generate --model " + quoted(model()) + " -p x -s 256x256 --steps 5 -o " + out).exitCode,
+      2);
+  EXPECT_EQ(
+      cli("generate --model " + quoted((dir_->path() / "nowhere").string()) + " -p x -o " + out)
+          .exitCode,
+      3);
   EXPECT_EQ(cli("generate --help").exitCode, 0);
 }
 
@@ -108,8 +117,11 @@ TEST_F(CliE2e, MakeDemoModelDepthOptionsNeedScaleReal) {
   const fs::path out = dir_->path() / "not-written";
   EXPECT_EQ(cli("make-demo-model " + quoted(out.string()) + " --double-blocks 2").exitCode, 2);
   EXPECT_EQ(cli("make-demo-model " + quoted(out.string()) + " --scale huge").exitCode, 2);
-  EXPECT_EQ(cli("make-demo-model " + quoted(out.string()) + " --scale real --single-blocks 39").exitCode, 2);
-  EXPECT_EQ(cli("make-demo-model " + quoted(out.string()) + " --scale real --t5-layers 0").exitCode, 2);
+  EXPECT_EQ(
+      cli("make-demo-model " + quoted(out.string()) + " --scale real --single-blocks 39").exitCode,
+      2);
+  EXPECT_EQ(cli("make-demo-model " + quoted(out.string()) + " --scale real --t5-layers 0").exitCode,
+            2);
   EXPECT_FALSE(fs::exists(out));
   CliRun help = cli("make-demo-model --help");
   EXPECT_EQ(help.exitCode, 0);
@@ -135,7 +147,8 @@ TEST_F(CliE2e, BenchPrintsJson) {
   const std::string device = j["model"].value("device", "");
   ASSERT_FALSE(device.empty()) << j["model"].dump();
   const bool onCuda = device.rfind("cuda", 0) == 0;
-  EXPECT_EQ(j["memory"]["cuda"].is_null(), !onCuda) << "device " << device << ": " << j["memory"].dump();
+  EXPECT_EQ(j["memory"]["cuda"].is_null(), !onCuda)
+      << "device " << device << ": " << j["memory"].dump();
   if (onCuda) {
     EXPECT_GT(j["memory"]["cuda"].value("peak_allocated_bytes", int64_t(0)), 0);
   }

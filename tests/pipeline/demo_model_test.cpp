@@ -1,6 +1,8 @@
 // The demo model folder: deterministic bytes, the Hugging Face layout that
 // discovery recognises, tokenizers the project made, weights that map and
 // whose architecture is read back from their shapes.
+#include "pipeline/demo_model.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 #include <map>
 #include <set>
 
-#include "pipeline/demo_model.h"
 #include "pipeline/demo_tokenizers.h"
 #include "pipeline/demo_weights.h"
 #include "pipeline/random_safetensors.h"
@@ -30,7 +31,8 @@ namespace fs = std::filesystem;
 std::map<std::string, std::string> folderBytes(const fs::path& root) {
   std::map<std::string, std::string> files;
   for (const auto& entry : fs::recursive_directory_iterator(root))
-    if (entry.is_regular_file()) files[fs::relative(entry.path(), root).string()] = readTextFile(entry.path());
+    if (entry.is_regular_file())
+      files[fs::relative(entry.path(), root).string()] = readTextFile(entry.path());
   return files;
 }
 
@@ -74,9 +76,11 @@ TEST_F(DemoModel, DiscoveredAsAHuggingFaceSnapshot) {
   EXPECT_FALSE(files->modelIndexPath.empty());
   EXPECT_TRUE(isDemoModelIndex(readTextFile(files->modelIndexPath)));
   // The transformer and T5 are sharded: an index and two shards each.
-  EXPECT_EQ(fs::path(files->transformer.path).filename(), "diffusion_pytorch_model.safetensors.index.json");
+  EXPECT_EQ(fs::path(files->transformer.path).filename(),
+            "diffusion_pytorch_model.safetensors.index.json");
   ASSERT_EQ(files->transformer.files.size(), 2u);
-  EXPECT_NE(files->transformer.files[1].find("diffusion_pytorch_model-00002-of-00002.safetensors"), std::string::npos);
+  EXPECT_NE(files->transformer.files[1].find("diffusion_pytorch_model-00002-of-00002.safetensors"),
+            std::string::npos);
   EXPECT_EQ(files->t5.files.size(), 2u);
   EXPECT_EQ(fs::path(files->t5.path).filename(), "model.safetensors.index.json");
   EXPECT_FALSE(files->transformer.configPath.empty());
@@ -86,7 +90,8 @@ TEST_F(DemoModel, DiscoveredAsAHuggingFaceSnapshot) {
 }
 
 TEST_F(DemoModel, WeightsMapAndTheirArchitectureIsTheDemos) {
-  auto transformer = Checkpoint::open((root() / "transformer" / "diffusion_pytorch_model.safetensors.index.json").string());
+  auto transformer = Checkpoint::open(
+      (root() / "transformer" / "diffusion_pytorch_model.safetensors.index.json").string());
   ASSERT_TRUE(transformer.ok()) << transformer.error().message;
   auto flux = mapFluxTransformer(*transformer);
   ASSERT_TRUE(flux.ok()) << flux.error().message;
@@ -122,7 +127,8 @@ TEST_F(DemoModel, WeightsMapAndTheirArchitectureIsTheDemos) {
   ASSERT_TRUE(clip.ok());
   auto clipMap = mapClipText(*clip);
   ASSERT_TRUE(clipMap.ok()) << clipMap.error().message;
-  auto clipParams = detectClipTextParams(*clipMap, readTextFile(root() / "text_encoder" / "config.json"));
+  auto clipParams =
+      detectClipTextParams(*clipMap, readTextFile(root() / "text_encoder" / "config.json"));
   ASSERT_TRUE(clipParams.ok()) << clipParams.error().message;
   EXPECT_EQ(clipParams->hidden_size, fluxParams->vec_in_dim);
   EXPECT_EQ(clipParams->max_position_embeddings, 77);
@@ -132,7 +138,8 @@ TEST_F(DemoModel, TokenizersAreTheProjectsOwnAndWork) {
   auto clip = ClipTokenizer::fromFolder((root() / "tokenizer").string());
   ASSERT_TRUE(clip.ok()) << clip.error().message;
   const std::string merges = readTextFile(root() / "tokenizer" / "merges.txt");
-  const auto mergeLines = std::count(merges.begin(), merges.end(), '\n') - 1;  // minus the #version line
+  const auto mergeLines =
+      std::count(merges.begin(), merges.end(), '\n') - 1;  // minus the #version line
   EXPECT_GE(mergeLines, 200);
   // The specials are the last two ids: CLIP pools at argmax(ids).
   EXPECT_EQ(clip->startId(), 512 + mergeLines);
@@ -176,7 +183,8 @@ TEST(RandomSafetensors, StreamedFileHasTheBytesOfWriteSafetensors) {
   specs[2] = {"c.norm", DType::BF16, {2, 3, 4}, 1.0, 0.0};
   specs[3] = {"d.empty", DType::BF16, {0}, 0.0, 1.0};
   const std::map<std::string, std::string> metadata{{"format", "pt"}};
-  ASSERT_TRUE(writeRandomSafetensors((dir.path() / "streamed.safetensors").string(), specs, metadata).ok());
+  ASSERT_TRUE(
+      writeRandomSafetensors((dir.path() / "streamed.safetensors").string(), specs, metadata).ok());
 
   std::vector<TensorToWrite> filled;
   for (const auto& spec : specs) {
@@ -230,8 +238,8 @@ TEST(RealWidthDemo, FullDepthWeighsWhatTheFluxSnapshotDoes) {
     for (const auto& s : specs) {
       EXPECT_EQ(s.dtype, DType::BF16) << s.name;
       // Norm scales are exactly 1 and biases 0 at real widths.
-      const bool normScale = s.name.find("norm") != std::string::npos && endsWith(s.name, ".weight") &&
-                             s.shape.size() == 1;
+      const bool normScale = s.name.find("norm") != std::string::npos &&
+                             endsWith(s.name, ".weight") && s.shape.size() == 1;
       if (normScale) {
         ++normScales;
         EXPECT_TRUE(s.mean == 1.0 && s.halfWidth == 0.0) << s.name;
@@ -253,8 +261,9 @@ TEST(RealWidthDemo, FullDepthWeighsWhatTheFluxSnapshotDoes) {
   EXPECT_GT(biases, 0u);
   // Weights keep activations at their scale: variance 1/fan_in.
   const auto small = demoTransformerTensors(realWidthArchitecture(914, 500, {1, 1, 1}).flux, style);
-  auto toQ = std::find_if(small.begin(), small.end(),
-                          [](const RandomTensorSpec& s) { return s.name == "transformer_blocks.0.attn.to_q.weight"; });
+  auto toQ = std::find_if(small.begin(), small.end(), [](const RandomTensorSpec& s) {
+    return s.name == "transformer_blocks.0.attn.to_q.weight";
+  });
   ASSERT_NE(toQ, small.end()) << "no tensor transformer_blocks.0.attn.to_q.weight";
   EXPECT_NEAR(toQ->halfWidth / std::sqrt(3.0), 1.0 / std::sqrt(3072.0), 1e-12);
 }
@@ -270,11 +279,13 @@ TEST(RealWidthDemo, DepthsOutOfRangeAreRejectedBeforeWriting) {
   EXPECT_NE(s.error().message.find("double blocks"), std::string::npos) << s.error().message;
   options.doubleBlocks = 2;
   options.singleBlocks = 39;
-  EXPECT_NE(writeDemoModel((dir.path() / "m").string(), options).error().message.find("single blocks"),
-            std::string::npos);
+  EXPECT_NE(
+      writeDemoModel((dir.path() / "m").string(), options).error().message.find("single blocks"),
+      std::string::npos);
   options.singleBlocks = 4;
   options.t5Layers = 25;
-  EXPECT_NE(writeDemoModel((dir.path() / "m").string(), options).error().message.find("T5 layers"), std::string::npos);
+  EXPECT_NE(writeDemoModel((dir.path() / "m").string(), options).error().message.find("T5 layers"),
+            std::string::npos);
   EXPECT_FALSE(fs::exists(dir.path() / "m"));
 }
 

@@ -1,13 +1,14 @@
 // PNG / JPEG output with settings inside, reading them back, atomic writes.
+#include "pipeline/image_io.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 
 #include "common/atomic_file.h"
-#include "pipeline/image_io.h"
-#include "pipeline/image_scale.h"
 #include "pipeline/image_metadata.h"
+#include "pipeline/image_scale.h"
 #include "pipeline/webp_codec.h"
 #include "support/test_paths.h"
 
@@ -49,7 +50,8 @@ ImageSettings sampleSettings() {
 
 TEST(ImageMetadata, ParametersTextIsA1111Style) {
   EXPECT_EQ(parametersText(sampleSettings()),
-            "a red fox in the snow\nSteps: 4, Sampler: Euler, Seed: 42, Size: 48x32, Model: FLUX.1-schnell");
+            "a red fox in the snow\nSteps: 4, Sampler: Euler, Seed: 42, Size: 48x32, Model: "
+            "FLUX.1-schnell");
   ImageSettings dev = sampleSettings();
   dev.guidance = 3.5;
   EXPECT_EQ(parametersText(dev).substr(parametersText(dev).find("Model:")),
@@ -83,7 +85,8 @@ TEST(ImageMetadata, JsonErrorsNameTheField) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().kind, ErrorKind::BadRequest);
   EXPECT_NE(missing.error().message.find("'seed'"), std::string::npos) << missing.error().message;
-  auto wrongType = settingsFromJson(R"({"prompt":"x","width":"16","height":16,"steps":4,"seed":1})");
+  auto wrongType =
+      settingsFromJson(R"({"prompt":"x","width":"16","height":16,"steps":4,"seed":1})");
   ASSERT_FALSE(wrongType.ok());
   EXPECT_NE(wrongType.error().message.find("'width'"), std::string::npos);
   EXPECT_FALSE(settingsFromJson("not json").ok());
@@ -215,10 +218,11 @@ TEST(ImageScale, BilinearKeepsFlatAreasAndCornersAndInterpolatesBetween) {
   const std::vector<uint8_t> rgb = {0, 0, 0, 255, 255, 255};
   const auto out = scaleRgbBilinear(rgb.data(), 2, 1, 8, 2);
   ASSERT_EQ(out.size(), 8u * 2u * 3u);
-  EXPECT_EQ(out[0], 0);                // the left edge is the left pixel
-  EXPECT_EQ(out[7 * 3], 255);          // the right edge the right one
-  for (int x = 1; x < 8; ++x) EXPECT_GE(out[size_t(x) * 3], out[size_t(x - 1) * 3]);  // a ramp between
-  EXPECT_EQ(out[3 * 3], 96);           // x=3: centre 3.5/4-0.5 = 0.375 of the way
+  EXPECT_EQ(out[0], 0);        // the left edge is the left pixel
+  EXPECT_EQ(out[7 * 3], 255);  // the right edge the right one
+  for (int x = 1; x < 8; ++x)
+    EXPECT_GE(out[size_t(x) * 3], out[size_t(x - 1) * 3]);  // a ramp between
+  EXPECT_EQ(out[3 * 3], 96);  // x=3: centre 3.5/4-0.5 = 0.375 of the way
   for (int x = 0; x < 8; ++x) EXPECT_EQ(out[size_t(8 + x) * 3], out[size_t(x) * 3]);  // rows alike
   const std::vector<uint8_t> flat(6 * 4 * 3, 77);
   for (uint8_t v : scaleRgbBilinear(flat.data(), 6, 4, 48, 32)) ASSERT_EQ(v, 77);
@@ -249,7 +253,8 @@ TEST(AtomicFile, LeavesOnlyTheFinishedFile) {
   ASSERT_TRUE(writeFileAtomically(target.string(), std::string("second")).ok());
   EXPECT_EQ(readTextFile(target), "second");
   std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(dir.path())) names.push_back(entry.path().filename().string());
+  for (const auto& entry : fs::directory_iterator(dir.path()))
+    names.push_back(entry.path().filename().string());
   EXPECT_EQ(names, std::vector<std::string>{"out.bin"});  // no temporary file left behind
 }
 
@@ -259,7 +264,8 @@ TEST(AtomicFile, ReportsIoErrorsWithThePath) {
   auto status = writeFileAtomically(missingFolder.string(), std::string("x"));
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().kind, ErrorKind::Io);
-  EXPECT_NE(status.error().message.find(missingFolder.string()), std::string::npos) << status.error().message;
+  EXPECT_NE(status.error().message.find(missingFolder.string()), std::string::npos)
+      << status.error().message;
 
   const fs::path readOnly = dir / "read-only";
   fs::create_directories(readOnly);
@@ -277,11 +283,11 @@ TEST(AtomicFile, ReportsIoErrorsWithThePath) {
   }
   ::chmod(readOnly.c_str(), 0755);
   EXPECT_TRUE(fs::is_empty(readOnly));
-
 }
 
 TEST(ImageNaming, StemHasDateSeedAndPromptWords) {
-  EXPECT_EQ(imageFileStem("20240501-120000", 42, "A Red Fox, in the SNOW!"), "20240501-120000-42-a-red-fox-in-the-snow");
+  EXPECT_EQ(imageFileStem("20240501-120000", 42, "A Red Fox, in the SNOW!"),
+            "20240501-120000-42-a-red-fox-in-the-snow");
   EXPECT_EQ(imageFileStem("20240501-120000", 7, "東京 ✨"), "20240501-120000-7-image");
   std::string longPrompt(300, 'a');
   longPrompt += " tail";
@@ -290,8 +296,10 @@ TEST(ImageNaming, StemHasDateSeedAndPromptWords) {
   const std::string first = uniqueImagePath(dir.path().string(), "x", ImageFormat::Png);
   EXPECT_EQ(fs::path(first).filename(), "x.png");
   writeTextFile(first, "taken");
-  EXPECT_EQ(fs::path(uniqueImagePath(dir.path().string(), "x", ImageFormat::Png)).filename(), "x-2.png");
-  EXPECT_EQ(fs::path(uniqueImagePath(dir.path().string(), "x", ImageFormat::Jpeg)).filename(), "x.jpg");
+  EXPECT_EQ(fs::path(uniqueImagePath(dir.path().string(), "x", ImageFormat::Png)).filename(),
+            "x-2.png");
+  EXPECT_EQ(fs::path(uniqueImagePath(dir.path().string(), "x", ImageFormat::Jpeg)).filename(),
+            "x.jpg");
 }
 
 }  // namespace

@@ -14,8 +14,8 @@
 #include "pipeline/pipeline.h"
 #include "pipeline/request_validation.h"
 #include "pipeline/result_settings.h"
-#include "weights/safetensors_writer.h"
 #include "support/test_paths.h"
+#include "weights/safetensors_writer.h"
 
 namespace fd::test {
 namespace {
@@ -32,7 +32,8 @@ class PipelineE2e : public ::testing::Test {
     EngineOptions options;
     options.device = DevicePreference::Cpu;
     std::vector<Progress> loading;
-    auto loaded = Pipeline::load(location, options, [&](const Progress& p) { loading.push_back(p); });
+    auto loaded =
+        Pipeline::load(location, options, [&](const Progress& p) { loading.push_back(p); });
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
     pipeline_ = loaded.value().release();
     loadingReports_ = new std::vector<Progress>(std::move(loading));
@@ -100,7 +101,8 @@ TEST_F(PipelineE2e, ReportsWhatItLoadedWhere) {
 
 TEST_F(PipelineE2e, TwoImagesWithSettingsOnDisk) {
   std::vector<Progress> reports;
-  auto result = pipeline_->generate(smallRequest(42, 2), [&](const Progress& p) { reports.push_back(p); });
+  auto result =
+      pipeline_->generate(smallRequest(42, 2), [&](const Progress& p) { reports.push_back(p); });
   ASSERT_TRUE(result.ok()) << result.error().message;
   ASSERT_EQ(result->images.size(), 2u);
   EXPECT_EQ(result->images[0].seed, 42u);
@@ -145,7 +147,9 @@ TEST_F(PipelineE2e, TwoImagesWithSettingsOnDisk) {
     const auto& image = result->images[i];
     ImageSettings settings = imageSettingsFor(*result, i, pipeline_->info());
     const std::string path = (dir_->path() / ("image-" + std::to_string(i) + ".png")).string();
-    ASSERT_TRUE(saveImage(path, image.rgb.data(), image.width, image.height, ImageFormat::Png, settings).ok());
+    ASSERT_TRUE(
+        saveImage(path, image.rgb.data(), image.width, image.height, ImageFormat::Png, settings)
+            .ok());
     auto decoded = readImageFile(path);
     ASSERT_TRUE(decoded.ok());
     EXPECT_EQ(decoded->width, 256);
@@ -153,8 +157,8 @@ TEST_F(PipelineE2e, TwoImagesWithSettingsOnDisk) {
     auto chunks = readPngTextChunks(path);
     ASSERT_TRUE(chunks.ok()) << chunks.error().message;
     EXPECT_EQ(chunks->at("parameters"),
-              "a lighthouse on a rocky cliff at sunset\nSteps: 4, Sampler: Euler, Seed: " + std::to_string(42 + i) +
-                  ", Size: 256x256, Model: FluxDesk demo");
+              "a lighthouse on a rocky cliff at sunset\nSteps: 4, Sampler: Euler, Seed: " +
+                  std::to_string(42 + i) + ", Size: 256x256, Model: FluxDesk demo");
     auto json = settingsFromJson(chunks->at("fluxdesk"));
     ASSERT_TRUE(json.ok()) << json.error().message;
     EXPECT_EQ(json->seed, 42 + i);
@@ -279,7 +283,8 @@ TEST_F(PipelineE2e, BadRequestsAreRejectedWithTheirReason) {
 
 // --- image-to-image and inpainting -------------------------------------------
 
-std::shared_ptr<const SourceImage> sourceFrom(const GeneratedImage& image, std::vector<uint8_t> mask = {}) {
+std::shared_ptr<const SourceImage> sourceFrom(const GeneratedImage& image,
+                                              std::vector<uint8_t> mask = {}) {
   auto source = std::make_shared<SourceImage>();
   source->width = image.width;
   source->height = image.height;
@@ -380,7 +385,8 @@ TEST_F(PipelineE2e, AnInputOfAnotherShapeIsScaledToCoverAndCropped) {
   }());
   ASSERT_TRUE(wide.ok()) << wide.error().message;
   std::vector<uint8_t> sparse(size_t(512) * 256, 0);
-  for (size_t i = 0; i < sparse.size(); i += 7) sparse[i] = 1;  // every 7th pixel redrawn, the rest kept
+  for (size_t i = 0; i < sparse.size(); i += 7)
+    sparse[i] = 1;  // every 7th pixel redrawn, the rest kept
   GenerationRequest request = smallRequest(6);
   request.source = sourceFrom(wide->images[0], sparse);
   auto result = pipeline_->generate(request);
@@ -393,7 +399,8 @@ TEST_F(PipelineE2e, AnInputOfAnotherShapeIsScaledToCoverAndCropped) {
       const size_t source = size_t(y) * 512 + size_t(x + 128);
       if (sparse[source]) continue;
       for (size_t c = 0; c < 3; ++c)
-        ASSERT_EQ(result->images[0].rgb[(size_t(y) * 256 + size_t(x)) * 3 + c], wide->images[0].rgb[source * 3 + c]);
+        ASSERT_EQ(result->images[0].rgb[(size_t(y) * 256 + size_t(x)) * 3 + c],
+                  wide->images[0].rgb[source * 3 + c]);
       ++compared;
     }
   }
@@ -415,7 +422,8 @@ TEST_F(PipelineE2e, ImageToImageRulesAreChecked) {
   r.strength = 0.0;  // any strength above 0 leaves at least one step
   auto nothingLeft = pipeline_->generate(r);
   ASSERT_FALSE(nothingLeft.ok());
-  EXPECT_NE(nothingLeft.error().message.find("leaves no step"), std::string::npos) << nothingLeft.error().message;
+  EXPECT_NE(nothingLeft.error().message.find("leaves no step"), std::string::npos)
+      << nothingLeft.error().message;
   r.strength = 1.5;
   EXPECT_FALSE(pipeline_->generate(r).ok());
   r.strength.reset();
@@ -472,8 +480,10 @@ TEST_F(PipelineE2e, LorasChangeTheImageAndLeaveNoTraceWhenDropped) {
   EXPECT_EQ(styled->loras.files[0].format, "diffusers");
   EXPECT_EQ(styled->loras.files[0].adapters, 2u);
   const ImageSettings settings = imageSettingsFor(*styled, 0, pipeline_->info());
-  EXPECT_NE(parametersText(settings).find("<lora:style:0.8>"), std::string::npos) << parametersText(settings);
-  EXPECT_NE(settingsToJson(settings).find(R"("loras":[{"name":"style","scale":0.8}])"), std::string::npos);
+  EXPECT_NE(parametersText(settings).find("<lora:style:0.8>"), std::string::npos)
+      << parametersText(settings);
+  EXPECT_NE(settingsToJson(settings).find(R"("loras":[{"name":"style","scale":0.8}])"),
+            std::string::npos);
 
   // Scale 0 and an all-zero LoRA: the base image, bit for bit.
   request.loras = {{lora, 0.0}};
@@ -495,7 +505,8 @@ TEST_F(PipelineE2e, LorasChangeTheImageAndLeaveNoTraceWhenDropped) {
   request.loras = {{(dir_->path() / "missing.safetensors").string(), 1.0}};
   auto missing = pipeline_->generate(request);
   ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.error().message.find("missing.safetensors"), std::string::npos) << missing.error().message;
+  EXPECT_NE(missing.error().message.find("missing.safetensors"), std::string::npos)
+      << missing.error().message;
   auto again = pipeline_->generate(smallRequest(21));
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->images[0].rgb, base->images[0].rgb);
@@ -508,7 +519,8 @@ TEST(PipelineLoad, MissingModelSaysWhatIsMissing) {
   auto loaded = Pipeline::load(location, EngineOptions{});
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.error().kind, ErrorKind::ModelMissing);
-  EXPECT_NE(loaded.error().message.find("transformer"), std::string::npos) << loaded.error().message;
+  EXPECT_NE(loaded.error().message.find("transformer"), std::string::npos)
+      << loaded.error().message;
 
   EngineOptions f16;
   f16.device = DevicePreference::Cpu;

@@ -60,13 +60,15 @@ TEST(QuantizedModel, ConvertedTransformerAndT5DrawWhatTheSixteenBitModelDraws) {
 
   GgufConvertOptions options;
   options.type = DType::Q8_0;
-  auto transformer = convertToGguf((original / "transformer/diffusion_pytorch_model.safetensors.index.json").string(),
-                                   (quantized / "transformer/flux1-schnell-q8_0.gguf").string(), options);
+  auto transformer = convertToGguf(
+      (original / "transformer/diffusion_pytorch_model.safetensors.index.json").string(),
+      (quantized / "transformer/flux1-schnell-q8_0.gguf").string(), options);
   ASSERT_TRUE(transformer.ok()) << transformer.error().message;
   EXPECT_EQ(transformer->component, ComponentKind::Transformer);
   EXPECT_LT(transformer->outputBytes, transformer->inputBytes);
-  auto t5 = convertToGguf((original / "text_encoder_2/model.safetensors.index.json").string(),
-                          (quantized / "text_encoder_2/t5-v1_1-xxl-encoder-q8_0.gguf").string(), options);
+  auto t5 =
+      convertToGguf((original / "text_encoder_2/model.safetensors.index.json").string(),
+                    (quantized / "text_encoder_2/t5-v1_1-xxl-encoder-q8_0.gguf").string(), options);
   ASSERT_TRUE(t5.ok()) << t5.error().message;
   EXPECT_EQ(t5->component, ComponentKind::T5Encoder);
   for (const char* folder : {"transformer", "text_encoder_2"})
@@ -87,7 +89,8 @@ TEST(QuantizedModel, ConvertedTransformerAndT5DrawWhatTheSixteenBitModelDraws) {
   const double difference = meanAbsDifference(a, b);
   // q8_0 keeps 8 bits per weight: the picture is the same up to a few levels.
   EXPECT_LT(difference, 3.0);
-  EXPECT_GT(difference, 0.0) << "the quantized model drew bit-identical pixels: were its weights used?";
+  EXPECT_GT(difference, 0.0)
+      << "the quantized model drew bit-identical pixels: were its weights used?";
 }
 
 TEST(QuantizedModel, MakeDemoModelWritesGgufThatRuns) {
@@ -116,16 +119,19 @@ TEST(QuantizedModel, ConvertRefusesWhatItCannotWrite) {
   ASSERT_TRUE(writeDemoModel((dir / "m").string()).ok());
   GgufConvertOptions options;
   options.type = DType::Q2_K;  // read, not written
-  auto result = convertToGguf((dir / "m/transformer/diffusion_pytorch_model.safetensors.index.json").string(),
-                              (dir / "out.gguf").string(), options);
+  auto result =
+      convertToGguf((dir / "m/transformer/diffusion_pytorch_model.safetensors.index.json").string(),
+                    (dir / "out.gguf").string(), options);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().kind, ErrorKind::BadRequest);
   options.type = DType::Q8_0;
-  result = convertToGguf((dir / "m/text_encoder/model.safetensors").string(), (dir / "out.gguf").string(), options);
+  result = convertToGguf((dir / "m/text_encoder/model.safetensors").string(),
+                         (dir / "out.gguf").string(), options);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().kind, ErrorKind::BadRequest);
   EXPECT_NE(result.error().message.find("clip"), std::string::npos) << result.error().message;
-  result = convertToGguf((dir / "missing.safetensors").string(), (dir / "out.gguf").string(), options);
+  result =
+      convertToGguf((dir / "missing.safetensors").string(), (dir / "out.gguf").string(), options);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().kind, ErrorKind::ModelMissing);
   EXPECT_FALSE(fs::exists(dir / "out.gguf"));

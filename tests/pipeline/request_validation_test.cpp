@@ -1,9 +1,10 @@
 // Request rules: every bad field is rejected with a reason, nothing is
 // adjusted silently. Also the CLI's argument parser.
+#include "pipeline/request_validation.h"
+
 #include <gtest/gtest.h>
 
 #include "cli/arg_parser.h"
-#include "pipeline/request_validation.h"
 
 namespace fd::test {
 namespace {
@@ -103,7 +104,8 @@ TEST(RequestValidation, StepsFollowTheModel) {
 TEST(RequestValidation, GuidanceOnlyForGuidanceDistilledModels) {
   auto r = good();
   r.guidance = 3.5;
-  EXPECT_NE(rejection(r).find("guidance is used only by guidance-distilled models"), std::string::npos);
+  EXPECT_NE(rejection(r).find("guidance is used only by guidance-distilled models"),
+            std::string::npos);
 }
 
 TEST(CliArgs, ParsesOptionsFlagsAndPositionals) {
@@ -128,7 +130,8 @@ TEST(CliArgs, ParsesOptionsFlagsAndPositionals) {
   EXPECT_FALSE(q.parse({"--seed"}).ok());
   EXPECT_FALSE(cli::parseSeedOption("--seed", "-3").ok());
   EXPECT_FALSE(cli::parseSeedOption("--seed", "12x").ok());
-  EXPECT_EQ(cli::parseSeedOption("--seed", "18446744073709551615").value(), 18446744073709551615ull);
+  EXPECT_EQ(cli::parseSeedOption("--seed", "18446744073709551615").value(),
+            18446744073709551615ull);
   EXPECT_FALSE(cli::parseSizeOption("--size", "wide").ok());
   EXPECT_FALSE(cli::parseIntOption("--steps", "0", 1, 4).ok());
 }

@@ -5,6 +5,8 @@
 // K >= 3072 terms in bfloat16 (LibTorch's generic CPU kernels did, for some
 // layouts) is off by tens of ulps: the bound below is 2 ulps.
 
+#include "tensor/precision_ops.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -14,7 +16,6 @@
 
 #include "tensor/cpu_bf16_probe.h"
 #include "tensor/layers.h"
-#include "tensor/precision_ops.h"
 
 namespace fd {
 namespace {
@@ -36,7 +37,8 @@ void expectExact(const std::string& what, const torch::Tensor& got, const torch:
   ASSERT_EQ(got.scalar_type(), torch::kBFloat16) << what;
   ASSERT_EQ(got.sizes(), exact.sizes()) << what;
   const double error = relativeError(got, exact);
-  std::printf("%-44s max error %.2e of the output scale (bound %.2e)\n", what.c_str(), error, kTwoUlps);
+  std::printf("%-44s max error %.2e of the output scale (bound %.2e)\n", what.c_str(), error,
+              kTwoUlps);
   EXPECT_LE(error, kTwoUlps) << what << ": accumulated in bfloat16?";
 }
 
@@ -44,8 +46,8 @@ torch::Tensor d(const torch::Tensor& t) { return t.to(torch::kDouble); }
 
 // float64 convolution (int64_t arguments: a literal 0 would also match the
 // string padding overload).
-torch::Tensor conv64(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, int64_t stride,
-                     int64_t padding) {
+torch::Tensor conv64(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b,
+                     int64_t stride, int64_t padding) {
   return torch::conv2d(d(x), d(w), d(b), stride, padding);
 }
 
@@ -73,7 +75,8 @@ TEST(PrecisionOps, LinearLayouts) {
   expectExact("linear without bias", fd::linear(x, w), torch::linear(d(x), d(w)));
   // A non-contiguous view (heads merged after a transpose).
   const auto xt = randn({2, K, 40}, 4).transpose(1, 2);
-  expectExact("linear, transposed activations", fd::linear(xt, w, b), torch::linear(d(xt), d(w), d(b)));
+  expectExact("linear, transposed activations", fd::linear(xt, w, b),
+              torch::linear(d(xt), d(w), d(b)));
   // One row (pooled CLIP vector, timestep embedding).
   const auto row = randn({1, K}, 5);
   expectExact("linear, one row", fd::linear(row, w, b), torch::linear(d(row), d(w), d(b)));
@@ -111,7 +114,8 @@ TEST(PrecisionOps, ConvolutionLayouts) {
 // Attention's second product sums over the keys: K = Lk >= 3072.
 TEST(PrecisionOps, AttentionOverManyKeys) {
   torch::NoGradGuard noGrad;
-  const auto q = randn({1, 2, 64, 128}, 17), k = randn({1, 2, 3200, 128}, 18), v = randn({1, 2, 3200, 128}, 19);
+  const auto q = randn({1, 2, 64, 128}, 17), k = randn({1, 2, 3200, 128}, 18),
+             v = randn({1, 2, 3200, 128}, 19);
   auto reference = [](const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                       const torch::Tensor& mask, double scale) {
     auto scores = torch::matmul(d(q), d(k).transpose(-2, -1)) * scale;
@@ -124,7 +128,8 @@ TEST(PrecisionOps, AttentionOverManyKeys) {
   expectExact("attention with an additive bias (T5)", fd::attention(q, k, v, bias, 1.0 / 16.0),
               reference(q, k, v, bias, 1.0 / 16.0));
   const auto square = randn({1, 2, 3072, 64}, 21);
-  const auto causal = torch::full({3072, 3072}, -std::numeric_limits<double>::infinity(), torch::kDouble).triu(1);
+  const auto causal =
+      torch::full({3072, 3072}, -std::numeric_limits<double>::infinity(), torch::kDouble).triu(1);
   expectExact("attention, causal (CLIP)", fd::attention(square, square, square, {}, 0.125, true),
               reference(square, square, square, causal, 0.125));
 }
@@ -140,13 +145,15 @@ TEST(PrecisionOps, Bf16WeightsUnderFloat32Compute) {
   const auto y = layer->forward(x);
   EXPECT_EQ(y.scalar_type(), torch::kFloat);
   EXPECT_EQ(layer->weight.scalar_type(), torch::kBFloat16) << "the stored weight must stay 16-bit";
-  EXPECT_TRUE(torch::equal(y, torch::linear(x, layer->weight.to(torch::kFloat), layer->bias.to(torch::kFloat))));
+  EXPECT_TRUE(torch::equal(
+      y, torch::linear(x, layer->weight.to(torch::kFloat), layer->bias.to(torch::kFloat))));
   Conv2dLayer conv(16, 8, 3, 1, 1, torch::TensorOptions().dtype(torch::kBFloat16));
   conv->weight.copy_(randn({8, 16, 3, 3}, 25));
   conv->bias.copy_(randn({8}, 26));
   const auto image = randn({1, 16, 9, 7}, 27).to(torch::kFloat);
-  EXPECT_TRUE(torch::equal(conv->forward(image), torch::conv2d(image, conv->weight.to(torch::kFloat),
-                                                               conv->bias.to(torch::kFloat), 1, 1)));
+  EXPECT_TRUE(torch::equal(
+      conv->forward(image),
+      torch::conv2d(image, conv->weight.to(torch::kFloat), conv->bias.to(torch::kFloat), 1, 1)));
 }
 
 }  // namespace

@@ -60,7 +60,8 @@ int FakeImageEngine::calls() const {
   return int(prompts_.size());
 }
 
-Result<GenerationResult> FakeImageEngine::generate(const GenerationRequest& request, const ProgressCallback& progress,
+Result<GenerationResult> FakeImageEngine::generate(const GenerationRequest& request,
+                                                   const ProgressCallback& progress,
                                                    const CancelCheck& cancel) {
   {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -68,10 +69,12 @@ Result<GenerationResult> FakeImageEngine::generate(const GenerationRequest& requ
     threads_.push_back(QThread::currentThread());
     blocked_ = !gateOpen_;
     changed_.notify_all();
-    while (!gateOpen_ && !(cancel && cancel())) changed_.wait_for(lock, std::chrono::milliseconds(5));
+    while (!gateOpen_ && !(cancel && cancel()))
+      changed_.wait_for(lock, std::chrono::milliseconds(5));
     blocked_ = false;
   }
-  if (failNext.exchange(false)) return makeError(ErrorKind::Internal, "the fake engine was told to fail");
+  if (failNext.exchange(false))
+    return makeError(ErrorKind::Internal, "the fake engine was told to fail");
   if (Status valid = validate(request); !valid) return valid.error();
 
   GenerationResult result;
@@ -90,7 +93,8 @@ Result<GenerationResult> FakeImageEngine::generate(const GenerationRequest& requ
   result.prompt.t5Tokens = words + 1;
   result.prompt.clipTokens = words + 2;
   for (int step = 1; step <= result.request.steps; ++step) {
-    if (cancel && cancel()) return makeError(ErrorKind::Cancelled, "cancelled at step " + std::to_string(step));
+    if (cancel && cancel())
+      return makeError(ErrorKind::Cancelled, "cancelled at step " + std::to_string(step));
     if (stepDelayMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(stepDelayMs.load()));
     Progress report;
     report.stage = Stage::Denoising;
@@ -118,7 +122,9 @@ Result<GenerationResult> FakeImageEngine::generate(const GenerationRequest& requ
     image.rgb.resize(size_t(image.width) * size_t(image.height) * 3);
     for (int y = 0; y < image.height; ++y) {
       for (int x = 0; x < image.width; ++x) {
-        for (int c = 0; c < 3; ++c) image.rgb[(size_t(y) * size_t(image.width) + size_t(x)) * 3 + size_t(c)] = pixel(image.seed, x, y, c);
+        for (int c = 0; c < 3; ++c)
+          image.rgb[(size_t(y) * size_t(image.width) + size_t(x)) * 3 + size_t(c)] =
+              pixel(image.seed, x, y, c);
       }
     }
     result.images.push_back(std::move(image));

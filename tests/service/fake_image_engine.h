@@ -19,7 +19,8 @@ class FakeImageEngine : public ImageEngine {
  public:
   FakeImageEngine();
 
-  Result<GenerationResult> generate(const GenerationRequest& request, const ProgressCallback& progress,
+  Result<GenerationResult> generate(const GenerationRequest& request,
+                                    const ProgressCallback& progress,
                                     const CancelCheck& cancel) override;
   Status validate(const GenerationRequest& request) const override;
   ModelInfo info() const override;

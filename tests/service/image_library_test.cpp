@@ -1,23 +1,24 @@
 // ImageLibrary: files on disk, persistence across instances, and what a
 // crash or a damaged folder leaves behind.
-#include <QDir>
-#include <QFile>
-#include <QFileInfo>
+#include "service/image_library.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <set>
-#include <filesystem>
 #include <thread>
 
 #include "pipeline/image_io.h"
 #include "service/fake_image_engine.h"
-#include "service/image_library.h"
 #include "service/qt_test_app.h"
 #include "support/test_paths.h"
 
@@ -34,7 +35,9 @@ GeneratedImage makeImage(int width, int height, uint64_t seed) {
   image.rgb.resize(size_t(width) * size_t(height) * 3);
   for (int y = 0; y < height; ++y)
     for (int x = 0; x < width; ++x)
-      for (int c = 0; c < 3; ++c) image.rgb[(size_t(y) * size_t(width) + size_t(x)) * 3 + size_t(c)] = FakeImageEngine::pixel(seed, x, y, c);
+      for (int c = 0; c < 3; ++c)
+        image.rgb[(size_t(y) * size_t(width) + size_t(x)) * 3 + size_t(c)] =
+            FakeImageEngine::pixel(seed, x, y, c);
   return image;
 }
 
@@ -61,7 +64,8 @@ TEST(ImageLibrary, AddWritesAPngWithSettingsAndASidecar) {
   ImageLibrary library(qpath(dir.path()));
   ASSERT_TRUE(library.openStatus().ok());
   std::vector<ImageRecord> added;
-  QObject::connect(&library, &ImageLibrary::imageAdded, [&](const ImageRecord& r) { added.push_back(r); });
+  QObject::connect(&library, &ImageLibrary::imageAdded,
+                   [&](const ImageRecord& r) { added.push_back(r); });
 
   auto record = library.add(makeImage(64, 48, 42), settingsFor("a red fox in snow"), "gui");
   ASSERT_TRUE(record.ok()) << record.error().message;
@@ -115,7 +119,8 @@ TEST(ImageLibrary, ComesBackInANewInstanceInCreationOrder) {
     ImageLibrary library(qpath(dir.path()));
     for (int i = 0; i < 5; ++i) {
       // Same prompt and seed twice: names must still be unique.
-      auto r = library.add(makeImage(32, 32, uint64_t(i % 2)), settingsFor("same prompt"), i % 2 ? "api" : "gui");
+      auto r = library.add(makeImage(32, 32, uint64_t(i % 2)), settingsFor("same prompt"),
+                           i % 2 ? "api" : "gui");
       ASSERT_TRUE(r.ok());
       originals.push_back(r.value());
     }
@@ -155,7 +160,8 @@ TEST(ImageLibrary, RemoveDeletesBothFiles) {
   auto drop = library.add(makeImage(16, 16, 2), settingsFor("drop"), "gui");
   ASSERT_TRUE(keep.ok() && drop.ok());
   QString removedId;
-  QObject::connect(&library, &ImageLibrary::imageRemoved, [&](const QString& id) { removedId = id; });
+  QObject::connect(&library, &ImageLibrary::imageRemoved,
+                   [&](const QString& id) { removedId = id; });
   ASSERT_TRUE(library.remove(drop->id).ok());
   EXPECT_EQ(removedId, drop->id);
   EXPECT_FALSE(QFileInfo::exists(drop->filePath));
@@ -204,7 +210,7 @@ TEST(ImageLibrary, KeepsTheInputMaskAndLoraPathsWithTheImage) {
     EXPECT_EQ(input->rgb, source->rgb);
     auto mask = readImageFile(r.maskPath.toStdString());
     ASSERT_TRUE(mask.ok());
-    EXPECT_EQ(mask->rgb[3 * 3], 255);   // white: repaint
+    EXPECT_EQ(mask->rgb[3 * 3], 255);  // white: repaint
     EXPECT_EQ(mask->rgb[3 * 4], 0);
     ASSERT_EQ(r.loras.size(), 1u);
     EXPECT_EQ(r.loras[0].name, "style");
@@ -232,20 +238,27 @@ TEST(ImageLibrary, SkipsDamageAndRecoversImagesFromTheirOwnSettings) {
   std::vector<ImageRecord> records;
   {
     ImageLibrary library(folder);
-    for (int i = 0; i < 4; ++i) records.push_back(library.add(makeImage(16, 16, uint64_t(10 + i)), settingsFor("image " + std::to_string(i)), "gui").value());
+    for (int i = 0; i < 4; ++i)
+      records.push_back(library
+                            .add(makeImage(16, 16, uint64_t(10 + i)),
+                                 settingsFor("image " + std::to_string(i)), "gui")
+                            .value());
   }
-  auto sidecarOf = [&](const ImageRecord& r) { return (dir.path() / (r.id.toStdString() + ".json")); };
-  writeTextFile(sidecarOf(records[0]), "{ this is not json");           // corrupt sidecar: PNG still good
-  fs::remove(sidecarOf(records[1]));                                   // sidecar lost (killed between the two writes)
-  fs::remove(records[2].filePath.toStdString());                        // image gone, sidecar left
+  auto sidecarOf = [&](const ImageRecord& r) {
+    return (dir.path() / (r.id.toStdString() + ".json"));
+  };
+  writeTextFile(sidecarOf(records[0]), "{ this is not json");  // corrupt sidecar: PNG still good
+  fs::remove(sidecarOf(records[1]));              // sidecar lost (killed between the two writes)
+  fs::remove(records[2].filePath.toStdString());  // image gone, sidecar left
   // Leftovers of interrupted atomic writes, and unrelated files.
   writeTextFile(dir / "20250101-000000-1-x.png.tmp-999-0", "\x89PNG half");
   writeTextFile(dir / "20250101-000000-1-x.json.tmp-999-1", "{\"format\":");
   writeTextFile(dir / "notes.txt", "hello");
   writeTextFile(dir / "broken.png", "\x89PNG\r\n\x1a\n truncated");
   // A sidecar that points outside the folder is refused.
-  writeTextFile(dir / "evil.json",
-                R"({"format":"fluxdesk-library/1","id":"evil","file":"../outside.png","source":"gui","settings":{}})");
+  writeTextFile(
+      dir / "evil.json",
+      R"({"format":"fluxdesk-library/1","id":"evil","file":"../outside.png","source":"gui","settings":{}})");
 
   ImageLibrary reopened(folder);
   auto listed = reopened.records();
@@ -280,7 +293,8 @@ TEST(ImageLibrary, SurvivesAWriterKilledMidway) {
       // The child: write images as fast as possible until killed.
       ImageLibrary writer(folder);
       for (uint64_t seed = 0;; ++seed) {
-        (void)writer.add(makeImage(128, 128, seed), settingsFor("crash test " + std::to_string(round)), "cli");
+        (void)writer.add(makeImage(128, 128, seed),
+                         settingsFor("crash test " + std::to_string(round)), "cli");
       }
       _exit(0);
     }
@@ -318,8 +332,10 @@ TEST(ImageLibrary, SeesImagesAnotherWriterAddsAndRemoves) {
   ImageLibrary server(qpath(dir.path()));
   ASSERT_TRUE(gui.watching());
   std::vector<QString> added, removed;
-  QObject::connect(&gui, &ImageLibrary::imageAdded, [&](const ImageRecord& r) { added.push_back(r.id); });
-  QObject::connect(&gui, &ImageLibrary::imageRemoved, [&](const QString& id) { removed.push_back(id); });
+  QObject::connect(&gui, &ImageLibrary::imageAdded,
+                   [&](const ImageRecord& r) { added.push_back(r.id); });
+  QObject::connect(&gui, &ImageLibrary::imageRemoved,
+                   [&](const QString& id) { removed.push_back(id); });
 
   auto made = server.add(makeImage(32, 32, 7), settingsFor("from the api"), "api");
   ASSERT_TRUE(made.ok()) << made.error().message;
@@ -369,7 +385,8 @@ TEST(ImageLibrary, APngWhoseSidecarIsComingIsLeftToItsWriter) {
   EXPECT_EQ(library.count(), 0);
   EXPECT_FALSE(fs::exists(dir / "elsewhere.json"));  // not written by us
 
-  writeTextFile(dir / "elsewhere.json", recordSidecarJson(settings, "elsewhere", "elsewhere.png", "cli"));
+  writeTextFile(dir / "elsewhere.json",
+                recordSidecarJson(settings, "elsewhere", "elsewhere.png", "cli"));
   EXPECT_EQ(library.refresh(), 1);
   ASSERT_EQ(library.count(), 1);
   EXPECT_EQ(library.records()[0].source, "cli");  // the writer's sidecar, not a recovery
@@ -386,7 +403,8 @@ TEST(ImageLibrary, ConcurrentAddsFromTwoInstancesLoseNothing) {
   std::atomic<int> failures{0};
   auto writer = [&](ImageLibrary& library, const QString& source) {
     for (int i = 0; i < kEach; ++i) {
-      if (!library.add(makeImage(24, 24, uint64_t(i)), settingsFor("the same prompt"), source).ok()) ++failures;
+      if (!library.add(makeImage(24, 24, uint64_t(i)), settingsFor("the same prompt"), source).ok())
+        ++failures;
     }
   };
   std::thread a(writer, std::ref(first), QStringLiteral("gui"));

@@ -1,10 +1,12 @@
 // JobQueue with the fake engine: order, capacity, cancelling, where the
 // signals arrive, and that images are in the library before jobFinished.
+#include "service/job_queue.h"
+
+#include <gtest/gtest.h>
+
 #include <QCoreApplication>
 #include <QFileInfo>
 #include <QThread>
-#include <gtest/gtest.h>
-
 #include <map>
 #include <memory>
 #include <string>
@@ -13,8 +15,6 @@
 #include "service/api_error.h"
 #include "service/fake_image_engine.h"
 #include "service/image_library.h"
-#include "service/api_error.h"
-#include "service/job_queue.h"
 #include "service/qt_test_app.h"
 #include "support/test_paths.h"
 
@@ -44,17 +44,23 @@ struct Recorder {
   QObject context;
 
   explicit Recorder(JobQueue& queue) {
-    auto note = [this](const char* kind, JobId id) { events.push_back({kind, id, QThread::currentThread()}); };
-    QObject::connect(&queue, &JobQueue::jobAdded, &context, [note](const JobInfo& j) { note("added", j.id); });
-    QObject::connect(&queue, &JobQueue::jobStarted, &context, [note](quint64 id) { note("started", id); });
-    QObject::connect(&queue, &JobQueue::jobProgress, &context, [this, note](quint64 id, const Progress& p) {
-      note("progress", id);
-      progress.push_back(p);
-    });
-    QObject::connect(&queue, &JobQueue::jobFinished, &context, [this, note](quint64 id, const JobOutcome& o) {
-      note("finished", id);
-      outcomes[id] = o;
-    });
+    auto note = [this](const char* kind, JobId id) {
+      events.push_back({kind, id, QThread::currentThread()});
+    };
+    QObject::connect(&queue, &JobQueue::jobAdded, &context,
+                     [note](const JobInfo& j) { note("added", j.id); });
+    QObject::connect(&queue, &JobQueue::jobStarted, &context,
+                     [note](quint64 id) { note("started", id); });
+    QObject::connect(&queue, &JobQueue::jobProgress, &context,
+                     [this, note](quint64 id, const Progress& p) {
+                       note("progress", id);
+                       progress.push_back(p);
+                     });
+    QObject::connect(&queue, &JobQueue::jobFinished, &context,
+                     [this, note](quint64 id, const JobOutcome& o) {
+                       note("finished", id);
+                       outcomes[id] = o;
+                     });
   }
   std::vector<std::string> kindsFor(JobId id) const {
     std::vector<std::string> kinds;
@@ -70,7 +76,8 @@ class JobQueueTest : public ::testing::Test {
  protected:
   TempDir dir_{"job_queue"};
   std::shared_ptr<FakeImageEngine> engine_ = std::make_shared<FakeImageEngine>();
-  std::unique_ptr<ImageLibrary> library_ = std::make_unique<ImageLibrary>(QString::fromStdString(dir_.path().string()));
+  std::unique_ptr<ImageLibrary> library_ =
+      std::make_unique<ImageLibrary>(QString::fromStdString(dir_.path().string()));
 };
 
 TEST_F(JobQueueTest, RunsJobsInOrderWithSignalsInOrderOnTheOwningThread) {
@@ -85,7 +92,8 @@ TEST_F(JobQueueTest, RunsJobsInOrderWithSignalsInOrderOnTheOwningThread) {
   ASSERT_TRUE(waitFor([&] { return recorder.outcomes.size() == 3; }));
   EXPECT_EQ(engine_->ranPrompts(), (std::vector<std::string>{"first", "second", "third"}));
   for (JobId id : ids) {
-    EXPECT_EQ(recorder.kindsFor(id), (std::vector<std::string>{"added", "started", "progress", "finished"}));
+    EXPECT_EQ(recorder.kindsFor(id),
+              (std::vector<std::string>{"added", "started", "progress", "finished"}));
     EXPECT_EQ(recorder.outcomes[id].state, JobState::Done);
   }
   // jobFinished order = submission order
@@ -107,18 +115,19 @@ TEST_F(JobQueueTest, SavesEveryImageBeforeJobFinished) {
   JobQueue queue(engine_, library_.get());
   bool checked = false;
   QObject context;
-  QObject::connect(&queue, &JobQueue::jobFinished, &context, [&](quint64, const JobOutcome& outcome) {
-    ASSERT_EQ(outcome.state, JobState::Done);
-    ASSERT_EQ(outcome.records.size(), 2u);
-    for (const ImageRecord& record : outcome.records) {
-      EXPECT_TRUE(QFileInfo::exists(record.filePath)) << record.filePath.toStdString();
-      EXPECT_TRUE(library_->record(record.id).has_value());
-      EXPECT_EQ(record.source, "api");
-    }
-    EXPECT_EQ(outcome.records[0].seed, 7u);
-    EXPECT_EQ(outcome.records[1].seed, 8u);
-    checked = true;
-  });
+  QObject::connect(
+      &queue, &JobQueue::jobFinished, &context, [&](quint64, const JobOutcome& outcome) {
+        ASSERT_EQ(outcome.state, JobState::Done);
+        ASSERT_EQ(outcome.records.size(), 2u);
+        for (const ImageRecord& record : outcome.records) {
+          EXPECT_TRUE(QFileInfo::exists(record.filePath)) << record.filePath.toStdString();
+          EXPECT_TRUE(library_->record(record.id).has_value());
+          EXPECT_EQ(record.source, "api");
+        }
+        EXPECT_EQ(outcome.records[0].seed, 7u);
+        EXPECT_EQ(outcome.records[1].seed, 8u);
+        checked = true;
+      });
   ASSERT_TRUE(queue.submit(smallRequest("two images", 2), job_source::api()).ok());
   ASSERT_TRUE(waitFor([&] { return checked; }));
   EXPECT_EQ(library_->count(), 2);
@@ -256,10 +265,13 @@ TEST_F(JobQueueTest, DestroyingTheQueueCancelsEverythingWithoutHanging) {
   std::vector<JobState> ends;
   std::mutex mutex;
   for (int i = 0; i < 4; ++i) {
-    ASSERT_TRUE(queue->submit(smallRequest("job " + std::to_string(i)), job_source::gui(), [&](const JobOutcome& o) {
-                       std::lock_guard<std::mutex> lock(mutex);
-                       ends.push_back(o.state);
-                     }).ok());
+    ASSERT_TRUE(queue
+                    ->submit(smallRequest("job " + std::to_string(i)), job_source::gui(),
+                             [&](const JobOutcome& o) {
+                               std::lock_guard<std::mutex> lock(mutex);
+                               ends.push_back(o.state);
+                             })
+                    .ok());
   }
   ASSERT_TRUE(engine_->waitUntilBlocked(5000));
   queue.reset();
@@ -272,7 +284,8 @@ TEST_F(JobQueueTest, WarmUpReportsTheEngineReady) {
   JobQueue queue(engine_, library_.get());
   std::optional<ModelInfo> ready;
   QObject context;
-  QObject::connect(&queue, &JobQueue::engineReady, &context, [&](const ModelInfo& info) { ready = info; });
+  QObject::connect(&queue, &JobQueue::engineReady, &context,
+                   [&](const ModelInfo& info) { ready = info; });
   queue.warmUp();
   ASSERT_TRUE(waitFor([&] { return ready.has_value(); }));
   EXPECT_EQ(ready->id, "fluxdesk-fake");

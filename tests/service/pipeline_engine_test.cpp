@@ -1,9 +1,11 @@
 // PipelineEngine with the demo model: lazy loading on the calling (worker)
 // thread, provisional info before loading, reloading after configure(),
 // and a whole job through the JobQueue into the library.
-#include <QThread>
+#include "service/pipeline_engine.h"
+
 #include <gtest/gtest.h>
 
+#include <QThread>
 #include <utility>
 #include <vector>
 
@@ -11,7 +13,6 @@
 #include "pipeline/image_io.h"
 #include "service/image_library.h"
 #include "service/job_queue.h"
-#include "service/pipeline_engine.h"
 #include "service/qt_test_app.h"
 #include "support/test_paths.h"
 
@@ -55,7 +56,8 @@ TEST(PipelineEngine, LoadsLazilyAndReloadsAfterConfigure) {
 
   engine.configure(folder(demo), EngineOptions{});
   int loadingReports = 0;
-  ASSERT_TRUE(engine.prepare([&](const Progress& p) { loadingReports += p.stage == Stage::Loading; }).ok());
+  ASSERT_TRUE(
+      engine.prepare([&](const Progress& p) { loadingReports += p.stage == Stage::Loading; }).ok());
   EXPECT_GT(loadingReports, 0);
   ASSERT_TRUE(engine.isReady());
   EXPECT_TRUE(engine.info().isDemo);
@@ -138,8 +140,10 @@ TEST(PipelineEngine, RunsAJobFromTheQueueIntoTheLibrary) {
   std::optional<JobOutcome> outcome;
   std::vector<Stage> stages;
   QObject context;
-  QObject::connect(&queue, &JobQueue::jobProgress, &context, [&](quint64, const Progress& p) { stages.push_back(p.stage); });
-  QObject::connect(&queue, &JobQueue::jobFinished, &context, [&](quint64, const JobOutcome& o) { outcome = o; });
+  QObject::connect(&queue, &JobQueue::jobProgress, &context,
+                   [&](quint64, const Progress& p) { stages.push_back(p.stage); });
+  QObject::connect(&queue, &JobQueue::jobFinished, &context,
+                   [&](quint64, const JobOutcome& o) { outcome = o; });
   // Submitting does not wait for the model: it loads on the worker.
   ASSERT_TRUE(queue.submit(quickRequest(), job_source::gui()).ok());
   EXPECT_FALSE(engine->isReady());

@@ -1,9 +1,10 @@
 #include "service/qt_test_app.h"
 
+#include <gtest/gtest.h>
+
 #include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QThread>
-#include <gtest/gtest.h>
 
 #include "service/service_metatypes.h"
 

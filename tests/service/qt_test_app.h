@@ -8,7 +8,9 @@
 #include <ostream>
 
 // Readable QStrings in GoogleTest messages.
-inline void PrintTo(const QString& text, std::ostream* out) { *out << '"' << text.toStdString() << '"'; }
+inline void PrintTo(const QString& text, std::ostream* out) {
+  *out << '"' << text.toStdString() << '"';
+}
 
 namespace fd::test {
 

@@ -1,12 +1,13 @@
 #include "support/test_paths.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <unistd.h>
 
 namespace fd::test {
 
@@ -18,7 +19,9 @@ std::filesystem::path fromEnvOr(const char* name, const char* fallback) {
 }
 }  // namespace
 
-std::filesystem::path goldenRoot() { return fromEnvOr("FLUXDESK_GOLDEN_DIR", FLUXDESK_DEFAULT_GOLDEN_DIR); }
+std::filesystem::path goldenRoot() {
+  return fromEnvOr("FLUXDESK_GOLDEN_DIR", FLUXDESK_DEFAULT_GOLDEN_DIR);
+}
 std::filesystem::path tokenizerRoot() {
   return fromEnvOr("FLUXDESK_TOKENIZER_DIR", FLUXDESK_DEFAULT_TOKENIZER_DIR);
 }

@@ -1,5 +1,7 @@
 // CLIP tokenizer behaviour beyond the golden cases: edge cases, errors, the
 // pre-tokenizer rules of the README, and the fast BPE against a naive oracle.
+#include "text/clip_tokenizer.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
@@ -7,7 +9,6 @@
 
 #include "naive_clip_bpe.h"
 #include "support/test_paths.h"
-#include "text/clip_tokenizer.h"
 #include "text/clip_vocab_files.h"
 
 namespace fd::test {
@@ -46,8 +47,8 @@ ClipTokenizer* ClipTokenizerTest::tokenizer_ = nullptr;
 NaiveClipBpe* ClipTokenizerTest::oracle_ = nullptr;
 
 TEST_F(ClipTokenizerTest, ReadsEveryMergeOfTheRealFiles) {
-  Result<ByteBpeVocabulary> files =
-      readClipVocabFiles((clipFolder() / "vocab.json").string(), (clipFolder() / "merges.txt").string());
+  Result<ByteBpeVocabulary> files = readClipVocabFiles((clipFolder() / "vocab.json").string(),
+                                                       (clipFolder() / "merges.txt").string());
   ASSERT_TRUE(files.ok()) << files.error().message;
   EXPECT_EQ(files->tokenIds.size(), 49408u);
   // merges.txt is a header and 48894 merges: the reference's cap keeps them all.
@@ -60,7 +61,8 @@ TEST_F(ClipTokenizerTest, ReadsEveryMergeOfTheRealFiles) {
 }
 
 TEST_F(ClipTokenizerTest, EmptyAndWhitespaceOnlyPrompts) {
-  for (const std::string prompt : {"", " ", "\t\n\r  ", "\xC2\xA0\xE3\x80\x80", "\xE2\x80\x8B\xEF\xBB\xBF", "\xE2\x80\xA8"}) {
+  for (const std::string prompt :
+       {"", " ", "\t\n\r  ", "\xC2\xA0\xE3\x80\x80", "\xE2\x80\x8B\xEF\xBB\xBF", "\xE2\x80\xA8"}) {
     Result<TokenizedText> t = tokenizer_->encode(prompt);
     ASSERT_TRUE(t.ok()) << t.error().message;
     ASSERT_EQ(t->ids.size(), 77u);
@@ -93,11 +95,11 @@ TEST_F(ClipTokenizerTest, TruncatesToTheRequestedLength) {
 
 TEST_F(ClipTokenizerTest, InvalidUtf8IsABadRequestNamingTheOffset) {
   const std::pair<std::string, size_t> cases[] = {
-      {"a cat \x80", 6},                 // lone continuation byte
-      {"a cat \xE2\x82", 6},             // truncated sequence
-      {"\xC1\xBF cat", 0},               // overlong
-      {"cat \xED\xB2\x80", 4},           // surrogate
-      {"<|endoftext|>\xF5\x80", 13},     // offsets count from the start of the whole prompt
+      {"a cat \x80", 6},              // lone continuation byte
+      {"a cat \xE2\x82", 6},          // truncated sequence
+      {"\xC1\xBF cat", 0},            // overlong
+      {"cat \xED\xB2\x80", 4},        // surrogate
+      {"<|endoftext|>\xF5\x80", 13},  // offsets count from the start of the whole prompt
   };
   for (const auto& [prompt, offset] : cases) {
     Result<TokenizedText> t = tokenizer_->encode(prompt);
@@ -116,26 +118,27 @@ TEST_F(ClipTokenizerTest, PreTokenizerRules) {
     std::vector<std::string> pretokens;
   };
   const Case cases[] = {
-      {"2024", {"2", "0", "2", "4"}},                                      // each digit alone
+      {"2024", {"2", "0", "2", "4"}},  // each digit alone
       {"v1.2", {"v", "1", ".", "2"}},
-      {"it's they'll we've i'd you're i'm don't", {"it", "'s", "they", "'ll", "we", "'ve", "i", "'d", "you", "'re",
-                                                   "i", "'m", "don", "'t"}},
-      {"it\xE2\x80\x99s", {"it", "\xE2\x80\x99", "s"}},                    // curly apostrophe: no contraction
-      {"IT'S", {"it", "'s"}},                                               // lowercased first
-      {"''s !'s", {"''", "s", "!'", "s"}},                                  // the symbol run wins first
+      {"it's they'll we've i'd you're i'm don't",
+       {"it", "'s", "they", "'ll", "we", "'ve", "i", "'d", "you", "'re", "i", "'m", "don", "'t"}},
+      {"it\xE2\x80\x99s", {"it", "\xE2\x80\x99", "s"}},  // curly apostrophe: no contraction
+      {"IT'S", {"it", "'s"}},                            // lowercased first
+      {"''s !'s", {"''", "s", "!'", "s"}},               // the symbol run wins first
       {"'l 'll", {"'", "l", "'ll"}},
       {"),:// !!!", {"),://", "!!!"}},
-      {"\xC4\xB0stanbul", {"i", "\xCC\x87", "stanbul"}},                    // İ -> i + U+0307 (a mark)
-      {"e\xCC\x81t\xC3\xA9", {"\xC3\xA9t\xC3\xA9"}},                        // NFC joins e + U+0301
-      {"\xEF\xAC\x81ne", {"\xEF\xAC\x81ne"}},                               // no NFKC: the ligature stays
-      {"x\xC2\xB2", {"x", "\xC2\xB2"}},                                     // superscript two is a number
-      {"\xE4\xB8\x80\xE5\x8F\xAA", {"\xE4\xB8\x80", "\xE5\x8F\xAA"}},       // each ideograph its own word
-      {"\xE3\x81\x82\xE3\x81\x84", {"\xE3\x81\x82\xE3\x81\x84"}},           // kana stay together
+      {"\xC4\xB0stanbul", {"i", "\xCC\x87", "stanbul"}},  // İ -> i + U+0307 (a mark)
+      {"e\xCC\x81t\xC3\xA9", {"\xC3\xA9t\xC3\xA9"}},      // NFC joins e + U+0301
+      {"\xEF\xAC\x81ne", {"\xEF\xAC\x81ne"}},             // no NFKC: the ligature stays
+      {"x\xC2\xB2", {"x", "\xC2\xB2"}},                   // superscript two is a number
+      {"\xE4\xB8\x80\xE5\x8F\xAA",
+       {"\xE4\xB8\x80", "\xE5\x8F\xAA"}},                          // each ideograph its own word
+      {"\xE3\x81\x82\xE3\x81\x84", {"\xE3\x81\x82\xE3\x81\x84"}},  // kana stay together
       {"\xCE\x9F\xCE\x94\xCE\x9F\xCE\xA3", {"\xCE\xBF\xCE\xB4\xCE\xBF\xCF\x82"}},  // final sigma
-      {"it'\xC5\xBFx", {"it", "'\xC5\xBF", "x"}},                           // IGNORECASE: 'ſ matches 's
-      {"<|ENDOFTEXT|>", {"<|endoftext|>"}},                                  // lowercased, then one pre-token
-      {"a<|endof\xE2\x80\x8Btext|>", {"a", "<|endoftext|>"}},                // ZWSP deleted first
-      {"!<|ENDOFTEXT|>", {"!<|", "endoftext", "|>"}},                        // inside a symbol run
+      {"it'\xC5\xBFx", {"it", "'\xC5\xBF", "x"}},              // IGNORECASE: 'ſ matches 's
+      {"<|ENDOFTEXT|>", {"<|endoftext|>"}},                    // lowercased, then one pre-token
+      {"a<|endof\xE2\x80\x8Btext|>", {"a", "<|endoftext|>"}},  // ZWSP deleted first
+      {"!<|ENDOFTEXT|>", {"!<|", "endoftext", "|>"}},          // inside a symbol run
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.prompt);
@@ -145,16 +148,17 @@ TEST_F(ClipTokenizerTest, PreTokenizerRules) {
 
 TEST_F(ClipTokenizerTest, CleanUpDeletesControlsAndFormatsAndTurnsSpacesIntoBreaks) {
   const std::vector<int64_t> joined = content("zerowidth");
-  for (const std::string& prompt : std::vector<std::string>{"zero\xE2\x80\x8Bwidth", "zero\xC2\xADwidth", "zero\xE2\x81\xA0width",
-                                   "zero\xEF\xBB\xBFwidth", "zero\x0Bwidth", "zero\x0Cwidth", "zero\xC2\x85width",
-                                   std::string("zero\0width", 10), "zero\xEF\xBF\xBDwidth", "zero\xEE\x80\x80width",
-                                   "zero\xE2\x80\x8Dwidth"}) {
+  for (const std::string& prompt : std::vector<std::string>{
+           "zero\xE2\x80\x8Bwidth", "zero\xC2\xADwidth", "zero\xE2\x81\xA0width",
+           "zero\xEF\xBB\xBFwidth", "zero\x0Bwidth", "zero\x0Cwidth", "zero\xC2\x85width",
+           std::string("zero\0width", 10), "zero\xEF\xBF\xBDwidth", "zero\xEE\x80\x80width",
+           "zero\xE2\x80\x8Dwidth"}) {
     EXPECT_EQ(content(prompt), joined) << prompt;
   }
   const std::vector<int64_t> split = content("zero width");
-  for (const std::string prompt : {"zero\twidth", "zero\nwidth", "zero\r\nwidth", "  zero   width  ",
-                                   "zero\xC2\xA0width", "zero\xE2\x80\x83width", "zero\xE3\x80\x80width",
-                                   "zero\xE2\x80\xA8width"}) {
+  for (const std::string prompt :
+       {"zero\twidth", "zero\nwidth", "zero\r\nwidth", "  zero   width  ", "zero\xC2\xA0width",
+        "zero\xE2\x80\x83width", "zero\xE3\x80\x80width", "zero\xE2\x80\xA8width"}) {
     EXPECT_EQ(content(prompt), split) << prompt;
   }
   EXPECT_NE(joined, split);
@@ -173,15 +177,16 @@ TEST_F(ClipTokenizerTest, LiteralSpecialTokensBecomeSpecialIds) {
   Result<TokenizedText> only = tokenizer_->encode("<|endoftext|>");
   ASSERT_TRUE(only.ok());
   EXPECT_EQ(only->length, 3);
-  EXPECT_EQ(std::vector<int64_t>(only->ids.begin(), only->ids.begin() + 3), (std::vector<int64_t>{kStart, kEnd, kEnd}));
+  EXPECT_EQ(std::vector<int64_t>(only->ids.begin(), only->ids.begin() + 3),
+            (std::vector<int64_t>{kStart, kEnd, kEnd}));
   // Not the special text: ordinary BPE of its characters, no special id.
   for (int64_t id : content("<|ENDOFTEXT|>")) EXPECT_LT(id, kStart);
 }
 
 TEST_F(ClipTokenizerTest, FastBpeMatchesTheNaiveLoopOnLongRandomWords) {
   std::mt19937 rng(1234);
-  const std::string alphabets[] = {"ab", "abcdefghijklmnopqrstuvwxyz", "aeiou st", "!?.,;:-", "0123456789abc",
-                                   "mississippi"};
+  const std::string alphabets[] = {
+      "ab", "abcdefghijklmnopqrstuvwxyz", "aeiou st", "!?.,;:-", "0123456789abc", "mississippi"};
   for (int trial = 0; trial < 60; ++trial) {
     const std::string& alphabet = alphabets[trial % 6];
     std::uniform_int_distribution<size_t> pick(0, alphabet.size() - 1);
@@ -229,7 +234,8 @@ TEST_F(ClipTokenizerTest, HundredKilobytePrompts) {
 }
 
 TEST_F(ClipTokenizerTest, CopiesAndThreadsAgree) {
-  const std::string prompts[] = {"a photo of a cat", "Crème brûlée 🐶", "一只可爱的小猫", "x² ½ ﬁne"};
+  const std::string prompts[] = {"a photo of a cat", "Crème brûlée 🐶", "一只可爱的小猫",
+                                 "x² ½ ﬁne"};
   std::vector<std::vector<int64_t>> expected;
   for (const std::string& p : prompts) expected.push_back(tokenizer_->encode(p)->ids);
   const ClipTokenizer copy = *tokenizer_;
@@ -253,7 +259,8 @@ TEST(ClipTokenizerFiles, MissingAndMalformedFiles) {
   Result<ClipTokenizer> missing = ClipTokenizer::fromFolder(dir.path().string());
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().kind, ErrorKind::ModelMissing);
-  EXPECT_NE(missing.error().message.find("vocab.json"), std::string::npos) << missing.error().message;
+  EXPECT_NE(missing.error().message.find("vocab.json"), std::string::npos)
+      << missing.error().message;
 
   writeTextFile(dir / "vocab.json", "[1, 2]");
   writeTextFile(dir / "merges.txt", "#version: 0.2\na b\n");
@@ -261,7 +268,8 @@ TEST(ClipTokenizerFiles, MissingAndMalformedFiles) {
   ASSERT_FALSE(notObject.ok());
   EXPECT_EQ(notObject.error().kind, ErrorKind::ModelInvalid);
 
-  writeTextFile(dir / "vocab.json", R"({"a": 0, "b": 1, "ab": 2, "<|startoftext|>": 3, "<|endoftext|>": 4})");
+  writeTextFile(dir / "vocab.json",
+                R"({"a": 0, "b": 1, "ab": 2, "<|startoftext|>": 3, "<|endoftext|>": 4})");
   writeTextFile(dir / "merges.txt", "#version: 0.2\na b\na b c\n");
   Result<ClipTokenizer> badMerge = ClipTokenizer::fromFolder(dir.path().string());
   ASSERT_FALSE(badMerge.ok());
@@ -275,13 +283,15 @@ TEST(ClipTokenizerFiles, MissingAndMalformedFiles) {
   EXPECT_NE(noSpecials.error().message.find("<|endoftext|>"), std::string::npos);
 
   // A tiny but valid model: unknown symbols fall back to <|endoftext|>.
-  writeTextFile(dir / "vocab.json", R"({"a": 0, "b</w>": 1, "ab</w>": 2, "<|startoftext|>": 3, "<|endoftext|>": 4})");
+  writeTextFile(dir / "vocab.json",
+                R"({"a": 0, "b</w>": 1, "ab</w>": 2, "<|startoftext|>": 3, "<|endoftext|>": 4})");
   writeTextFile(dir / "merges.txt", "#version: 0.2\na b</w>\n");
   Result<ClipTokenizer> tiny = ClipTokenizer::fromFolder(dir.path().string());
   ASSERT_TRUE(tiny.ok()) << tiny.error().message;
   Result<TokenizedText> t = tiny->encode("ab c", 6);
   ASSERT_TRUE(t.ok());
-  EXPECT_EQ(t->ids, (std::vector<int64_t>{3, 2, 4, 4, 4, 4}));  // ab</w>, c</w> unknown -> 4, end, pad
+  EXPECT_EQ(t->ids,
+            (std::vector<int64_t>{3, 2, 4, 4, 4, 4}));  // ab</w>, c</w> unknown -> 4, end, pad
   EXPECT_EQ(t->length, 4);
 }
 

@@ -1,10 +1,9 @@
 #include "naive_clip_bpe.h"
 
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
-
-#include <nlohmann/json.hpp>
 
 #include "support/test_paths.h"
 
@@ -25,7 +24,8 @@ std::string utf8Of(uint32_t cp) {  // code points < 0x800 only, all the byte alp
 
 NaiveClipBpe::NaiveClipBpe(const std::filesystem::path& folder) {
   const nlohmann::json vocab = nlohmann::json::parse(readTextFile(folder / "vocab.json"));
-  for (auto it = vocab.begin(); it != vocab.end(); ++it) vocab_[it.key()] = it.value().get<int64_t>();
+  for (auto it = vocab.begin(); it != vocab.end(); ++it)
+    vocab_[it.key()] = it.value().get<int64_t>();
 
   std::istringstream merges(readTextFile(folder / "merges.txt"));
   std::string line;
@@ -76,7 +76,8 @@ std::vector<int64_t> NaiveClipBpe::encodePretoken(const std::string& utf8) const
   return ids;
 }
 
-std::vector<int64_t> NaiveClipBpe::encodePretokens(const std::vector<std::string>& pretokens) const {
+std::vector<int64_t> NaiveClipBpe::encodePretokens(
+    const std::vector<std::string>& pretokens) const {
   std::vector<int64_t> ids;
   for (const std::string& pretoken : pretokens) {
     const std::vector<int64_t> part = encodePretoken(pretoken);

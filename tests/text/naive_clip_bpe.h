@@ -17,7 +17,8 @@ namespace fd::test {
 
 class NaiveClipBpe {
  public:
-  explicit NaiveClipBpe(const std::filesystem::path& folder);  // vocab.json + merges.txt; throws on error
+  explicit NaiveClipBpe(
+      const std::filesystem::path& folder);  // vocab.json + merges.txt; throws on error
 
   // The vocabulary ids of one pre-token (raw UTF-8 bytes).
   std::vector<int64_t> encodePretoken(const std::string& utf8) const;

@@ -1,8 +1,9 @@
 // T5 tokenizer behaviour beyond the golden cases.
+#include "text/t5_tokenizer.h"
+
 #include <gtest/gtest.h>
 
 #include "support/test_paths.h"
-#include "text/t5_tokenizer.h"
 
 namespace fd::test {
 namespace {
@@ -40,8 +41,11 @@ TEST_F(T5TokenizerTest, KnownIdsAndPadding) {
   EXPECT_EQ(t->length, 8);
   EXPECT_EQ(t->untruncatedLength, 8);
   EXPECT_FALSE(t->truncated);
-  EXPECT_EQ(t->tokens, (std::vector<std::string>{"\xE2\x96\x81", "a", "\xE2\x96\x81photo", "\xE2\x96\x81of",
-                                                 "\xE2\x96\x81", "a", "\xE2\x96\x81" "cat", "</s>"}));
+  EXPECT_EQ(t->tokens, (std::vector<std::string>{"\xE2\x96\x81", "a", "\xE2\x96\x81photo",
+                                                 "\xE2\x96\x81of", "\xE2\x96\x81", "a",
+                                                 "\xE2\x96\x81"
+                                                 "cat",
+                                                 "</s>"}));
   EXPECT_EQ(tokenizer_->vocabularySize(), 32100);
 }
 
@@ -76,7 +80,8 @@ TEST_F(T5TokenizerTest, TruncatesAndKeepsTheEndToken) {
 
 TEST_F(T5TokenizerTest, ControlCharactersAndNulDoNotBreakEncoding) {
   // The model's normalizer handles them; the result must still be well formed.
-  for (const std::string& prompt : {std::string("a\0b", 3), std::string("\x01\x02\x1b[31m\x7f"), std::string("\xC2\x85\xEF\xBF\xBD")}) {
+  for (const std::string& prompt : {std::string("a\0b", 3), std::string("\x01\x02\x1b[31m\x7f"),
+                                    std::string("\xC2\x85\xEF\xBF\xBD")}) {
     Result<TokenizedText> t = tokenizer_->encode(prompt);
     ASSERT_TRUE(t.ok()) << t.error().message;
     EXPECT_EQ(t->ids.size(), 256u);
@@ -86,7 +91,8 @@ TEST_F(T5TokenizerTest, ControlCharactersAndNulDoNotBreakEncoding) {
 }
 
 TEST_F(T5TokenizerTest, InvalidUtf8IsABadRequest) {
-  for (const std::string prompt : {"cat \x80", "cat \xE2\x82", "\xC0\xAF", "\xED\xA0\x80 cat", "</s>\xF8"}) {
+  for (const std::string prompt :
+       {"cat \x80", "cat \xE2\x82", "\xC0\xAF", "\xED\xA0\x80 cat", "</s>\xF8"}) {
     Result<TokenizedText> t = tokenizer_->encode(prompt);
     ASSERT_FALSE(t.ok());
     EXPECT_EQ(t.error().kind, ErrorKind::BadRequest);
@@ -97,7 +103,7 @@ TEST_F(T5TokenizerTest, InvalidUtf8IsABadRequest) {
 TEST_F(T5TokenizerTest, LiteralSpecialTokensBecomeSpecialIds) {
   // Documented behaviour (the reference's, not golden).
   std::vector<int64_t> expected = kept("a photo");
-  expected.pop_back();  // its </s>
+  expected.pop_back();        // its </s>
   expected.push_back(32099);  // <extra_id_0>
   std::vector<int64_t> cat = kept("of a cat");
   expected.insert(expected.end(), cat.begin(), cat.end());

@@ -44,16 +44,19 @@ double millisecondsFor(const std::function<bool()>& encode) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::filesystem::path root = argc > 1 ? std::filesystem::path(argv[1]) : fd::test::tokenizerRoot();
+  const std::filesystem::path root =
+      argc > 1 ? std::filesystem::path(argv[1]) : fd::test::tokenizerRoot();
   const Clock::time_point loadStart = Clock::now();
-  fd::Result<fd::ClipTokenizer> clip = fd::ClipTokenizer::fromFolder((root / "clip-vit-large-patch14").string());
+  fd::Result<fd::ClipTokenizer> clip =
+      fd::ClipTokenizer::fromFolder((root / "clip-vit-large-patch14").string());
   const double clipLoad = secondsSince(loadStart);
   if (!clip) {
     std::fprintf(stderr, "%s\n", clip.error().message.c_str());
     return 1;
   }
   const Clock::time_point t5Start = Clock::now();
-  fd::Result<fd::T5Tokenizer> t5 = fd::T5Tokenizer::fromModelFile((root / "t5-v1_1" / "spiece.model").string());
+  fd::Result<fd::T5Tokenizer> t5 =
+      fd::T5Tokenizer::fromModelFile((root / "t5-v1_1" / "spiece.model").string());
   const double t5Load = secondsSince(t5Start);
   if (!t5) {
     std::fprintf(stderr, "%s\n", t5.error().message.c_str());
@@ -63,8 +66,10 @@ int main(int argc, char** argv) {
 
   // 40 words, the shape of a typical image prompt.
   const std::string prompt =
-      "A cinematic photo of an old lighthouse keeper reading by a window, warm lamp light, rain on the glass, "
-      "stormy sea outside, dramatic clouds, highly detailed face, 35mm lens, shallow depth of field, film grain, "
+      "A cinematic photo of an old lighthouse keeper reading by a window, warm lamp light, rain on "
+      "the glass, "
+      "stormy sea outside, dramatic clouds, highly detailed face, 35mm lens, shallow depth of "
+      "field, film grain, "
       "moody teal and orange";
   const auto clipEncode = [&](const std::string& text, int maxLength) {
     return [&clip, &text, maxLength] { return clip->encode(text, maxLength).ok(); };
@@ -82,9 +87,13 @@ int main(int argc, char** argv) {
   std::mt19937 rng(1);
   while (oneWord.size() < 100000) oneWord.push_back(static_cast<char>('a' + rng() % 26));
   std::printf("100 KB prompts (one call each):\n");
-  std::printf("  CLIP, the prompt repeated:     %7.1f ms\n", millisecondsFor(clipEncode(repeated, 77)));
-  std::printf("  CLIP, one 100 KB random word:  %7.1f ms\n", millisecondsFor(clipEncode(oneWord, 77)));
-  std::printf("  T5,   the prompt repeated:     %7.1f ms\n", millisecondsFor(t5Encode(repeated, 256)));
-  std::printf("  T5,   one 100 KB random word:  %7.1f ms\n", millisecondsFor(t5Encode(oneWord, 256)));
+  std::printf("  CLIP, the prompt repeated:     %7.1f ms\n",
+              millisecondsFor(clipEncode(repeated, 77)));
+  std::printf("  CLIP, one 100 KB random word:  %7.1f ms\n",
+              millisecondsFor(clipEncode(oneWord, 77)));
+  std::printf("  T5,   the prompt repeated:     %7.1f ms\n",
+              millisecondsFor(t5Encode(repeated, 256)));
+  std::printf("  T5,   one 100 KB random word:  %7.1f ms\n",
+              millisecondsFor(t5Encode(oneWord, 256)));
   return 0;
 }

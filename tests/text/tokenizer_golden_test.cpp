@@ -4,9 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
-#include <ostream>
-
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 #include "support/test_paths.h"
 #include "text/clip_tokenizer.h"
@@ -41,10 +40,12 @@ std::vector<GoldenCase> loadCases() {
 class TokenizerGolden : public ::testing::TestWithParam<GoldenCase> {
  protected:
   static void SetUpTestSuite() {
-    Result<ClipTokenizer> clip = ClipTokenizer::fromFolder((tokenizerRoot() / "clip-vit-large-patch14").string());
+    Result<ClipTokenizer> clip =
+        ClipTokenizer::fromFolder((tokenizerRoot() / "clip-vit-large-patch14").string());
     ASSERT_TRUE(clip.ok()) << clip.error().message;
     clip_ = new ClipTokenizer(std::move(clip).value());
-    Result<T5Tokenizer> t5 = T5Tokenizer::fromModelFile((tokenizerRoot() / "t5-v1_1" / "spiece.model").string());
+    Result<T5Tokenizer> t5 =
+        T5Tokenizer::fromModelFile((tokenizerRoot() / "t5-v1_1" / "spiece.model").string());
     ASSERT_TRUE(t5.ok()) << t5.error().message;
     t5_ = new T5Tokenizer(std::move(t5).value());
   }
@@ -55,8 +56,8 @@ class TokenizerGolden : public ::testing::TestWithParam<GoldenCase> {
     t5_ = nullptr;
   }
 
-  static void expectMatches(const TokenizedText& got, const nlohmann::json& c, const std::string& prefix,
-                            const char* tokensField, int maxLength) {
+  static void expectMatches(const TokenizedText& got, const nlohmann::json& c,
+                            const std::string& prefix, const char* tokensField, int maxLength) {
     EXPECT_EQ(got.ids, c.at(prefix + "_ids").get<std::vector<int64_t>>());
     EXPECT_EQ(got.ids.size(), static_cast<size_t>(maxLength));
     EXPECT_EQ(got.length, c.at(prefix + "_length").get<int>());
@@ -91,7 +92,8 @@ TEST_P(TokenizerGolden, T5IdsMatch) {
 
 std::string caseName(const ::testing::TestParamInfo<GoldenCase>& info) {
   std::string name;
-  for (char ch : info.param.name) name.push_back(std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_');
+  for (char ch : info.param.name)
+    name.push_back(std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_');
   return name.empty() ? "case_" + std::to_string(info.index) : name;
 }
 

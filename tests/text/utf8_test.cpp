@@ -1,7 +1,7 @@
 // Strict UTF-8 decoding: every malformed kind is rejected with its offset.
-#include <gtest/gtest.h>
-
 #include "text/utf8.h"
+
+#include <gtest/gtest.h>
 
 namespace fd::test {
 namespace {
@@ -17,7 +17,8 @@ TEST(Utf8, DecodesEveryLength) {
 }
 
 TEST(Utf8, EncodesBackToTheSameBytes) {
-  const std::string bytes = "x\x7F\xC2\x80\xDF\xBF\xE0\xA0\x80\xEF\xBF\xBF\xF0\x90\x80\x80\xF4\x8F\xBF\xBF";
+  const std::string bytes =
+      "x\x7F\xC2\x80\xDF\xBF\xE0\xA0\x80\xEF\xBF\xBF\xF0\x90\x80\x80\xF4\x8F\xBF\xBF";
   Result<std::u32string> text = decodeUtf8(bytes);
   ASSERT_TRUE(text.ok()) << text.error().message;
   EXPECT_EQ(text->size(), 8u);
@@ -56,9 +57,11 @@ TEST(Utf8, RejectsMalformedInputNamingTheOffset) {
     Result<std::u32string> decoded = decodeUtf8(c.bytes);
     ASSERT_FALSE(decoded.ok());
     EXPECT_EQ(decoded.error().kind, ErrorKind::BadRequest);
-    EXPECT_NE(decoded.error().message.find("byte offset " + std::to_string(c.offset)), std::string::npos)
+    EXPECT_NE(decoded.error().message.find("byte offset " + std::to_string(c.offset)),
+              std::string::npos)
         << decoded.error().message;
-    EXPECT_NE(decoded.error().message.find(c.problem), std::string::npos) << decoded.error().message;
+    EXPECT_NE(decoded.error().message.find(c.problem), std::string::npos)
+        << decoded.error().message;
     Status status = validateUtf8(c.bytes);
     ASSERT_FALSE(status.ok());
     EXPECT_EQ(status.error().message, decoded.error().message);

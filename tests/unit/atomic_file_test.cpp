@@ -1,6 +1,8 @@
 // common/atomic_file: the one temp-fsync-rename writer. What readers may
 // see (only whole files), what a failure leaves (nothing), no-replace
 // publishing for names several writers pick, and errors that name the file.
+#include "common/atomic_file.h"
+
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
@@ -13,7 +15,6 @@
 #include <thread>
 #include <vector>
 
-#include "common/atomic_file.h"
 #include "support/test_paths.h"
 
 namespace fd::test {
@@ -23,7 +24,8 @@ namespace fs = std::filesystem;
 
 std::vector<std::string> namesIn(const fs::path& folder) {
   std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(folder)) names.push_back(entry.path().filename().string());
+  for (const auto& entry : fs::directory_iterator(folder))
+    names.push_back(entry.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -103,7 +105,8 @@ TEST(AtomicFile, OneOfManyWritersGetsAName) {
   EXPECT_EQ(errors.load(), 0);
   EXPECT_EQ(winners.load(), 1);
   EXPECT_EQ(losers.load(), kWriters - 1);
-  EXPECT_EQ(namesIn(dir.path()), std::vector<std::string>{"same.png"});  // the losers' temporaries are gone
+  EXPECT_EQ(namesIn(dir.path()),
+            std::vector<std::string>{"same.png"});  // the losers' temporaries are gone
   EXPECT_EQ(readTextFile(name).rfind("writer ", 0), 0u);
 }
 
@@ -126,7 +129,8 @@ TEST(AtomicFile, AFailedWriteLeavesNothingAndNamesTheFile) {
 
   ASSERT_FALSE(written.ok());
   EXPECT_EQ(written.error().kind, ErrorKind::Io);
-  EXPECT_NE(written.error().message.find(target.string()), std::string::npos) << written.error().message;
+  EXPECT_NE(written.error().message.find(target.string()), std::string::npos)
+      << written.error().message;
   EXPECT_TRUE(namesIn(dir.path()).empty());
 }
 

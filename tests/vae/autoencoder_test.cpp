@@ -2,14 +2,14 @@
 // not pin down: sizes that are not powers of two, decoder-only models, the
 // module tree, bfloat16, bad inputs, and the uint8 conversion.
 
+#include "models/autoencoder.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <cmath>
 #include <set>
 #include <string>
-
-#include "models/autoencoder.h"
 
 namespace fd::test {
 namespace {
@@ -82,8 +82,7 @@ TEST(Autoencoder, OddSizesEncodeAndDecodeWithExactShapes) {
   EXPECT_TRUE(torch::isfinite(decoded).all().item<bool>());
 
   // Latent sizes that do not come from an image: 7x3 -> 56x24, batch 2.
-  EXPECT_EQ(ae->decode(torch::randn({2, 16, 7, 3})).sizes(),
-            (std::vector<int64_t>{2, 3, 56, 24}));
+  EXPECT_EQ(ae->decode(torch::randn({2, 16, 7, 3})).sizes(), (std::vector<int64_t>{2, 3, 56, 24}));
 }
 
 TEST(Autoencoder, DecodeAppliesScaleAndShiftBeforeTheDecoder) {
@@ -125,9 +124,10 @@ TEST(Autoencoder, ModuleTreeUsesTheOfficialKeyNames) {
     EXPECT_TRUE(names.count(key)) << key;
   }
   // No shortcut where channels stay, no resampler at the ends, no extra block.
-  for (const char* key : {"encoder.down.0.block.0.nin_shortcut.weight",
-                          "encoder.down.3.downsample.conv.weight", "encoder.down.0.block.1.conv1.weight",
-                          "decoder.up.0.upsample.conv.weight", "decoder.up.0.block.2.conv1.weight"}) {
+  for (const char* key :
+       {"encoder.down.0.block.0.nin_shortcut.weight", "encoder.down.3.downsample.conv.weight",
+        "encoder.down.0.block.1.conv1.weight", "decoder.up.0.upsample.conv.weight",
+        "decoder.up.0.block.2.conv1.weight"}) {
     EXPECT_FALSE(names.count(key)) << key;
   }
   // The reference tiny model has 176 tensors (golden README), all parameters.
@@ -141,17 +141,25 @@ TEST(Autoencoder, DecoderOnlyModelHasNoEncoderAndRefusesToEncode) {
   AutoEncoder ae = randomAutoEncoder(p);
   for (const auto& name : parameterNames(*ae)) EXPECT_EQ(name.rfind("decoder.", 0), 0u) << name;
   EXPECT_EQ(ae->decode(torch::randn({1, 16, 2, 3})).sizes(), (std::vector<int64_t>{1, 3, 16, 24}));
-  EXPECT_NE(errorOf([&] { ae->encode(torch::zeros({1, 3, 16, 16})); }).find("no encoder"),
+  EXPECT_NE(errorOf([&] {
+              ae->encode(torch::zeros({1, 3, 16, 16}));
+            }).find("no encoder"),
             std::string::npos);
 }
 
 TEST(Autoencoder, BadInputsGiveErrorsThatNameTheProblem) {
   AutoEncoder ae = randomAutoEncoder(tinyParams());
-  EXPECT_NE(errorOf([&] { ae->encode(torch::zeros({1, 3, 70, 40})); }).find("multiples of 8"),
+  EXPECT_NE(errorOf([&] {
+              ae->encode(torch::zeros({1, 3, 70, 40}));
+            }).find("multiples of 8"),
             std::string::npos);
-  EXPECT_NE(errorOf([&] { ae->encode(torch::zeros({1, 4, 16, 16})); }).find("(B, 3, H, W)"),
+  EXPECT_NE(errorOf([&] {
+              ae->encode(torch::zeros({1, 4, 16, 16}));
+            }).find("(B, 3, H, W)"),
             std::string::npos);
-  EXPECT_NE(errorOf([&] { ae->decode(torch::zeros({1, 4, 2, 2})); }).find("(B, 16, h, w)"),
+  EXPECT_NE(errorOf([&] {
+              ae->decode(torch::zeros({1, 4, 2, 2}));
+            }).find("(B, 16, h, w)"),
             std::string::npos);
   auto bad = tinyParams();
   bad.ch = 24;  // 24 channels cannot form 32 groups
@@ -159,10 +167,14 @@ TEST(Autoencoder, BadInputsGiveErrorsThatNameTheProblem) {
   bad = tinyParams();
   bad.ch_mult.clear();
   EXPECT_NE(errorOf([&] { AutoEncoder{bad}; }).find("ch_mult"), std::string::npos);
-  EXPECT_NE(errorOf([] { imageToRgb8(torch::zeros({3, 4, 4})); }).find("(B, 3, H, W)"),
+  EXPECT_NE(errorOf([] {
+              imageToRgb8(torch::zeros({3, 4, 4}));
+            }).find("(B, 3, H, W)"),
             std::string::npos);
   EXPECT_NE(errorOf([] { rgb8ToImage(torch::zeros({4, 4, 3})); }).find("uint8"), std::string::npos);
-  EXPECT_NE(errorOf([] { rgb8ToImage(torch::zeros({4, 4, 4}, torch::kByte)); }).find("(H, W, 3)"),
+  EXPECT_NE(errorOf([] {
+              rgb8ToImage(torch::zeros({4, 4, 4}, torch::kByte));
+            }).find("(H, W, 3)"),
             std::string::npos);
 }
 
@@ -179,9 +191,10 @@ TEST(Autoencoder, BFloat16RunsCloseToFloat32) {
   ASSERT_EQ(x16.scalar_type(), torch::kBFloat16);
   const double latentErr = (z16.to(torch::kFloat) - z32).abs().max().item<double>();
   const double decodedErr = (x16.to(torch::kFloat) - x32).abs().max().item<double>();
-  const double latentMax = z32.abs().max().item<double>(), decodedMax = x32.abs().max().item<double>();
-  std::printf("bfloat16 vs float32: latent %.3g of %.3g, decoded %.3g of %.3g\n", latentErr, latentMax,
-              decodedErr, decodedMax);
+  const double latentMax = z32.abs().max().item<double>(),
+               decodedMax = x32.abs().max().item<double>();
+  std::printf("bfloat16 vs float32: latent %.3g of %.3g, decoded %.3g of %.3g\n", latentErr,
+              latentMax, decodedErr, decodedMax);
   // Measured ~2% (latent) and ~4% (decoded) of the largest value: bfloat16's
   // 8-bit mantissa over ~25 layers. The broken 1.13 bfloat16 GroupNorm gave
   // errors as large as the values themselves.
@@ -206,9 +219,9 @@ TEST(Autoencoder, GroupNormInBFloat16MatchesFloat32OnChannelsLastInput) {
                      .contiguous(torch::MemoryFormat::ChannelsLast);  // (1, 32, 768, 704)
   const auto y = norm->forward(x);
   ASSERT_EQ(y.scalar_type(), torch::kBFloat16);
-  const auto expected =
-      torch::group_norm(x.to(torch::kFloat).contiguous(), 32, norm->named_parameters()["weight"].to(torch::kFloat),
-                        norm->named_parameters()["bias"].to(torch::kFloat), 1e-6);
+  const auto expected = torch::group_norm(x.to(torch::kFloat).contiguous(), 32,
+                                          norm->named_parameters()["weight"].to(torch::kFloat),
+                                          norm->named_parameters()["bias"].to(torch::kFloat), 1e-6);
   // Only the final rounding to bfloat16 may differ: half an ulp, <= 2^-8 relative.
   const auto err = (y.to(torch::kFloat) - expected).abs();
   EXPECT_TRUE((err <= expected.abs() * (1.0 / 256) + 1e-6).all().item<bool>())
@@ -239,7 +252,8 @@ TEST(Rgb8, ConversionTruncatesLikeTheReference) {
 
 TEST(Rgb8, ToImageMapsBytesToMinusOneToOne) {
   // (H=1, W=3, 3): pixels (0, 255, 51), (127, 128, 0), (255, 0, 255).
-  const auto rgb = torch::tensor({0, 255, 51, 127, 128, 0, 255, 0, 255}, torch::kByte).view({1, 3, 3});
+  const auto rgb =
+      torch::tensor({0, 255, 51, 127, 128, 0, 255, 0, 255}, torch::kByte).view({1, 3, 3});
   const auto image = rgb8ToImage(rgb);
   ASSERT_EQ(image.sizes(), (std::vector<int64_t>{1, 3, 1, 3}));
   ASSERT_EQ(image.scalar_type(), torch::kFloat);
@@ -247,7 +261,7 @@ TEST(Rgb8, ToImageMapsBytesToMinusOneToOne) {
   EXPECT_FLOAT_EQ(r[0].item<float>(), -1.0f);
   EXPECT_FLOAT_EQ(r[1].item<float>(), 127.0f / 127.5f - 1.0f);
   EXPECT_FLOAT_EQ(r[2].item<float>(), 1.0f);
-  EXPECT_FLOAT_EQ(image[0][1][0][0].item<float>(), 1.0f);          // green of pixel 0
+  EXPECT_FLOAT_EQ(image[0][1][0][0].item<float>(), 1.0f);                   // green of pixel 0
   EXPECT_FLOAT_EQ(image[0][2][0][0].item<float>(), 51.0f / 127.5f - 1.0f);  // blue of pixel 0
 }
 

@@ -5,9 +5,8 @@
 // Peak RSS is the process's high-water mark, so it only grows from one line
 // to the next: the runs go from the smallest to the largest.
 
-#include <torch/torch.h>
-
 #include <sys/resource.h>
+#include <torch/torch.h>
 
 #include <chrono>
 #include <cstdio>

@@ -1,9 +1,10 @@
 // Checkpoint: single files and sharded "*.safetensors.index.json" sets.
 
+#include "weights/checkpoint.h"
+
 #include <gtest/gtest.h>
 
 #include "support/test_paths.h"
-#include "weights/checkpoint.h"
 #include "weights_test_util.h"
 
 namespace fd {
@@ -22,16 +23,17 @@ struct ShardedFixture {
 
   ShardedFixture() {
     std::filesystem::create_directories(dir / "part2");
-    EXPECT_TRUE(writeSafetensors(shard1, {makeTensor("a.w", DType::F32, {2}, bytesOf<float>({1, 2})),
-                                          makeTensor("a.b", DType::U8, {3}, {1, 2, 3})})
-                    .ok());
-    EXPECT_TRUE(writeSafetensors(shard2, {makeTensor("c.w", DType::I16, {2, 2},
-                                                     bytesOf<int16_t>({1, 2, 3, 4}))})
+    EXPECT_TRUE(
+        writeSafetensors(shard1, {makeTensor("a.w", DType::F32, {2}, bytesOf<float>({1, 2})),
+                                  makeTensor("a.b", DType::U8, {3}, {1, 2, 3})})
+            .ok());
+    EXPECT_TRUE(writeSafetensors(
+                    shard2, {makeTensor("c.w", DType::I16, {2, 2}, bytesOf<int16_t>({1, 2, 3, 4}))})
                     .ok());
   }
   void writeIndex(const std::string& weightMapJson) const {
-    test::writeTextFile(index, R"({"metadata": {"total_size": 19}, "weight_map": )" +
-                                   weightMapJson + "}");
+    test::writeTextFile(index,
+                        R"({"metadata": {"total_size": 19}, "weight_map": )" + weightMapJson + "}");
   }
   static std::string validMap() {
     return R"({"a.w": "model-00001-of-00002.safetensors",
@@ -86,8 +88,9 @@ TEST(Checkpoint, NameMissingFromItsShardNamesTensorAndFiles) {
                    "c.w": "model-00001-of-00002.safetensors"})");
   auto checkpoint = Checkpoint::open(f.index);
   ASSERT_FALSE(checkpoint.ok());
-  EXPECT_TRUE(test::isErrorNaming(checkpoint.error(), ErrorKind::ModelInvalid, f.index,
-                                  {"'c.w'", "model-00001-of-00002.safetensors", "does not contain"}));
+  EXPECT_TRUE(
+      test::isErrorNaming(checkpoint.error(), ErrorKind::ModelInvalid, f.index,
+                          {"'c.w'", "model-00001-of-00002.safetensors", "does not contain"}));
 }
 
 TEST(Checkpoint, TensorInTwoShardsIsAnErrorNamingBoth) {
@@ -100,8 +103,9 @@ TEST(Checkpoint, TensorInTwoShardsIsAnErrorNamingBoth) {
   f.writeIndex(R"({"a.w": "model-00001-of-00002.safetensors", "z": "extra.safetensors"})");
   auto checkpoint = Checkpoint::open(f.index);
   ASSERT_FALSE(checkpoint.ok());
-  EXPECT_TRUE(test::isErrorNaming(checkpoint.error(), ErrorKind::ModelInvalid, f.index,
-                                  {"'a.w'", "both", "model-00001-of-00002.safetensors", "extra.safetensors"}));
+  EXPECT_TRUE(test::isErrorNaming(
+      checkpoint.error(), ErrorKind::ModelInvalid, f.index,
+      {"'a.w'", "both", "model-00001-of-00002.safetensors", "extra.safetensors"}));
 }
 
 TEST(Checkpoint, NameListedTwiceInTheIndexIsAnError) {
@@ -110,7 +114,8 @@ TEST(Checkpoint, NameListedTwiceInTheIndexIsAnError) {
                    "a.w": "part2/model-00002-of-00002.safetensors"})");
   auto checkpoint = Checkpoint::open(f.index);
   ASSERT_FALSE(checkpoint.ok());
-  EXPECT_TRUE(test::isErrorNaming(checkpoint.error(), ErrorKind::ModelInvalid, f.index, {"'a.w' twice"}));
+  EXPECT_TRUE(
+      test::isErrorNaming(checkpoint.error(), ErrorKind::ModelInvalid, f.index, {"'a.w' twice"}));
 }
 
 TEST(Checkpoint, MalformedIndexesAreModelInvalid) {
@@ -122,13 +127,15 @@ TEST(Checkpoint, MalformedIndexesAreModelInvalid) {
       {R"({"weight_map": {}})", "empty"},
       {R"({"weight_map": {"a.w": 3}})", "(tensor 'a.w')"},
       {R"({"weight_map": {"a.w": "/etc/model.safetensors"}})", "outside the index folder"},
-      {R"({"weight_map": {"a.w": "../model-00001-of-00002.safetensors"}})", "outside the index folder"},
+      {R"({"weight_map": {"a.w": "../model-00001-of-00002.safetensors"}})",
+       "outside the index folder"},
   };
   for (const auto& [text, expected] : cases) {
     test::writeTextFile(f.index, text);
     auto checkpoint = Checkpoint::open(f.index);
     ASSERT_FALSE(checkpoint.ok()) << text;
-    EXPECT_TRUE(test::isErrorNaming(checkpoint.error(), ErrorKind::ModelInvalid, f.index, {expected}))
+    EXPECT_TRUE(
+        test::isErrorNaming(checkpoint.error(), ErrorKind::ModelInvalid, f.index, {expected}))
         << text;
   }
 }
@@ -149,7 +156,8 @@ TEST(Checkpoint, MissingFilesAreModelMissing) {
     const std::string path = (dir / name).string();
     auto checkpoint = Checkpoint::open(path);
     ASSERT_FALSE(checkpoint.ok());
-    EXPECT_TRUE(test::isErrorNaming(checkpoint.error(), ErrorKind::ModelMissing, path, {"not found"}));
+    EXPECT_TRUE(
+        test::isErrorNaming(checkpoint.error(), ErrorKind::ModelMissing, path, {"not found"}));
   }
 }
 

@@ -51,15 +51,15 @@ TEST(Float8E4M3, SpecialValuesMatchHandComputedOnes) {
   EXPECT_FALSE(std::signbit(t[0x00]));
   EXPECT_EQ(t[0x80], 0.0f);
   EXPECT_TRUE(std::signbit(t[0x80]));
-  EXPECT_EQ(t[0x38], 1.0f);               // 0 0111 000: 2^(7-7)
-  EXPECT_EQ(t[0x3C], 1.5f);               // 0 0111 100
-  EXPECT_EQ(t[0xC0], -2.0f);              // 1 1000 000
-  EXPECT_EQ(t[0x7E], 448.0f);             // 0 1111 110: 1.75 * 2^8, the max
+  EXPECT_EQ(t[0x38], 1.0f);    // 0 0111 000: 2^(7-7)
+  EXPECT_EQ(t[0x3C], 1.5f);    // 0 0111 100
+  EXPECT_EQ(t[0xC0], -2.0f);   // 1 1000 000
+  EXPECT_EQ(t[0x7E], 448.0f);  // 0 1111 110: 1.75 * 2^8, the max
   EXPECT_EQ(t[0xFE], -448.0f);
-  EXPECT_EQ(t[0x77], 240.0f);             // 0 1110 111: 1.875 * 2^7
-  EXPECT_EQ(t[0x08], 0.015625f);          // min normal 2^-6
-  EXPECT_EQ(t[0x01], 0.001953125f);       // min subnormal 2^-9
-  EXPECT_EQ(t[0x07], 7 * 0.001953125f);   // max subnormal 7 * 2^-9
+  EXPECT_EQ(t[0x77], 240.0f);            // 0 1110 111: 1.875 * 2^7
+  EXPECT_EQ(t[0x08], 0.015625f);         // min normal 2^-6
+  EXPECT_EQ(t[0x01], 0.001953125f);      // min subnormal 2^-9
+  EXPECT_EQ(t[0x07], 7 * 0.001953125f);  // max subnormal 7 * 2^-9
   EXPECT_EQ(t[0x81], -0.001953125f);
   EXPECT_TRUE(std::isnan(t[0x7F]));
   EXPECT_TRUE(std::isnan(t[0xFF]));
@@ -77,12 +77,12 @@ TEST(Float8E5M2, SpecialValuesMatchHandComputedOnes) {
   EXPECT_FALSE(std::signbit(t[0x00]));
   EXPECT_TRUE(std::signbit(t[0x80]));
   EXPECT_EQ(t[0x80], 0.0f);
-  EXPECT_EQ(t[0x3C], 1.0f);               // 0 01111 00
-  EXPECT_EQ(t[0x3E], 1.5f);               // 0 01111 10
-  EXPECT_EQ(t[0x7B], 57344.0f);           // 0 11110 11: 1.75 * 2^15, the max
+  EXPECT_EQ(t[0x3C], 1.0f);      // 0 01111 00
+  EXPECT_EQ(t[0x3E], 1.5f);      // 0 01111 10
+  EXPECT_EQ(t[0x7B], 57344.0f);  // 0 11110 11: 1.75 * 2^15, the max
   EXPECT_EQ(t[0xFB], -57344.0f);
-  EXPECT_EQ(t[0x04], 6.103515625e-05f);   // min normal 2^-14
-  EXPECT_EQ(t[0x01], 1.52587890625e-05f); // min subnormal 2^-16
+  EXPECT_EQ(t[0x04], 6.103515625e-05f);    // min normal 2^-14
+  EXPECT_EQ(t[0x01], 1.52587890625e-05f);  // min subnormal 2^-16
   EXPECT_EQ(t[0x03], 3 * 1.52587890625e-05f);
   EXPECT_EQ(t[0x7C], INFINITY);
   EXPECT_EQ(t[0xFC], -INFINITY);
@@ -118,8 +118,8 @@ void expectExactAndInjective(const std::array<float, 256>& table, int mantissaBi
     const int mantissa = byte & ((1 << mantissaBits) - 1);
     if (exponent == 0) {
       // Subnormal: mantissa * 2^(1 - bias - mantissaBits), computed in double.
-      const double expected = (byte & 0x80 ? -1.0 : 1.0) * mantissa *
-                              std::pow(2.0, 1 - bias - mantissaBits);
+      const double expected =
+          (byte & 0x80 ? -1.0 : 1.0) * mantissa * std::pow(2.0, 1 - bias - mantissaBits);
       EXPECT_EQ(static_cast<double>(v), expected) << "byte " << byte;
     } else if (!(topExponentIsSpecial && exponent == maxExponent)) {
       EXPECT_EQ(bitsOf(v), float32BitsOfNormal(static_cast<uint8_t>(byte), mantissaBits, bias))

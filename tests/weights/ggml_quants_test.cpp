@@ -202,26 +202,16 @@ double errorBound(DType type, const Block& g, const Block& super) {
   const double f16 = std::ldexp(1.0, -10);
   const double range = g.max - std::min(0.0f, g.min);
   switch (type) {
-    case DType::Q8_0:
-      return g.amax / 254.0 * 1.01 + g.amax * f16;
-    case DType::Q4_0:
-      return g.amax / 8.0 * 1.01 + g.amax * f16;
-    case DType::Q5_0:
-      return g.amax / 16.0 * 1.01 + g.amax * f16;
-    case DType::Q4_1:
-      return (g.max - g.min) / 30.0 * 1.01 + (g.amax + g.max - g.min) * f16;
-    case DType::Q5_1:
-      return (g.max - g.min) / 62.0 * 1.01 + (g.amax + g.max - g.min) * f16;
-    case DType::Q4_K:
-      return range / 15.0 + super.max / 63.0;
-    case DType::Q6_K:
-      return g.amax / 32.0 + super.amax / 128.0;
-    case DType::F16:
-      return g.amax * std::ldexp(1.0, -11);
-    case DType::BF16:
-      return g.amax * std::ldexp(1.0, -8);
-    default:
-      return 0.0;
+    case DType::Q8_0: return g.amax / 254.0 * 1.01 + g.amax * f16;
+    case DType::Q4_0: return g.amax / 8.0 * 1.01 + g.amax * f16;
+    case DType::Q5_0: return g.amax / 16.0 * 1.01 + g.amax * f16;
+    case DType::Q4_1: return (g.max - g.min) / 30.0 * 1.01 + (g.amax + g.max - g.min) * f16;
+    case DType::Q5_1: return (g.max - g.min) / 62.0 * 1.01 + (g.amax + g.max - g.min) * f16;
+    case DType::Q4_K: return range / 15.0 + super.max / 63.0;
+    case DType::Q6_K: return g.amax / 32.0 + super.amax / 128.0;
+    case DType::F16: return g.amax * std::ldexp(1.0, -11);
+    case DType::BF16: return g.amax * std::ldexp(1.0, -8);
+    default: return 0.0;
   }
 }
 

@@ -5,10 +5,9 @@
 #include <torch/torch.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
-
-#include <nlohmann/json.hpp>
 
 #include "support/test_paths.h"
 #include "tensor/weight_loading.h"
@@ -26,7 +25,7 @@ TensorToWrite tensorFrom(const std::string& name, const torch::Tensor& t) {
   const auto* p = static_cast<const uint8_t*>(c.data_ptr());
   DType dtype = c.scalar_type() == torch::kBFloat16 ? DType::BF16
                 : c.scalar_type() == torch::kInt64  ? DType::I64
-                                                     : DType::F32;
+                                                    : DType::F32;
   return test::makeTensor(name, dtype, c.sizes().vec(),
                           std::vector<uint8_t>(p, p + c.numel() * c.element_size()));
 }
@@ -59,7 +58,8 @@ torch::nn::Sequential twoLinears() {
 TEST(LoadModuleWeights, FillsEveryParameter) {
   SavedModule saved({{"0.weight", {3, 4}}, {"0.bias", {3}}, {"1.weight", {2, 3}}, {"1.bias", {2}}});
   auto model = twoLinears();
-  Status status = loadModuleWeights(*model, identityMap(saved.checkpoint), torch::kFloat32, torch::kCPU);
+  Status status =
+      loadModuleWeights(*model, identityMap(saved.checkpoint), torch::kFloat32, torch::kCPU);
   ASSERT_TRUE(status.ok()) << status.error().message;
   for (const auto& item : model->named_parameters())
     EXPECT_TRUE(torch::equal(item.value(), saved.values.at(item.key()))) << item.key();
@@ -74,7 +74,8 @@ TEST(LoadModuleWeights, FillsEveryParameter) {
 TEST(LoadModuleWeights, ConvertsFloatingTensorsToTheRequestedDtype) {
   SavedModule saved({{"0.weight", {3, 4}}, {"0.bias", {3}}, {"1.weight", {2, 3}}, {"1.bias", {2}}});
   auto model = twoLinears();
-  Status status = loadModuleWeights(*model, identityMap(saved.checkpoint), torch::kBFloat16, torch::kCPU);
+  Status status =
+      loadModuleWeights(*model, identityMap(saved.checkpoint), torch::kBFloat16, torch::kCPU);
   ASSERT_TRUE(status.ok()) << status.error().message;
   auto params = model->named_parameters();
   for (const auto& item : params) {
@@ -86,10 +87,12 @@ TEST(LoadModuleWeights, ConvertsFloatingTensorsToTheRequestedDtype) {
 }
 
 TEST(LoadModuleWeights, OneErrorListsMissingUnexpectedAndMismatchedNames) {
-  SavedModule saved({{"0.weight", {3, 5}}, {"0.bias", {3}}, {"1.weight", {2, 3}}, {"extra.scale", {7}}});
+  SavedModule saved(
+      {{"0.weight", {3, 5}}, {"0.bias", {3}}, {"1.weight", {2, 3}}, {"extra.scale", {7}}});
   auto model = twoLinears();
   const torch::Tensor before = model[0]->as<torch::nn::Linear>()->bias.clone();
-  Status status = loadModuleWeights(*model, identityMap(saved.checkpoint), torch::kFloat32, torch::kCPU);
+  Status status =
+      loadModuleWeights(*model, identityMap(saved.checkpoint), torch::kFloat32, torch::kCPU);
   ASSERT_FALSE(status.ok());
   const std::string& message = status.error().message;
   EXPECT_EQ(status.error().kind, ErrorKind::ModelInvalid);
@@ -97,7 +100,8 @@ TEST(LoadModuleWeights, OneErrorListsMissingUnexpectedAndMismatchedNames) {
   EXPECT_NE(message.find("1 missing: 1.bias"), std::string::npos) << message;
   EXPECT_NE(message.find("1 unexpected: extra.scale"), std::string::npos) << message;
   EXPECT_NE(message.find("1 with a different shape: 0.weight (checkpoint [3, 5], model [3, 4])"),
-            std::string::npos) << message;
+            std::string::npos)
+      << message;
   // Nothing was loaded: checks come before any copy.
   EXPECT_TRUE(torch::equal(model[0]->as<torch::nn::Linear>()->bias, before));
 }
@@ -106,7 +110,8 @@ TEST(LoadModuleWeights, LongListsAreCutAfterTwentyWithACount) {
   SavedModule saved({{"0.weight", {3, 4}}});
   torch::nn::Sequential model;
   for (int i = 0; i < 13; ++i) model->push_back(torch::nn::Linear(4, 4));  // 26 parameters
-  Status status = loadModuleWeights(*model, identityMap(saved.checkpoint), torch::kFloat32, torch::kCPU);
+  Status status =
+      loadModuleWeights(*model, identityMap(saved.checkpoint), torch::kFloat32, torch::kCPU);
   ASSERT_FALSE(status.ok());
   const std::string& message = status.error().message;
   EXPECT_NE(message.find("25 missing: "), std::string::npos) << message;
@@ -132,9 +137,11 @@ TEST(LoadModuleWeights, IntegerBuffersKeepTheirDtypeAndComputedOnesAreSkipped) {
   auto checkpoint = Checkpoint::open(path);
   ASSERT_TRUE(checkpoint.ok());
   WithBuffers module;
-  Status strict = loadModuleWeights(module, identityMap(checkpoint.value()), torch::kBFloat16, torch::kCPU);
+  Status strict =
+      loadModuleWeights(module, identityMap(checkpoint.value()), torch::kBFloat16, torch::kCPU);
   ASSERT_FALSE(strict.ok());
-  EXPECT_NE(strict.error().message.find("1 missing: cache"), std::string::npos) << strict.error().message;
+  EXPECT_NE(strict.error().message.find("1 missing: cache"), std::string::npos)
+      << strict.error().message;
 
   Status status = loadModuleWeights(module, identityMap(checkpoint.value()), torch::kBFloat16,
                                     torch::kCPU, {"cache"});
@@ -210,15 +217,18 @@ TEST(GoldenWeights, FluxWeightsMatchTheirCaseConfig) {
     SCOPED_TRACE(weights.string());
     auto checkpoint = Checkpoint::open(weights.string());
     ASSERT_TRUE(checkpoint.ok()) << checkpoint.error().message;
-    const DType expectedDtype = json.value("dtype", "float32") == "bfloat16" ? DType::BF16 : DType::F32;
+    const DType expectedDtype =
+        json.value("dtype", "float32") == "bfloat16" ? DType::BF16 : DType::F32;
     std::set<std::string> doubleBlocks, singleBlocks;
     const std::regex block(R"(^(double|single)_blocks\.(\d+)\.)");
     for (const auto& [name, item] : checkpoint.value().entries()) {
       EXPECT_EQ(item.info->dtype, expectedDtype) << name;
       std::smatch m;
-      if (std::regex_search(name, m, block)) (m[1] == "double" ? doubleBlocks : singleBlocks).insert(m[2]);
+      if (std::regex_search(name, m, block))
+        (m[1] == "double" ? doubleBlocks : singleBlocks).insert(m[2]);
     }
-    EXPECT_EQ(static_cast<int64_t>(doubleBlocks.size()), json["flux_params"]["depth"].get<int64_t>());
+    EXPECT_EQ(static_cast<int64_t>(doubleBlocks.size()),
+              json["flux_params"]["depth"].get<int64_t>());
     EXPECT_EQ(static_cast<int64_t>(singleBlocks.size()),
               json["flux_params"]["depth_single_blocks"].get<int64_t>());
     ++checked;
@@ -258,7 +268,8 @@ TEST(GoldenWeights, Bf16CaseEqualsItsFloat32SourceRounded) {
       // Widening is exact: the float32 bits are the bf16 bits followed by zeros.
       torch::Tensor bits = widened.value().view(torch::kInt32);
       EXPECT_TRUE(torch::equal(bits.bitwise_and(0xFFFF), torch::zeros_like(bits))) << name;
-      EXPECT_TRUE(torch::equal(bits.__rshift__(16).to(torch::kInt16), stored.value().view(torch::kInt16)))
+      EXPECT_TRUE(
+          torch::equal(bits.__rshift__(16).to(torch::kInt16), stored.value().view(torch::kInt16)))
           << name;
     }
     ++checked;

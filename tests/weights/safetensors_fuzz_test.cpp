@@ -35,9 +35,17 @@ const char kJsonish[] = "0123456789-+.eE[]{}\":, \\tfnu";
 
 // Replaces one run of digits in the header with an edge-case number.
 void replaceNumber(std::string& bytes, std::mt19937& random) {
-  static const char* const kNumbers[] = {"0", "-1", "1.5", "1e309", "2", "17", "4294967296",
-                                         "9223372036854775807", "18446744073709551615",
-                                         "-9223372036854775808", "99999999999999999999999"};
+  static const char* const kNumbers[] = {"0",
+                                         "-1",
+                                         "1.5",
+                                         "1e309",
+                                         "2",
+                                         "17",
+                                         "4294967296",
+                                         "9223372036854775807",
+                                         "18446744073709551615",
+                                         "-9223372036854775808",
+                                         "99999999999999999999999"};
   const size_t end = std::min<size_t>(bytes.size(), 200);
   if (end <= 8) return;
   size_t at = 8 + static_cast<size_t>(random() % (end - 8));
@@ -63,14 +71,16 @@ std::string mutate(std::string bytes, std::mt19937& random) {
         if (!bytes.empty()) bytes[pick(bytes.size())] = static_cast<char>(random());
         break;
       case 1:  // a JSON-ish character into the header region
-        if (bytes.size() > 8) bytes[8 + pick(std::min<size_t>(bytes.size() - 8, 400))] =
-            kJsonish[pick(sizeof(kJsonish) - 1)];
+        if (bytes.size() > 8)
+          bytes[8 + pick(std::min<size_t>(bytes.size() - 8, 400))] =
+              kJsonish[pick(sizeof(kJsonish) - 1)];
         break;
       case 2:  // truncate
         bytes.resize(pick(bytes.size() + 1));
         break;
       case 3:  // insert a few bytes
-        bytes.insert(pick(bytes.size() + 1), std::string(1 + pick(4), kJsonish[pick(sizeof(kJsonish) - 1)]));
+        bytes.insert(pick(bytes.size() + 1),
+                     std::string(1 + pick(4), kJsonish[pick(sizeof(kJsonish) - 1)]));
         break;
       case 4:  // delete a few bytes
         if (!bytes.empty()) bytes.erase(pick(bytes.size()), 1 + pick(4));
@@ -79,7 +89,8 @@ std::string mutate(std::string bytes, std::mt19937& random) {
         if (bytes.size() >= 8) bytes[pick(8)] = static_cast<char>(random());
         break;
       case 6:  // a digit into a big number
-        if (bytes.size() > 8) bytes.insert(8 + pick(std::min<size_t>(bytes.size() - 8, 400)), "99999999999");
+        if (bytes.size() > 8)
+          bytes.insert(8 + pick(std::min<size_t>(bytes.size() - 8, 400)), "99999999999");
         break;
       case 7:  // a number in the header replaced by a hostile one (JSON stays valid)
         replaceNumber(bytes, random);

@@ -32,7 +32,8 @@ std::vector<TensorToWrite> oneTensorPerDtype() {
   t.push_back(makeTensor("i8", DType::I8, {3}, bytesOf<int8_t>({-128, 0, 127})));
   t.push_back(makeTensor("u8", DType::U8, {1, 3}, bytesOf<uint8_t>({0, 128, 255})));
   t.push_back(makeTensor("bool", DType::BOOL, {4}, bytesOf<uint8_t>({0, 1, 1, 0})));
-  t.push_back(makeTensor("f8_e4m3", DType::F8_E4M3, {2, 2}, bytesOf<uint8_t>({0x38, 0x7E, 0x7F, 0x80})));
+  t.push_back(
+      makeTensor("f8_e4m3", DType::F8_E4M3, {2, 2}, bytesOf<uint8_t>({0x38, 0x7E, 0x7F, 0x80})));
   t.push_back(makeTensor("f8_e5m2", DType::F8_E5M2, {3}, bytesOf<uint8_t>({0x3C, 0x7B, 0x7C})));
   return t;
 }
@@ -70,7 +71,8 @@ TEST(SafetensorsRoundTrip, ManyTensorsKeepOrderMetadataAndAlignment) {
   std::reverse(tensors.begin(), tensors.end());
   tensors.push_back(makeTensor("scalar", DType::F32, {}, bytesOf<float>({42.0f})));
   tensors.push_back(makeTensor("empty", DType::F16, {0, 5}, {}));
-  const std::map<std::string, std::string> metadata{{"format", "pt"}, {"note", "caf\xC3\xA9 \"q\""}};
+  const std::map<std::string, std::string> metadata{{"format", "pt"},
+                                                    {"note", "caf\xC3\xA9 \"q\""}};
   const std::string path = (dir / "all.safetensors").string();
   ASSERT_TRUE(writeSafetensors(path, tensors, metadata).ok());
 
@@ -136,9 +138,9 @@ TEST(SafetensorsRoundTrip, FileWithoutTensorsOrDataOpens) {
   test::writeBytes(bare, test::rawSafetensors("{}"));
   ASSERT_TRUE(SafetensorsFile::open(bare).ok());
   const std::string zeros = (dir / "zeros.safetensors").string();
-  test::writeBytes(zeros, test::rawSafetensors(
-      R"({"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},)"
-      R"("b":{"dtype":"I8","shape":[3,0,2],"data_offsets":[0,0]}})"));
+  test::writeBytes(
+      zeros, test::rawSafetensors(R"({"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},)"
+                                  R"("b":{"dtype":"I8","shape":[3,0,2],"data_offsets":[0,0]}})"));
   auto opened = SafetensorsFile::open(zeros);
   ASSERT_TRUE(opened.ok()) << opened.error().message;
   EXPECT_EQ(opened.value()->tensors().size(), 2u);
@@ -150,10 +152,10 @@ TEST(SafetensorsRoundTrip, ToleratesGapsPaddingAndUnorderedOffsets) {
   test::TempDir dir("st-gaps");
   const std::string path = (dir / "gaps.safetensors").string();
   // b stored before a, 4 unused bytes between them, header padded.
-  test::writeBytes(path, test::rawSafetensors(
-      R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[8,10]},)"
-      R"("b":{"dtype":"U8","shape":[4],"data_offsets":[0,4]}}      )",
-      std::string("\x01\x02\x03\x04....\x05\x06", 10)));
+  test::writeBytes(
+      path, test::rawSafetensors(R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[8,10]},)"
+                                 R"("b":{"dtype":"U8","shape":[4],"data_offsets":[0,4]}}      )",
+                                 std::string("\x01\x02\x03\x04....\x05\x06", 10)));
   auto file = SafetensorsFile::open(path);
   ASSERT_TRUE(file.ok()) << file.error().message;
   EXPECT_EQ(file.value()->tensors()[0].name, "b");
@@ -163,7 +165,9 @@ TEST(SafetensorsRoundTrip, ToleratesGapsPaddingAndUnorderedOffsets) {
 TEST(SafetensorsRoundTrip, OverwriteReplacesTheWholeFile) {
   test::TempDir dir("st-overwrite");
   const std::string path = (dir / "w.safetensors").string();
-  ASSERT_TRUE(writeSafetensors(path, {makeTensor("big", DType::U8, {64}, std::vector<uint8_t>(64, 7))}).ok());
+  ASSERT_TRUE(
+      writeSafetensors(path, {makeTensor("big", DType::U8, {64}, std::vector<uint8_t>(64, 7))})
+          .ok());
   ASSERT_TRUE(writeSafetensors(path, {makeTensor("small", DType::U8, {1}, {9})}).ok());
   auto file = SafetensorsFile::open(path);
   ASSERT_TRUE(file.ok()) << file.error().message;
@@ -185,7 +189,8 @@ TEST(SafetensorsWriter, FileSystemFailuresAreIoErrorsNamingThePath) {
   const std::string underFile = (dir / "plain" / "w.safetensors").string();
   Status notAFolder = writeSafetensors(underFile, {tensor});
   ASSERT_FALSE(notAFolder.ok());
-  EXPECT_TRUE(test::isErrorNaming(notAFolder.error(), ErrorKind::Io, underFile, {"Not a directory"}));
+  EXPECT_TRUE(
+      test::isErrorNaming(notAFolder.error(), ErrorKind::Io, underFile, {"Not a directory"}));
 
   // The target is a folder: rename fails, and the temporary file is removed.
   std::filesystem::create_directories(dir / "taken" / "inner");

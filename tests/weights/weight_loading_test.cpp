@@ -2,6 +2,8 @@
 // bf16 decoding, conversions on load, and canonical recipes (concatenation,
 // half swap, reshape).
 
+#include "tensor/weight_loading.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -10,7 +12,6 @@
 #include <random>
 
 #include "support/test_paths.h"
-#include "tensor/weight_loading.h"
 #include "weights/float8.h"
 #include "weights_test_util.h"
 
@@ -72,8 +73,8 @@ TEST(TorchDtype, MapsEveryStoredTypeExceptGgmlBlocks) {
   EXPECT_EQ(torchDtype(DType::BOOL), torch::kBool);
   EXPECT_EQ(torchDtype(DType::F8_E4M3), torch::kFloat8_e4m3fn);
   EXPECT_EQ(torchDtype(DType::F8_E5M2), torch::kFloat8_e5m2);
-  for (DType blocks : {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0, DType::Q2_K, DType::Q3_K,
-                       DType::Q4_K, DType::Q5_K, DType::Q6_K})
+  for (DType blocks : {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0, DType::Q2_K,
+                       DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K})
     EXPECT_FALSE(torchDtype(blocks).has_value()) << dtypeDisplayName(blocks);
 }
 
@@ -84,7 +85,8 @@ TEST(TorchDtype, TorchFloat8ConversionMatchesTheTables) {
   for (auto [type, table] : {std::pair{torch::kFloat8_e4m3fn, &float8E4M3Table()},
                              std::pair{torch::kFloat8_e5m2, &float8E5M2Table()}}) {
     const auto viaTorch = bytes.view(type).to(torch::kFloat32);
-    const auto viaTable = torch::from_blob(const_cast<float*>(table->data()), {256}, torch::kFloat32);
+    const auto viaTable =
+        torch::from_blob(const_cast<float*>(table->data()), {256}, torch::kFloat32);
     EXPECT_TRUE(torch::equal(viaTorch.isnan(), viaTable.isnan()));
     EXPECT_TRUE(torch::equal(viaTorch.nan_to_num(0), viaTable.nan_to_num(0)));
   }
@@ -94,7 +96,8 @@ TEST(LoadTensor, IntegerAndBoolTypesKeepEveryValue) {
   test::TempDir dir("load-int");
   const std::vector<int64_t> i64{std::numeric_limits<int64_t>::min(), -1, 0,
                                  std::numeric_limits<int64_t>::max()};
-  const std::vector<int32_t> i32{std::numeric_limits<int32_t>::min(), 5, std::numeric_limits<int32_t>::max()};
+  const std::vector<int32_t> i32{std::numeric_limits<int32_t>::min(), 5,
+                                 std::numeric_limits<int32_t>::max()};
   const std::vector<int16_t> i16{-32768, 3, 32767};
   const std::vector<int8_t> i8{-128, -1, 127};
   const std::vector<uint8_t> u8{0, 128, 255};
@@ -120,7 +123,8 @@ TEST(LoadTensor, IntegerAndBoolTypesKeepEveryValue) {
   EXPECT_EQ(valuesOf<bool>(flags), (std::vector<bool>{false, true, true, false}));
   EXPECT_EQ(flags.sum().item<int64_t>(), 2);
   // Conversion on request: int16 -> float32.
-  EXPECT_EQ(valuesOf<float>(load(c, "i16", torch::kFloat32)), (std::vector<float>{-32768, 3, 32767}));
+  EXPECT_EQ(valuesOf<float>(load(c, "i16", torch::kFloat32)),
+            (std::vector<float>{-32768, 3, 32767}));
 }
 
 TEST(LoadTensor, FloatTypesKeepEveryValue) {
@@ -205,7 +209,8 @@ TEST(LoadTensor, Float8E4M3DecodesExactlyAndConverts) {
     EXPECT_EQ(converted.scalar_type(), type);
     EXPECT_TRUE(torch::equal(converted.to(torch::kFloat32).isnan(), f.isnan()));
     torch::Tensor finite = ~f.isnan();
-    EXPECT_TRUE(torch::equal(converted.to(torch::kFloat32).masked_select(finite), f.masked_select(finite)));
+    EXPECT_TRUE(
+        torch::equal(converted.to(torch::kFloat32).masked_select(finite), f.masked_select(finite)));
   }
 }
 
@@ -231,10 +236,10 @@ TEST(LoadTensor, ScalarsZeroSizeAndOwnership) {
   test::TempDir dir("load-own");
   torch::Tensor kept;
   {
-    Checkpoint c = writeAndOpen(dir, {makeTensor("s", DType::F32, {}, bytesOf<float>({2.5f})),
-                                      makeTensor("z", DType::F16, {0, 4}, {}),
-                                      makeTensor("z8", DType::F8_E4M3, {3, 0}, {}),
-                                      makeTensor("w", DType::F32, {3}, bytesOf<float>({7, 8, 9}))});
+    Checkpoint c = writeAndOpen(
+        dir, {makeTensor("s", DType::F32, {}, bytesOf<float>({2.5f})),
+              makeTensor("z", DType::F16, {0, 4}, {}), makeTensor("z8", DType::F8_E4M3, {3, 0}, {}),
+              makeTensor("w", DType::F32, {3}, bytesOf<float>({7, 8, 9}))});
     torch::Tensor s = load(c, "s");
     EXPECT_EQ(s.dim(), 0);
     EXPECT_EQ(s.item<float>(), 2.5f);
@@ -260,10 +265,11 @@ WeightRecipe recipeOf(const Checkpoint& c, const std::vector<std::string>& names
 
 TEST(LoadCanonical, ConcatenatesSwapsAndReshapes) {
   test::TempDir dir("canonical");
-  Checkpoint c = writeAndOpen(dir, {makeTensor("q", DType::F32, {1, 2}, bytesOf<float>({1, 2})),
-                                    makeTensor("k", DType::F32, {2, 2}, bytesOf<float>({3, 4, 5, 6})),
-                                    makeTensor("v", DType::F16, {1, 2}, bytesOf<uint16_t>({0x4700, 0x4800})),
-                                    makeTensor("odd", DType::F32, {1, 3}, bytesOf<float>({0, 0, 0}))});
+  Checkpoint c =
+      writeAndOpen(dir, {makeTensor("q", DType::F32, {1, 2}, bytesOf<float>({1, 2})),
+                         makeTensor("k", DType::F32, {2, 2}, bytesOf<float>({3, 4, 5, 6})),
+                         makeTensor("v", DType::F16, {1, 2}, bytesOf<uint16_t>({0x4700, 0x4800})),
+                         makeTensor("odd", DType::F32, {1, 3}, bytesOf<float>({0, 0, 0}))});
   auto qkv = loadCanonical(recipeOf(c, {"q", "k", "v"}, {4, 2}));
   ASSERT_TRUE(qkv.ok()) << qkv.error().message;
   EXPECT_EQ(qkv.value().scalar_type(), torch::kFloat32);  // first part's dtype
@@ -279,8 +285,10 @@ TEST(LoadCanonical, ConcatenatesSwapsAndReshapes) {
   auto wrongCount = loadCanonical(recipeOf(c, {"k"}, {3, 2}));
   ASSERT_FALSE(wrongCount.ok());
   EXPECT_EQ(wrongCount.error().kind, ErrorKind::ModelInvalid);
-  EXPECT_NE(wrongCount.error().message.find("'k'"), std::string::npos) << wrongCount.error().message;
-  EXPECT_NE(wrongCount.error().message.find("[3, 2]"), std::string::npos) << wrongCount.error().message;
+  EXPECT_NE(wrongCount.error().message.find("'k'"), std::string::npos)
+      << wrongCount.error().message;
+  EXPECT_NE(wrongCount.error().message.find("[3, 2]"), std::string::npos)
+      << wrongCount.error().message;
 
   auto mismatch = loadCanonical(recipeOf(c, {"q", "odd"}, {2, 2}));
   ASSERT_FALSE(mismatch.ok());

@@ -53,16 +53,14 @@ std::vector<std::string> tempLeftovers(const std::filesystem::path& folder) {
                                          const std::string& path,
                                          const std::vector<std::string>& parts) {
   if (error.kind != kind)
-    return ::testing::AssertionFailure()
-           << "kind " << errorKindName(error.kind) << " instead of " << errorKindName(kind)
-           << ": " << error.message;
+    return ::testing::AssertionFailure() << "kind " << errorKindName(error.kind) << " instead of "
+                                         << errorKindName(kind) << ": " << error.message;
   if (error.message.rfind(path + ": ", 0) != 0)
-    return ::testing::AssertionFailure() << "message does not start with the path '" << path
-                                         << "': " << error.message;
+    return ::testing::AssertionFailure()
+           << "message does not start with the path '" << path << "': " << error.message;
   for (const auto& part : parts)
     if (error.message.find(part) == std::string::npos)
-      return ::testing::AssertionFailure()
-             << "message lacks '" << part << "': " << error.message;
+      return ::testing::AssertionFailure() << "message lacks '" << part << "': " << error.message;
   return ::testing::AssertionSuccess();
 }
 

@@ -10,8 +10,8 @@ namespace fd::test {
 
 struct CompareReport {
   bool pass = false;
-  double maxAbs = 0;       // max |actual - expected|
-  double maxRel = 0;       // max |actual - expected| / max(|expected|, tiny)
+  double maxAbs = 0;  // max |actual - expected|
+  double maxRel = 0;  // max |actual - expected| / max(|expected|, tiny)
   double meanAbs = 0;
   int64_t failures = 0;    // elements outside the tolerance (NaN counts)
   std::string shapeError;  // non-empty when shapes differ
