@@ -12,3 +12,5 @@ jobs="$(nproc)"
 cmake --preset release
 cmake --build --preset release -j "$jobs"
 ctest --preset release -j "$jobs" "$@"
+# The same Qt-free and service suites again under ASan + UBSan.
+"$root/scripts/run-sanitized-tests.sh" "$@"

@@ -61,7 +61,8 @@ class AppServices : public QObject {
                    const QString& modelPreset = {});
 
  private:
-  ModelLocation locationFor(const QString& modelFolder, const QString& modelPreset);
+  // Where the configured model is; on failure, empty with modelProblem_ set.
+  ModelLocation resolveLocation();
 
   ServicePaths paths_;
   EngineOptions options_;

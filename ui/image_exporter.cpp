@@ -9,8 +9,7 @@
 #include <QRegularExpression>
 #include <QSaveFile>
 
-#include "pipeline/image_io.h"
-#include "pipeline/png_chunks.h"
+#include "service/image_files.h"
 
 namespace fd::ui {
 
@@ -51,8 +50,8 @@ QImage withoutText(const QImage& image) {
       .copy();
 }
 
-// Pixels through Qt (any quality), then the comments: each insert goes
-// right after APP0, so the JSON, inserted last, ends up first.
+// Pixels through Qt (any quality), then the comments: the JSON first, then
+// the A1111 parameters.
 Result<QByteArray> encodeJpegWithComments(const QImage& image, int quality,
                                           const ExportItem& item) {
   QByteArray bytes;
@@ -62,15 +61,7 @@ Result<QByteArray> encodeJpegWithComments(const QImage& image, int quality,
   writer.setQuality(quality);
   if (!writer.write(withoutText(image)))
     return makeError(ErrorKind::Io, writer.errorString().toStdString());
-  std::vector<uint8_t> jpeg(bytes.begin(), bytes.end());
-  for (const QString& comment : {item.parametersText, item.settingsJson}) {
-    if (comment.isEmpty()) continue;
-    auto withComment = png::insertJpegComment(jpeg, comment.toStdString());
-    if (!withComment) return withComment.error();
-    jpeg = std::move(withComment.value());
-  }
-  return QByteArray(reinterpret_cast<const char*>(jpeg.data()),
-                    static_cast<qsizetype>(jpeg.size()));
+  return withJpegComments(bytes, {item.settingsJson, item.parametersText});
 }
 
 Result<QByteArray> encodeForExport(const QImage& image, const QString& format, int quality,
@@ -103,15 +94,9 @@ ExportItem exportItemForRecord(const ImageRecord& record) {
   item.seed = record.seed;
   item.created = record.created.toLocalTime();
   // Exact texts (QImageReader::text() folds their line breaks).
-  auto chunks = readPngTextChunks(record.filePath.toStdString());
-  if (chunks) {
-    auto text = [&](const char* key) {
-      auto it = chunks->find(key);
-      return it == chunks->end() ? QString() : QString::fromStdString(it->second);
-    };
-    item.parametersText = text("parameters");
-    item.settingsJson = text("fluxdesk");
-  }
+  const QMap<QString, QString> texts = readImageTexts(record.filePath);
+  item.parametersText = texts.value(QStringLiteral("parameters"));
+  item.settingsJson = texts.value(QStringLiteral("fluxdesk"));
   return item;
 }
 

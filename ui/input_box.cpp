@@ -11,7 +11,7 @@
 
 #include "input_image.h"
 #include "pipeline/pipeline.h"
-#include "sampling/schedule.h"
+#include "pipeline/request_validation.h"
 
 namespace fd::ui {
 
@@ -164,12 +164,12 @@ void InputBox::updateHint() {
     return;
   }
   const double s = strength();
-  const int first = img2imgFirstStep(steps_, s);
+  const int first = img2imgSkippedSteps(steps_, s);
   QString hint;
   if (first >= steps_) {
     int least = kSliderSteps;
     for (int v = 0; v <= kSliderSteps; ++v)
-      if (img2imgFirstStep(steps_, v / double(kSliderSteps)) < steps_) {
+      if (img2imgSkippedSteps(steps_, v / double(kSliderSteps)) < steps_) {
         least = v;
         break;
       }
@@ -180,7 +180,8 @@ void InputBox::updateHint() {
   } else if (first == 0 && !input_->hasMask()) {
     int most = -1;
     for (int v = kSliderSteps; v >= 0; --v)
-      if (const int f = img2imgFirstStep(steps_, v / double(kSliderSteps)); f >= 1 && f < steps_) {
+      if (const int f = img2imgSkippedSteps(steps_, v / double(kSliderSteps));
+          f >= 1 && f < steps_) {
         most = v;
         break;
       }

@@ -2,7 +2,7 @@
 
 #include <QFileInfo>
 
-#include "pipeline/image_io.h"
+#include "service/image_files.h"
 
 namespace fd::ui {
 
@@ -17,13 +17,9 @@ QString inputImageFileFilter() { return QObject::tr("Images (*.png *.jpg *.jpeg 
 InputImage::InputImage(QObject* parent) : QObject(parent) {}
 
 Status InputImage::load(const QString& path) {
-  Result<DecodedImage> decoded = readImageFile(path.toStdString());
-  if (!decoded) return decoded.error();
-  auto picture = std::make_shared<SourceImage>();
-  picture->width = decoded->width;
-  picture->height = decoded->height;
-  picture->rgb = std::move(decoded->rgb);
-  picture->name = QFileInfo(path).fileName().toStdString();
+  Result<SourceImage> read = readInputPicture(path);
+  if (!read) return read.error();
+  auto picture = std::make_shared<SourceImage>(std::move(read.value()));
   adopt(std::move(picture), QFileInfo(path).fileName());
   emit imageChanged();
   return Status::success();

@@ -22,12 +22,12 @@
 #include "main_window.h"
 #include "message_bar.h"
 #include "models_window.h"
-#include "pipeline/memory_stats.h"
 #include "plural.h"
 #include "server_panel.h"
 #include "service/api_server.h"
 #include "service/image_library.h"
 #include "service/job_queue.h"
+#include "service/machine_memory.h"
 #include "service/model_downloads.h"
 #include "settings_dialog.h"
 
@@ -274,7 +274,7 @@ ModelsWindow* MainWindow::openModels() {
 void MainWindow::updateModelsWindow() {
   if (!models_) return;
   const ModelInfo info = modelInfo_ ? *modelInfo_ : ModelInfo{};
-  models_->setMachine(availableMemoryBytes(), gpuMemoryFromModelInfo(info));
+  models_->setMachine(availableRamBytes(), gpuMemoryFromModelInfo(info));
   models_->setCurrentPreset(services_.paths().modelPreset);
 }
 

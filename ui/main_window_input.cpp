@@ -17,8 +17,7 @@
 #include "lora_picker.h"
 #include "main_window.h"
 #include "message_bar.h"
-#include "pipeline/image_io.h"
-#include "pipeline/mask_image.h"
+#include "service/image_files.h"
 
 namespace fd::ui {
 
@@ -30,30 +29,6 @@ QString droppedPicture(const QMimeData* mime) {
   for (const QUrl& url : mime->urls())
     if (url.isLocalFile() && isInputImageFile(url.toLocalFile())) return url.toLocalFile();
   return {};
-}
-
-// The input kept with a record: the picture and, for inpainting, its mask.
-// An error says which file could not be read.
-Result<SourceImage> keptInput(const ImageRecord& record) {
-  Result<DecodedImage> picture = readImageFile(record.inputPath.toStdString());
-  if (!picture) return picture.error();
-  SourceImage source;
-  source.width = picture->width;
-  source.height = picture->height;
-  source.rgb = std::move(picture->rgb);
-  source.name =
-      (record.inputName.isEmpty() ? QFileInfo(record.inputPath).fileName() : record.inputName)
-          .toStdString();
-  if (!record.maskPath.isEmpty()) {
-    Result<std::vector<uint8_t>> bytes = readFileBytes(record.maskPath.toStdString());
-    Result<MaskImage> mask =
-        bytes ? decodeMaskImage(bytes.value()) : Result<MaskImage>(bytes.error());
-    if (!mask) return mask.error();
-    if (mask->width != source.width || mask->height != source.height)
-      return makeError(ErrorKind::BadRequest, "the kept mask is not the size of the kept input");
-    source.mask = std::move(mask->repaint);
-  }
-  return source;
 }
 
 }  // namespace
@@ -102,7 +77,7 @@ void MainWindow::reuseSettings(const ImageRecord& r) {
   request.guidance = r.guidance;
   QStringList notes;
   if (!r.inputPath.isEmpty()) {
-    Result<SourceImage> source = keptInput(r);
+    Result<SourceImage> source = readKeptInput(r);
     if (source) {
       request.source = std::make_shared<SourceImage>(std::move(source.value()));
       request.strength = r.strength;

@@ -13,7 +13,6 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include "app_settings.h"
-#include "hub/model_presets.h"
 #include "pipeline/pipeline.h"
 #include "preset_row.h"
 #include "service/model_downloads.h"
@@ -183,8 +182,8 @@ void ModelsWindow::scanLocalModels() {
     return;
   }
   // Reads weights headers: never on the GUI thread.
-  const std::string cache = downloads_->cacheDir().toStdString();
-  localWatcher_.setFuture(QtConcurrent::run([cache] { return listLocalModels(cache); }));
+  const QString cache = downloads_->cacheDir();
+  localWatcher_.setFuture(QtConcurrent::run([cache] { return ModelDownloads::listLocal(cache); }));
 }
 
 void ModelsWindow::rebuildRows() {
@@ -223,10 +222,8 @@ void ModelsWindow::updateRecommendation() {
   QString text = ramBytes_ ? tr("This computer: %1 of memory available").arg(formatSize(ramBytes_))
                            : tr("This computer: available memory unknown");
   text += gpuBytes_ ? tr(", a GPU with %1.").arg(formatSize(gpuBytes_)) : tr(".");
-  std::optional<std::string> best =
-      ramBytes_ || gpuBytes_ ? recommendPreset(ramBytes_, gpuBytes_) : std::nullopt;
-  recommended_ = best ? QString::fromStdString(*best) : QString();
-  if (ramBytes_ && !best)
+  recommended_ = downloads_->recommendedPreset(ramBytes_, gpuBytes_);
+  if (ramBytes_ && recommended_.isEmpty())
     text += tr(" None of these models fits in that memory; the smallest may still run, slowly.");
   machine_->setText(text);
   for (auto& [id, r] : rows_) r->setRecommended(id == recommended_);

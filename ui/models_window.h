@@ -14,7 +14,7 @@
 #include <map>
 #include <vector>
 
-#include "hub/local_models.h"
+#include "service/model_downloads.h"
 
 class QLabel;
 class QLineEdit;

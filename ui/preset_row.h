@@ -8,7 +8,6 @@
 
 #include <QFrame>
 
-#include "hub/model_presets.h"
 #include "service/model_downloads.h"
 
 class QLabel;

@@ -16,7 +16,7 @@
 #include <QVBoxLayout>
 
 #include "app_settings.h"
-#include "weights/model_files.h"
+#include "service/model_choice.h"
 
 namespace fd::ui {
 
@@ -188,11 +188,9 @@ void SettingsDialog::checkModelFolder() {
     modelReport_->setText(tr("✘ %1 is not a folder.").arg(folder.toHtmlEscaped()));
     return;
   }
-  ModelLocation location;
-  location.folder = folder.toStdString();
   // Reads only safetensors headers and folder listings: quick enough to
   // run a moment after the user stops typing.
-  const ModelFiles files = scanModelFiles(location);
+  const ModelFiles files = scanModelFolder(folder);
   QStringList lines;
   lines << (files.complete() ? tr("<b>✔ Complete FLUX.1 model</b> (%1 layout).")
                                    .arg(QString::fromStdString(files.layout).toHtmlEscaped())

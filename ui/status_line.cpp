@@ -4,8 +4,8 @@
 #include <QStatusBar>
 #include <QTimer>
 
-#include "pipeline/memory_stats.h"
 #include "plural.h"
+#include "service/machine_memory.h"
 
 namespace fd::ui {
 
@@ -57,11 +57,10 @@ void StatusLine::refreshDevice() {
       tr("Device: %1, %2").arg(QString::fromStdString(where), QString::fromStdString(info_.dtype));
   const bool cuda = info_.device.rfind("cuda", 0) == 0;
   if (cuda) {
-    MemoryUsage usage = readMemoryUsage();
-    if (usage.cuda)
-      text +=
-          tr(" · GPU memory %1 in use (peak %2)")
-              .arg(formatBytes(usage.cudaAllocatedBytes), formatBytes(usage.cudaPeakReservedBytes));
+    const GpuMemoryInUse gpu = gpuMemoryInUse();
+    if (gpu.known)
+      text += tr(" · GPU memory %1 in use (peak %2)")
+                  .arg(formatBytes(gpu.allocatedBytes), formatBytes(gpu.peakReservedBytes));
     if (!gpuTimer_->isActive()) gpuTimer_->start();
   } else {
     gpuTimer_->stop();

@@ -147,10 +147,14 @@ int runBench(const Args& args) {
 
   if (json) {
     nlohmann::ordered_json j;
-    j["model"] = {{"name", info.name},         {"id", info.id},
-                  {"is_demo", info.isDemo},    {"device", info.device},
-                  {"dtype", info.dtype},       {"dtype_reason", info.dtypeReason},
-                  {"memory", info.memoryMode}, {"memory_reason", info.memoryReason}};
+    j["model"] = {{"name", info.name},
+                  {"id", info.id},
+                  {"random_weights", info.randomWeights},
+                  {"device", info.device},
+                  {"dtype", info.dtype},
+                  {"dtype_reason", info.dtypeReason},
+                  {"memory", info.memoryMode},
+                  {"memory_reason", info.memoryReason}};
     j["settings"] = {{"width", request.width}, {"height", request.height},
                      {"steps", steps},         {"count", request.count},
                      {"repeat", repeat},       {"threads", options->cpuThreads}};

@@ -122,8 +122,7 @@ std::unique_ptr<Pipeline> loadPipeline(const std::string& command, const ModelLo
 
 std::string describeModelLine(const ModelInfo& info, const EngineOptions& options) {
   std::string line = info.name;
-  if (info.isDemo)
-    line += " (demo model: random weights, draws abstract patterns, not FLUX.1 images)";
+  if (!info.description.empty()) line += " (" + info.description + ")";
   line += " on " + info.device + ", " + info.dtype + ", memory " + info.memoryMode;
   if (options.memory == MemoryMode::Auto) line += " (" + info.memoryReason + ")";
   return line;

@@ -5,7 +5,7 @@
 
 #include "cli/arg_parser.h"
 #include "cli/commands.h"
-#include "pipeline/demo_model.h"
+#include "demo/demo_model.h"
 #include "weights/ggml_quants.h"
 
 namespace fd::cli {

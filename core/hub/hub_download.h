@@ -41,8 +41,8 @@ namespace fd {
 struct HubDownloadRequest {
   std::string repo;               // "org/name"
   std::string revision = "main";  // branch, tag or commit
-  std::vector<std::string>
-      include;  // fnmatch globs on repo paths ("*.json", "tokenizer/*"); empty: all
+  // fnmatch globs on repo paths ("*.json", "tokenizer/*"); empty: all
+  std::vector<std::string> include;
   std::vector<std::string> exclude;  // applied after include
   bool keepPartialOnCancel = true;   // false: a cancelled download deletes its .incomplete files
 };

@@ -15,8 +15,8 @@ namespace fd {
 
 struct LocalModel {
   std::string kind;  // "preset", "hub" (another cache repository), "comfyui"
-  std::string
-      name;  // for people: "FLUX.1 [schnell] GGUF Q4_K_S", "org/name", "ComfyUI (/opt/ComfyUI)"
+  // for people: "FLUX.1 [schnell] GGUF Q4_K_S", "org/name", "ComfyUI (/opt/ComfyUI)"
+  std::string name;
   std::string reference;     // what --model takes: preset id, "org/name[@commit]", the folder
   ModelLocation location;    // where its files are (empty for a preset not fully downloaded)
   uint64_t bytesOnDisk = 0;  // of its files (a blob shared by two entries counts for each)

@@ -17,9 +17,9 @@
 namespace fd {
 
 struct PresetPart {
-  std::string
-      role;  // "transformer", "t5", "clip", "autoencoder", "tokenizers" (ModelLocation fields),
-             // "all-in-one" (one file holding transformer, T5, CLIP and autoencoder)
+  // "transformer", "t5", "clip", "autoencoder", "tokenizers" (ModelLocation fields), "all-in-one"
+  // (one file holding transformer, T5, CLIP and autoencoder)
+  std::string role;
   std::string repo;  // "org/name"
   std::string revision = "main";
   std::vector<std::string> include;  // fnmatch globs of the files to fetch

@@ -19,8 +19,8 @@ namespace fd {
 enum class LoraRole { Down, Up, Alpha };
 
 struct LoraKey {
-  std::string
-      module;  // the key without its role suffix, e.g. "lora_unet_double_blocks_0_img_attn_qkv"
+  // the key without its role suffix, e.g. "lora_unet_double_blocks_0_img_attn_qkv"
+  std::string module;
   LoraRole role = LoraRole::Down;
 };
 

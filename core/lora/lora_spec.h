@@ -10,8 +10,8 @@
 namespace fd {
 
 struct LoraSpec {
-  std::string
-      path;  // a .safetensors LoRA file (kohya, diffusers/PEFT, BFL/ComfyUI or XLabs naming)
+  // a .safetensors LoRA file (kohya, diffusers/PEFT, BFL/ComfyUI or XLabs naming)
+  std::string path;
   double scale = 1.0;  // strength; 0 adds nothing
 };
 

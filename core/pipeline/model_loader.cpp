@@ -4,7 +4,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "pipeline/demo_model.h"
 #include "pipeline/pipeline_errors.h"
 #include "tensor/packed_weight.h"
 #include "tensor/weight_loading.h"
@@ -165,8 +164,7 @@ Result<LoadedModels> loadAll(const ModelLocation& location, Placement& placement
   auto files = discoverModelFiles(location);
   if (!files) return files.error();
   m.files = std::move(files.value());
-  if (!m.files.modelIndexPath.empty())
-    m.isDemo = isDemoModelIndex(readText(m.files.modelIndexPath));
+  if (!m.files.modelIndexPath.empty()) m.card = readModelCard(readText(m.files.modelIndexPath));
 
   LoadProgress progress(callback, bytesOf(m.files.transformer) + bytesOf(m.files.autoencoder) +
                                       bytesOf(m.files.clip) + bytesOf(m.files.t5));

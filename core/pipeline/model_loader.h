@@ -17,13 +17,14 @@
 #include "text/clip_tokenizer.h"
 #include "text/t5_tokenizer.h"
 #include "weights/checkpoint.h"
+#include "weights/model_card.h"
 #include "weights/model_files.h"
 
 namespace fd {
 
 struct LoadedModels {
   ModelFiles files;
-  bool isDemo = false;  // model_index.json carries the demo marker
+  std::optional<ModelCard> card;  // from model_index.json, when the folder has one
   FluxModel flux{nullptr};
   AutoEncoder autoencoder{nullptr};
   ClipTextModel clip{nullptr};

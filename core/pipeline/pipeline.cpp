@@ -33,11 +33,14 @@ double secondsSince(Clock::time_point start) {
 
 ModelInfo describeModel(const LoadedModels& m, const Placement& placement) {
   ModelInfo info;
-  info.isDemo = m.isDemo;
   info.guidanceDistilled = m.flux->params().guidance_embed;
-  if (info.isDemo) {
-    info.name = "FluxDesk demo";
-    info.id = "fluxdesk-demo";
+  info.ownedBy = "black-forest-labs";
+  if (m.card) {
+    info.name = m.card->name;
+    info.id = m.card->id;
+    if (!m.card->ownedBy.empty()) info.ownedBy = m.card->ownedBy;
+    info.description = m.card->description;
+    info.randomWeights = m.card->randomWeights;
   } else if (info.guidanceDistilled) {
     info.name = "FLUX.1-dev";
     info.id = "black-forest-labs/FLUX.1-dev";

@@ -97,8 +97,8 @@ struct Progress {
   double stepSeconds = 0;  // time of the step just finished
   double fraction = 0;     // 0..1 for loading
   std::string message;     // e.g. "loading transformer (bf16, cuda)"
-  std::shared_ptr<const LatentPreview>
-      preview;  // Denoising only (every image of the batch), may be null
+  // Denoising only (every image of the batch), may be null
+  std::shared_ptr<const LatentPreview> preview;
 };
 
 using ProgressCallback = std::function<void(const Progress&)>;
@@ -146,9 +146,13 @@ struct ComponentReport {
 };
 
 struct ModelInfo {
-  std::string name;  // e.g. "FLUX.1-schnell" or "FluxDesk demo"
-  std::string id;    // API id, e.g. "black-forest-labs/FLUX.1-schnell"
-  bool isDemo = false;
+  std::string name;     // e.g. "FLUX.1-schnell", or a model card's ("FluxDesk demo")
+  std::string id;       // API id, e.g. "black-forest-labs/FLUX.1-schnell"
+  std::string ownedBy;  // who publishes it (the API's owned_by)
+  // From the folder's model card (weights/model_card.h): one line saying
+  // what the model is, and whether its weights are random (the demo's).
+  std::string description;
+  bool randomWeights = false;
   bool guidanceDistilled = false;  // FLUX.1-dev style
   int defaultSteps = 4;
   int maxSteps = 4;
@@ -157,8 +161,8 @@ struct ModelInfo {
   std::string dtype;  // the transformer's weights, plus "(float32 compute)" when upcast per layer
   std::string dtypeReason;  // why: the GPU, the user's choice, or this CPU's bfloat16 speed
   std::string memoryMode;   // the mode in use ("offload-text"), never "auto"
-  std::string
-      memoryReason;  // why: as asked, or auto's sizes ("12.1 GB of weights, 23.4 GiB of RAM")
+  // Why: as asked, or auto's sizes ("12.1 GB of weights, 23.4 GiB of RAM").
+  std::string memoryReason;
   std::vector<ComponentReport> components;
 };
 

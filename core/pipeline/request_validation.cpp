@@ -168,4 +168,6 @@ Status validateRequest(const GenerationRequest& r, const ModelInfo& model) {
   return Status::success();
 }
 
+int img2imgSkippedSteps(int steps, double strength) { return img2imgFirstStep(steps, strength); }
+
 }  // namespace fd

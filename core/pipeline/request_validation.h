@@ -51,4 +51,9 @@ std::pair<int, int> defaultSizeForSource(int sourceWidth, int sourceHeight);
 // The steps a request runs with (0 -> the model's default).
 int effectiveSteps(const GenerationRequest& request, const ModelInfo& model);
 
+// How many of `steps` image-to-image at `strength` skips: the sampler's own
+// rule (diffusers' int(steps - steps*strength)), for hints before a run.
+// `steps` itself means none would run (a refused request).
+int img2imgSkippedSteps(int steps, double strength);
+
 }  // namespace fd

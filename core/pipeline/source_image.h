@@ -17,8 +17,8 @@ namespace fd {
 
 struct PreparedSource {
   torch::Tensor image;  // (1, 3, H, W) float32 in [-1, 1], CPU
-  torch::Tensor
-      latentMask;  // (1, 1, H/f, W/f) float32, 1 = repaint, 0 = keep; undefined for img2img
+  // (1, 1, H/f, W/f) float32, 1 = repaint, 0 = keep; undefined for img2img
+  torch::Tensor latentMask;
   std::vector<uint8_t> rgb;   // H*W*3: the scaled and cropped input, for compositing
   std::vector<uint8_t> mask;  // H*W: 1 = repaint, 0 = keep; empty for img2img
 };

@@ -14,8 +14,8 @@
 namespace fd {
 
 struct EncodedPrompt {
-  TextConditioning
-      conditioning;  // txt (1, L_t5, ctx), vec (1, clip hidden), flux dtype, compute device
+  // txt (1, L_t5, ctx), vec (1, clip hidden), flux dtype, compute device
+  TextConditioning conditioning;
   PromptReport report;
   bool cacheHit = false;
 };

@@ -20,7 +20,7 @@ json modelObject(const ModelInfo& model, int64_t created) {
   return json{{"id", apiModelId(model)},
               {"object", "model"},
               {"created", created},
-              {"owned_by", model.isDemo ? "fluxdesk" : "black-forest-labs"},
+              {"owned_by", model.ownedBy},
               {"limits",
                {{"min_side", limits.minSide},
                 {"max_side", limits.maxSide},

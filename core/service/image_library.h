@@ -119,8 +119,8 @@ class ImageLibrary : public QObject {
   std::vector<ImageRecord> records_;  // sorted by created, then id
   std::set<QString> reserved_;        // ids being written by add() now
   QDateTime lastCreated_;             // creation times only increase
-  std::map<QString, qint64>
-      unreadable_;  // file name -> modified (ms): not read again until changed
+  // file name -> modified (ms): not read again until changed
+  std::map<QString, qint64> unreadable_;
 };
 
 }  // namespace fd

@@ -113,6 +113,25 @@ HubConfig ModelDownloads::hubConfig() const {
 
 QString ModelDownloads::cacheDir() const { return QString::fromStdString(hubConfig().cacheDir); }
 
+Result<ModelLocation> ModelDownloads::locationOf(const QString& id) const {
+  const ModelPreset* found = preset(id);
+  if (!found)
+    return makeError(ErrorKind::ModelMissing, "the model \"" + id.toStdString() +
+                                                  "\" is not one FluxDesk knows; choose "
+                                                  "another in the Models window");
+  return presetLocation(*found, hubConfig().cacheDir);
+}
+
+std::vector<LocalModel> ModelDownloads::listLocal(const QString& cacheDir) {
+  return listLocalModels(cacheDir.toStdString());
+}
+
+QString ModelDownloads::recommendedPreset(quint64 ramBytes, quint64 gpuBytes) const {
+  if (!ramBytes && !gpuBytes) return {};
+  const std::optional<std::string> id = recommendPreset(ramBytes, gpuBytes);
+  return id ? QString::fromStdString(*id) : QString();
+}
+
 QString ModelDownloads::runningId() const { return running_ ? running_->id : QString(); }
 
 PresetStatus ModelDownloads::status(const QString& id) const {

@@ -25,6 +25,7 @@
 
 #include "common/result.h"
 #include "hub/hub_config.h"
+#include "hub/local_models.h"
 #include "hub/model_presets.h"
 #include "weights/model_location.h"
 
@@ -63,8 +64,8 @@ struct PresetStatus {
   PresetState state = PresetState::NotDownloaded;
   std::optional<PresetDownloadProgress> progress;  // the latest report (Downloading, Paused)
   std::optional<Error> error;                      // Failed: why
-  QString
-      licenceUrl;  // Failed with AccessDenied on a gated part: the page to accept the licence at
+  // Failed with AccessDenied on a gated part: the page to accept the licence at
+  QString licenceUrl;
   std::optional<ModelLocation> location;  // Downloaded: where its files are
   quint64 partialBytes = 0;               // partial files of its repositories in the cache
 };
@@ -91,6 +92,17 @@ class ModelDownloads : public QObject {
   // hubConfigFromEnvironment with the settings token (endpoint, cache).
   HubConfig hubConfig() const;
   QString cacheDir() const;
+  // Where downloaded preset `id`'s files are (hub/model_presets.h's
+  // presetLocation). ModelMissing naming it when it is unknown or not (fully)
+  // downloaded.
+  Result<ModelLocation> locationOf(const QString& id) const;
+  // The models already on this machine (the hub cache's other repositories,
+  // ComfyUI folders): hub/local_models.h. Reads the disk; safe on any thread.
+  static std::vector<LocalModel> listLocal(const QString& cacheDir);
+  // The preset recommended for a machine with this much memory and GPU
+  // memory (0: unknown; hub's recommendPreset); empty when none fits or
+  // both are 0.
+  QString recommendedPreset(quint64 ramBytes, quint64 gpuBytes) const;
 
   // Starts (or queues behind the running one) the download of preset `id`;
   // continues its partial files. False for an unknown id or one that is

@@ -16,8 +16,8 @@ struct TokenizedText {
   int length = 0;             // ids before the padding, special tokens included
   int untruncatedLength = 0;  // what `length` would be with no length limit
   bool truncated = false;     // untruncatedLength > maxLength: text was dropped from the right
-  std::vector<std::string>
-      tokens;  // text of ids[0..length) (BPE alphabet / SentencePiece pieces), for display
+  // text of ids[0..length) (BPE alphabet / SentencePiece pieces), for display
+  std::vector<std::string> tokens;
 };
 
 }  // namespace fd

@@ -15,8 +15,8 @@ struct ModelLocation {
   std::string autoencoderFile;
   std::string clipFile;
   std::string t5File;
-  std::string
-      tokenizerFolder;  // holds vocab.json, merges.txt, spiece.model (or tokenizer/, tokenizer_2/)
+  // holds vocab.json, merges.txt, spiece.model (or tokenizer/, tokenizer_2/)
+  std::string tokenizerFolder;
 };
 
 // Field by field, so that a changed location means another model to load

@@ -274,7 +274,8 @@ TEST(ApiModelNames, AcceptsTheFamilyAliasesOfTheLoadedModel) {
   ModelInfo demo;
   demo.name = "FluxDesk demo";
   demo.id = "fluxdesk-demo";
-  demo.isDemo = true;
+  demo.randomWeights = true;
+  demo.ownedBy = "fluxdesk";
   EXPECT_TRUE(isAcceptedModelName("fluxdesk-demo", demo, true));
   EXPECT_TRUE(isAcceptedModelName("black-forest-labs/FLUX-1-schnell", demo, true));
   EXPECT_EQ(apiModelId(demo), "fluxdesk-demo");

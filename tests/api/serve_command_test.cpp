@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "api/api_suite.h"
-#include "pipeline/demo_model.h"
+#include "demo/demo_model.h"
 #include "support/test_paths.h"
 
 namespace fd::test {

@@ -8,10 +8,10 @@
 #include <QSpinBox>
 #include <QTest>
 
+#include "demo/demo_model.h"
 #include "gallery_model.h"
 #include "gallery_widget.h"
 #include "generation_panel.h"
-#include "pipeline/demo_model.h"
 #include "prompt_edit.h"
 
 namespace fd::test {

@@ -48,9 +48,9 @@ struct MockFile {
 struct MockRepo {
   std::string id;  // "org/name"
   std::vector<MockFile> files;
-  std::map<std::string, std::string>
-      revisions;       // branch/tag -> commit; empty: {"main": a commit from the id}
-  bool gated = false;  // resolve needs a token in accessTokens
+  // branch/tag -> commit; empty: {"main": a commit from the id}
+  std::map<std::string, std::string> revisions;
+  bool gated = false;                  // resolve needs a token in accessTokens
   std::set<std::string> accessTokens;  // tokens of accounts that accepted the licence
 };
 

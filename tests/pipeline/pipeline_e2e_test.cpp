@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "pipeline/demo_model.h"
+#include "demo/demo_model.h"
 #include "pipeline/image_io.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/request_validation.h"
@@ -79,7 +79,9 @@ TEST_F(PipelineE2e, ReportsWhatItLoadedWhere) {
   const ModelInfo& info = pipeline_->info();
   EXPECT_EQ(info.name, "FluxDesk demo");
   EXPECT_EQ(info.id, "fluxdesk-demo");
-  EXPECT_TRUE(info.isDemo);
+  EXPECT_TRUE(info.randomWeights);
+  EXPECT_EQ(info.ownedBy, "fluxdesk");
+  EXPECT_NE(info.description.find("demo model"), std::string::npos) << info.description;
   EXPECT_FALSE(info.guidanceDistilled);
   EXPECT_EQ(info.defaultSteps, 4);
   EXPECT_EQ(info.maxSteps, 4);

@@ -9,7 +9,7 @@
 #include <cmath>
 #include <filesystem>
 
-#include "pipeline/demo_model.h"
+#include "demo/demo_model.h"
 #include "pipeline/gguf_convert.h"
 #include "pipeline/pipeline.h"
 #include "support/test_paths.h"

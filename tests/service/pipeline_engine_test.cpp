@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "pipeline/demo_model.h"
+#include "demo/demo_model.h"
 #include "pipeline/image_io.h"
 #include "service/image_library.h"
 #include "service/job_queue.h"
@@ -60,7 +60,7 @@ TEST(PipelineEngine, LoadsLazilyAndReloadsAfterConfigure) {
       engine.prepare([&](const Progress& p) { loadingReports += p.stage == Stage::Loading; }).ok());
   EXPECT_GT(loadingReports, 0);
   ASSERT_TRUE(engine.isReady());
-  EXPECT_TRUE(engine.info().isDemo);
+  EXPECT_TRUE(engine.info().randomWeights);
   EXPECT_FALSE(engine.info().id.empty());
   // The loaded model's own step limit applies now.
   GenerationRequest tooMany = quickRequest();

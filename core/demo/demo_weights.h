@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "pipeline/random_safetensors.h"
+#include "demo/random_safetensors.h"
 #include "weights/architecture.h"
 
 namespace fd {

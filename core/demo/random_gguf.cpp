@@ -1,4 +1,4 @@
-#include "pipeline/random_gguf.h"
+#include "demo/random_gguf.h"
 
 #include <algorithm>
 #include <cstring>

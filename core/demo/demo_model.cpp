@@ -1,14 +1,16 @@
-#include "pipeline/demo_model.h"
+#include "demo/demo_model.h"
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "common/atomic_file.h"
-#include "pipeline/demo_corpus.h"
-#include "pipeline/demo_tokenizers.h"
-#include "pipeline/demo_weights.h"
-#include "pipeline/random_gguf.h"
+#include "demo/demo_corpus.h"
+#include "demo/demo_tokenizers.h"
+#include "demo/demo_weights.h"
+#include "demo/random_gguf.h"
 #include "text/t5_tokenizer.h"
 #include "weights/ggml_quants.h"
 #include "weights/weight_map.h"
@@ -93,11 +95,10 @@ Status writeGgufWeights(const fs::path& root, const fs::path& path, const Specs&
       {{"general.architecture", architecture}, {"general.name", std::string("FluxDesk demo")}});
 }
 
-Json modelIndex(const std::string& note) {
+Json modelIndex(const ModelCard& card) {
   return Json{{"_class_name", "FluxPipeline"},
               {"_diffusers_version", "0.30.0"},
-              {kDemoModelMarker, true},
-              {"_fluxdesk_note", note},
+              {kModelCardKey, Json::parse(modelCardJson(card))},
               {"scheduler", {"diffusers", "FlowMatchEulerDiscreteScheduler"}},
               {"text_encoder", {"transformers", "CLIPTextModel"}},
               {"text_encoder_2", {"transformers", "T5EncoderModel"}},
@@ -223,8 +224,8 @@ Status writeTokenizers(const fs::path& root, const BpeVocabulary& clip, const st
   return writeJson(t5Dir / "tokenizer_config.json", t5ConfigJson);
 }
 
-const char* kTinyNote =
-    "FluxDesk demo model: tiny random weights that draw abstract patterns, not FLUX.1 images";
+// Revision 1 marked the folder with "_fluxdesk_demo": true instead of a card.
+constexpr int kDemoModelRevision = 2;
 const char* kTinyReadme =
     "FluxDesk demo model\n"
     "===================\n\n"
@@ -238,9 +239,11 @@ std::string depthText(const DemoModelOptions& o) {
          " single blocks, " + std::to_string(o.t5Layers) + " T5 layers";
 }
 
-std::string realWidthsNote(const DemoModelOptions& o) {
-  return "FluxDesk benchmark model: FLUX.1-schnell's real widths with random weights (" +
-         depthText(o) + "); it draws noise, not FLUX.1 images";
+std::string readSmallFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 std::string realWidthsReadme(const DemoModelOptions& o) {
@@ -287,11 +290,36 @@ Status checkFreeSpace(const fs::path& root, uint64_t needed) {
 
 }  // namespace
 
-bool isDemoModelIndex(const std::string& modelIndexJson) {
-  auto j = nlohmann::json::parse(modelIndexJson, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return false;
-  auto it = j.find(kDemoModelMarker);
-  return it != j.end() && it->is_boolean() && it->get<bool>();
+ModelCard demoModelCard(const DemoModelOptions& options) {
+  ModelCard card;
+  card.ownedBy = "fluxdesk";
+  card.randomWeights = true;
+  card.revision = kDemoModelRevision;
+  if (options.scale == DemoScale::Tiny) {
+    card.name = "FluxDesk demo";
+    card.id = "fluxdesk-demo";
+    card.description = "demo model: random weights, draws abstract patterns, not FLUX.1 images";
+  } else {
+    card.name = "FluxDesk benchmark model";
+    card.id = "fluxdesk-demo-real-widths";
+    card.description = "benchmark model: FLUX.1-schnell's real widths with random weights (" +
+                       depthText(options) + "), draws noise, not FLUX.1 images";
+  }
+  return card;
+}
+
+bool isCurrentDemoModel(const std::string& folder) {
+  const fs::path index = fs::path(folder) / "model_index.json";
+  std::error_code ec;
+  if (!fs::is_regular_file(index, ec)) return false;
+  const std::optional<ModelCard> card = readModelCard(readSmallFile(index));
+  const ModelCard current = demoModelCard();
+  return card && card->id == current.id && card->revision == current.revision;
+}
+
+Status ensureDemoModel(const std::string& folder) {
+  if (isCurrentDemoModel(folder)) return Status::success();
+  return writeDemoModel(folder);
 }
 
 Status writeDemoModel(const std::string& folder, const DemoModelOptions& options) {
@@ -352,10 +380,11 @@ Status writeDemoModel(const std::string& folder, const DemoModelOptions& options
   removeOld(root / "transformer", options.transformerQuant ? ".gguf" : ".safetensors");
   removeOld(root / "text_encoder_2", options.t5Quant ? ".gguf" : ".safetensors");
 
-  if (auto s = writeJson(root / "model_index.json",
-                         modelIndex(tiny ? kTinyNote : realWidthsNote(options)));
-      !s)
-    return s;
+  // model_index.json is written last: a folder that has one is complete
+  // (isCurrentDemoModel), so an interrupted rewrite must not keep the old.
+  if (fs::remove(root / "model_index.json", ec); ec)
+    return makeError(ErrorKind::Io, "cannot replace '" + (root / "model_index.json").string() +
+                                        "': " + ec.message());
   if (auto s = writeFileAtomically((root / "README.md").string(),
                                    tiny ? std::string(kTinyReadme) : realWidthsReadme(options));
       !s)
@@ -408,7 +437,8 @@ Status writeDemoModel(const std::string& folder, const DemoModelOptions& options
              !s) {
     return s;
   }
-  return writeTokenizers(root, clipVocabulary, *spiece);
+  if (auto s = writeTokenizers(root, clipVocabulary, *spiece); !s) return s;
+  return writeJson(root / "model_index.json", modelIndex(demoModelCard(options)));
 }
 
 }  // namespace fd

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "pipeline/random_safetensors.h"
+#include "demo/random_safetensors.h"
 #include "weights/dtype.h"
 #include "weights/gguf_quant_rules.h"
 #include "weights/gguf_writer.h"

@@ -1,4 +1,4 @@
-#include "pipeline/demo_weights.h"
+#include "demo/demo_weights.h"
 
 #include <cmath>
 #include <string>

@@ -1,7 +1,7 @@
 // The demo model folder: deterministic bytes, the Hugging Face layout that
 // discovery recognises, tokenizers the project made, weights that map and
 // whose architecture is read back from their shapes.
-#include "pipeline/demo_model.h"
+#include "demo/demo_model.h"
 
 #include <gtest/gtest.h>
 
@@ -12,9 +12,9 @@
 #include <map>
 #include <set>
 
-#include "pipeline/demo_tokenizers.h"
-#include "pipeline/demo_weights.h"
-#include "pipeline/random_safetensors.h"
+#include "demo/demo_tokenizers.h"
+#include "demo/demo_weights.h"
+#include "demo/random_safetensors.h"
 #include "support/test_paths.h"
 #include "text/clip_tokenizer.h"
 #include "text/t5_tokenizer.h"
@@ -74,7 +74,14 @@ TEST_F(DemoModel, DiscoveredAsAHuggingFaceSnapshot) {
   ASSERT_TRUE(files.ok()) << files.error().message;
   EXPECT_TRUE(files->complete());
   EXPECT_FALSE(files->modelIndexPath.empty());
-  EXPECT_TRUE(isDemoModelIndex(readTextFile(files->modelIndexPath)));
+  // The model card names it and says its weights are random.
+  const std::optional<ModelCard> card = readModelCard(readTextFile(files->modelIndexPath));
+  ASSERT_TRUE(card.has_value());
+  EXPECT_EQ(card->name, "FluxDesk demo");
+  EXPECT_EQ(card->id, "fluxdesk-demo");
+  EXPECT_EQ(card->ownedBy, "fluxdesk");
+  EXPECT_TRUE(card->randomWeights);
+  EXPECT_TRUE(isCurrentDemoModel(root().string()));
   // The transformer and T5 are sharded: an index and two shards each.
   EXPECT_EQ(fs::path(files->transformer.path).filename(),
             "diffusion_pytorch_model.safetensors.index.json");
@@ -85,8 +92,64 @@ TEST_F(DemoModel, DiscoveredAsAHuggingFaceSnapshot) {
   EXPECT_EQ(fs::path(files->t5.path).filename(), "model.safetensors.index.json");
   EXPECT_FALSE(files->transformer.configPath.empty());
   EXPECT_FALSE(files->autoencoder.configPath.empty());
-  EXPECT_FALSE(isDemoModelIndex(R"({"_class_name": "FluxPipeline"})"));
-  EXPECT_FALSE(isDemoModelIndex("not json"));
+}
+
+TEST(ModelCard, ReadBackAsWrittenAndBrokenCardsAreNone) {
+  ModelCard card;
+  card.name = "My model";
+  card.id = "me/my-model";
+  card.ownedBy = "me";
+  card.description = "a test";
+  card.randomWeights = true;
+  card.revision = 7;
+  const std::string index = std::string(R"({"_class_name": "FluxPipeline", ")") + kModelCardKey +
+                            "\": " + modelCardJson(card) + "}";
+  const std::optional<ModelCard> back = readModelCard(index);
+  ASSERT_TRUE(back.has_value()) << index;
+  EXPECT_EQ(back->name, card.name);
+  EXPECT_EQ(back->id, card.id);
+  EXPECT_EQ(back->ownedBy, card.ownedBy);
+  EXPECT_EQ(back->description, card.description);
+  EXPECT_TRUE(back->randomWeights);
+  EXPECT_EQ(back->revision, 7);
+  const std::string key = kModelCardKey;
+  for (const std::string& broken :
+       {std::string(R"({"_class_name": "FluxPipeline"})"), std::string("not json"),
+        "{\"" + key + "\": true}", "{\"" + key + "\": {\"name\": \"x\"}}",
+        "{\"" + key + "\": {\"name\": \"\", \"id\": \"x\"}}",
+        "{\"" + key + "\": {\"name\": 3, \"id\": \"x\"}}",
+        // The old demo marker is no card: ensureDemoModel rewrites such folders.
+        std::string(R"({"_fluxdesk_demo": true})")})
+    EXPECT_FALSE(readModelCard(broken).has_value()) << broken;
+}
+
+TEST(DemoModelFolder, EnsureWritesMissingPartialAndOutdatedFoldersOnly) {
+  TempDir dir("demo-ensure");
+  const fs::path folder = dir.path() / "demo";
+  EXPECT_FALSE(isCurrentDemoModel(folder.string()));
+  ASSERT_TRUE(ensureDemoModel(folder.string()).ok());
+  ASSERT_TRUE(isCurrentDemoModel(folder.string()));
+  const auto written = folderBytes(folder);
+
+  // Current: left alone (a file of ours added to it stays).
+  writeTextFile(folder / "keep.txt", "x");
+  ASSERT_TRUE(ensureDemoModel(folder.string()).ok());
+  EXPECT_TRUE(fs::exists(folder / "keep.txt"));
+  fs::remove(folder / "keep.txt");
+
+  // Interrupted before model_index.json (written last): written again.
+  fs::remove(folder / "model_index.json");
+  fs::remove(folder / "vae" / "diffusion_pytorch_model.safetensors");
+  EXPECT_FALSE(isCurrentDemoModel(folder.string()));
+  ASSERT_TRUE(ensureDemoModel(folder.string()).ok());
+  EXPECT_TRUE(folderBytes(folder) == written);
+
+  // Written by an older FluxDesk (the marker, no card): written again.
+  writeTextFile(folder / "model_index.json",
+                R"({"_class_name": "FluxPipeline", "_fluxdesk_demo": true})");
+  EXPECT_FALSE(isCurrentDemoModel(folder.string()));
+  ASSERT_TRUE(ensureDemoModel(folder.string()).ok());
+  EXPECT_TRUE(folderBytes(folder) == written);
 }
 
 TEST_F(DemoModel, WeightsMapAndTheirArchitectureIsTheDemos) {

@@ -12,12 +12,9 @@
 
 #include "common/result.h"
 #include "weights/dtype.h"
+#include "weights/model_card.h"
 
 namespace fd {
-
-// model_index.json carries this key (true) so the pipeline can say clearly
-// that it runs the demo.
-inline constexpr const char* kDemoModelMarker = "_fluxdesk_demo";
 
 enum class DemoScale {
   Tiny,        // the default demo: tiny widths (a few MB), draws abstract patterns
@@ -50,7 +47,18 @@ struct DemoModelOptions {
 // the disk lacks the space the real-width weights need).
 Status writeDemoModel(const std::string& folder, const DemoModelOptions& options = {});
 
-// True when `modelIndexJson` (the text of model_index.json) has the marker.
-bool isDemoModelIndex(const std::string& modelIndexJson);
+// The card writeDemoModel puts into model_index.json (weights/model_card.h):
+// the pipeline names the model from it, and says its weights are random.
+ModelCard demoModelCard(const DemoModelOptions& options = {});
+
+// True when `folder` holds the tiny demo model this FluxDesk writes: its
+// model_index.json (written last) carries the current demo card. False for
+// a missing or partly written folder, and for one an older FluxDesk wrote.
+bool isCurrentDemoModel(const std::string& folder);
+
+// Writes the tiny demo model into `folder` unless isCurrentDemoModel: the
+// app's first run, an interrupted earlier write, or a folder from an older
+// FluxDesk (whose demo the loader would no longer recognise).
+Status ensureDemoModel(const std::string& folder);
 
 }  // namespace fd

@@ -1,4 +1,4 @@
-#include "pipeline/demo_tokenizers.h"
+#include "demo/demo_tokenizers.h"
 
 #include <cctype>
 #include <map>

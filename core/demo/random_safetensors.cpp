@@ -1,4 +1,4 @@
-#include "pipeline/random_safetensors.h"
+#include "demo/random_safetensors.h"
 
 #include <cstring>
 #include <set>
