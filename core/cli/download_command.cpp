@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -74,7 +75,7 @@ std::string bytesText(double bytes) {
 
 std::string durationText(double seconds) {
   if (seconds < 0) return "--:--";
-  const long s = static_cast<long>(seconds + 0.5);
+  const long s = std::lround(seconds);
   char text[32];
   if (s >= 3600) {
     std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
@@ -106,7 +107,7 @@ class DownloadBar {
       return;
     }
     const double fraction = p.bytesTotal ? double(p.bytesDone) / double(p.bytesTotal) : 0;
-    const int width = 24, filled = static_cast<int>(fraction * width + 0.5);
+    const int width = 24, filled = static_cast<int>(std::lround(fraction * width));
     char percent[16];
     std::snprintf(percent, sizeof percent, "%3d%%", static_cast<int>(fraction * 100));
     std::string line = "[" + std::string(size_t(filled), '#') +

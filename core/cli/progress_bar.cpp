@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace fd::cli {
@@ -12,7 +13,7 @@ namespace {
 std::string bar(double fraction, int width = 24) {
   if (fraction < 0) fraction = 0;
   if (fraction > 1) fraction = 1;
-  int filled = static_cast<int>(fraction * width + 0.5);
+  const int filled = static_cast<int>(std::lround(fraction * width));
   return "[" + std::string(size_t(filled), '#') + std::string(size_t(width - filled), '.') + "]";
 }
 

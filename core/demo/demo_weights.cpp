@@ -29,7 +29,11 @@ class TensorList {
     double stddev = 0.05;
     double mean = 0.0;
     switch (init) {
-      case Init::Weight: stddev = 1.0 / std::sqrt(double(numel / shape[0])); break;
+      case Init::Weight: {
+        const int64_t fanIn = numel / shape[0];  // exact: numel is a multiple of shape[0]
+        stddev = 1.0 / std::sqrt(double(fanIn));
+        break;
+      }
       case Init::Bias: stddev = tiny_ ? 0.05 : 0.0; break;
       case Init::NormScale:
         stddev = tiny_ ? 0.1 : 0.0;

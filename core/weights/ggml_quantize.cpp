@@ -115,7 +115,9 @@ void quantizeQ4_1(const float* FD_RESTRICT src, uint8_t* FD_RESTRICT dst, int64_
     storeU16(dst, floatToHalf(d));
     storeU16(dst + 2, floatToHalf(min));
     for (int j = 0; j < kQK / 2; ++j) {
+      // NOLINTNEXTLINE(bugprone-incorrect-roundings): ggml's own rounding, bit for bit (x >= 0)
       const int q0 = static_cast<int>((src[j] - min) * id + 0.5f);
+      // NOLINTNEXTLINE(bugprone-incorrect-roundings): ggml's own rounding, bit for bit (x >= 0)
       const int q1 = static_cast<int>((src[j + kQK / 2] - min) * id + 0.5f);
       dst[4 + j] = static_cast<uint8_t>((q0 < 15 ? q0 : 15) | ((q1 < 15 ? q1 : 15) << 4));
     }
@@ -154,7 +156,9 @@ void quantizeQ5_1(const float* FD_RESTRICT src, uint8_t* FD_RESTRICT dst, int64_
     storeU16(dst + 2, floatToHalf(min));
     uint32_t qh = 0;
     for (int j = 0; j < kQK / 2; ++j) {
+      // NOLINTNEXTLINE(bugprone-incorrect-roundings): ggml's own rounding, bit for bit (x >= 0)
       const int q0 = static_cast<uint8_t>(static_cast<int>((src[j] - min) * id + 0.5f));
+      // NOLINTNEXTLINE(bugprone-incorrect-roundings): ggml's own rounding, bit for bit (x >= 0)
       const int q1 = static_cast<uint8_t>(static_cast<int>((src[j + kQK / 2] - min) * id + 0.5f));
       dst[8 + j] = static_cast<uint8_t>((q0 & 0x0F) | ((q1 & 0x0F) << 4));
       qh |= static_cast<uint32_t>((q0 >> 4) & 1) << j;

@@ -26,7 +26,7 @@ GeneratedImage solidImage(int w, int h, uint8_t value, uint64_t seed) {
   image.width = w;
   image.height = h;
   image.seed = seed;
-  image.rgb.assign(static_cast<size_t>(w * h * 3), value);
+  image.rgb.assign(static_cast<size_t>(w) * h * 3, value);
   return image;
 }
 

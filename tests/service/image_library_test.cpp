@@ -240,7 +240,7 @@ TEST(ImageLibrary, SkipsDamageAndRecoversImagesFromTheirOwnSettings) {
     ImageLibrary library(folder);
     for (int i = 0; i < 4; ++i)
       records.push_back(library
-                            .add(makeImage(16, 16, uint64_t(10 + i)),
+                            .add(makeImage(16, 16, uint64_t(10) + i),
                                  settingsFor("image " + std::to_string(i)), "gui")
                             .value());
   }
@@ -299,7 +299,7 @@ TEST(ImageLibrary, SurvivesAWriterKilledMidway) {
       _exit(0);
     }
     // Let it write some images, then kill it in the middle of whatever it does.
-    const size_t target = size_t(3 * (round + 1));
+    const size_t target = 3 * (size_t(round) + 1);
     for (int i = 0; i < 2000 && filesWithExtension(dir.path(), ".json") < target; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }

@@ -43,9 +43,7 @@ TEST_F(T5TokenizerTest, KnownIdsAndPadding) {
   EXPECT_FALSE(t->truncated);
   EXPECT_EQ(t->tokens, (std::vector<std::string>{"\xE2\x96\x81", "a", "\xE2\x96\x81photo",
                                                  "\xE2\x96\x81of", "\xE2\x96\x81", "a",
-                                                 "\xE2\x96\x81"
-                                                 "cat",
-                                                 "</s>"}));
+                                                 std::string("\xE2\x96\x81") + "cat", "</s>"}));
   EXPECT_EQ(tokenizer_->vocabularySize(), 32100);
 }
 

@@ -89,7 +89,7 @@ void dequantizeToFloat(benchmark::State& state, DType type) {
   const std::vector<uint8_t> src = storedBytes(type);
   std::vector<float> dst(static_cast<size_t>(kValues));
   const auto start = Clock::now();
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): the benchmark loop
     if (!fd::dequantizeRow(type, src.data(), dst.data(), kValues).ok())
       state.SkipWithError("failed");
     benchmark::DoNotOptimize(dst.data());
@@ -102,7 +102,7 @@ void dequantizeToBf16(benchmark::State& state, DType type) {
   const std::vector<uint8_t> src = storedBytes(type);
   std::vector<uint16_t> dst(static_cast<size_t>(kValues));
   const auto start = Clock::now();
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): the benchmark loop
     if (!fd::dequantizeRowBf16(type, src.data(), dst.data(), kValues).ok())
       state.SkipWithError("failed");
     benchmark::DoNotOptimize(dst.data());
@@ -115,7 +115,7 @@ void quantize(benchmark::State& state, DType type) {
   const std::vector<float>& src = normalValues();
   std::vector<uint8_t> dst(static_cast<size_t>(*fd::storageBytes(type, kValues)));
   const auto start = Clock::now();
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): the benchmark loop
     if (!fd::quantizeRow(type, src.data(), dst.data(), kValues).ok()) state.SkipWithError("failed");
     benchmark::DoNotOptimize(dst.data());
     benchmark::ClobberMemory();
