@@ -40,7 +40,8 @@ class DemoModel : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir("demo-model");
-    ASSERT_TRUE(writeDemoModel((dir_->path() / "demo").string()).ok());
+    const Status written = writeDemoModel((dir_->path() / "demo").string());
+    ASSERT_TRUE(written.ok()) << written.error().message;
   }
   static void TearDownTestSuite() {
     delete dir_;
@@ -123,17 +124,23 @@ TEST(ModelCard, ReadBackAsWrittenAndBrokenCardsAreNone) {
     EXPECT_FALSE(readModelCard(broken).has_value()) << broken;
 }
 
+// Runs ensureDemoModel and fails with its message when it reports an error.
+void expectEnsured(const fs::path& folder) {
+  const Status ensured = ensureDemoModel(folder.string());
+  ASSERT_TRUE(ensured.ok()) << ensured.error().message;
+}
+
 TEST(DemoModelFolder, EnsureWritesMissingPartialAndOutdatedFoldersOnly) {
   TempDir dir("demo-ensure");
   const fs::path folder = dir.path() / "demo";
   EXPECT_FALSE(isCurrentDemoModel(folder.string()));
-  ASSERT_TRUE(ensureDemoModel(folder.string()).ok());
+  ASSERT_NO_FATAL_FAILURE(expectEnsured(folder));
   ASSERT_TRUE(isCurrentDemoModel(folder.string()));
   const auto written = folderBytes(folder);
 
   // Current: left alone (a file of ours added to it stays).
   writeTextFile(folder / "keep.txt", "x");
-  ASSERT_TRUE(ensureDemoModel(folder.string()).ok());
+  ASSERT_NO_FATAL_FAILURE(expectEnsured(folder));
   EXPECT_TRUE(fs::exists(folder / "keep.txt"));
   fs::remove(folder / "keep.txt");
 
@@ -141,14 +148,14 @@ TEST(DemoModelFolder, EnsureWritesMissingPartialAndOutdatedFoldersOnly) {
   fs::remove(folder / "model_index.json");
   fs::remove(folder / "vae" / "diffusion_pytorch_model.safetensors");
   EXPECT_FALSE(isCurrentDemoModel(folder.string()));
-  ASSERT_TRUE(ensureDemoModel(folder.string()).ok());
+  ASSERT_NO_FATAL_FAILURE(expectEnsured(folder));
   EXPECT_TRUE(folderBytes(folder) == written);
 
   // Written by an older FluxDesk (the marker, no card): written again.
   writeTextFile(folder / "model_index.json",
                 R"({"_class_name": "FluxPipeline", "_fluxdesk_demo": true})");
   EXPECT_FALSE(isCurrentDemoModel(folder.string()));
-  ASSERT_TRUE(ensureDemoModel(folder.string()).ok());
+  ASSERT_NO_FATAL_FAILURE(expectEnsured(folder));
   EXPECT_TRUE(folderBytes(folder) == written);
 }
 
