@@ -4,7 +4,7 @@
 #   fluxdesk       fluxdesk and fluxdesk-cli in /usr/bin; LibTorch's CPU
 #                  libraries (libtorch_cpu, libc10 and what they need from the
 #                  wheels) and the sentencepiece shim in the private folder
-#                  /usr/lib/fluxdesk; desktop entry, hicolor icons, AppStream
+#                  /usr/lib/<triplet>/fluxdesk; desktop entry, hicolor icons, AppStream
 #                  metainfo, man pages. Runs on the CPU on any amd64 machine.
 #   fluxdesk-cuda  LibTorch's CUDA backend (libtorch_cuda, libc10_cuda) and
 #                  the NVIDIA libraries it needs (cuBLAS, cuDNN, NCCL, ...),
@@ -13,13 +13,12 @@
 #                  with a CUDA build of LibTorch.
 #
 # Installed programs find their libraries through RUNPATH
-# $ORIGIN/../lib/fluxdesk, the private libraries each other through
-# $ORIGIN: nothing points into the build tree or the virtual environment.
+# $ORIGIN/../lib/<triplet>/fluxdesk (FluxDeskInstallLayout.cmake), the
+# private libraries each other through $ORIGIN: nothing points into the build tree or the virtual environment.
 # Depends: is computed by dpkg-shlibdeps from the system libraries the
 # files link (Qt, sentencepiece, libcurl, ...).
 
 set(FLUXDESK_APP_ID io.github.fluxdesk.FluxDesk)
-set(FLUXDESK_PRIVATE_LIBDIR lib/fluxdesk)  # under the prefix
 set(_fd_pkg ${CMAKE_SOURCE_DIR}/packaging)
 set(_fd_site "${_fd_torch_site}")          # site-packages holding torch/ and nvidia/
 

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <mutex>
 
+#include "common/install_layout.h"
+
 namespace fd {
 
 namespace {
@@ -33,15 +35,12 @@ BackendState load() {
   // name: LibTorch's lib/.
   std::string path = kCudaLibrary;
   std::error_code ec;
-  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    const auto privateDir = exe.parent_path().parent_path() / "lib" / "fluxdesk";
-    if (std::filesystem::is_directory(privateDir, ec)) {
-      path = (privateDir / kCudaLibrary).string();
-      if (::access(path.c_str(), F_OK) != 0) {
-        state.status = "not installed";
-        return state;
-      }
+  if (const auto privateDir = installedPrivateLibraryDir();
+      !privateDir.empty() && std::filesystem::is_directory(privateDir, ec)) {
+    path = (privateDir / kCudaLibrary).string();
+    if (::access(path.c_str(), F_OK) != 0) {
+      state.status = "not installed";
+      return state;
     }
   }
   if (void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL)) {

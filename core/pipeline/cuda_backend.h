@@ -3,7 +3,7 @@
 // LibTorch's CPU libraries only (libtorch_cpu, libc10) and load
 // libtorch_cuda.so with dlopen when it is there: loading it registers the
 // CUDA kernels, allocator and hooks, as linking it would. It is found in the
-// executable's private library folder (../lib/fluxdesk, where the
+// executable's private library folder (common/install_layout.h, where the
 // fluxdesk-cuda package puts it) or through the executable's RUNPATH (in a
 // build tree: LibTorch's own lib folder). Without it FluxDesk runs on the CPU
 // and `device cuda` reports that this installation has no CUDA backend.

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "common/install_layout.h"
 #include "spm_shim/spm_api.h"
 
 namespace fd {
@@ -18,18 +19,17 @@ namespace fs = std::filesystem;
 constexpr const char* kShimFileName = "libfluxdesk_spm.so";
 
 // Where the shim is looked for: $FLUXDESK_SPM_SHIM, then beside the
-// executable (an installed FluxDesk: /usr/bin/../lib/fluxdesk; a build tree:
-// app/../lib), then by name through the executable's RUNPATH (every program
-// of a build tree has the build's lib/ on it: cmake/FluxDeskDependencies.cmake).
-// No path of the build tree is compiled in.
+// executable (an installed FluxDesk: its private library folder,
+// common/install_layout.h; a build tree: app/../lib), then by name through the executable's RUNPATH
+// (every program of a build tree has the build's lib/ on it: cmake/FluxDeskDependencies.cmake). No
+// path of the build tree is compiled in.
 std::vector<std::string> shimCandidates() {
   std::vector<std::string> paths;
   if (const char* env = std::getenv("FLUXDESK_SPM_SHIM"); env && *env) paths.emplace_back(env);
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {
-    paths.push_back(
-        (exe.parent_path().parent_path() / "lib" / "fluxdesk" / kShimFileName).string());
+    paths.push_back((installedPrivateLibraryDir() / kShimFileName).string());
     paths.push_back((exe.parent_path() / kShimFileName).string());
     paths.push_back((exe.parent_path().parent_path() / "lib" / kShimFileName).string());
   }

@@ -17,10 +17,14 @@
 #     decodes) and fluxdesk (offscreen, and under Xvfb when xvfb-run is
 #     there, --quit-after) as a user whose XDG folders are empty, then checks
 #     that settings, the demo model and the gallery went to the XDG folders
-#     and that nothing was written beside the programs.
+#     and that nothing was written beside the programs;
+#  5. installs the .deb with dpkg into a scratch root with a database of its
+#     own (dpkg --root; as root or not), checks dpkg's file list and that the
+#     installed fluxdesk-cli runs, then purges it and checks that no file of
+#     the package is left.
 set -euo pipefail
 
-build="" deb_dir="" src="" version="" site=""
+build="" deb_dir="" src="" version="" site="" libdir=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --build-dir) build="$2"; shift 2 ;;
@@ -28,11 +32,13 @@ while [ $# -gt 0 ]; do
     --source-dir) src="$2"; shift 2 ;;
     --version) version="$2"; shift 2 ;;
     --site) site="$2"; shift 2 ;;
+    --private-libdir) libdir="$2"; shift 2 ;;  # under /usr: cmake/FluxDeskInstallLayout.cmake
     *) echo "deb_test.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+[ -n "$libdir" ] || fail "usage: deb_test.sh ... --private-libdir lib/<triplet>/fluxdesk"
 step() { echo "== $*"; }
 # Paths that must never show up in what the installed files load.
 forbidden=("$build")
@@ -79,6 +85,32 @@ for pkg in libc6 libstdc++6 libqt6widgets6 libsentencepiece0 libcurl4; do
   [[ ", $depends," == *", $pkg "* || ", $depends," == *", $pkg,"* ]] || fail "Depends lacks $pkg: $depends"
 done
 [[ "$depends" != *cuda* && "$depends" != *nvidia* ]] || fail "the CPU package depends on CUDA: $depends"
+# Every clause is met by a package installed on this (Debian 12) machine:
+# what dpkg-shlibdeps wrote can be installed where the package was built.
+# A clause: "name (op version)" alternatives separated by "|".
+satisfied() {
+  local alternative name op want have
+  IFS='|' read -ra alternatives <<<"$1"
+  for alternative in "${alternatives[@]}"; do
+    read -r name op want <<<"$(sed -E 's/^ *([^ (]+) *(\(([<>=]+) *([^)]+)\))? *$/\1 \3 \4/' <<<"$alternative")"
+    have="$(dpkg-query -W -f='${Status} ${Version}' "$name" 2>/dev/null | sed -n 's/^install ok installed //p')"
+    [ -n "$have" ] || continue
+    [ -z "$op" ] && return 0
+    dpkg --compare-versions "$have" "$(sed 's/^<<$/lt/; s/^<=$/le/; s/^=$/eq/; s/^>=$/ge/; s/^>>$/gt/' <<<"$op")" "$want" && return 0
+  done
+  return 1
+}
+IFS=',' read -ra clauses <<<"$depends"
+for clause in "${clauses[@]}"; do
+  satisfied "$clause" || fail "Depends: '$clause' is not met by this machine's packages"
+done
+echo "Depends: ${#clauses[@]} clauses, each met by an installed package"
+# Its libraries are private (outside the dynamic loader's folders): no
+# ldconfig, no maintainer scripts at all.
+dpkg-deb -e "$deb" "$scratch/control"
+for script in preinst postinst prerm postrm triggers; do
+  [ ! -e "$scratch/control/$script" ] || fail "the package has a $script: $(cat "$scratch/control/$script")"
+done
 echo "Installed-Size: $(field Installed-Size) KiB"
 
 step "dpkg-deb -c: only /usr paths"
@@ -87,7 +119,7 @@ bad="$(grep -v -E '^/$|^/usr(/|$)' "$scratch/contents" || true)"
 [ -z "$bad" ] || fail "paths outside /usr: $bad"
 app_id=io.github.fluxdesk.FluxDesk
 for path in /usr/bin/fluxdesk /usr/bin/fluxdesk-cli \
-            /usr/lib/fluxdesk/libfluxdesk_spm.so /usr/lib/fluxdesk/libtorch_cpu.so /usr/lib/fluxdesk/libc10.so \
+            /usr/$libdir/libfluxdesk_spm.so /usr/$libdir/libtorch_cpu.so /usr/$libdir/libc10.so \
             /usr/share/applications/$app_id.desktop /usr/share/metainfo/$app_id.metainfo.xml \
             /usr/share/icons/hicolor/scalable/apps/$app_id.svg \
             /usr/share/man/man1/fluxdesk.1.gz /usr/share/man/man1/fluxdesk-cli.1.gz \
@@ -116,13 +148,13 @@ while IFS= read -r -d '' file; do
   rpath="$(sed -n 's/.*(RPATH).*\[\(.*\)\]/\1/p' <<<"$dynamic")"  # some wheel libraries use the older tag
   case "$rel" in
     /usr/bin/*)
-      [ "$runpath" = '$ORIGIN/../lib/fluxdesk' ] || fail "$rel RUNPATH '$runpath'"
+      [ "$runpath" = "\$ORIGIN/../$libdir" ] || fail "$rel RUNPATH '$runpath'"
       [ -z "$rpath" ] || fail "$rel has a DT_RPATH '$rpath'" ;;
-    /usr/lib/fluxdesk/*)
+    "/usr/$libdir"/*)
       for path in "$runpath" "$rpath"; do
         [[ -z "$path" || "$path" =~ ^\$\{?ORIGIN\}?$ ]] || fail "$rel RUNPATH/RPATH '$path'"
       done ;;
-    *) fail "ELF file outside bin/ and lib/fluxdesk: $rel" ;;
+    *) fail "ELF file outside bin/ and $libdir: $rel" ;;
   esac
   # What the dynamic loader would load (no LD_LIBRARY_PATH).
   deps="$(env -u LD_LIBRARY_PATH ldd "$file" 2>&1)" || fail "ldd $rel: $deps"
@@ -130,7 +162,7 @@ while IFS= read -r -d '' file; do
   while read -r lib; do
     lib="$(realpath -m "$lib")"
     is_forbidden "$lib" && fail "$rel loads $lib from the build tree or the virtual environment"
-    [[ "$lib" == "$root"/usr/lib/fluxdesk/* || "$lib" == /lib/* || "$lib" == /usr/lib/* || "$lib" == /lib64/* ]] ||
+    [[ "$lib" == "$root/usr/$libdir"/* || "$lib" == /lib/* || "$lib" == /usr/lib/* || "$lib" == /lib64/* ]] ||
       fail "$rel loads $lib, outside the package and the system"
   done < <(sed -n 's/.*=> \(\/[^ ]*\) (0x.*/\1/p' <<<"$deps")
   # FluxDesk's own files name no file of the build tree (e.g. a compiled-in library path).
@@ -252,4 +284,23 @@ step "nothing written beside the programs; what the user's folders hold"
 written="$(find "$root" -newer "$scratch/installed-stamp" \( -type f -o -type d \) -print)"
 [ -z "$written" ] || fail "written inside the installed tree: $written"
 (cd "$home" && find . -maxdepth 4 | sort | sed 's/^/  /')
+
+# --- 5. dpkg -i and dpkg -P --------------------------------------------------
+step "dpkg -i into a scratch root, then dpkg -P"
+droot="$scratch/dpkg-root"
+mkdir -p "$droot/var/lib/dpkg/info" "$droot/var/lib/dpkg/updates"
+touch "$droot/var/lib/dpkg/status"
+# The scratch database holds no system packages: Depends were checked above.
+in_droot=(dpkg --root="$droot" --log="$scratch/dpkg.log" --force-not-root --force-depends)
+"${in_droot[@]}" -i "$deb" >"$scratch/dpkg-i.log" 2>&1 || { cat "$scratch/dpkg-i.log"; fail "dpkg -i"; }
+[ "$(dpkg-query --admindir="$droot/var/lib/dpkg" -W -f='${Status}' fluxdesk)" = "install ok installed" ] ||
+  fail "fluxdesk is not 'install ok installed' after dpkg -i"
+dpkg-query --admindir="$droot/var/lib/dpkg" -L fluxdesk | sort >"$scratch/dpkg-list"
+sed 's#/$##' "$scratch/contents" | grep -v -x -e '' -e '/' | sort >"$scratch/deb-list"
+diff -u "$scratch/deb-list" "$scratch/dpkg-list" >/dev/null || fail "dpkg -L differs from dpkg-deb -c"
+"${run_env[@]}" "$droot/usr/bin/fluxdesk-cli" --version | grep -qx "fluxdesk-cli $version" || fail "the dpkg-installed fluxdesk-cli"
+"${in_droot[@]}" -P fluxdesk >"$scratch/dpkg-P.log" 2>&1 || { cat "$scratch/dpkg-P.log"; fail "dpkg -P"; }
+left="$(find "$droot" -mindepth 1 -not -path "$droot/var" -not -path "$droot/var/lib" -not -path "$droot/var/lib/dpkg*")"
+[ -z "$left" ] || fail "left after dpkg -P fluxdesk: $left"
+echo "installed $(wc -l <"$scratch/dpkg-list") paths, ran fluxdesk-cli, purged: nothing left"
 echo "PASS"

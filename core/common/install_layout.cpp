@@ -1,0 +1,20 @@
+#include "common/install_layout.h"
+
+#include <system_error>
+
+#ifndef FLUXDESK_PRIVATE_LIBDIR
+#error "FLUXDESK_PRIVATE_LIBDIR comes from cmake/FluxDeskInstallLayout.cmake"
+#endif
+
+namespace fd {
+
+const char* privateLibraryDirUnderPrefix() { return FLUXDESK_PRIVATE_LIBDIR; }
+
+std::filesystem::path installedPrivateLibraryDir() {
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  return exe.parent_path().parent_path() / FLUXDESK_PRIVATE_LIBDIR;
+}
+
+}  // namespace fd
