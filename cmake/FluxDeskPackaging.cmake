@@ -14,7 +14,8 @@
 #
 # Installed programs find their libraries through RUNPATH
 # $ORIGIN/../lib/<triplet>/fluxdesk (FluxDeskInstallLayout.cmake), the
-# private libraries each other through $ORIGIN: nothing points into the build tree or the virtual environment.
+# private libraries each other through $ORIGIN: nothing points into the
+# build tree or the virtual environment.
 # Depends: is computed by dpkg-shlibdeps from the system libraries the
 # files link (Qt, sentencepiece, libcurl, ...).
 

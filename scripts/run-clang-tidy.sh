@@ -10,8 +10,9 @@
 # that use it are given a copy of cmake_pch.hxx with no .gch beside it, in a
 # compile database of their own ($build/clang-tidy-db).
 # A unit found clean before is not checked again while its preprocessed text
-# (its own code and every header it includes, the checkout's path taken
-# out), its flags, .clang-tidy and clang-tidy's version are the same: the
+# (its own code and every header it includes, comments and line numbers
+# included, the checkout's path taken out), its flags, .clang-tidy and
+# clang-tidy's version are the same: the
 # marks live in $FLUXDESK_TIDY_CACHE (default ~/.cache/fluxdesk/clang-tidy;
 # "off" checks every unit). Only clean results are remembered.
 # FLUXDESK_TIDY_BUILD names another build folder. Exit 1 on any finding.
@@ -76,7 +77,9 @@ with open(f"{db}/compile_commands.json", "w") as f:
 
 # The key: the unit as the compiler's preprocessor sees it, its flags,
 # .clang-tidy and clang-tidy's version, with the checkout's path replaced so
-# that a fresh clone elsewhere finds the same keys.
+# that a fresh clone elsewhere finds the same keys. Comments and line markers
+# stay in (-C, no -P): a NOLINT is a comment, and NOLINTNEXTLINE and the
+# findings themselves go by line.
 def read(path):
     with open(path, "rb") as f:
         return f.read()
@@ -87,7 +90,7 @@ def key(entry):
     if "-o" in args:
         i = args.index("-o")
         del args[i:i + 2]
-    args = [a for a in args if a != "-c"] + ["-E", "-P"]
+    args = [a for a in args if a != "-c"] + ["-E", "-C"]
     run = subprocess.run(args, cwd=entry["directory"], capture_output=True)
     if run.returncode != 0:
         return "uncached"  # clang-tidy will say what is wrong

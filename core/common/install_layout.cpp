@@ -8,8 +8,6 @@
 
 namespace fd {
 
-const char* privateLibraryDirUnderPrefix() { return FLUXDESK_PRIVATE_LIBDIR; }
-
 std::filesystem::path installedPrivateLibraryDir() {
   std::error_code ec;
   const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);

@@ -7,9 +7,6 @@
 
 namespace fd {
 
-// The folder relative to the install prefix, e.g. "lib/x86_64-linux-gnu/fluxdesk".
-const char* privateLibraryDirUnderPrefix();
-
 // <folder of the executable>/../<that folder>; empty when /proc/self/exe
 // cannot be read. It exists only in an installed FluxDesk.
 std::filesystem::path installedPrivateLibraryDir();

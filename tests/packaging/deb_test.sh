@@ -297,7 +297,7 @@ in_droot=(dpkg --root="$droot" --log="$scratch/dpkg.log" --force-not-root --forc
   fail "fluxdesk is not 'install ok installed' after dpkg -i"
 dpkg-query --admindir="$droot/var/lib/dpkg" -L fluxdesk | sort >"$scratch/dpkg-list"
 sed 's#/$##' "$scratch/contents" | grep -v -x -e '' -e '/' | sort >"$scratch/deb-list"
-diff -u "$scratch/deb-list" "$scratch/dpkg-list" >/dev/null || fail "dpkg -L differs from dpkg-deb -c"
+diff -u "$scratch/deb-list" "$scratch/dpkg-list" || fail "dpkg -L differs from dpkg-deb -c (above)"
 "${run_env[@]}" "$droot/usr/bin/fluxdesk-cli" --version | grep -qx "fluxdesk-cli $version" || fail "the dpkg-installed fluxdesk-cli"
 "${in_droot[@]}" -P fluxdesk >"$scratch/dpkg-P.log" 2>&1 || { cat "$scratch/dpkg-P.log"; fail "dpkg -P"; }
 left="$(find "$droot" -mindepth 1 -not -path "$droot/var" -not -path "$droot/var/lib" -not -path "$droot/var/lib/dpkg*")"
